@@ -1,0 +1,32 @@
+namespace Llm.Stack;
+
+/// <summary>The chat model settings under <c>LlmStack:Chat</c>.</summary>
+public sealed class ChatModelSettings
+{
+    /// <summary>Gets or sets the provider of the chat model.</summary>
+    /// <value>
+    /// <c>none</c> (no chat model: answers are extractive), <c>onnx</c> (a local ONNX Runtime GenAI model folder in
+    /// <see cref="ModelPath"/>) or <c>openai</c> (an OpenAI-compatible endpoint). The default value is <c>none</c>.
+    /// </value>
+    public string Provider { get; set; } = ChatProviders.None;
+
+    /// <summary>Gets or sets the folder of a local model; required when <see cref="Provider"/> is <c>onnx</c>.</summary>
+    public string? ModelPath { get; set; }
+
+    /// <summary>Gets or sets the endpoint of an OpenAI-compatible service; required when <see cref="Provider"/> is <c>openai</c>.</summary>
+    public Uri? Endpoint { get; set; }
+
+    /// <summary>Gets or sets the API key of the service, when it needs one.</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Gets or sets the model id to ask the service for; required when <see cref="Provider"/> is <c>openai</c>.</summary>
+    public string? Model { get; set; }
+
+    /// <summary>Gets or sets the model's context window in tokens, when the provider does not report it.</summary>
+    /// <value>The default value is <see langword="null"/>: ask the provider, else assume 4,096.</value>
+    public int? ContextWindow { get; set; }
+
+    /// <summary>Gets or sets the maximum number of tokens of an answer.</summary>
+    /// <value>The default value is <see langword="null"/>: the provider's default.</value>
+    public int? MaxOutputTokens { get; set; }
+}

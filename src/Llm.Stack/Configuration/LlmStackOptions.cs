@@ -1,0 +1,29 @@
+namespace Llm.Stack;
+
+/// <summary>
+/// The settings of an Llm.Stack application, bound from the <c>LlmStack</c> configuration section by
+/// <c>services.AddLlmStack(configuration)</c> and validated when the application starts.
+/// </summary>
+/// <remarks>
+/// Options are read after the service provider is built; do not mutate an instance after that. Keys are
+/// <c>LlmStack:DataDirectory</c>, <c>LlmStack:Chat:*</c>, <c>LlmStack:Embeddings:*</c> and
+/// <c>LlmStack:VectorStore:*</c>; an unknown key is an error, so a typo never goes unnoticed.
+/// </remarks>
+public sealed class LlmStackOptions
+{
+    /// <summary>The name of the configuration section the options are bound from.</summary>
+    public const string SectionName = "LlmStack";
+
+    /// <summary>Gets or sets the folder where Llm.Stack keeps its data (the persisted index, caches).</summary>
+    /// <value>A path, relative to the working directory or absolute. The default value is <c>.llmstack</c>.</value>
+    public string DataDirectory { get; set; } = ".llmstack";
+
+    /// <summary>Gets or sets the chat model settings.</summary>
+    public ChatModelSettings Chat { get; set; } = new();
+
+    /// <summary>Gets or sets the embedding model settings.</summary>
+    public EmbeddingModelSettings Embeddings { get; set; } = new();
+
+    /// <summary>Gets or sets the vector store settings.</summary>
+    public VectorStoreSettings VectorStore { get; set; } = new();
+}

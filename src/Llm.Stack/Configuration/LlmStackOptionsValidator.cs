@@ -1,0 +1,117 @@
+using Microsoft.Extensions.Options;
+
+namespace Llm.Stack;
+
+/// <summary>Checks <see cref="LlmStackOptions"/> and names the configuration key of every problem.</summary>
+internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOptions>
+{
+    private const string Chat = LlmStackOptions.SectionName + ":Chat:";
+    private const string Embeddings = LlmStackOptions.SectionName + ":Embeddings:";
+    private const string Store = LlmStackOptions.SectionName + ":VectorStore:";
+
+    public ValidateOptionsResult Validate(string? name, LlmStackOptions options)
+    {
+        var errors = new List<string>();
+
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+        {
+            errors.Add($"{LlmStackOptions.SectionName}:DataDirectory must not be empty.");
+        }
+
+        ChatModelSettings chat = options.Chat ?? new();
+        if (CheckProvider(errors, Chat + "Provider", chat.Provider, ChatProviders.All))
+        {
+            switch (chat.Provider.ToLowerInvariant())
+            {
+                case ChatProviders.Onnx:
+                    Require(errors, Chat + "ModelPath", chat.ModelPath, chat.Provider);
+                    break;
+                case ChatProviders.OpenAI:
+                    RequireEndpoint(errors, Chat + "Endpoint", chat.Endpoint, chat.Provider);
+                    Require(errors, Chat + "Model", chat.Model, chat.Provider);
+                    break;
+            }
+        }
+
+        if (chat.ContextWindow is < 1)
+        {
+            errors.Add($"{Chat}ContextWindow must be a positive number of tokens, but is {chat.ContextWindow}.");
+        }
+
+        if (chat.MaxOutputTokens is < 1)
+        {
+            errors.Add($"{Chat}MaxOutputTokens must be a positive number of tokens, but is {chat.MaxOutputTokens}.");
+        }
+
+        EmbeddingModelSettings embeddings = options.Embeddings ?? new();
+        if (CheckProvider(errors, Embeddings + "Provider", embeddings.Provider, EmbeddingProviders.All))
+        {
+            switch (embeddings.Provider.ToLowerInvariant())
+            {
+                case EmbeddingProviders.Onnx:
+                    Require(errors, Embeddings + "ModelPath", embeddings.ModelPath, embeddings.Provider);
+                    break;
+                case EmbeddingProviders.OpenAI:
+                    RequireEndpoint(errors, Embeddings + "Endpoint", embeddings.Endpoint, embeddings.Provider);
+                    Require(errors, Embeddings + "Model", embeddings.Model, embeddings.Provider);
+                    break;
+            }
+        }
+
+        if (embeddings.BatchSize is < 1 or > 2048)
+        {
+            errors.Add($"{Embeddings}BatchSize must be from 1 to 2048, but is {embeddings.BatchSize}.");
+        }
+
+        VectorStoreSettings store = options.VectorStore ?? new();
+        if (CheckProvider(errors, Store + "Provider", store.Provider, VectorStoreProviders.All)
+            && string.Equals(store.Provider, VectorStoreProviders.Chroma, StringComparison.OrdinalIgnoreCase))
+        {
+            RequireEndpoint(errors, Store + "Endpoint", store.Endpoint, store.Provider);
+        }
+
+        if (string.IsNullOrWhiteSpace(store.CollectionName))
+        {
+            errors.Add($"{Store}CollectionName must not be empty.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static bool CheckProvider(List<string> errors, string key, string? value, string[] allowed)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add($"{key} is required; use one of: {string.Join(", ", allowed)}.");
+            return false;
+        }
+
+        if (!allowed.Contains(value, StringComparer.OrdinalIgnoreCase))
+        {
+            errors.Add($"{key} is '{value}', which is not a known provider; use one of: {string.Join(", ", allowed)}.");
+            return false;
+        }
+
+        return true;
+    }
+
+    private static void Require(List<string> errors, string key, string? value, string provider)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add($"{key} is required when the provider is '{provider}'.");
+        }
+    }
+
+    private static void RequireEndpoint(List<string> errors, string key, Uri? value, string provider)
+    {
+        if (value is null)
+        {
+            errors.Add($"{key} is required when the provider is '{provider}'.");
+        }
+        else if (!value.IsAbsoluteUri || (value.Scheme != Uri.UriSchemeHttp && value.Scheme != Uri.UriSchemeHttps))
+        {
+            errors.Add($"{key} must be an absolute http or https URI, but is '{value}'.");
+        }
+    }
+}

@@ -1,0 +1,16 @@
+namespace Llm.Stack;
+
+/// <summary>The vector store settings under <c>LlmStack:VectorStore</c>.</summary>
+public sealed class VectorStoreSettings
+{
+    /// <summary>Gets or sets the provider of the vector store.</summary>
+    /// <value><c>inmemory</c> (the SIMD in-memory index, persisted under the data directory) or <c>chroma</c>. The default value is <c>inmemory</c>.</value>
+    public string Provider { get; set; } = VectorStoreProviders.InMemory;
+
+    /// <summary>Gets or sets the name of the collection documents are ingested into.</summary>
+    /// <value>The default value is <c>documents</c>.</value>
+    public string CollectionName { get; set; } = "documents";
+
+    /// <summary>Gets or sets the endpoint of a vector database server; required when <see cref="Provider"/> is <c>chroma</c>.</summary>
+    public Uri? Endpoint { get; set; }
+}
