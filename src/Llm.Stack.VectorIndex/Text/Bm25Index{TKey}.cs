@@ -26,6 +26,12 @@ namespace Llm.Stack.VectorIndex;
 /// live documents); compaction keeps the relative order of documents.
 /// </para>
 /// <para>
+/// <b>Search.</b> Postings are walked document by document with MaxScore pruning (Turtle and Flood, 1995): once the
+/// top <c>top</c> are found, terms whose score bounds cannot lift a document past the k-th score no longer produce
+/// candidates, so a query that mixes a very common term with rare ones costs about as much as the rare ones. The
+/// result is exact (the same as scoring every posting) and selected with a bounded heap, never a full sort.
+/// </para>
+/// <para>
 /// <b>Thread safety.</b> All members are thread-safe. Any number of <see cref="Search"/>, <see cref="Save"/> and
 /// <see cref="Count"/> calls run concurrently; <see cref="Upsert"/> and <see cref="Remove"/> are exclusive (a
 /// reader-writer lock), so a search sees the index either before or after each change, never in between. Text analysis
