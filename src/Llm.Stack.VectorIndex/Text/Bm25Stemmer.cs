@@ -13,4 +13,12 @@ public enum Bm25Stemmer
     /// "document" without the over-stemming of more aggressive stemmers (it never touches "news", "class" or "status").
     /// </summary>
     EnglishMinimal = 1,
+
+    /// <summary>
+    /// Porter's algorithm (1980) as in Lucene's <c>PorterStemFilter</c> and Lucene's <c>EnglishAnalyzer</c>: conflates
+    /// inflections and many derivations ("connection", "connected", "connecting" → "connect"; "generalizations" →
+    /// "gener"). Better recall than <see cref="EnglishMinimal"/> for English prose, at the cost of some false matches.
+    /// Applies to words made of ASCII letters only.
+    /// </summary>
+    Porter = 2,
 }

@@ -209,11 +209,11 @@ internal sealed class TextAnalyzer
             return;
         }
 
-        if (_stemmer == Bm25Stemmer.EnglishMinimal && term[^1] == 's')
+        if ((_stemmer == Bm25Stemmer.EnglishMinimal && term[^1] == 's') || _stemmer == Bm25Stemmer.Porter)
         {
             Span<char> buffer = stackalloc char[term.Length];
             term.CopyTo(buffer);
-            int n = EnglishMinimalStemmer.Stem(buffer);
+            int n = _stemmer == Bm25Stemmer.Porter ? PorterStemmer.Stem(buffer) : EnglishMinimalStemmer.Stem(buffer);
             output.Add(buffer[..n]);
             return;
         }
