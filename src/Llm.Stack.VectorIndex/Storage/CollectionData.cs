@@ -14,16 +14,16 @@ internal sealed class CollectionData
 
     private readonly Dictionary<object, int> _slotOf = [];
 
-    public CollectionData(string name, CollectionSchema schema)
+    public CollectionData(string name, CollectionSchema schema, int capacity = InitialCapacity)
     {
         Name = name;
         Schema = schema;
-        Keys = new object?[InitialCapacity];
-        Values = new object?[]?[InitialCapacity];
+        Keys = new object?[capacity];
+        Values = new object?[]?[capacity];
         Columns = new VectorColumn[schema.Vectors.Length];
         for (int i = 0; i < Columns.Length; i++)
         {
-            Columns[i] = new VectorColumn(schema.Vectors[i], InitialCapacity);
+            Columns[i] = new VectorColumn(schema.Vectors[i], capacity);
         }
     }
 
@@ -90,6 +90,25 @@ internal sealed class CollectionData
 
         Version++;
     }
+
+    /// <summary>Appends a loaded record to the next slot without touching vectors (snapshot loading, before publication).</summary>
+    /// <returns><see langword="false"/> when the key is already present.</returns>
+    public bool AppendLoaded(object key, object?[] values)
+    {
+        if (!_slotOf.TryAdd(key, HighWater))
+        {
+            return false;
+        }
+
+        Keys[HighWater] = key;
+        Values[HighWater] = values;
+        HighWater++;
+        return true;
+    }
+
+    /// <summary>Describes the collection (caller holds the read lock).</summary>
+    public InMemoryCollectionInfo Describe()
+        => Snapshot.Info(Name, Schema, Count, [.. Columns.Select(c => c.EmbeddingModelId)]);
 
     /// <summary>Deletes a record, leaving a tombstone (caller holds the write lock).</summary>
     public bool Remove(object key)
