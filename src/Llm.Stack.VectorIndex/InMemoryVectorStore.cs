@@ -48,6 +48,7 @@ public sealed class InMemoryVectorStore : VectorStore
         options ??= new InMemoryVectorStoreOptions();
         EmbeddingGenerator = options.EmbeddingGenerator;
         MaxDegreeOfParallelism = options.MaxDegreeOfParallelism;
+        HybridRankConstant = options.HybridRankConstant;
         if (options.PersistenceDirectory is string directory)
         {
             _persistenceDirectory = Path.GetFullPath(directory);
@@ -66,6 +67,8 @@ public sealed class InMemoryVectorStore : VectorStore
     internal IEmbeddingGenerator? EmbeddingGenerator { get; }
 
     internal int MaxDegreeOfParallelism { get; }
+
+    internal int HybridRankConstant { get; }
 
     /// <summary>Gets or sets a decorator of the file streams snapshots are saved to (tests simulate crashes with it).</summary>
     internal Func<Stream, Stream>? SaveStreamDecorator { get; set; }

@@ -51,4 +51,20 @@ public sealed class InMemoryVectorStoreOptions
             field = value;
         }
     } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Gets or sets the rank constant <c>k</c> of the reciprocal rank fusion in hybrid search.</summary>
+    /// <value>
+    /// Each result list contributes <c>1 / (k + rank)</c>; a larger k flattens the difference between top and lower
+    /// ranks. The default value is 60 (<see cref="RankFusion.DefaultK"/>).
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int HybridRankConstant
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            field = value;
+        }
+    } = RankFusion.DefaultK;
 }

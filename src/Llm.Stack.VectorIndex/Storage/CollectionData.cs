@@ -25,7 +25,19 @@ internal sealed class CollectionData
         {
             Columns[i] = new VectorColumn(schema.Vectors[i], capacity);
         }
+
+        TextIndexes = new Bm25Index<object>?[schema.Data.Length];
+        for (int i = 0; i < schema.Data.Length; i++)
+        {
+            if (schema.Data[i].IsFullTextIndexed && schema.Data[i].Type == typeof(string))
+            {
+                TextIndexes[i] = new Bm25Index<object>();
+            }
+        }
     }
+
+    /// <summary>Gets, per data column, the BM25 index of a full-text-indexed string column (else <see langword="null"/>), kept in step with every write.</summary>
+    public Bm25Index<object>?[] TextIndexes { get; }
 
     public string Name { get; }
 
@@ -76,6 +88,7 @@ internal sealed class CollectionData
         }
 
         Values[slot] = values;
+        IndexText(key, values);
         for (int c = 0; c < Columns.Length; c++)
         {
             if (vectors[c] is float[] v)
@@ -103,7 +116,26 @@ internal sealed class CollectionData
         Keys[HighWater] = key;
         Values[HighWater] = values;
         HighWater++;
+        IndexText(key, values);
         return true;
+    }
+
+    private void IndexText(object key, object?[] values)
+    {
+        for (int i = 0; i < TextIndexes.Length; i++)
+        {
+            if (TextIndexes[i] is Bm25Index<object> index)
+            {
+                if (values[i] is string { Length: > 0 } text)
+                {
+                    index.Upsert(key, text);
+                }
+                else
+                {
+                    _ = index.Remove(key);
+                }
+            }
+        }
     }
 
     /// <summary>Describes the collection (caller holds the read lock).</summary>
@@ -123,6 +155,11 @@ internal sealed class CollectionData
         foreach (VectorColumn column in Columns)
         {
             column.Clear(slot);
+        }
+
+        foreach (Bm25Index<object>? index in TextIndexes)
+        {
+            _ = index?.Remove(key);
         }
 
         Version++;
