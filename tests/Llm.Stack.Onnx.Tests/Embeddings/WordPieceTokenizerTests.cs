@@ -138,6 +138,18 @@ public sealed class WordPieceTokenizerTests(MiniLmFixture fixture) : IDisposable
     }
 
     [Fact]
+    public void Truncation_inside_an_unknown_word_counts_it_as_one_unknown_token()
+    {
+        Tokenizer tokenizer = Tokenizer();
+
+        // "abc⨀" is one [UNK] for Hugging Face: the limit must not split it into pieces first.
+        string text = "one two abc⨀ three";
+        int[] all = Oracle(text);
+        Assert.Equal(all[..3], tokenizer.EncodeToIds(text, 3, out _, out _));
+        Assert.Equal(3, tokenizer.GetIndexByTokenCount(text, 3, out _, out int count) > 0 ? count : -1);
+    }
+
+    [Fact]
     public void Index_by_token_count_from_the_end_keeps_whole_words()
     {
         Tokenizer tokenizer = Tokenizer();
