@@ -367,6 +367,11 @@ public sealed class OnnxChatClient : IChatClient
         {
             generatorParams.SetSearchOption("top_k", topK);
         }
+        else if (sample && generatorParams.GetSearchNumber("top_k") == 1)
+        {
+            // Many genai_config.json files say top_k = 1 (greedy); a request for sampling means the whole vocabulary.
+            generatorParams.SetSearchOption("top_k", 0);
+        }
 
         if (options.Seed is long seed)
         {

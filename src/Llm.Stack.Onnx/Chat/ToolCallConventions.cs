@@ -111,6 +111,7 @@ internal static class ToolCallConventions
     {
         null => result.Exception is { } e ? $"Error: {e.Message}" : "null",
         string s => s,
+        JsonElement { ValueKind: JsonValueKind.String } e => e.GetString()!,
         JsonElement e => e.GetRawText(),
         object o => JsonSerializer.Serialize(o, AIJsonUtilities.DefaultOptions.GetTypeInfo(o.GetType())),
     };

@@ -48,7 +48,11 @@ public sealed class TinyChatModelFixture : IDisposable
         Encode(Client.FormatPrompt(messages, options));
 
     /// <summary>Writes a model that, after each of the given conversations, spells the paired output tokens and then EOS.</summary>
-    public string WriteForced(params (IReadOnlyList<ChatMessage> Messages, ChatOptions? Options, int[] Output)[] turns)
+    public string WriteForced(params (IReadOnlyList<ChatMessage> Messages, ChatOptions? Options, int[] Output)[] turns) =>
+        WriteForced(Spec, turns);
+
+    /// <summary>As <see cref="WriteForced(ValueTuple{IReadOnlyList{ChatMessage}, ChatOptions, int[]}[])"/>, from another base spec (e.g. a longer context for prompts with tools).</summary>
+    public string WriteForced(TinyModelSpec spec, params (IReadOnlyList<ChatMessage> Messages, ChatOptions? Options, int[] Output)[] turns)
     {
         var forced = new Dictionary<int, int>();
         int eos = TinyModelFiles.Bpe.IdOf(TinyModelFiles.ImEnd);
@@ -63,7 +67,7 @@ public sealed class TinyChatModelFixture : IDisposable
             forced[start + output.Length] = eos;
         }
 
-        return WriteVariant(Spec with { ForcedTokens = forced });
+        return WriteVariant(spec with { ForcedTokens = forced });
     }
 
     public string WriteVariant(TinyModelSpec spec)
