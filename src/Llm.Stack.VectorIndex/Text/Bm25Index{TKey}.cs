@@ -51,9 +51,6 @@ public sealed class Bm25Index<TKey>
     private static readonly byte[] Magic = "LSBM25IX"u8.ToArray();
 
     [ThreadStatic]
-    private static SearchScratch? s_scratch;
-
-    [ThreadStatic]
     private static TokenList? s_tokens;
 
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
@@ -133,6 +130,11 @@ public sealed class Bm25Index<TKey>
         {
             _lock.ExitWriteLock();
             tokens.Clear();
+            if (tokens.IsOversized)
+            {
+                // Do not keep megabytes per thread after one huge document.
+                s_tokens = null;
+            }
         }
     }
 
@@ -209,27 +211,41 @@ public sealed class Bm25Index<TKey>
             return [];
         }
 
-        // Taken out of the thread-static slot while in use, so that a re-entrant call gets its own.
-        SearchScratch scratch = s_scratch ?? new SearchScratch();
-        s_scratch = null;
-        bool completed = false;
         _lock.EnterReadLock();
         try
         {
-            KeywordMatch<TKey>[] result = SearchCore(tokens, top, filter, scratch);
-            completed = true;
-            return result;
+            return SearchMaxScore(tokens, top, filter);
         }
         finally
         {
             _lock.ExitReadLock();
             tokens.Clear();
-            if (completed)
+            if (tokens.IsOversized)
             {
-                // The accumulators are zeroed again; after an exception (a throwing filter) they are dropped instead.
-                scratch.Reset();
-                s_scratch = scratch;
+                s_tokens = null;
             }
+        }
+    }
+
+    /// <summary>
+    /// The same search as <see cref="Search"/>, by exhaustive term-at-a-time accumulation over every posting of every query
+    /// term (no pruning): the reference that the pruned search is tested against.
+    /// </summary>
+    internal KeywordMatch<TKey>[] SearchExhaustive(string query, int top, Func<TKey, bool>? filter = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(query);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
+        var tokens = new TokenList();
+        _analyzer.Analyze(query, tokens);
+        var scratch = new SearchScratch();
+        _lock.EnterReadLock();
+        try
+        {
+            return SearchCore(tokens, top, filter, scratch);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
         }
     }
 
@@ -240,57 +256,16 @@ public sealed class Bm25Index<TKey>
             return [];
         }
 
-        // Query terms known to the index, with their query frequencies.
-        Span<int> termIds = tokens.Count <= 128 ? stackalloc int[tokens.Count] : new int[tokens.Count];
-        int distinct = 0;
-        for (int i = 0; i < tokens.Count; i++)
-        {
-            if (_termLookup.TryGetValue(tokens[i], out int id) && _postings[id].DocFrequency > 0)
-            {
-                termIds[distinct++] = id;
-            }
-        }
-
-        if (distinct == 0)
-        {
-            return [];
-        }
-
-        // Sorted by term text, so that repeated terms are adjacent and scores are summed in the same order whatever
-        // the history of the index (an index built afresh with the same contents gives bit-identical scores).
-        termIds = termIds[..distinct];
-        string[] terms = _terms;
-        termIds.Sort((x, y) => string.CompareOrdinal(terms[x], terms[y]));
-
-        double n = _liveCount;
-        double k1 = _options.K1;
-        double b = _options.B;
-        double avgdl = (double)_totalLength / _liveCount;
-
-        // denominator = tf + k1 · (1 − b + b · dl / avgdl) = tf + c0 + c1 · dl.
-        double c0 = k1 * (1 - b);
-        double c1 = avgdl > 0 ? k1 * b / avgdl : 0;
-
+        QueryTerms query = PrepareQuery(tokens);
         scratch.EnsureCapacity(_docCount);
         double[] scores = scratch.Scores;
         int[] touched = scratch.Touched;
         int touchedCount = 0;
         int[] lengths = _lengths;
-
-        int t = 0;
-        while (t < termIds.Length)
+        for (int j = 0; j < query.Count; j++)
         {
-            int id = termIds[t];
-            int qtf = 1;
-            while (t + qtf < termIds.Length && termIds[t + qtf] == id)
-            {
-                qtf++;
-            }
-
-            t += qtf;
-            Postings postings = _postings[id];
-            double df = postings.DocFrequency;
-            double weight = qtf * Math.Log(1 + ((n - df + 0.5) / (df + 0.5)));
+            Postings postings = query.Postings[j];
+            double weight = query.Weights[j];
             int[] docs = postings.Docs;
             int[] freqs = postings.Freqs;
             for (int p = 0; p < postings.Count; p++)
@@ -309,11 +284,10 @@ public sealed class Bm25Index<TKey>
                 }
 
                 double tf = freqs[p];
-                scores[doc] = current + (weight * tf / (tf + c0 + (c1 * length)));
+                scores[doc] = current + (weight * tf / (tf + query.C0 + (query.C1 * length)));
             }
         }
 
-        scratch.TouchedCount = touchedCount;
         return SelectTop(scores, touched, touchedCount, top, filter);
     }
 
@@ -361,6 +335,11 @@ public sealed class Bm25Index<TKey>
             }
         }
 
+        return DrainHeap(heapDocs, heapScores, size);
+    }
+
+    private KeywordMatch<TKey>[] DrainHeap(int[] heapDocs, double[] heapScores, int size)
+    {
         var result = new KeywordMatch<TKey>[size];
         for (int i = size - 1; i >= 0; i--)
         {
@@ -371,6 +350,266 @@ public sealed class Bm25Index<TKey>
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Document-at-a-time search with MaxScore pruning (Turtle and Flood, 1995): query terms are ordered by the
+    /// highest score they can add; once the current top is full, the low-scoring terms whose bounds add up to no more than
+    /// the k-th score are "non-essential": they no longer produce candidates, and are only looked up (by galloping
+    /// search in their doc-ordered postings) for documents found through the other terms, and only while the document
+    /// can still enter the top. A common term therefore costs little once rarer terms have filled the top.
+    /// </summary>
+    private KeywordMatch<TKey>[] SearchMaxScore(TokenList tokens, int top, Func<TKey, bool>? filter)
+    {
+        if (_liveCount == 0)
+        {
+            return [];
+        }
+
+        QueryTerms query = PrepareQuery(tokens);
+        int m = query.Count;
+        if (m == 0)
+        {
+            return [];
+        }
+
+        Postings[] postings = query.Postings;
+        double[] weights = query.Weights;
+        double c0 = query.C0;
+        double c1 = query.C1;
+        int[] lengths = _lengths;
+
+        // Order by upper bound, ascending; prefix[k] = sum of the bounds of order[0..k], inflated slightly so that rounding
+        // can never prune a document that would have entered the top.
+        var order = new int[m];
+        var bounds = new double[m];
+        for (int j = 0; j < m; j++)
+        {
+            order[j] = j;
+            Postings p = postings[j];
+            double maxTf = p.MaxFreq;
+            bounds[j] = weights[j] * maxTf / (maxTf + c0 + (c1 * p.MinLength)) * (1 + 1e-9);
+        }
+
+        Array.Sort(bounds, order);
+        var prefix = new double[m];
+        double running = 0;
+        for (int k = 0; k < m; k++)
+        {
+            running += bounds[k];
+            prefix[k] = running;
+        }
+
+        var cursors = new int[m];
+        var contributions = new double[m];
+        int capacity = Math.Min(top, _liveCount);
+        var heapDocs = new int[capacity];
+        var heapScores = new double[capacity];
+        int size = 0;
+        double threshold = 0;
+        int firstEssential = 0;
+
+        while (true)
+        {
+            // The next candidate: the smallest current document among the essential terms.
+            int doc = int.MaxValue;
+            for (int k = firstEssential; k < m; k++)
+            {
+                int j = order[k];
+                if (cursors[j] < postings[j].Count)
+                {
+                    doc = Math.Min(doc, postings[j].Docs[cursors[j]]);
+                }
+            }
+
+            if (doc == int.MaxValue)
+            {
+                break;
+            }
+
+            int length = lengths[doc];
+            double partial = 0;
+            Array.Clear(contributions);
+            for (int k = firstEssential; k < m; k++)
+            {
+                int j = order[k];
+                Postings p = postings[j];
+                if (cursors[j] < p.Count && p.Docs[cursors[j]] == doc)
+                {
+                    if (length >= 0)
+                    {
+                        double tf = p.Freqs[cursors[j]];
+                        double c = weights[j] * tf / (tf + c0 + (c1 * length));
+                        contributions[j] = c;
+                        partial += c;
+                    }
+
+                    cursors[j]++;
+                }
+            }
+
+            if (length < 0)
+            {
+                continue;
+            }
+
+            // Non-essential terms, highest bound first, while the document can still beat the k-th score.
+            bool pruned = false;
+            for (int k = firstEssential - 1; k >= 0; k--)
+            {
+                if (partial + prefix[k] <= threshold)
+                {
+                    pruned = true;
+                    break;
+                }
+
+                int j = order[k];
+                Postings p = postings[j];
+                int at = Advance(p.Docs, cursors[j], p.Count, doc);
+                cursors[j] = at;
+                if (at < p.Count && p.Docs[at] == doc)
+                {
+                    double tf = p.Freqs[at];
+                    double c = weights[j] * tf / (tf + c0 + (c1 * length));
+                    contributions[j] = c;
+                    partial += c;
+                }
+            }
+
+            if (pruned)
+            {
+                continue;
+            }
+
+            // The exact score, summed in query-term (text) order so that it is bit-identical whatever the path.
+            double score = 0;
+            for (int j = 0; j < m; j++)
+            {
+                score += contributions[j];
+            }
+
+            // Documents arrive in increasing id order, so a tie never displaces an earlier document.
+            bool full = size == capacity;
+            if (full && !(score > heapScores[0]))
+            {
+                continue;
+            }
+
+            if (filter is not null && !filter(_keys[doc]))
+            {
+                continue;
+            }
+
+            if (!full)
+            {
+                heapDocs[size] = doc;
+                heapScores[size] = score;
+                SiftUp(heapDocs, heapScores, size);
+                size++;
+            }
+            else
+            {
+                heapDocs[0] = doc;
+                heapScores[0] = score;
+                SiftDown(heapDocs, heapScores, size);
+            }
+
+            if (size == capacity)
+            {
+                threshold = heapScores[0];
+                while (firstEssential < m && prefix[firstEssential] <= threshold)
+                {
+                    firstEssential++;
+                }
+            }
+        }
+
+        return DrainHeap(heapDocs, heapScores, size);
+    }
+
+    /// <summary>The first index in <c>docs[from..count)</c> whose document is at least <paramref name="doc"/> (galloping search).</summary>
+    private static int Advance(int[] docs, int from, int count, int doc)
+    {
+        if (from >= count || docs[from] >= doc)
+        {
+            return from;
+        }
+
+        int step = 1;
+        int low = from;
+        while (low + step < count && docs[low + step] < doc)
+        {
+            low += step;
+            step <<= 1;
+        }
+
+        int high = Math.Min(low + step, count);
+        int found = Array.BinarySearch(docs, low + 1, high - low - 1, doc);
+        return found >= 0 ? found : ~found;
+    }
+
+    /// <summary>The distinct query terms present in the index, in text order, with their weights qtf · idf.</summary>
+    private QueryTerms PrepareQuery(TokenList tokens)
+    {
+        Span<int> termIds = tokens.Count <= 128 ? stackalloc int[tokens.Count] : new int[tokens.Count];
+        int known = 0;
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            if (_termLookup.TryGetValue(tokens[i], out int id) && _postings[id].DocFrequency > 0)
+            {
+                termIds[known++] = id;
+            }
+        }
+
+        // Sorted by term text, so that repeated terms are adjacent and scores are summed in the same order whatever
+        // the history of the index (an index built afresh with the same contents gives bit-identical scores).
+        termIds = termIds[..known];
+        string[] terms = _terms;
+        termIds.Sort((x, y) => string.CompareOrdinal(terms[x], terms[y]));
+
+        double n = _liveCount;
+        double k1 = _options.K1;
+        double b = _options.B;
+        double avgdl = (double)_totalLength / _liveCount;
+        var query = new QueryTerms(known)
+        {
+            // denominator = tf + k1 · (1 − b + b · dl / avgdl) = tf + c0 + c1 · dl.
+            C0 = k1 * (1 - b),
+            C1 = avgdl > 0 ? k1 * b / avgdl : 0,
+        };
+
+        int t = 0;
+        while (t < termIds.Length)
+        {
+            int id = termIds[t];
+            int qtf = 1;
+            while (t + qtf < termIds.Length && termIds[t + qtf] == id)
+            {
+                qtf++;
+            }
+
+            t += qtf;
+            Postings postings = _postings[id];
+            double df = postings.DocFrequency;
+            query.Postings[query.Count] = postings;
+            query.Weights[query.Count] = qtf * Math.Log(1 + ((n - df + 0.5) / (df + 0.5)));
+            query.Count++;
+        }
+
+        return query;
+    }
+
+    private sealed class QueryTerms(int capacity)
+    {
+        public Postings[] Postings { get; } = new Postings[capacity];
+
+        public double[] Weights { get; } = new double[capacity];
+
+        public int Count { get; set; }
+
+        public double C0 { get; init; }
+
+        public double C1 { get; init; }
     }
 
     /// <summary>Ranking order: higher score first, then the earlier document.</summary>
@@ -462,7 +701,7 @@ public sealed class Bm25Index<TKey>
             {
                 _docTerms[offset++] = ids[i];
                 _docTerms[offset++] = run;
-                _postings[ids[i]].Add(doc, run);
+                _postings[ids[i]].Add(doc, run, count);
                 run = 0;
             }
         }
@@ -634,10 +873,12 @@ public sealed class Bm25Index<TKey>
             int length = 0;
             for (int i = 0; i < counts[doc]; i++)
             {
-                int term = pairs[offset + (2 * i)];
-                int freq = pairs[offset + (2 * i) + 1];
-                _postings[term].Add(doc, freq);
-                length += freq;
+                length += pairs[offset + (2 * i) + 1];
+            }
+
+            for (int i = 0; i < counts[doc]; i++)
+            {
+                _postings[pairs[offset + (2 * i)]].Add(doc, pairs[offset + (2 * i) + 1], length);
             }
 
             _keys[doc] = keys[doc];
@@ -953,15 +1194,23 @@ public sealed class Bm25Index<TKey>
         }
     }
 
+    /// <summary>
+    /// A term's postings in increasing document order, with bounds for pruning: the largest frequency and the shortest
+    /// document ever added (bounds stay valid, if looser, after removals; compaction recomputes them).
+    /// </summary>
     private sealed class Postings(int capacity = 2)
     {
         public int[] Docs = new int[Math.Max(capacity, 2)];
         public int[] Freqs = new int[Math.Max(capacity, 2)];
         public int Count;
         public int DocFrequency;
+        public int MaxFreq;
+        public int MinLength = int.MaxValue;
 
-        public void Add(int doc, int freq)
+        public void Add(int doc, int freq, int length)
         {
+            MaxFreq = Math.Max(MaxFreq, freq);
+            MinLength = Math.Min(MinLength, length);
             if (Count == Docs.Length)
             {
                 Array.Resize(ref Docs, Count * 2);

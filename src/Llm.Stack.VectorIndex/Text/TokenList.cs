@@ -11,6 +11,9 @@ internal sealed class TokenList
 
     public int Count { get; private set; }
 
+    /// <summary>Gets a value indicating whether the buffers grew past what is worth keeping for the next call (a huge text).</summary>
+    public bool IsOversized => _chars.Length > (1 << 20) || _starts.Length > (1 << 18);
+
     public ReadOnlySpan<char> this[int index] => _chars.AsSpan(_starts[index], _lengths[index]);
 
     public void Clear()

@@ -81,4 +81,38 @@ public class Bm25IndexReferenceTests
             Assert.All(expected.Where(e => !returned.Contains(e.Key)), e => Assert.True(e.Score <= lowest + 1e-9));
         }
     }
+
+    [Theory]
+    [InlineData(11, 1)]
+    [InlineData(12, 3)]
+    [InlineData(13, 10)]
+    [InlineData(14, 100)]
+    public void Pruned_search_equals_exhaustive_search_exactly(int seed, int top)
+    {
+        // Zipf-like terms so that queries mix very common and rare terms (where MaxScore prunes), many equal lengths
+        // and frequencies (ties), removals and replacements (tombstones, loose bounds), with and without a filter.
+        var random = new Random(seed);
+        string Word() => "w" + (int)Math.Min(299, Math.Exp(random.NextDouble() * Math.Log(300)) - 1);
+        var index = new Bm25Index<int>(new Bm25Options { RemoveStopWords = false, Stemmer = Bm25Stemmer.None });
+        for (int step = 0; step < 3000; step++)
+        {
+            int key = random.Next(1500);
+            if (random.Next(6) == 0)
+            {
+                index.Remove(key);
+            }
+            else
+            {
+                index.Upsert(key, string.Join(' ', Enumerable.Range(0, random.Next(1, 12)).Select(_ => Word())));
+            }
+        }
+
+        for (int q = 0; q < 200; q++)
+        {
+            string query = string.Join(' ', Enumerable.Range(0, random.Next(1, 6)).Select(_ => Word()));
+            int modulus = random.Next(1, 4);
+            Func<int, bool>? filter = q % 2 == 0 ? null : key => key % modulus == 0;
+            Assert.Equal(index.SearchExhaustive(query, top, filter), index.Search(query, top, filter));
+        }
+    }
 }
