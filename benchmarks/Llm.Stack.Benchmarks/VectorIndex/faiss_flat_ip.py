@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""FAISS IndexFlatIP reference for VectorSearchBenchmark (run by hand: /usr/bin/python3 faiss_flat_ip.py).
+
+Same shape and distribution as the .NET benchmark: N x 384 float32, 256 Gaussian cluster centres (sigma 1) plus
+noise (sigma 0.6), normalised so that inner product = cosine similarity; top 10; one thread.
+Flat search cost does not depend on the values, only on N x d.
+"""
+import time
+import numpy as np
+import faiss
+
+faiss.omp_set_num_threads(1)
+d, top = 384, 10
+rng = np.random.default_rng(42)
+for n in (10_000, 100_000):
+    centers = rng.normal(0, 1, (256, d)).astype(np.float32)
+    x = centers[rng.integers(0, 256, n)] + rng.normal(0, 0.6, (n, d)).astype(np.float32)
+    q = centers[rng.integers(0, 256, 1000)] + rng.normal(0, 0.6, (1000, d)).astype(np.float32)
+    faiss.normalize_L2(x)
+    faiss.normalize_L2(q)
+    index = faiss.IndexFlatIP(d)
+    index.add(x)
+    for i in range(5):
+        index.search(q[i:i + 1], top)
+    runs = 200 if n == 10_000 else 40
+    start = time.perf_counter()
+    for i in range(runs):
+        index.search(q[i % 1000:i % 1000 + 1], top)
+    single = (time.perf_counter() - start) / runs
+    index.search(q[:256], top)
+    start = time.perf_counter()
+    index.search(q[:256], top)
+    batch256 = (time.perf_counter() - start) / 256
+    start = time.perf_counter()
+    index.search(q, top)
+    batch1000 = (time.perf_counter() - start) / 1000
+    print(f"FAISS IndexFlatIP N={n} d={d} 1 thread: one query per call {single * 1e3:.3f} ms ({1 / single:.0f} QPS); "
+          f"batch 256: {batch256 * 1e3:.3f} ms/query ({1 / batch256:.0f} QPS); batch 1000: {batch1000 * 1e3:.3f} ms/query ({1 / batch1000:.0f} QPS)")
