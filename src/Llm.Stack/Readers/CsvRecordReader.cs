@@ -57,7 +57,7 @@ public sealed class CsvRecordReader : IDocumentReader
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(context);
 
-        using StreamReader reader = TextContent.CreateReader(content, _encoding);
+        using StreamReader reader = ReaderText.CreateReader(content, _encoding);
         var parser = new CsvParser(reader, _options.Delimiter, _options.MaxRecordLength, context.DocumentId);
         var fields = new List<string>();
         string[]? header = null;
@@ -129,7 +129,7 @@ public sealed class CsvRecordReader : IDocumentReader
             }
         }
 
-        Dictionary<string, object?> metadata = TextContent.NewMetadata(context);
+        Dictionary<string, object?> metadata = ReaderText.NewMetadata(context);
         metadata[RecordReaderOptions.RecordIndexMetadataKey] = index;
         foreach (string column in _metadataFields)
         {

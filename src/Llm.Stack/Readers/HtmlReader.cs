@@ -40,7 +40,7 @@ public sealed class HtmlReader : IDocumentReader
     private static readonly HashSet<string> Dropped = new(StringComparer.Ordinal)
     {
         "script", "style", "noscript", "template", "svg", "iframe", "object", "embed", "canvas", "nav", "aside",
-        "head", "button", "select", "input", "textarea", "dialog",
+        "head", "title", "button", "select", "input", "textarea", "dialog",
     };
 
     private static readonly HashSet<string> BlockTags = new(StringComparer.Ordinal)
@@ -68,8 +68,8 @@ public sealed class HtmlReader : IDocumentReader
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(context);
 
-        string html = await TextContent.ReadAllAsync(content, _encoding, context.DocumentId, cancellationToken).ConfigureAwait(false);
-        Dictionary<string, object?> metadata = TextContent.NewMetadata(context);
+        string html = await ReaderText.ReadAllAsync(content, _encoding, context.DocumentId, cancellationToken).ConfigureAwait(false);
+        Dictionary<string, object?> metadata = ReaderText.NewMetadata(context);
         (string text, List<DocumentElement> elements) = Convert(html, metadata, cancellationToken);
         yield return new Document(context.DocumentId, text)
         {
@@ -222,7 +222,7 @@ public sealed class HtmlReader : IDocumentReader
 
                         break;
                     case "pre":
-                        AddBlock(DocumentElementKind.Code, element.TextContent.Replace("\r\n", "\n", StringComparison.Ordinal).Trim('\n').TrimEnd());
+                        AddBlock(DocumentElementKind.Code, RawText(element).Replace("\r\n", "\n", StringComparison.Ordinal).Trim('\n').TrimEnd());
                         break;
                     case "table":
                         AddTable(element);
@@ -242,6 +242,36 @@ public sealed class HtmlReader : IDocumentReader
             }
 
             FlushParagraph(pending);
+        }
+
+        // Preformatted text verbatim, without the text of dropped elements (a script inside <pre> is still a script).
+        private string RawText(IElement element)
+        {
+            var builder = new StringBuilder();
+            AppendRaw(builder, element);
+            return builder.ToString();
+        }
+
+        private void AppendRaw(StringBuilder builder, INode node)
+        {
+            foreach (INode child in node.ChildNodes)
+            {
+                if (child is IText text)
+                {
+                    builder.Append(text.Data);
+                }
+                else if (child is IElement element && !IsSkipped(element))
+                {
+                    if (element.LocalName == "br")
+                    {
+                        builder.Append('\n');
+                    }
+                    else
+                    {
+                        AppendRaw(builder, element);
+                    }
+                }
+            }
         }
 
         private bool IsSkipped(IElement element) =>

@@ -207,7 +207,7 @@ public sealed class JsonRecordReader : IDocumentReader
 
     private Document ToDocumentCore(JsonElement record, long index, DocumentReadContext context)
     {
-        Dictionary<string, object?> metadata = TextContent.NewMetadata(context);
+        Dictionary<string, object?> metadata = ReaderText.NewMetadata(context);
         metadata[RecordReaderOptions.RecordIndexMetadataKey] = index;
         string text;
         string? idValue = null;

@@ -52,8 +52,8 @@ public sealed class MarkdownReader : IDocumentReader
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(context);
 
-        string text = await TextContent.ReadAllAsync(content, _encoding, context.DocumentId, cancellationToken).ConfigureAwait(false);
-        Dictionary<string, object?> metadata = TextContent.NewMetadata(context);
+        string text = await ReaderText.ReadAllAsync(content, _encoding, context.DocumentId, cancellationToken).ConfigureAwait(false);
+        Dictionary<string, object?> metadata = ReaderText.NewMetadata(context);
         List<DocumentElement> elements = Parse(text, metadata, cancellationToken);
         yield return new Document(context.DocumentId, text)
         {

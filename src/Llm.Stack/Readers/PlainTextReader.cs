@@ -38,7 +38,7 @@ public sealed class PlainTextReader : IDocumentReader
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(context);
 
-        string text = await TextContent.ReadAllAsync(content, _encoding, context.DocumentId, cancellationToken).ConfigureAwait(false);
+        string text = await ReaderText.ReadAllAsync(content, _encoding, context.DocumentId, cancellationToken).ConfigureAwait(false);
         var elements = new List<DocumentElement>();
         TextBlocks.AddParagraphs(elements, text, 0, text.Length);
         yield return new Document(context.DocumentId, text)
@@ -46,7 +46,7 @@ public sealed class PlainTextReader : IDocumentReader
             Source = context.Source,
             MediaType = DocumentMediaTypes.PlainText,
             Elements = elements,
-            Metadata = TextContent.NewMetadata(context),
+            Metadata = ReaderText.NewMetadata(context),
         };
     }
 }

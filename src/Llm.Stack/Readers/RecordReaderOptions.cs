@@ -4,6 +4,11 @@ namespace Llm.Stack;
 /// <remarks>Configure before the reader is created; the reader copies them and later changes have no effect on it.</remarks>
 public abstract class RecordReaderOptions
 {
+    /// <summary>Initializes a new instance of the <see cref="RecordReaderOptions"/> class; only the readers' own option types derive from it.</summary>
+    private protected RecordReaderOptions()
+    {
+    }
+
     /// <summary>Gets the fields whose values make a record's text, in order. For JSON, a dotted path reaches into nested objects (<c>body.text</c>).</summary>
     /// <value>
     /// The default value is an empty list: the text is every field of the record as <c>name: value</c> lines, so that

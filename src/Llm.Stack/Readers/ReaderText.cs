@@ -3,7 +3,7 @@ using System.Text;
 namespace Llm.Stack;
 
 /// <summary>Decodes text content for the readers: byte-order marks, strict UTF-8, binary detection, line endings.</summary>
-internal static class TextContent
+internal static class ReaderText
 {
     private const int BufferChars = 16 * 1024;
 
