@@ -354,6 +354,33 @@ internal sealed class WordPieceTokenizer : Tokenizer
             return;
         }
 
+        // A long text truncated to a few tokens: tokenize a prefix cut at whitespace first (words never span
+        // whitespace, so its tokens are the text's first tokens) and only fall back to the whole text when the
+        // prefix holds too few.
+        int start = sink.Count;
+        for (long budget = (16L * maxTokens) + 256; budget < text.Length; budget *= 4)
+        {
+            int cut = text[..(int)budget].LastIndexOfAny(" \t\n\r");
+            if (cut <= 0)
+            {
+                continue;
+            }
+
+            EncodeAll(text[..cut], sink, maxTokens);
+            if (sink.Count - start >= maxTokens)
+            {
+                return;
+            }
+
+            sink.RemoveRange(start, sink.Count - start);
+        }
+
+        EncodeAll(text, sink, maxTokens);
+    }
+
+    private void EncodeAll(ReadOnlySpan<char> text, List<Piece> sink, int maxTokens)
+    {
+
         // Normalize into a buffer that remembers, for every normalized char, the original range it came from.
         var normalized = new NormalizedBuffer(text.Length + 8);
         try

@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using Llm.Stack.Onnx;
 using Microsoft.Extensions.AI;
+using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.Tokenizers;
 
 namespace Llm.Stack.Onnx.Tests.Embeddings;
@@ -218,6 +219,62 @@ public sealed class MiniLmEmbeddingTests(MiniLmFixture fixture)
         }
 
         Assert.Equal(Path.GetFileName(fixture.Folder), fromFolder.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelId);
+    }
+
+    [Fact]
+    public async Task Hugging_Face_layout_with_onnx_subfolder_tokenizer_json_and_sentence_bert_config_is_read()
+    {
+        string root = Directory.CreateTempSubdirectory("llmstack-hf-layout").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "onnx"));
+            File.CreateSymbolicLink(Path.Combine(root, "onnx", "model.onnx"), Path.Combine(fixture.Folder, "model.onnx"));
+            File.Copy(fixture.TokenizerJsonPath, Path.Combine(root, "tokenizer.json"));
+            File.WriteAllText(Path.Combine(root, "sentence_bert_config.json"), """{ "max_seq_length": 128 }""");
+            File.WriteAllText(Path.Combine(root, "config.json"), """{ "max_position_embeddings": 512 }""");
+
+            using OnnxEmbeddingGenerator generator = new(root);
+            GeneratedEmbeddings<Embedding<float>> actual = await generator.GenerateAsync(Published);
+            GeneratedEmbeddings<Embedding<float>> expected = await Generator.GenerateAsync(Published);
+
+            Assert.Equal(128, generator.MaxTokens);
+            Assert.Equal(126, generator.GetService<EmbeddingInputLimits>()!.MaxInputTokens);
+            Assert.Equal(Path.GetFileName(root), generator.GetService<EmbeddingGeneratorMetadata>()!.DefaultModelId);
+            for (int i = 0; i < Published.Length; i++)
+            {
+                Assert.Equal(expected[i].Vector.ToArray(), actual[i].Vector.ToArray());
+            }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Model_from_bytes_with_a_tokenizer_json_stream_equals_the_built_in_model()
+    {
+        byte[] model = await File.ReadAllBytesAsync(Path.Combine(fixture.Folder, "model.onnx"));
+        await using FileStream tokenizer = File.OpenRead(fixture.TokenizerJsonPath);
+
+        using OnnxEmbeddingGenerator generator = new(model, tokenizer, new OnnxEmbeddingGeneratorOptions { MaxTokens = 256, ModelId = "mini" });
+        GeneratedEmbeddings<Embedding<float>> actual = await generator.GenerateAsync(Published);
+        GeneratedEmbeddings<Embedding<float>> expected = await Generator.GenerateAsync(Published);
+
+        Assert.Equal("mini", actual[0].ModelId);
+        for (int i = 0; i < Published.Length; i++)
+        {
+            Assert.Equal(expected[i].Vector.ToArray(), actual[i].Vector.ToArray());
+        }
+    }
+
+    [Fact]
+    public void Model_that_is_not_onnx_is_rejected_by_onnx_runtime()
+    {
+        using var vocab = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(fixture.VocabularyText));
+
+        Assert.Throws<OnnxRuntimeException>(() => new OnnxEmbeddingGenerator([1, 2, 3], vocab, options: null));
+        Assert.Throws<ArgumentException>("model", () => new OnnxEmbeddingGenerator([], vocab, options: null));
     }
 
     [Fact]

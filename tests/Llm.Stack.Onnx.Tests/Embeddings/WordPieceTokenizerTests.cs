@@ -86,6 +86,38 @@ public sealed class WordPieceTokenizerTests(MiniLmFixture fixture) : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(254)]
+    [InlineData(3000)]
+    public void Truncated_long_inputs_equal_the_first_tokens_of_Hugging_Face(int maxTokens)
+    {
+        var text = new StringBuilder();
+        var random = new Random(maxTokens);
+        string[] words = ["Résumé", "naïve,", "tokenisation", "中文", "🙂", "a<b>=c", "x\ty", "line\n", "don't", "supercalifragilistic"];
+        while (text.Length < 60_000)
+        {
+            text.Append(words[random.Next(words.Length)]).Append(' ');
+        }
+
+        string[] inputs =
+        [
+            text.ToString(),
+            new string('x', 100_000) + " hello world " + text,
+            "start " + new string('y', 60_000) + "\n" + text,
+        ];
+
+        foreach (string input in inputs)
+        {
+            int[] expected = Oracle(input)[..maxTokens];
+            Assert.Equal(expected, Tokenizer().EncodeToIds(input, maxTokens, out _, out _));
+            int index = Tokenizer().GetIndexByTokenCount(input, maxTokens, out _, out int count);
+            Assert.True(count <= maxTokens);
+            Assert.Equal(expected[..count], Oracle(input[..index]));
+        }
+    }
+
     [Fact]
     public void Tokens_carry_offsets_into_the_original_text()
     {
