@@ -130,9 +130,9 @@ public sealed class OnnxChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= new OnnxChatClientOptions();
-        if (options.Provider is not null || options.IntraOpNumThreads is not null)
+        if (options.Provider is not null || options.IntraOpThreads != 0)
         {
-            throw new ArgumentException("A loaded Model's execution provider and threads are fixed: set Provider and IntraOpNumThreads on the Config it is created from, or use another constructor.", nameof(options));
+            throw new ArgumentException("A loaded Model's execution provider and threads are fixed: set Provider and IntraOpThreads on the Config it is created from, or use another constructor.", nameof(options));
         }
 
         _model = model;
