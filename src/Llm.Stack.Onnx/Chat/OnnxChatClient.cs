@@ -86,10 +86,20 @@ public sealed class OnnxChatClient : IChatClient
             throw clear;
         }
 
-        _contextLength = ReadContextLength(modelPath);
-        (_tokenizer, _metadata, _modelId, _eosTokenIds, _formatter, _templateTakesTools, _templateRendersToolCalls, ToolCallFormat) =
-            Initialize(_model, options, options.ModelId ?? new DirectoryInfo(Path.GetFullPath(modelPath)).Name, new Uri(Path.GetFullPath(modelPath)));
-        _contextLength = _contextLength > 0 ? _contextLength : DefaultMaxLength(_model);
+        try
+        {
+            (_tokenizer, _metadata, _modelId, _eosTokenIds, _formatter, _templateTakesTools, _templateRendersToolCalls, ToolCallFormat) =
+                Initialize(_model, options, options.ModelId ?? new DirectoryInfo(Path.GetFullPath(modelPath)).Name, new Uri(Path.GetFullPath(modelPath)));
+            int contextLength = ReadContextLength(modelPath);
+            _contextLength = contextLength > 0 ? contextLength : DefaultMaxLength(_model);
+        }
+        catch
+        {
+            // Nothing the caller could free: the model and config were created here.
+            _model.Dispose();
+            _config.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Initializes a new instance of the <see cref="OnnxChatClient"/> class from a GenAI <see cref="Config"/>.</summary>
