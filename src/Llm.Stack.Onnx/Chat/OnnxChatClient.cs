@@ -30,6 +30,14 @@ namespace Llm.Stack.Onnx;
 /// <see cref="ChatFinishReason.Length"/> when it reaches <see cref="ChatOptions.MaxOutputTokens"/> or the end of the context.
 /// </para>
 /// <para>
+/// <b>Options.</b> <see cref="ChatOptions.MaxOutputTokens"/>, <see cref="ChatOptions.Temperature"/> (0 is greedy),
+/// <see cref="ChatOptions.TopP"/>, <see cref="ChatOptions.TopK"/>, <see cref="ChatOptions.Seed"/>,
+/// <see cref="ChatOptions.StopSequences"/>, <see cref="ChatOptions.Instructions"/> and a JSON
+/// <see cref="ChatOptions.ResponseFormat"/> are mapped; GenAI's <c>repetition_penalty</c>, <c>no_repeat_ngram_size</c>
+/// and <c>min_length</c> can be set through <see cref="ChatOptions.AdditionalProperties"/>. Frequency and presence
+/// penalties have no GenAI equivalent and are ignored.
+/// </para>
+/// <para>
 /// <b>Thread safety.</b> The client is thread-safe. Requests are serialised per client (one generator at a time, a
 /// <see cref="SemaphoreSlim"/>): a concurrent request waits until the running one has finished streaming, so a
 /// streaming consumer that stops enumerating without disposing the enumerator blocks the others. Cancellation is
@@ -40,6 +48,9 @@ public sealed class OnnxChatClient : IChatClient
 {
     private const string ProbeToolName = "llm_stack_probe_tool";
     private const string ProbeCallName = "llm_stack_probe_call";
+
+    /// <summary>GenAI search options a request may set through <see cref="ChatOptions.AdditionalProperties"/>.</summary>
+    private static readonly string[] PassThroughSearchOptions = ["repetition_penalty", "no_repeat_ngram_size", "min_length"];
 
     private readonly Config? _config;
     private readonly Model _model;
@@ -386,6 +397,17 @@ public sealed class OnnxChatClient : IChatClient
         if (options.Seed is long seed)
         {
             generatorParams.SetSearchOption("random_seed", seed);
+        }
+
+        if (options.AdditionalProperties is { Count: > 0 } additional)
+        {
+            foreach (string name in PassThroughSearchOptions)
+            {
+                if (additional.TryGetValue(name, out object? value) && value is not null)
+                {
+                    generatorParams.SetSearchOption(name, Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
         }
 
         if (options.ResponseFormat is ChatResponseFormatJson json)
