@@ -19,7 +19,7 @@ internal static class GenAiProviderSelection
     /// </remarks>
     internal static void Apply(IGenAiProviderConfig config, OnnxChatClientOptions options)
     {
-        if (options.IntraOpNumThreads is int threads)
+        if (options.IntraOpThreads is > 0 and int threads)
         {
             config.Overlay($"{{\"model\":{{\"decoder\":{{\"session_options\":{{\"intra_op_num_threads\":{threads.ToString(CultureInfo.InvariantCulture)}}}}}}}}}");
         }

@@ -30,6 +30,14 @@ namespace Llm.Stack.Onnx;
 /// <see cref="ChatFinishReason.Length"/> when it reaches <see cref="ChatOptions.MaxOutputTokens"/> or the end of the context.
 /// </para>
 /// <para>
+/// <b>Options.</b> <see cref="ChatOptions.MaxOutputTokens"/>, <see cref="ChatOptions.Temperature"/> (0 is greedy),
+/// <see cref="ChatOptions.TopP"/>, <see cref="ChatOptions.TopK"/>, <see cref="ChatOptions.Seed"/>,
+/// <see cref="ChatOptions.StopSequences"/>, <see cref="ChatOptions.Instructions"/> and a JSON
+/// <see cref="ChatOptions.ResponseFormat"/> are mapped; GenAI's <c>repetition_penalty</c>, <c>no_repeat_ngram_size</c>
+/// and <c>min_length</c> can be set through <see cref="ChatOptions.AdditionalProperties"/>. Frequency and presence
+/// penalties have no GenAI equivalent and are ignored.
+/// </para>
+/// <para>
 /// <b>Thread safety.</b> The client is thread-safe. Requests are serialised per client (one generator at a time, a
 /// <see cref="SemaphoreSlim"/>): a concurrent request waits until the running one has finished streaming, so a
 /// streaming consumer that stops enumerating without disposing the enumerator blocks the others. Cancellation is
@@ -40,6 +48,9 @@ public sealed class OnnxChatClient : IChatClient
 {
     private const string ProbeToolName = "llm_stack_probe_tool";
     private const string ProbeCallName = "llm_stack_probe_call";
+
+    /// <summary>GenAI search options a request may set through <see cref="ChatOptions.AdditionalProperties"/>.</summary>
+    private static readonly string[] PassThroughSearchOptions = ["repetition_penalty", "no_repeat_ngram_size", "min_length"];
 
     private readonly Config? _config;
     private readonly Model _model;
@@ -86,10 +97,20 @@ public sealed class OnnxChatClient : IChatClient
             throw clear;
         }
 
-        _contextLength = ReadContextLength(modelPath);
-        (_tokenizer, _metadata, _modelId, _eosTokenIds, _formatter, _templateTakesTools, _templateRendersToolCalls, ToolCallFormat) =
-            Initialize(_model, options, options.ModelId ?? new DirectoryInfo(Path.GetFullPath(modelPath)).Name, new Uri(Path.GetFullPath(modelPath)));
-        _contextLength = _contextLength > 0 ? _contextLength : DefaultMaxLength(_model);
+        try
+        {
+            (_tokenizer, _metadata, _modelId, _eosTokenIds, _formatter, _templateTakesTools, _templateRendersToolCalls, ToolCallFormat) =
+                Initialize(_model, options, options.ModelId ?? new DirectoryInfo(Path.GetFullPath(modelPath)).Name, new Uri(Path.GetFullPath(modelPath)));
+            int contextLength = ReadContextLength(modelPath);
+            _contextLength = contextLength > 0 ? contextLength : DefaultMaxLength(_model);
+        }
+        catch
+        {
+            // Nothing the caller could free: the model and config were created here.
+            _model.Dispose();
+            _config.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Initializes a new instance of the <see cref="OnnxChatClient"/> class from a GenAI <see cref="Config"/>.</summary>
@@ -130,9 +151,9 @@ public sealed class OnnxChatClient : IChatClient
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= new OnnxChatClientOptions();
-        if (options.Provider is not null || options.IntraOpNumThreads is not null)
+        if (options.Provider is not null || options.IntraOpThreads != 0)
         {
-            throw new ArgumentException("A loaded Model's execution provider and threads are fixed: set Provider and IntraOpNumThreads on the Config it is created from, or use another constructor.", nameof(options));
+            throw new ArgumentException("A loaded Model's execution provider and threads are fixed: set Provider and IntraOpThreads on the Config it is created from, or use another constructor.", nameof(options));
         }
 
         _model = model;
@@ -376,6 +397,17 @@ public sealed class OnnxChatClient : IChatClient
         if (options.Seed is long seed)
         {
             generatorParams.SetSearchOption("random_seed", seed);
+        }
+
+        if (options.AdditionalProperties is { Count: > 0 } additional)
+        {
+            foreach (string name in PassThroughSearchOptions)
+            {
+                if (additional.TryGetValue(name, out object? value) && value is not null)
+                {
+                    generatorParams.SetSearchOption(name, Convert.ToDouble(value, System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
         }
 
         if (options.ResponseFormat is ChatResponseFormatJson json)

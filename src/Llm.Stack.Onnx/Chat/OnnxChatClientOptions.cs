@@ -47,19 +47,15 @@ public sealed class OnnxChatClientOptions
     /// <value>The options by name. Empty by default. Ignored when <see cref="Provider"/> is <see langword="null"/> or <see cref="CpuProvider"/>.</value>
     public IDictionary<string, string> ProviderOptions { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-    /// <summary>Gets or sets the number of threads ONNX Runtime uses inside one operator.</summary>
-    /// <value>The thread count, or <see langword="null"/> to keep the model's setting (ONNX Runtime's default: one per core). The default value is <see langword="null"/>.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
-    public int? IntraOpNumThreads
+    /// <summary>Gets or sets the number of threads ONNX Runtime uses within one operator (as <c>OnnxEmbeddingGeneratorOptions.IntraOpThreads</c>).</summary>
+    /// <value>Zero or more; 0 keeps the model's setting (ONNX Runtime's default: one per physical core). The default value is 0.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int IntraOpThreads
     {
         get;
         set
         {
-            if (value is int v)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThan(v, 1);
-            }
-
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
             field = value;
         }
     }

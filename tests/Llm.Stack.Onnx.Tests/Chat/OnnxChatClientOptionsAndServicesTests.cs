@@ -78,7 +78,7 @@ public sealed class OnnxChatClientOptionsAndServicesTests(TinyChatModelFixture f
     public async Task A_client_over_a_caller_owned_config_generates_like_the_path_constructor()
     {
         using var config = new Config(fixture.BaseModelPath);
-        using var client = new OnnxChatClient(config, ownsConfig: false, new OnnxChatClientOptions { Provider = "cpu", IntraOpNumThreads = 1 });
+        using var client = new OnnxChatClient(config, ownsConfig: false, new OnnxChatClientOptions { Provider = "cpu", IntraOpThreads = 1 });
 
         ChatResponse viaConfig = await client.GetResponseAsync(Hello, new ChatOptions { MaxOutputTokens = 10 });
         ChatResponse viaPath = await fixture.Client.GetResponseAsync(Hello, new ChatOptions { MaxOutputTokens = 10 });
@@ -125,15 +125,15 @@ public sealed class OnnxChatClientOptionsAndServicesTests(TinyChatModelFixture f
         Assert.Null(options.Provider);
         Assert.Equal(0, options.DeviceId);
         Assert.Empty(options.ProviderOptions);
-        Assert.Null(options.IntraOpNumThreads);
+        Assert.Equal(0, options.IntraOpThreads);
         Assert.Null(options.PromptFormatter);
         Assert.Equal(ToolCallFormat.Auto, options.ToolCallFormat);
         Assert.Throws<ArgumentException>(() => options.Provider = " ");
         Assert.Throws<ArgumentOutOfRangeException>(() => options.DeviceId = -1);
-        Assert.Throws<ArgumentOutOfRangeException>(() => options.IntraOpNumThreads = 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.IntraOpThreads = -1);
         Assert.Throws<ArgumentOutOfRangeException>(() => options.ToolCallFormat = (ToolCallFormat)42);
         options.Provider = null;
-        options.IntraOpNumThreads = null;
+        options.IntraOpThreads = 0;
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public sealed class OnnxChatClientOptionsAndServicesTests(TinyChatModelFixture f
     {
         var services = new ServiceCollection();
         var builder = new LlmStackBuilder(services);
-        builder.AddOnnxChatClient(fixture.BaseModelPath, o => o.IntraOpNumThreads = 1).UseFunctionInvocation();
+        builder.AddOnnxChatClient(fixture.BaseModelPath, o => o.IntraOpThreads = 1).UseFunctionInvocation();
         builder.AddKeyedOnnxChatClient("local", fixture.BaseModelPath, o => o.ModelId = "keyed");
 
         await using ServiceProvider provider = services.BuildServiceProvider();

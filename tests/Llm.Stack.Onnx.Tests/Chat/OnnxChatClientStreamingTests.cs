@@ -166,6 +166,17 @@ public sealed class OnnxChatClientStreamingTests(TinyChatModelFixture fixture)
     }
 
     [Fact]
+    public async Task GenAI_search_options_pass_through_additional_properties()
+    {
+        string plain = (await fixture.Client.GetResponseAsync(Hello, new ChatOptions { MaxOutputTokens = 30 })).Text;
+        var penalised = new ChatOptions { MaxOutputTokens = 30, AdditionalProperties = new() { ["repetition_penalty"] = 3.0 } };
+
+        string different = (await fixture.Client.GetResponseAsync(Hello, penalised)).Text;
+
+        Assert.NotEqual(plain, different);
+    }
+
+    [Fact]
     public async Task A_non_positive_MaxOutputTokens_is_rejected()
     {
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => fixture.Client.GetResponseAsync(Hello, new ChatOptions { MaxOutputTokens = 0 }));

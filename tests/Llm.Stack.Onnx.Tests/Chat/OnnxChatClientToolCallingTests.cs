@@ -171,6 +171,23 @@ public sealed class OnnxChatClientToolCallingTests(TinyChatModelFixture fixture)
     }
 
     [Fact]
+    public async Task A_malformed_spelled_tool_call_is_returned_as_text_and_nothing_is_invoked()
+    {
+        const string Malformed = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": }\n</tool_call>";
+        var calls = new List<string>();
+        var options = new ChatOptions { Tools = [WeatherFunction(calls)] };
+        using OnnxChatClient onnx = TinyChatModelFixture.NewClient(fixture.WriteForced(_toolSpec, (Question, options, fixture.Encode(Malformed))));
+        using IChatClient client = new ChatClientBuilder(onnx).UseFunctionInvocation().Build();
+
+        ChatResponse response = await client.GetResponseAsync(Question, options);
+
+        Assert.Empty(calls);
+        Assert.Equal(Malformed, response.Text);
+        Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
+        Assert.Empty(response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+    }
+
+    [Fact]
     public async Task Text_before_a_tool_call_streams_and_the_call_is_parsed_at_the_end()
     {
         var options = new ChatOptions { Tools = [WeatherFunction([])] };

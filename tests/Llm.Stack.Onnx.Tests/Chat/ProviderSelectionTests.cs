@@ -69,7 +69,7 @@ public sealed class ProviderSelectionTests
     {
         Assert.Equal(
             ["Overlay({\"model\":{\"decoder\":{\"session_options\":{\"intra_op_num_threads\":3}}}})", "ClearProviders()"],
-            CallsFor(new OnnxChatClientOptions { IntraOpNumThreads = 3, Provider = "cpu" }));
+            CallsFor(new OnnxChatClientOptions { IntraOpThreads = 3, Provider = "cpu" }));
     }
 
     [Fact]

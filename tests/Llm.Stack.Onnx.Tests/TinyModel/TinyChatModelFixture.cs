@@ -33,7 +33,11 @@ public sealed class TinyChatModelFixture : IDisposable
     public static OnnxChatClient NewClient(string path, OnnxChatClientOptions? options = null)
     {
         options ??= new OnnxChatClientOptions();
-        options.IntraOpNumThreads ??= 1;
+        if (options.IntraOpThreads == 0)
+        {
+            options.IntraOpThreads = 1;
+        }
+
         return new OnnxChatClient(path, options);
     }
 
