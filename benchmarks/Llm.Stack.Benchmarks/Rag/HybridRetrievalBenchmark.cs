@@ -15,9 +15,9 @@ public class HybridRetrievalBenchmark
 {
     private const int Count = 100_000;
     private const int Dimensions = 384;
-    private IRetriever _hybrid = null!;
-    private IRetriever _vector = null!;
-    private IRetriever _keyword = null!;
+    private HybridRetriever _hybrid = null!;
+    private VectorStoreRetriever<string, ChunkRecord> _vector = null!;
+    private Bm25Retriever<string> _keyword = null!;
 
     [GlobalSetup]
     public void Setup()
