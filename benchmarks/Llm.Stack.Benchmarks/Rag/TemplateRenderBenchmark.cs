@@ -1,0 +1,37 @@
+using BenchmarkDotNet.Attributes;
+using Llm.Stack;
+using Microsoft.Extensions.AI;
+
+namespace Llm.Stack.Benchmarks.Rag;
+
+/// <summary>Renders a parsed ~1 KB template with 10 variables into two chat messages.</summary>
+[MemoryDiagnoser]
+public class TemplateRenderBenchmark
+{
+    private PromptTemplate _template = null!;
+    private Dictionary<string, object?> _arguments = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        string filler = "Follow the house style: short sentences, plain words, no jargon, and cite the sources you use. ";
+        string text =
+            "{{#message role=\"system\"}}\nYou are {{assistant}}, a helpful assistant for {{company}}. " + filler + filler + filler +
+            "Answer in {{language}} with a {{tone}} tone.\n{{/message}}\n" +
+            "{{#message role=\"user\"}}\nCustomer {{customer}} (plan {{plan}}, since {{since}}) asks about {{product}}. " + filler + filler + filler +
+            "Order {{order}}. Question: {{question}}\n{{/message}}\n";
+        _template = PromptTemplate.Parse(text);
+        _arguments = new Dictionary<string, object?>
+        {
+            ["assistant"] = "Ada", ["company"] = "Contoso", ["language"] = "English", ["tone"] = "friendly",
+            ["customer"] = "Grace Hopper", ["plan"] = "Pro", ["since"] = 2019, ["product"] = "the widget",
+            ["order"] = "A-12345", ["question"] = "When will my order arrive?",
+        };
+        TemplateLength = text.Length;
+    }
+
+    public int TemplateLength { get; private set; }
+
+    [Benchmark]
+    public IReadOnlyList<ChatMessage> Render() => _template.Render(_arguments);
+}
