@@ -25,7 +25,7 @@ namespace Llm.Stack.VectorIndex;
 /// empty key) throws <see cref="ArgumentException"/> and a rejected batch changes nothing.</para>
 /// </remarks>
 #pragma warning disable CA1711 // The MEVD type it derives from is a "Collection".
-public sealed class InMemoryVectorCollection<TKey, TRecord> : VectorStoreCollection<TKey, TRecord>
+public sealed class InMemoryVectorCollection<TKey, TRecord> : VectorStoreCollection<TKey, TRecord>, IKeywordHybridSearchable<TRecord>
 #pragma warning restore CA1711
     where TKey : notnull
     where TRecord : class
@@ -54,7 +54,7 @@ public sealed class InMemoryVectorCollection<TKey, TRecord> : VectorStoreCollect
                 $"The key property '{_model.KeyProperty.ModelName}' has type '{_model.KeyProperty.Type.Name}' but the collection's key type is '{typeof(TKey).Name}'.", nameof(definition));
         }
 
-        _schema = CollectionSchema.FromModel(_model);
+        _schema = CollectionSchema.FromModel(_model, store.Quantization, store.QuantizedFlatEncoding);
         _metadata = new VectorStoreCollectionMetadata { VectorStoreSystemName = InMemoryVectorStore.SystemName, CollectionName = name };
     }
 
@@ -409,6 +409,151 @@ public sealed class InMemoryVectorCollection<TKey, TRecord> : VectorStoreCollect
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Hybrid search fuses two rankings by reciprocal rank fusion (<c>k</c> from
+    /// <see cref="InMemoryVectorStoreOptions.HybridRankConstant"/>, 60 by default): the exact vector ranking and the BM25
+    /// ranking of <paramref name="keywords"/> over the full-text-indexed string property (the one named by
+    /// <see cref="HybridSearchOptions{TRecord}.AdditionalProperty"/>, or the only one). The filter applies to both
+    /// rankings before fusion. Each ranking contributes its best <c>max(50, 2 × (Skip + top))</c> records. The score of a
+    /// result is its fused score (higher is better), which is also what <see cref="HybridSearchOptions{TRecord}.ScoreThreshold"/>
+    /// is compared with.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="searchValue"/> or <paramref name="keywords"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="top"/> is zero or negative.</exception>
+    public async IAsyncEnumerable<VectorSearchResult<TRecord>> HybridSearchAsync<TInput>(
+        TInput searchValue,
+        ICollection<string> keywords,
+        int top,
+        HybridSearchOptions<TRecord>? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        where TInput : notnull
+    {
+        ArgumentNullException.ThrowIfNull(searchValue);
+        ArgumentNullException.ThrowIfNull(keywords);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
+        options ??= new HybridSearchOptions<TRecord>();
+        bool includeVectors = CheckIncludeVectors(options.IncludeVectors);
+        VectorPropertyModel vectorProperty = _model.GetVectorPropertyOrSingle(new VectorSearchOptions<TRecord> { VectorProperty = options.VectorProperty });
+        DataPropertyModel textProperty = _model.GetFullTextDataPropertyOrSingle(options.AdditionalProperty);
+        ReadOnlyMemory<float> query = await ResolveQueryAsync(searchValue, vectorProperty, cancellationToken).ConfigureAwait(false);
+        CollectionBinding binding = GetBinding("HybridSearch");
+        Func<object?[], bool>? predicate = options.Filter is null ? null : FilterCompiler.Compile(options.Filter, _model, binding);
+        string text = string.Join(' ', keywords.Where(k => !string.IsNullOrWhiteSpace(k)));
+
+        CollectionData data = binding.Data;
+        int column = binding.VectorColumns[IndexOf(_model.VectorProperties, vectorProperty)];
+        VectorColumnSpec spec = data.Schema.Vectors[column];
+        ValidateVector(query.Span, spec, "The search vector", nameof(searchValue));
+        Bm25Index<object> textIndex = data.TextIndexes[binding.DataColumns[IndexOf(_model.DataProperties, textProperty)]]
+            ?? throw new InvalidOperationException($"Data property '{textProperty.ModelName}' is not a full-text-indexed string property.");
+        int depth = (int)Math.Min(int.MaxValue / 2, Math.Max(50, 2L * (options.Skip + top)));
+        var results = new List<VectorSearchResult<TRecord>>();
+        data.Lock.EnterReadLock();
+        try
+        {
+            (float Goodness, int Slot)[] vectorHits = FlatSearch.Search(data, column, query.Span, Math.Min(depth, Math.Max(1, data.Count)), predicate, _store.MaxDegreeOfParallelism, _store.QuantizationOversampling);
+            IReadOnlyList<object> vectorKeys = [.. vectorHits.Select(h => data.Keys[h.Slot]!)];
+            IReadOnlyList<object> keywordKeys = text.Length == 0 ? [] : [.. textIndex.Search(
+                text,
+                depth,
+                predicate is null ? null : key => data.TryGetSlot(key, out int slot) && predicate(data.Values[slot]!)).Select(m => m.Key)];
+            IReadOnlyList<FusedResult<object>> fused = RankFusion.ReciprocalRank([vectorKeys, keywordKeys], _store.HybridRankConstant, options.Skip + top);
+            for (int i = options.Skip; i < fused.Count; i++)
+            {
+                if (options.ScoreThreshold is double threshold && fused[i].Score < threshold)
+                {
+                    break;
+                }
+
+                if (data.TryGetSlot(fused[i].Item, out int slot))
+                {
+                    results.Add(new VectorSearchResult<TRecord>(Materialize(binding, slot, includeVectors), fused[i].Score));
+                }
+            }
+        }
+        finally
+        {
+            data.Lock.ExitReadLock();
+        }
+
+        foreach (VectorSearchResult<TRecord> result in results)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return result;
+        }
+    }
+
+    /// <summary>Searches with many query vectors in one call, reading each stored vector from memory once per block of queries.</summary>
+    /// <param name="queries">The query vectors.</param>
+    /// <param name="top">The maximum number of results per query.</param>
+    /// <param name="options">The search options (filter, vector property, skip, score threshold, include vectors), applied to every query.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>One result list per query, in the order of <paramref name="queries"/>, each best first with MEVD scores.</returns>
+    /// <remarks>
+    /// Meant for evaluation runs, multi-query retrieval and re-indexing: rows are scanned in cache-sized blocks, and each
+    /// block is scored against a group of queries before the next block is read, so memory traffic is shared by the
+    /// queries; groups of queries run on up to <see cref="InMemoryVectorStoreOptions.MaxDegreeOfParallelism"/> cores.
+    /// The search is exact float32 even for quantized properties. All queries see the same state of the collection.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="queries"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="top"/> is zero or negative.</exception>
+    /// <exception cref="ArgumentException">A query has the wrong dimensions, a NaN or infinite component, or is zero under a cosine function.</exception>
+    public Task<IReadOnlyList<IReadOnlyList<VectorSearchResult<TRecord>>>> SearchBatchAsync(
+        IReadOnlyList<ReadOnlyMemory<float>> queries,
+        int top,
+        VectorSearchOptions<TRecord>? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
+        options ??= DefaultSearchOptions;
+        bool includeVectors = CheckIncludeVectors(options.IncludeVectors);
+        VectorPropertyModel property = _model.GetVectorPropertyOrSingle(options);
+        CollectionBinding binding = GetBinding("SearchBatch");
+        Func<object?[], bool>? predicate = options.Filter is null ? null : FilterCompiler.Compile(options.Filter, _model, binding);
+        int column = binding.VectorColumns[IndexOf(_model.VectorProperties, property)];
+        CollectionData data = binding.Data;
+        VectorColumnSpec spec = data.Schema.Vectors[column];
+        float[][] q = new float[queries.Count][];
+        for (int i = 0; i < q.Length; i++)
+        {
+            ValidateVector(queries[i].Span, spec, $"Query {i}", nameof(queries));
+            q[i] = queries[i].ToArray();
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var results = new IReadOnlyList<VectorSearchResult<TRecord>>[q.Length];
+        data.Lock.EnterReadLock();
+        try
+        {
+            int k = (int)Math.Min(Math.Max(1, data.Count), (long)top + options.Skip);
+            (float Goodness, int Slot)[][] best = FlatSearch.SearchBatch(data, column, q, k, predicate, _store.MaxDegreeOfParallelism);
+            for (int i = 0; i < q.Length; i++)
+            {
+                var list = new List<VectorSearchResult<TRecord>>(Math.Min(top, best[i].Length));
+                for (int j = options.Skip; j < best[i].Length; j++)
+                {
+                    double score = FlatSearch.ToScore(spec.Distance, best[i][j].Goodness);
+                    if (options.ScoreThreshold is double threshold && !FlatSearch.PassesThreshold(spec.Distance, score, threshold))
+                    {
+                        break;
+                    }
+
+                    list.Add(new VectorSearchResult<TRecord>(Materialize(binding, best[i][j].Slot, includeVectors), score));
+                }
+
+                results[i] = list;
+            }
+        }
+        finally
+        {
+            data.Lock.ExitReadLock();
+        }
+
+        return Task.FromResult<IReadOnlyList<IReadOnlyList<VectorSearchResult<TRecord>>>>(results);
+    }
+
+    /// <inheritdoc />
     public override object? GetService(Type serviceType, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
@@ -438,7 +583,7 @@ public sealed class InMemoryVectorCollection<TKey, TRecord> : VectorStoreCollect
         try
         {
             k = Math.Min(k, Math.Max(1, data.Count));
-            (float Goodness, int Slot)[] best = FlatSearch.Search(data, column, query, k, predicate, _store.MaxDegreeOfParallelism);
+            (float Goodness, int Slot)[] best = FlatSearch.Search(data, column, query, k, predicate, _store.MaxDegreeOfParallelism, _store.QuantizationOversampling);
             for (int i = skip; i < best.Length; i++)
             {
                 double score = FlatSearch.ToScore(spec.Distance, best[i].Goodness);

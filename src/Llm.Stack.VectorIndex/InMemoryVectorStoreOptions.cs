@@ -29,4 +29,82 @@ public sealed class InMemoryVectorStoreOptions
             field = value;
         }
     } = Environment.ProcessorCount;
+
+    /// <summary>Gets or sets the directory where the store persists its collections automatically.</summary>
+    /// <value>
+    /// When set, the store loads every snapshot (<c>*.lsvi</c>) in the directory when it is created, saves each changed
+    /// collection after <see cref="PersistenceInterval"/> (debounced: at most one save per collection and interval),
+    /// saves the remaining changes when disposed, and deletes the file of a deleted collection. Saves are atomic.
+    /// The default value is <see langword="null"/>: nothing is persisted automatically.
+    /// </value>
+    public string? PersistenceDirectory { get; set; }
+
+    /// <summary>Gets or sets how long the store waits between automatic saves of changed collections.</summary>
+    /// <value>The default value is 2 seconds.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
+    public TimeSpan PersistenceInterval
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
+            field = value;
+        }
+    } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Gets or sets the rank constant <c>k</c> of the reciprocal rank fusion in hybrid search.</summary>
+    /// <value>
+    /// Each result list contributes <c>1 / (k + rank)</c>; a larger k flattens the difference between top and lower
+    /// ranks. The default value is 60 (<see cref="RankFusion.DefaultK"/>).
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int HybridRankConstant
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            field = value;
+        }
+    } = RankFusion.DefaultK;
+
+    /// <summary>Gets or sets the quantization of vector properties whose index kind is <c>Flat</c> (or not set).</summary>
+    /// <value>
+    /// The default value is <see cref="VectorQuantization.None"/>: exact float32 search. The store never quantizes
+    /// unless asked, here or with <c>IndexKind.QuantizedFlat</c> on a property.
+    /// </value>
+    public VectorQuantization Quantization { get; set; }
+
+    /// <summary>Gets or sets the encoding of vector properties whose index kind is <c>IndexKind.QuantizedFlat</c>.</summary>
+    /// <value>The default value is <see cref="VectorQuantization.Int8"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="VectorQuantization.None"/> or undefined.</exception>
+    public VectorQuantization QuantizedFlatEncoding
+    {
+        get;
+        set
+        {
+            if (value is not (VectorQuantization.Int8 or VectorQuantization.Binary))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "QuantizedFlat properties need Int8 or Binary codes.");
+            }
+
+            field = value;
+        }
+    } = VectorQuantization.Int8;
+
+    /// <summary>Gets or sets how many candidates per requested result a quantized search rescores at full precision.</summary>
+    /// <value>
+    /// A quantized search keeps <c>QuantizationOversampling × (Skip + top)</c> candidates from the code scan and rescores
+    /// them with float32 vectors: higher values raise recall and cost more rescoring. The default value is 10.
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int QuantizationOversampling
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            field = value;
+        }
+    } = 10;
 }
