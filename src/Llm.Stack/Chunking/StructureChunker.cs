@@ -201,8 +201,9 @@ public sealed class StructureChunker : ITextChunker
 
         // Each retry has a strictly smaller budget, so this ends: at worst the prefix is dropped.
         int budget = Math.Min(previousBudget - 1, _maxTokens - engine.Count(prefix) - (count - _maxTokens));
-        if (budget < 1)
+        if (budget < 4)
         {
+            // Too little room left for the body (a code point can take 4 tokens): drop the prefix.
             if (prefix.Length > 0)
             {
                 Emit(engine, collector, start, end, string.Empty, section);
