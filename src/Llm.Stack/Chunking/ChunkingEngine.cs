@@ -53,13 +53,12 @@ internal sealed class ChunkingEngine(Tokenizer tokenizer, string text, Cancellat
             return true;
         }
 
-        ReadOnlySpan<char> span = Text.AsSpan(start, end - start);
-        int index = Tokenizer.GetIndexByTokenCount(span, max, out _, out _, considerPreTokenization: true, considerNormalization: false);
-        if (index < span.Length)
+        if (IndexByTokenCount(start, end, max) < end - start)
         {
             return false;
         }
 
+        ReadOnlySpan<char> span = Text.AsSpan(start, end - start);
         count = Tokenizer.CountTokens(span);
         return count <= max;
     }
@@ -88,8 +87,7 @@ internal sealed class ChunkingEngine(Tokenizer tokenizer, string text, Cancellat
             int target = max;
             while (target > 0)
             {
-                ReadOnlySpan<char> rest = text.AsSpan(s, end - s);
-                int index = Tokenizer.GetIndexByTokenCount(rest, target, out _, out _, considerPreTokenization: true, considerNormalization: false);
+                int index = IndexByTokenCount(s, end, target);
                 int candidate = SnapBack(s + index, s);
                 (int ts, int te) = Trim(s, candidate);
                 if (te <= ts)
@@ -145,6 +143,33 @@ internal sealed class ChunkingEngine(Tokenizer tokenizer, string text, Cancellat
             }
 
             s = next;
+        }
+    }
+
+    /// <summary>
+    /// The length of the longest prefix of [start, end) within <paramref name="max"/> tokens, reading a window that grows
+    /// from about 8 characters per token: the tokenizer pre-tokenizes all it is given, so a whole large document would
+    /// make every call linear in the document and chunking quadratic.
+    /// </summary>
+    private int IndexByTokenCount(int start, int end, int max)
+    {
+        int length = end - start;
+        int window = (int)Math.Min(length, Math.Max(256L, max * 8L));
+        while (true)
+        {
+            int index = Tokenizer.GetIndexByTokenCount(Text.AsSpan(start, window), max, out _, out _, considerPreTokenization: true, considerNormalization: false);
+            if (window == length)
+            {
+                return index;
+            }
+
+            if (index < window - 64)
+            {
+                // The limit was reached well inside the window, before its cut-off last word.
+                return index;
+            }
+
+            window = (int)Math.Min(length, window * 2L);
         }
     }
 

@@ -30,6 +30,23 @@ public static class ChunkingLlmStackBuilderExtensions
     public static LlmStackBuilder AddSentenceChunker(this LlmStackBuilder builder, Action<SentenceChunkerOptions>? configure = null) =>
         AddTextChunker(builder, _ => new SentenceChunker(Configure(configure)));
 
+    /// <summary>Registers a <see cref="StructureChunker"/> as the stack's chunker.</summary>
+    /// <param name="builder">The stack builder.</param>
+    /// <param name="configure">Configures the chunker's options; <see langword="null"/> for the defaults.</param>
+    /// <returns>The builder, so that calls chain.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static LlmStackBuilder AddStructureChunker(this LlmStackBuilder builder, Action<StructureChunkerOptions>? configure = null) =>
+        AddTextChunker(builder, _ => new StructureChunker(Configure(configure)));
+
+    /// <summary>Registers a <see cref="SemanticChunker"/> that embeds with the stack's embedding generator as the stack's chunker.</summary>
+    /// <param name="builder">The stack builder.</param>
+    /// <param name="configure">Configures the chunker's options; <see langword="null"/> for the defaults.</param>
+    /// <returns>The builder, so that calls chain.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    public static LlmStackBuilder AddSemanticChunker(this LlmStackBuilder builder, Action<SemanticChunkerOptions>? configure = null) =>
+        AddTextChunker(builder, sp => new SemanticChunker(
+            sp.GetRequiredService<Microsoft.Extensions.AI.IEmbeddingGenerator<string, Microsoft.Extensions.AI.Embedding<float>>>(), Configure(configure)));
+
     /// <summary>Registers a chunker created by <paramref name="factory"/> as the stack's chunker.</summary>
     /// <param name="builder">The stack builder.</param>
     /// <param name="factory">Creates the chunker.</param>
