@@ -1,0 +1,600 @@
+using System.Collections.Concurrent;
+using System.Numerics.Tensors;
+using Microsoft.Extensions.AI;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Microsoft.ML.Tokenizers;
+
+namespace Llm.Stack.Onnx;
+
+/// <summary>
+/// An <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> that runs a BERT-family sentence-embedding model
+/// (<c>model.onnx</c> with <c>vocab.txt</c> or <c>tokenizer.json</c>, such as all-MiniLM-L6-v2 or bge-small) locally
+/// with ONNX Runtime: Hugging Face-identical WordPiece tokenisation, truncation to the model's maximum, batching with
+/// padding per batch, mean or <c>[CLS]</c> pooling and optional L2 normalisation.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Thread-safety: an instance is safe to use from several threads at once. ONNX Runtime's
+/// <c>InferenceSession.Run</c> is thread-safe, the tokenizer is immutable, and every call takes its own input and
+/// output buffers from a pool (pinned arrays wrapped as <see cref="OrtValue"/>s without copying), so concurrent calls
+/// run in parallel and never share a buffer.
+/// </para>
+/// <para>
+/// Calls are compute-bound and run on the calling thread; the returned task is complete when the method returns.
+/// Cancellation is checked before every batch, and a batch in progress is asked to stop through ONNX Runtime's
+/// terminate flag. Inputs are sorted by length into batches to keep padding small; the results come back in input
+/// order, and an input's embedding does not depend on the batch it ran in (up to float rounding).
+/// </para>
+/// <para>
+/// <see langword="null"/> strings are rejected (<see cref="ArgumentException"/>); an empty or whitespace-only string is
+/// embedded as the model embeds an empty sequence (<c>[CLS] [SEP]</c>), as Hugging Face does.
+/// </para>
+/// <para>
+/// <c>GetService(typeof(EmbeddingInputLimits))</c> returns the tokenizer (counting content tokens, without
+/// <c>[CLS]</c>/<c>[SEP]</c>) and the number of content tokens embedded before truncation, so that chunkers can size
+/// chunks that are never cut; <c>GetService(typeof(Tokenizer))</c> returns the same tokenizer, and
+/// <c>GetService(typeof(InferenceSession))</c> the session.
+/// </para>
+/// </remarks>
+public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+{
+    /// <summary>The provider name reported in <see cref="EmbeddingGeneratorMetadata"/>.</summary>
+    private const string ProviderName = "onnxruntime";
+
+    private const int DefaultMaxTokens = 512;
+
+    private readonly InferenceSession _session;
+    private readonly WordPieceTokenizer _tokenizer;
+    private readonly EmbeddingInputLimits _limits;
+    private readonly EmbeddingGeneratorMetadata _metadata;
+    private readonly ConcurrentBag<BatchBuffers> _buffers = [];
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly bool _hasTokenTypeIds;
+    private readonly bool _outputIsPooled;
+    private readonly EmbeddingPooling _pooling;
+    private readonly bool _normalize;
+    private readonly int _maxTokens;
+    private readonly int _batchSize;
+    private readonly int _dimensions;
+    private readonly string _modelId;
+    private int _disposed;
+
+    /// <summary>Initializes a new instance of the <see cref="OnnxEmbeddingGenerator"/> class from a model folder.</summary>
+    /// <param name="modelPath">
+    /// A folder with <c>model.onnx</c> (or <c>onnx/model.onnx</c>) and <c>tokenizer.json</c> or <c>vocab.txt</c>, as
+    /// Hugging Face model repositories lay them out; or the path of the <c>.onnx</c> file itself, with the tokenizer next to it.
+    /// </param>
+    /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentException"><paramref name="modelPath"/> is <see langword="null"/>, empty or whitespace.</exception>
+    /// <exception cref="FileNotFoundException">No model or no tokenizer file was found at <paramref name="modelPath"/>.</exception>
+    /// <exception cref="InvalidDataException">The tokenizer file or the model's inputs and outputs are not those of a BERT-family model.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The native ONNX Runtime library is missing, or lacks the execution provider asked for; the message names the NuGet package to add.
+    /// </exception>
+    public OnnxEmbeddingGenerator(string modelPath, OnnxEmbeddingGeneratorOptions? options)
+        : this(ModelSource.FromPath(modelPath, options), options ?? new OnnxEmbeddingGeneratorOptions())
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="OnnxEmbeddingGenerator"/> class from a model folder, with the default options.</summary>
+    /// <param name="modelPath">
+    /// A folder with <c>model.onnx</c> (or <c>onnx/model.onnx</c>) and <c>tokenizer.json</c> or <c>vocab.txt</c>, or the path of the <c>.onnx</c> file itself.
+    /// </param>
+    /// <exception cref="ArgumentException"><paramref name="modelPath"/> is <see langword="null"/>, empty or whitespace.</exception>
+    /// <exception cref="FileNotFoundException">No model or no tokenizer file was found at <paramref name="modelPath"/>.</exception>
+    /// <exception cref="InvalidDataException">The tokenizer file or the model's inputs and outputs are not those of a BERT-family model.</exception>
+    /// <exception cref="InvalidOperationException">The native ONNX Runtime library is missing; the message names the NuGet package to add.</exception>
+    public OnnxEmbeddingGenerator(string modelPath)
+        : this(modelPath, options: null)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="OnnxEmbeddingGenerator"/> class from a model in memory.</summary>
+    /// <param name="model">The bytes of the <c>.onnx</c> model.</param>
+    /// <param name="tokenizer">The content of <c>vocab.txt</c> or <c>tokenizer.json</c> (recognised by its leading <c>{</c>); read to its end, not disposed.</param>
+    /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="tokenizer"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="model"/> is empty.</exception>
+    /// <exception cref="InvalidDataException">The tokenizer or the model's inputs and outputs are not those of a BERT-family model.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The native ONNX Runtime library is missing, or lacks the execution provider asked for; the message names the NuGet package to add.
+    /// </exception>
+    public OnnxEmbeddingGenerator(byte[] model, Stream tokenizer, OnnxEmbeddingGeneratorOptions? options)
+        : this(ModelSource.FromBytes(model, tokenizer, options), options ?? new OnnxEmbeddingGeneratorOptions())
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="OnnxEmbeddingGenerator"/> class from streams, such as embedded resources.</summary>
+    /// <param name="model">The <c>.onnx</c> model; read to its end, not disposed.</param>
+    /// <param name="tokenizer">The content of <c>vocab.txt</c> or <c>tokenizer.json</c> (recognised by its leading <c>{</c>); read to its end, not disposed.</param>
+    /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> or <paramref name="tokenizer"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="model"/> is empty.</exception>
+    /// <exception cref="InvalidDataException">The tokenizer or the model's inputs and outputs are not those of a BERT-family model.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// The native ONNX Runtime library is missing, or lacks the execution provider asked for; the message names the NuGet package to add.
+    /// </exception>
+    public OnnxEmbeddingGenerator(Stream model, Stream tokenizer, OnnxEmbeddingGeneratorOptions? options)
+        : this(ModelSource.FromBytes(ReadAll(model), tokenizer, options), options ?? new OnnxEmbeddingGeneratorOptions())
+    {
+    }
+
+    private OnnxEmbeddingGenerator(ModelSource source, OnnxEmbeddingGeneratorOptions options)
+    {
+        _tokenizer = source.Tokenizer;
+        _pooling = options.Pooling;
+        _normalize = options.Normalize;
+        _batchSize = options.BatchSize;
+        _maxTokens = options.MaxTokens ?? source.MaxTokens ?? DefaultMaxTokens;
+        _modelId = options.ModelId ?? source.ModelId;
+        _session = CreateSession(source, options);
+        try
+        {
+            (_inputNames, _hasTokenTypeIds) = ReadInputs(_session);
+            (_outputNames, _outputIsPooled, _dimensions) = ReadOutput(_session, options.OutputName);
+            if (_dimensions <= 0)
+            {
+                _dimensions = ProbeDimensions();
+            }
+        }
+        catch
+        {
+            _session.Dispose();
+            throw;
+        }
+
+        _limits = new EmbeddingInputLimits(_tokenizer, _maxTokens - 2);
+        _metadata = new EmbeddingGeneratorMetadata(ProviderName, providerUri: null, defaultModelId: _modelId, defaultModelDimensions: _dimensions);
+    }
+
+    /// <summary>Gets the number of dimensions of the embeddings.</summary>
+    public int Dimensions => _dimensions;
+
+    /// <summary>Gets the maximum sequence length in tokens, <c>[CLS]</c> and <c>[SEP]</c> included.</summary>
+    public int MaxTokens => _maxTokens;
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentNullException"><paramref name="values"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="values"/> contains a <see langword="null"/> string.</exception>
+    /// <exception cref="ObjectDisposedException">The generator has been disposed.</exception>
+    public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
+        IEnumerable<string> values,
+        EmbeddingGenerationOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        cancellationToken.ThrowIfCancellationRequested();
+
+        IReadOnlyList<string> inputs = values as IReadOnlyList<string> ?? values.ToList();
+        int count = inputs.Count;
+        var tokens = new int[count][];
+        long totalTokens = 0;
+        for (int i = 0; i < count; i++)
+        {
+            string? text = inputs[i];
+            if (text is null)
+            {
+                throw new ArgumentException($"The input at index {i} is null; every input must be a string (an empty one is allowed).", nameof(values));
+            }
+
+            tokens[i] = _tokenizer.EncodeContentIds(text, _maxTokens - 2);
+            totalTokens += tokens[i].Length + 2;
+        }
+
+        var vectors = new float[count][];
+        if (count > 0)
+        {
+            Embed(tokens, vectors, cancellationToken);
+        }
+
+        DateTimeOffset createdAt = DateTimeOffset.UtcNow;
+        var embeddings = new List<Embedding<float>>(count);
+        foreach (float[] vector in vectors)
+        {
+            embeddings.Add(new Embedding<float>(vector) { ModelId = _modelId, CreatedAt = createdAt });
+        }
+
+        return Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(embeddings)
+        {
+            Usage = new UsageDetails { InputTokenCount = totalTokens, TotalTokenCount = totalTokens },
+        });
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null)
+        {
+            return null;
+        }
+
+        if (serviceType.IsInstanceOfType(this))
+        {
+            return this;
+        }
+
+        if (serviceType == typeof(EmbeddingGeneratorMetadata))
+        {
+            return _metadata;
+        }
+
+        if (serviceType == typeof(EmbeddingInputLimits))
+        {
+            return _limits;
+        }
+
+        if (serviceType == typeof(InferenceSession))
+        {
+            return _session;
+        }
+
+        return serviceType.IsInstanceOfType(_tokenizer) ? _tokenizer : null;
+    }
+
+    /// <summary>Releases the ONNX Runtime session.</summary>
+    /// <remarks>Calls in progress on other threads must have finished; later calls throw <see cref="ObjectDisposedException"/>.</remarks>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _session.Dispose();
+        }
+    }
+
+    private static InferenceSession CreateSession(ModelSource source, OnnxEmbeddingGeneratorOptions options)
+        => OnnxRuntimeNative.Invoke(() =>
+        {
+            using var sessionOptions = new SessionOptions();
+            ExecutionProviderSelector.Apply(
+                new SessionOptionsTarget(sessionOptions),
+                options.ExecutionProvider,
+                options.DeviceId,
+                options.IntraOpThreads,
+                OnnxRuntimeNative.GetAvailableProviders());
+            return source.ModelBytes is { } bytes
+                ? new InferenceSession(bytes, sessionOptions)
+                : new InferenceSession(source.ModelPath!, sessionOptions);
+        });
+
+    private static (string[] Names, bool HasTokenTypeIds) ReadInputs(InferenceSession session)
+    {
+        IReadOnlyDictionary<string, NodeMetadata> inputs = session.InputMetadata;
+        if (!inputs.ContainsKey("input_ids") || !inputs.ContainsKey("attention_mask"))
+        {
+            throw new InvalidDataException(
+                $"The model's inputs are [{string.Join(", ", inputs.Keys)}]; a BERT-family embedding model takes input_ids and attention_mask (and optionally token_type_ids).");
+        }
+
+        foreach (string name in inputs.Keys)
+        {
+            if (name is not ("input_ids" or "attention_mask" or "token_type_ids"))
+            {
+                throw new InvalidDataException($"The model has an input '{name}' that a BERT-family embedding model does not have.");
+            }
+
+            if (inputs[name].ElementDataType != TensorElementType.Int64)
+            {
+                throw new InvalidDataException($"The model's input '{name}' is {inputs[name].ElementDataType}; int64 is expected.");
+            }
+        }
+
+        bool hasTokenTypeIds = inputs.ContainsKey("token_type_ids");
+        return (hasTokenTypeIds ? ["input_ids", "attention_mask", "token_type_ids"] : ["input_ids", "attention_mask"], hasTokenTypeIds);
+    }
+
+    private static (string[] Names, bool Pooled, int Dimensions) ReadOutput(InferenceSession session, string? requested)
+    {
+        IReadOnlyDictionary<string, NodeMetadata> outputs = session.OutputMetadata;
+        string name = requested
+            ?? (outputs.ContainsKey("last_hidden_state") ? "last_hidden_state" : session.OutputNames[0]);
+        if (!outputs.TryGetValue(name, out NodeMetadata? output))
+        {
+            throw new InvalidDataException($"The model has no output '{name}'; its outputs are [{string.Join(", ", outputs.Keys)}].");
+        }
+
+        if (output.ElementDataType != TensorElementType.Float)
+        {
+            throw new InvalidDataException($"The model's output '{name}' is {output.ElementDataType}; float32 is expected.");
+        }
+
+        int[] dimensions = output.Dimensions;
+        return dimensions.Length switch
+        {
+            3 => ([name], false, dimensions[2]),
+            2 => ([name], true, dimensions[1]),
+            _ => throw new InvalidDataException($"The model's output '{name}' has rank {dimensions.Length}; [batch, tokens, dimensions] or [batch, dimensions] is expected."),
+        };
+    }
+
+    private static byte[] ReadAll(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (stream.CanSeek)
+        {
+            long length = stream.Length - stream.Position;
+            var bytes = new byte[length];
+            stream.ReadExactly(bytes);
+            return bytes;
+        }
+
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    private int ProbeDimensions()
+    {
+        // The model does not state its width statically: run the empty sequence once.
+        using var runOptions = new RunOptions();
+        int[][] tokens = [[]];
+        int width = 0;
+        RunBatch(tokens, [0], 0, 1, null, runOptions, probeWidth: w => width = w);
+        return width;
+    }
+
+    private void Embed(int[][] tokens, float[][] vectors, CancellationToken cancellationToken)
+    {
+        // Sort by length (longest first) so that each batch pads to a similar length.
+        int[] order = new int[tokens.Length];
+        for (int i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        Array.Sort(order, (a, b) => tokens[b].Length != tokens[a].Length ? tokens[b].Length.CompareTo(tokens[a].Length) : a.CompareTo(b));
+
+        using var runOptions = new RunOptions();
+        using CancellationTokenRegistration registration = cancellationToken.CanBeCanceled
+            ? cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions)
+            : default;
+        for (int start = 0; start < order.Length; start += _batchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int count = Math.Min(_batchSize, order.Length - start);
+            try
+            {
+                RunBatch(tokens, order, start, count, vectors, runOptions, probeWidth: null);
+            }
+            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(cancellationToken);
+            }
+        }
+    }
+
+    private void RunBatch(int[][] tokens, int[] order, int start, int count, float[][]? vectors, RunOptions runOptions, Action<int>? probeWidth)
+    {
+        int sequence = 0;
+        for (int i = 0; i < count; i++)
+        {
+            sequence = Math.Max(sequence, tokens[order[start + i]].Length + 2);
+        }
+
+        int width = Math.Max(_dimensions, 1);
+        int inputLength = count * sequence;
+        int outputLength = _outputIsPooled ? count * width : inputLength * width;
+        if (!_buffers.TryTake(out BatchBuffers? buffers))
+        {
+            buffers = new BatchBuffers();
+        }
+
+        try
+        {
+            buffers.Ensure(inputLength, outputLength);
+            Span<long> ids = buffers.InputIds.AsSpan(0, inputLength);
+            Span<long> mask = buffers.AttentionMask.AsSpan(0, inputLength);
+            ids.Fill(_tokenizer.PadId);
+            mask.Clear();
+            for (int row = 0; row < count; row++)
+            {
+                int[] content = tokens[order[start + row]];
+                Span<long> rowIds = ids.Slice(row * sequence, sequence);
+                rowIds[0] = _tokenizer.ClsId;
+                for (int t = 0; t < content.Length; t++)
+                {
+                    rowIds[t + 1] = content[t];
+                }
+
+                rowIds[content.Length + 1] = _tokenizer.SepId;
+                mask.Slice(row * sequence, content.Length + 2).Fill(1);
+            }
+
+            long[] inputShape = [count, sequence];
+            using OrtValue idsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffers.InputIds.AsMemory(0, inputLength), inputShape);
+            using OrtValue maskValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffers.AttentionMask.AsMemory(0, inputLength), inputShape);
+            using OrtValue? typesValue = _hasTokenTypeIds
+                ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffers.TokenTypeIds.AsMemory(0, inputLength), inputShape)
+                : null;
+            OrtValue[] inputs = typesValue is null ? [idsValue, maskValue] : [idsValue, maskValue, typesValue];
+
+            if (probeWidth is not null)
+            {
+                // Width unknown: let ONNX Runtime allocate the output once.
+                using IDisposableReadOnlyCollection<OrtValue> results = _session.Run(runOptions, _inputNames, inputs, _outputNames);
+                long[] shape = results[0].GetTensorTypeAndShape().Shape;
+                probeWidth((int)shape[^1]);
+                return;
+            }
+
+            long[] outputShape = _outputIsPooled ? [count, width] : [count, sequence, width];
+            using OrtValue outputValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, buffers.Output.AsMemory(0, outputLength), outputShape);
+            _session.Run(runOptions, _inputNames, inputs, _outputNames, [outputValue]);
+
+            ReadOnlySpan<float> output = buffers.Output.AsSpan(0, outputLength);
+            for (int row = 0; row < count; row++)
+            {
+                var vector = new float[width];
+                int length = tokens[order[start + row]].Length + 2;
+                if (_outputIsPooled)
+                {
+                    output.Slice(row * width, width).CopyTo(vector);
+                }
+                else if (_pooling == EmbeddingPooling.Cls)
+                {
+                    output.Slice(row * sequence * width, width).CopyTo(vector);
+                }
+                else
+                {
+                    ReadOnlySpan<float> rowOutput = output.Slice(row * sequence * width, length * width);
+                    rowOutput[..width].CopyTo(vector);
+                    for (int t = 1; t < length; t++)
+                    {
+                        TensorPrimitives.Add(vector, rowOutput.Slice(t * width, width), vector);
+                    }
+
+                    TensorPrimitives.Divide(vector, length, vector);
+                }
+
+                if (_normalize)
+                {
+                    float norm = TensorPrimitives.Norm(vector);
+                    TensorPrimitives.Divide(vector, Math.Max(norm, 1e-12f), vector);
+                }
+
+                vectors![order[start + row]] = vector;
+            }
+        }
+        finally
+        {
+            _buffers.Add(buffers);
+        }
+    }
+
+    /// <summary>Pinned input and output arrays reused across batches and calls; one set per concurrent call.</summary>
+    private sealed class BatchBuffers
+    {
+        public long[] InputIds { get; private set; } = [];
+
+        public long[] AttentionMask { get; private set; } = [];
+
+        public long[] TokenTypeIds { get; private set; } = [];
+
+        public float[] Output { get; private set; } = [];
+
+        public void Ensure(int inputLength, int outputLength)
+        {
+            if (InputIds.Length < inputLength)
+            {
+                InputIds = GC.AllocateUninitializedArray<long>(inputLength, pinned: true);
+                AttentionMask = GC.AllocateUninitializedArray<long>(inputLength, pinned: true);
+
+                // Single-sequence input: token type ids are all zero and never written.
+                TokenTypeIds = GC.AllocateArray<long>(inputLength, pinned: true);
+            }
+
+            if (Output.Length < outputLength)
+            {
+                Output = GC.AllocateUninitializedArray<float>(outputLength, pinned: true);
+            }
+        }
+    }
+
+    /// <summary>Where the model and tokenizer come from, and what the files next to the model say about it.</summary>
+    private sealed class ModelSource
+    {
+        private ModelSource(WordPieceTokenizer tokenizer, string modelId, int? maxTokens, string? modelPath, byte[]? modelBytes)
+        {
+            Tokenizer = tokenizer;
+            ModelId = modelId;
+            MaxTokens = maxTokens;
+            ModelPath = modelPath;
+            ModelBytes = modelBytes;
+        }
+
+        public WordPieceTokenizer Tokenizer { get; }
+
+        public string ModelId { get; }
+
+        public int? MaxTokens { get; }
+
+        public string? ModelPath { get; }
+
+        public byte[]? ModelBytes { get; }
+
+        public static ModelSource FromBytes(byte[] model, Stream tokenizer, OnnxEmbeddingGeneratorOptions? options)
+        {
+            ArgumentNullException.ThrowIfNull(model);
+            ArgumentNullException.ThrowIfNull(tokenizer);
+            if (model.Length == 0)
+            {
+                throw new ArgumentException("The model is empty.", nameof(model));
+            }
+
+            WordPieceTokenizer wordPiece = WordPieceTokenizer.Load(tokenizer, options?.LowercaseInput);
+            return new ModelSource(wordPiece, "onnx-embedding-model", wordPiece.MaxLength, modelPath: null, model);
+        }
+
+        public static ModelSource FromPath(string modelPath, OnnxEmbeddingGeneratorOptions? options)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+            string fullPath = Path.GetFullPath(modelPath);
+            string modelFile;
+            string folder;
+            if (File.Exists(fullPath))
+            {
+                modelFile = fullPath;
+                folder = Path.GetDirectoryName(fullPath)!;
+            }
+            else if (Directory.Exists(fullPath))
+            {
+                folder = fullPath;
+                modelFile = new[] { Path.Combine(folder, "model.onnx"), Path.Combine(folder, "onnx", "model.onnx") }.FirstOrDefault(File.Exists)
+                    ?? (Directory.GetFiles(folder, "*.onnx") is [string only] ? only : throw new FileNotFoundException(
+                        $"No model.onnx (nor onnx/model.onnx, nor a single .onnx file) in '{folder}'.", Path.Combine(folder, "model.onnx")));
+            }
+            else
+            {
+                throw new FileNotFoundException($"The model path '{fullPath}' is neither a file nor a folder.", fullPath);
+            }
+
+            // Hugging Face repositories keep the ONNX export in onnx/ and the tokenizer at the root.
+            string[] folders = Path.GetFileName(Path.GetDirectoryName(modelFile)) == "onnx" && Path.GetDirectoryName(Path.GetDirectoryName(modelFile)) is string root
+                ? [Path.GetDirectoryName(modelFile)!, root]
+                : [Path.GetDirectoryName(modelFile)!];
+            string tokenizerFile = folders.SelectMany(f => new[] { Path.Combine(f, "tokenizer.json"), Path.Combine(f, "vocab.txt") }).FirstOrDefault(File.Exists)
+                ?? throw new FileNotFoundException($"No tokenizer.json or vocab.txt next to the model '{modelFile}'.", Path.Combine(folder, "vocab.txt"));
+
+            WordPieceTokenizer tokenizer;
+            using (FileStream stream = File.OpenRead(tokenizerFile))
+            {
+                tokenizer = WordPieceTokenizer.Load(stream, options?.LowercaseInput);
+            }
+
+            string modelFolder = folders[^1];
+            int? maxTokens = ReadInt(folders, "sentence_bert_config.json", "max_seq_length")
+                ?? tokenizer.MaxLength
+                ?? ReadInt(folders, "tokenizer_config.json", "model_max_length")
+                ?? ReadInt(folders, "config.json", "max_position_embeddings");
+            return new ModelSource(tokenizer, Path.GetFileName(modelFolder), maxTokens, modelFile, modelBytes: null);
+        }
+
+        private static int? ReadInt(string[] folders, string fileName, string property)
+        {
+            foreach (string folder in folders)
+            {
+                string path = Path.Combine(folder, fileName);
+                if (!File.Exists(path))
+                {
+                    continue;
+                }
+
+                using FileStream stream = File.OpenRead(path);
+                using var document = System.Text.Json.JsonDocument.Parse(stream);
+                if (document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                    && document.RootElement.TryGetProperty(property, out System.Text.Json.JsonElement value)
+                    && value.ValueKind == System.Text.Json.JsonValueKind.Number
+                    && value.TryGetInt64(out long number)
+                    && number is >= 3 and <= 100_000)
+                {
+                    return (int)number;
+                }
+            }
+
+            return null;
+        }
+    }
+}

@@ -1,0 +1,234 @@
+using System.Collections;
+using System.Linq.Expressions;
+using System.Reflection;
+using Microsoft.Extensions.VectorData.ProviderServices;
+
+namespace Llm.Stack.VectorIndex;
+
+/// <summary>
+/// Compiles a MEVD LINQ filter into a predicate over the stored values of a record, once per expression shape:
+/// record property accesses become reads of the stored values and captured variables become parameters, so the
+/// same filter with other captured values reuses the compiled delegate.
+/// </summary>
+/// <remarks>
+/// Supported: <c>==</c>, <c>!=</c>, <c>&lt;</c>, <c>&lt;=</c>, <c>&gt;</c>, <c>&gt;=</c>, <c>&amp;&amp;</c>, <c>||</c>, <c>!</c>,
+/// conversions, constants and captured variables, <c>Contains</c> on arrays, lists and captured collections, and
+/// <c>Any</c> (with or without a predicate). Anything else throws <see cref="NotSupportedException"/> naming the node.
+/// </remarks>
+internal static class FilterCompiler
+{
+    private static readonly MethodInfo ValueAsMethod = typeof(FilterCompiler).GetMethod(nameof(ValueAs), BindingFlags.NonPublic | BindingFlags.Static)!;
+    private static readonly MethodInfo EnumerableContains = typeof(Enumerable).GetMethods()
+        .Single(m => m.Name == nameof(Enumerable.Contains) && m.GetParameters().Length == 2);
+
+    public static Func<object?[], bool> Compile(LambdaExpression filter, CollectionModel model, CollectionBinding binding)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var rewriter = new Rewriter(filter.Parameters[0], model, binding);
+        Expression body = rewriter.Visit(filter.Body)!;
+        if (body.Type != typeof(bool))
+        {
+            throw new NotSupportedException($"The filter must be a bool expression; got '{body.Type.Name}'.");
+        }
+
+        string shape = body.ToString();
+        Func<object?[], object?[], bool> compiled = binding.Filters.GetOrAdd(
+            shape,
+            static (_, b) => Expression.Lambda<Func<object?[], object?[], bool>>(b, Rewriter.Values, Rewriter.Captures).Compile(preferInterpretation: false),
+            body);
+        object?[] captures = [.. rewriter.CapturedValues];
+        return values => compiled(values, captures);
+    }
+
+    private static T? ValueAs<T>(object? value) => value is T t ? t : default;
+
+    private sealed class Rewriter(ParameterExpression record, CollectionModel model, CollectionBinding binding) : ExpressionVisitor
+    {
+        public static readonly ParameterExpression Values = Expression.Parameter(typeof(object?[]), "values");
+        public static readonly ParameterExpression Captures = Expression.Parameter(typeof(object?[]), "captures");
+
+        private readonly HashSet<ParameterExpression> _innerParameters = [];
+
+        public List<object?> CapturedValues { get; } = [];
+
+        public override Expression? Visit(Expression? node)
+        {
+            if (node is null)
+            {
+                return null;
+            }
+
+            switch (node.NodeType)
+            {
+                case ExpressionType.AndAlso:
+                case ExpressionType.OrElse:
+                case ExpressionType.Not:
+                case ExpressionType.Equal:
+                case ExpressionType.NotEqual:
+                case ExpressionType.LessThan:
+                case ExpressionType.LessThanOrEqual:
+                case ExpressionType.GreaterThan:
+                case ExpressionType.GreaterThanOrEqual:
+                case ExpressionType.Convert:
+                case ExpressionType.ConvertChecked:
+                case ExpressionType.Constant:
+                case ExpressionType.MemberAccess:
+                case ExpressionType.Parameter:
+                case ExpressionType.Call:
+                case ExpressionType.Lambda:
+                case ExpressionType.Quote:
+                    return base.Visit(node);
+                default:
+                    throw Unsupported(node);
+            }
+        }
+
+        protected override Expression VisitParameter(ParameterExpression node)
+        {
+            if (node == record)
+            {
+                throw new NotSupportedException($"The filter uses the record itself ('{node.Name}') rather than one of its properties.");
+            }
+
+            return _innerParameters.Contains(node) ? node : throw Unsupported(node);
+        }
+
+        protected override Expression VisitLambda<T>(Expression<T> node)
+        {
+            foreach (ParameterExpression p in node.Parameters)
+            {
+                _ = _innerParameters.Add(p);
+            }
+
+            return base.VisitLambda(node);
+        }
+
+        protected override Expression VisitConstant(ConstantExpression node)
+        {
+            // Literal constants are part of the shape; closure objects are only reached through VisitMember.
+            return node.Value is null || node.Type.IsPrimitive || node.Type == typeof(string) || node.Type.IsEnum || node.Type == typeof(decimal)
+                || node.Type == typeof(Guid) || node.Type == typeof(DateTime) || node.Type == typeof(DateTimeOffset)
+                ? node
+                : Capture(node.Value, node.Type);
+        }
+
+        protected override Expression VisitMember(MemberExpression node)
+        {
+            if (node.Expression == record)
+            {
+                return StoredValue(node.Member.Name, node.Type, node);
+            }
+
+            if (TryEvaluateCaptured(node, out object? value))
+            {
+                return Capture(value, node.Type);
+            }
+
+            // A member of a stored value or of an inner lambda parameter (e.g. t.Length): evaluated as written.
+            return base.VisitMember(node);
+        }
+
+        protected override Expression VisitMethodCall(MethodCallExpression node)
+        {
+            // Dynamic records: r["Name"].
+            if (node.Object == record && node.Method.Name == "get_Item" && node.Arguments is [ConstantExpression { Value: string name }])
+            {
+                return StoredValue(name, node.Type, node);
+            }
+
+            MethodInfo method = node.Method;
+            if (method.Name == nameof(Enumerable.Contains))
+            {
+                // C# 14 binds array.Contains(x) in expression trees to MemoryExtensions.Contains(span, x): take the array back.
+                if (method.DeclaringType == typeof(MemoryExtensions) && node.Arguments.Count == 2 && UnwrapSpan(node.Arguments[0]) is Expression source)
+                {
+                    Type element = node.Arguments[1].Type;
+                    return Expression.Call(EnumerableContains.MakeGenericMethod(element), Visit(source)!, Visit(node.Arguments[1])!);
+                }
+
+                if ((method.DeclaringType == typeof(Enumerable) && node.Arguments.Count == 2)
+                    || (node.Object is not null && node.Object.Type != typeof(string) && typeof(IEnumerable).IsAssignableFrom(node.Object.Type) && node.Arguments.Count == 1))
+                {
+                    return base.VisitMethodCall(node);
+                }
+            }
+
+            if (method.DeclaringType == typeof(Enumerable) && method.Name == nameof(Enumerable.Any) && node.Arguments.Count is 1 or 2)
+            {
+                return base.VisitMethodCall(node);
+            }
+
+            throw Unsupported(node);
+        }
+
+        private static Expression? UnwrapSpan(Expression e) => e switch
+        {
+            MethodCallExpression { Method.Name: "op_Implicit", Arguments: [Expression inner] } when inner.Type.IsArray => inner,
+            UnaryExpression { NodeType: ExpressionType.Convert, Operand: Expression inner } when inner.Type.IsArray => inner,
+            _ => null,
+        };
+
+        private static NotSupportedException Unsupported(Expression node)
+            => new($"The in-memory vector store cannot evaluate the filter node '{node.NodeType}' ({node}).");
+
+        private static bool TryEvaluateCaptured(Expression? e, out object? value)
+        {
+            switch (e)
+            {
+                case ConstantExpression c:
+                    value = c.Value;
+                    return true;
+                case MemberExpression m when m.Expression is null:
+                    value = GetMember(m.Member, null);
+                    return true;
+                case MemberExpression m when TryEvaluateCaptured(m.Expression, out object? target):
+                    value = target is null ? null : GetMember(m.Member, target);
+                    return target is not null;
+                default:
+                    value = null;
+                    return false;
+            }
+        }
+
+        private static object? GetMember(MemberInfo member, object? target) => member switch
+        {
+            FieldInfo f => f.GetValue(target),
+            PropertyInfo p => p.GetValue(target),
+            _ => throw new NotSupportedException($"The filter reads member '{member.Name}', which is neither a field nor a property."),
+        };
+
+        private MethodCallExpression Capture(object? value, Type type)
+        {
+            int index = CapturedValues.Count;
+            CapturedValues.Add(value);
+            return Expression.Call(ValueAsMethod.MakeGenericMethod(type), Expression.ArrayIndex(Captures, Expression.Constant(index)));
+        }
+
+        private MethodCallExpression StoredValue(string name, Type type, Expression node)
+        {
+            PropertyModel? property = model.Properties.FirstOrDefault(p => p.PropertyInfo?.Name == name)
+                ?? (model.PropertyMap.TryGetValue(name, out PropertyModel? byName) ? byName : null);
+            int index = property switch
+            {
+                KeyPropertyModel => binding.Data.Schema.KeyIndex,
+                DataPropertyModel d => binding.DataColumns[IndexOf(model.DataProperties, d)],
+                VectorPropertyModel => throw new NotSupportedException($"The filter reads vector property '{name}'; filters can read only the key and data properties."),
+                _ => throw new NotSupportedException($"The filter reads '{name}' ({node}), which is not a property of the collection's record definition."),
+            };
+            return Expression.Call(ValueAsMethod.MakeGenericMethod(type), Expression.ArrayIndex(Values, Expression.Constant(index)));
+        }
+
+        private static int IndexOf(IReadOnlyList<DataPropertyModel> list, DataPropertyModel item)
+        {
+            for (int i = 0; i < list.Count; i++)
+            {
+                if (ReferenceEquals(list[i], item))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+    }
+}

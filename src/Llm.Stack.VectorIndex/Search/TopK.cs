@@ -1,0 +1,116 @@
+namespace Llm.Stack.VectorIndex;
+
+/// <summary>
+/// Bounded top-k selection: a binary min-heap of the best <c>k</c> (goodness, slot) pairs seen so far, where a
+/// higher goodness is a better match. Each candidate costs one comparison against the current worst unless it
+/// enters the heap (O(n log k) in the worst case, no full sort). Ties keep the candidate seen first.
+/// </summary>
+internal sealed class TopK
+{
+    private readonly float[] _goodness;
+    private readonly int[] _slots;
+    private int _count;
+
+    public TopK(int k)
+    {
+        _goodness = new float[k];
+        _slots = new int[k];
+    }
+
+    /// <summary>Gets the number of candidates held.</summary>
+    public int Count => _count;
+
+    /// <summary>Gets the worst goodness that still enters the heap (−∞ until it is full).</summary>
+    public float Threshold => _count < _goodness.Length ? float.NegativeInfinity : _goodness[0];
+
+    /// <summary>Offers a candidate.</summary>
+    public void Add(float goodness, int slot)
+    {
+        if (_count < _goodness.Length)
+        {
+            int i = _count++;
+            _goodness[i] = goodness;
+            _slots[i] = slot;
+            SiftUp(i);
+        }
+        else if (goodness > _goodness[0])
+        {
+            _goodness[0] = goodness;
+            _slots[0] = slot;
+            SiftDown(0);
+        }
+    }
+
+    /// <summary>Merges another heap's candidates into this one.</summary>
+    public void Merge(TopK other)
+    {
+        for (int i = 0; i < other._count; i++)
+        {
+            Add(other._goodness[i], other._slots[i]);
+        }
+    }
+
+    /// <summary>Returns the held candidates, best first (ties by ascending slot).</summary>
+    public (float Goodness, int Slot)[] ToSortedArray()
+    {
+        var result = new (float Goodness, int Slot)[_count];
+        for (int i = 0; i < _count; i++)
+        {
+            result[i] = (_goodness[i], _slots[i]);
+        }
+
+        Array.Sort(result, static (a, b) => a.Goodness != b.Goodness ? b.Goodness.CompareTo(a.Goodness) : a.Slot.CompareTo(b.Slot));
+        return result;
+    }
+
+    private bool Worse(int a, int b)
+        => _goodness[a] < _goodness[b] || (_goodness[a] == _goodness[b] && _slots[a] > _slots[b]);
+
+    private void SiftUp(int i)
+    {
+        while (i > 0)
+        {
+            int parent = (i - 1) >> 1;
+            if (!Worse(i, parent))
+            {
+                break;
+            }
+
+            Swap(i, parent);
+            i = parent;
+        }
+    }
+
+    private void SiftDown(int i)
+    {
+        while (true)
+        {
+            int left = (2 * i) + 1;
+            if (left >= _count)
+            {
+                return;
+            }
+
+            int worst = left;
+            int right = left + 1;
+            if (right < _count && Worse(right, left))
+            {
+                worst = right;
+            }
+
+            if (!Worse(worst, i))
+            {
+                return;
+            }
+
+            Swap(i, worst);
+            i = worst;
+        }
+    }
+
+    private void Swap(int a, int b)
+    {
+        (_goodness[a], _goodness[b]) = (_goodness[b], _goodness[a]);
+        (_slots[a], _slots[b]) = (_slots[b], _slots[a]);
+    }
+}

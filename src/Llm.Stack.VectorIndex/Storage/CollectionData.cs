@@ -1,0 +1,185 @@
+namespace Llm.Stack.VectorIndex;
+
+/// <summary>
+/// The stored state of one collection: dense slots holding key, per-record values and one row in each vector
+/// column; a key → slot map; deleted slots are tombstones (values <see langword="null"/>) until compaction.
+/// </summary>
+/// <remarks>
+/// Thread-safety: every read holds <see cref="Lock"/> in read mode and every write in write mode, so a reader never
+/// sees a torn vector or a half-applied batch. Nothing awaits while holding the lock.
+/// </remarks>
+internal sealed class CollectionData
+{
+    private const int InitialCapacity = 16;
+
+    private readonly Dictionary<object, int> _slotOf = [];
+
+    public CollectionData(string name, CollectionSchema schema)
+    {
+        Name = name;
+        Schema = schema;
+        Keys = new object?[InitialCapacity];
+        Values = new object?[]?[InitialCapacity];
+        Columns = new VectorColumn[schema.Vectors.Length];
+        for (int i = 0; i < Columns.Length; i++)
+        {
+            Columns[i] = new VectorColumn(schema.Vectors[i], InitialCapacity);
+        }
+    }
+
+    public string Name { get; }
+
+    public ReaderWriterLockSlim Lock { get; } = new(LockRecursionPolicy.NoRecursion);
+
+    public CollectionSchema Schema { get; }
+
+    public object?[] Keys { get; private set; }
+
+    /// <summary>Gets the per-slot values; <see langword="null"/> marks a free or deleted slot (a tombstone).</summary>
+    public object?[]?[] Values { get; private set; }
+
+    public VectorColumn[] Columns { get; }
+
+    /// <summary>Gets the number of slots in use (live and tombstones); scans run over <c>[0, HighWater)</c>.</summary>
+    public int HighWater { get; private set; }
+
+    /// <summary>Gets the number of live records.</summary>
+    public int Count => _slotOf.Count;
+
+    /// <summary>Gets the number of tombstones waiting for compaction.</summary>
+    public int Tombstones => HighWater - _slotOf.Count;
+
+    /// <summary>Gets a number that changes on every write (for change detection and debounced saving).</summary>
+    public long Version { get; private set; }
+
+    /// <summary>Gets the capacity of the slot arrays.</summary>
+    public int Capacity => Keys.Length;
+
+    public bool TryGetSlot(object key, out int slot) => _slotOf.TryGetValue(key, out slot);
+
+    /// <summary>Stores a record (caller holds the write lock and has validated everything).</summary>
+    /// <param name="key">The normalized key.</param>
+    /// <param name="values">The record's values, laid out as <see cref="CollectionSchema.ValueCount"/>.</param>
+    /// <param name="vectors">One vector per vector column, <see langword="null"/> when the record has none.</param>
+    public void Upsert(object key, object?[] values, float[]?[] vectors)
+    {
+        if (!_slotOf.TryGetValue(key, out int slot))
+        {
+            if (HighWater == Keys.Length)
+            {
+                Grow(Keys.Length * 2);
+            }
+
+            slot = HighWater++;
+            _slotOf.Add(key, slot);
+            Keys[slot] = key;
+        }
+
+        Values[slot] = values;
+        for (int c = 0; c < Columns.Length; c++)
+        {
+            if (vectors[c] is float[] v)
+            {
+                Columns[c].Set(slot, v);
+            }
+            else
+            {
+                Columns[c].Clear(slot);
+            }
+        }
+
+        Version++;
+    }
+
+    /// <summary>Deletes a record, leaving a tombstone (caller holds the write lock).</summary>
+    public bool Remove(object key)
+    {
+        if (!_slotOf.Remove(key, out int slot))
+        {
+            return false;
+        }
+
+        Values[slot] = null;
+        Keys[slot] = null;
+        foreach (VectorColumn column in Columns)
+        {
+            column.Clear(slot);
+        }
+
+        Version++;
+        return true;
+    }
+
+    /// <summary>Compacts when tombstones exceed a quarter of the slots (caller holds the write lock).</summary>
+    public void CompactIfWorthwhile()
+    {
+        if (Tombstones > 64 && Tombstones * 4 > HighWater)
+        {
+            Compact();
+        }
+    }
+
+    /// <summary>Moves live slots down over the tombstones, keeping their order (caller holds the write lock).</summary>
+    public void Compact()
+    {
+        int to = 0;
+        for (int from = 0; from < HighWater; from++)
+        {
+            if (Values[from] is null)
+            {
+                continue;
+            }
+
+            if (from != to)
+            {
+                Keys[to] = Keys[from];
+                Values[to] = Values[from];
+                foreach (VectorColumn column in Columns)
+                {
+                    column.Move(from, to);
+                }
+
+                _slotOf[Keys[to]!] = to;
+            }
+
+            to++;
+        }
+
+        for (int s = to; s < HighWater; s++)
+        {
+            Keys[s] = null;
+            Values[s] = null;
+            foreach (VectorColumn column in Columns)
+            {
+                column.Clear(s);
+            }
+        }
+
+        HighWater = to;
+        Version++;
+    }
+
+    /// <summary>Ensures room for <paramref name="additional"/> more slots (caller holds the write lock).</summary>
+    public void Reserve(int additional)
+    {
+        long needed = (long)HighWater + additional;
+        if (needed > Keys.Length)
+        {
+            Grow((int)Math.Min(Array.MaxLength, Math.Max(needed, Keys.Length * 2L)));
+        }
+    }
+
+    private void Grow(int capacity)
+    {
+        var keys = new object?[capacity];
+        Array.Copy(Keys, keys, HighWater);
+        Keys = keys;
+        var values = new object?[]?[capacity];
+        Array.Copy(Values, values, HighWater);
+        Values = values;
+        foreach (VectorColumn column in Columns)
+        {
+            column.Resize(capacity);
+        }
+    }
+}

@@ -1,0 +1,330 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Markdig;
+using Markdig.Extensions.Tables;
+using Markdig.Extensions.Yaml;
+using Markdig.Syntax;
+using Markdig.Syntax.Inlines;
+
+namespace Llm.Stack;
+
+/// <summary>Reads Markdown (CommonMark with pipe tables and YAML front matter) with Markdig, keeping its structure.</summary>
+/// <remarks>
+/// <para>
+/// <see cref="Document.Text"/> is the Markdown source itself (line endings normalised to <c>\n</c>), not a
+/// rendering: pipe tables, code fences and list markers stay readable to a model, and every character range of a
+/// chunk maps straight back to the file for citations. The elements, taken from Markdig's syntax tree, are:
+/// headings (<see cref="DocumentElement.HeadingLevel"/> set; the section path of every following element holds
+/// the titles of the enclosing headings), paragraphs, tables (one element per table with one range per row, the
+/// header row first and flagged), code blocks (whole, fences included), list items (one per item; nested items
+/// are their own elements), quotes (whole), and raw HTML blocks as paragraphs. YAML front matter is not an
+/// element; its <c>title:</c>, when present, and otherwise the first level-1 heading, becomes the
+/// <c>title</c> metadata entry.
+/// </para>
+/// <para>Encoding is detected as by <see cref="PlainTextReader"/> (byte-order marks, strict UTF-8, binary rejected).</para>
+/// <para>This type is thread-safe: one instance may read many streams concurrently.</para>
+/// </remarks>
+public sealed class MarkdownReader : IDocumentReader
+{
+    /// <summary>The metadata key of the document title.</summary>
+    public const string TitleMetadataKey = "title";
+
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
+        .UsePipeTables()
+        .UseYamlFrontMatter()
+        .Build();
+
+    private readonly Encoding? _encoding;
+
+    /// <summary>Initializes a new instance of the <see cref="MarkdownReader"/> class.</summary>
+    /// <param name="encoding">The encoding of content without a byte-order mark; <see langword="null"/> for strict UTF-8.</param>
+    public MarkdownReader(Encoding? encoding = null)
+    {
+        _encoding = encoding;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> MediaTypes { get; } = [DocumentMediaTypes.Markdown, "text/x-markdown"];
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<Document> ReadAsync(Stream content, DocumentReadContext context, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(context);
+
+        string text = await TextContent.ReadAllAsync(content, _encoding, context.DocumentId, cancellationToken).ConfigureAwait(false);
+        Dictionary<string, object?> metadata = TextContent.NewMetadata(context);
+        List<DocumentElement> elements = Parse(text, metadata, cancellationToken);
+        yield return new Document(context.DocumentId, text)
+        {
+            Source = context.Source,
+            MediaType = DocumentMediaTypes.Markdown,
+            Elements = elements,
+            Metadata = metadata,
+        };
+    }
+
+    /// <summary>Parses Markdown source into elements whose ranges index <paramref name="text"/>.</summary>
+    internal static List<DocumentElement> Parse(string text, IDictionary<string, object?> metadata, CancellationToken cancellationToken)
+    {
+        MarkdownDocument document = Markdown.Parse(text, Pipeline);
+        var walker = new Walker(text, cancellationToken);
+        walker.VisitContainer(document);
+        string? title = walker.FrontMatterTitle ?? walker.FirstTitle;
+        if (title is not null && !metadata.ContainsKey(TitleMetadataKey))
+        {
+            metadata[TitleMetadataKey] = title;
+        }
+
+        return walker.Elements;
+    }
+
+    private sealed class Walker(string text, CancellationToken cancellationToken)
+    {
+        private readonly List<(int Level, string Title)> _headings = [];
+        private IReadOnlyList<string> _sectionPath = [];
+        private int _lastEnd;
+
+        public List<DocumentElement> Elements { get; } = [];
+
+        public string? FirstTitle { get; private set; }
+
+        public string? FrontMatterTitle { get; private set; }
+
+        public void VisitContainer(ContainerBlock container)
+        {
+            foreach (Block block in container)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                switch (block)
+                {
+                    case YamlFrontMatterBlock frontMatter:
+                        FrontMatterTitle ??= ReadFrontMatterTitle(frontMatter);
+                        _lastEnd = Math.Max(_lastEnd, End(frontMatter));
+                        break;
+                    case HeadingBlock heading:
+                        AddHeading(heading);
+                        break;
+                    case Table table:
+                        AddTable(table);
+                        break;
+                    case CodeBlock code:
+                        Add(DocumentElementKind.Code, code.Span.Start, End(code));
+                        break;
+                    case QuoteBlock quote:
+                        Add(DocumentElementKind.Quote, quote.Span.Start, End(quote));
+                        break;
+                    case ListBlock list:
+                        VisitList(list);
+                        break;
+                    case ThematicBreakBlock or LinkReferenceDefinitionGroup or BlankLineBlock:
+                        break;
+                    case ContainerBlock inner:
+                        VisitContainer(inner);
+                        break;
+                    default:
+                        Add(DocumentElementKind.Paragraph, block.Span.Start, End(block));
+                        break;
+                }
+            }
+        }
+
+        private void VisitList(ListBlock list)
+        {
+            foreach (Block item in list)
+            {
+                if (item is not ListItemBlock listItem)
+                {
+                    Add(DocumentElementKind.Paragraph, item.Span.Start, End(item));
+                    continue;
+                }
+
+                int groupStart = listItem.Span.Start;
+                int groupEnd = -1;
+                foreach (Block child in listItem)
+                {
+                    if (child is ListBlock nested)
+                    {
+                        FlushItem(groupStart, groupEnd);
+                        groupEnd = -1;
+                        VisitList(nested);
+                        groupStart = -1;
+                    }
+                    else
+                    {
+                        if (groupStart < 0)
+                        {
+                            groupStart = child.Span.Start;
+                        }
+
+                        groupEnd = End(child);
+                    }
+                }
+
+                FlushItem(groupStart, groupEnd);
+            }
+        }
+
+        private void FlushItem(int start, int end)
+        {
+            if (start >= 0 && end > start)
+            {
+                Add(DocumentElementKind.ListItem, start, end);
+            }
+        }
+
+        private void AddHeading(HeadingBlock heading)
+        {
+            string title = InlineText(heading.Inline).Trim();
+            while (_headings.Count > 0 && _headings[^1].Level >= heading.Level)
+            {
+                _headings.RemoveAt(_headings.Count - 1);
+            }
+
+            string[] parentPath = _headings.ConvertAll(h => h.Title).ToArray();
+            if (title.Length > 0)
+            {
+                _headings.Add((heading.Level, title));
+                if (heading.Level == 1)
+                {
+                    FirstTitle ??= title;
+                }
+            }
+
+            _sectionPath = _headings.ConvertAll(h => h.Title).ToArray();
+            Add(DocumentElementKind.Heading, heading.Span.Start, End(heading), heading.Level, parentPath);
+        }
+
+        private void AddTable(Table table)
+        {
+            int start = Math.Max(table.Span.Start, _lastEnd);
+            int end = End(table);
+            if (end <= start)
+            {
+                return;
+            }
+
+            var rows = new List<Range>();
+            bool hasHeader = false;
+            foreach (Block block in table)
+            {
+                if (block is TableRow row && row.Span.Start >= start && End(row) <= end && End(row) > row.Span.Start)
+                {
+                    if (rows.Count == 0 && row.IsHeader)
+                    {
+                        hasHeader = true;
+                    }
+
+                    // Markdig's row span leaves out the outer pipes; a pipe-table row is a whole line.
+                    int rowStart = row.Span.Start;
+                    while (rowStart > start && text[rowStart - 1] != '\n')
+                    {
+                        rowStart--;
+                    }
+
+                    int rowEnd = text.IndexOf('\n', End(row) - 1, end - (End(row) - 1));
+                    rowEnd = rowEnd < 0 ? end : rowEnd;
+                    while (rowEnd > rowStart && char.IsWhiteSpace(text[rowEnd - 1]))
+                    {
+                        rowEnd--;
+                    }
+
+                    while (rowStart < rowEnd && char.IsWhiteSpace(text[rowStart]))
+                    {
+                        rowStart++;
+                    }
+
+                    rows.Add(new Range(rowStart, rowEnd));
+                }
+            }
+
+            Elements.Add(new DocumentElement(DocumentElementKind.Table, start, end - start)
+            {
+                SectionPath = _sectionPath,
+                Rows = rows,
+                HasHeaderRow = hasHeader,
+            });
+            _lastEnd = end;
+        }
+
+        private void Add(DocumentElementKind kind, int start, int end, int? headingLevel = null, IReadOnlyList<string>? sectionPath = null)
+        {
+            start = Math.Max(start, _lastEnd);
+            end = Math.Min(end, text.Length);
+            while (end > start && char.IsWhiteSpace(text[end - 1]))
+            {
+                end--;
+            }
+
+            if (end <= start)
+            {
+                return;
+            }
+
+            Elements.Add(new DocumentElement(kind, start, end - start)
+            {
+                HeadingLevel = headingLevel,
+                SectionPath = sectionPath ?? _sectionPath,
+            });
+            _lastEnd = end;
+        }
+
+        // Markdig spans are inclusive of their last character; empty blocks have End < Start.
+        private int End(Block block) => block.Span.End < block.Span.Start ? block.Span.Start : Math.Min(block.Span.End + 1, text.Length);
+
+        private static string InlineText(ContainerInline? container)
+        {
+            if (container is null)
+            {
+                return string.Empty;
+            }
+
+            var builder = new StringBuilder();
+            AppendInline(builder, container);
+            return builder.ToString();
+        }
+
+        private static void AppendInline(StringBuilder builder, Inline inline)
+        {
+            switch (inline)
+            {
+                case LiteralInline literal:
+                    builder.Append(literal.Content.AsSpan());
+                    break;
+                case CodeInline code:
+                    builder.Append(code.Content);
+                    break;
+                case LineBreakInline:
+                    builder.Append(' ');
+                    break;
+                case HtmlEntityInline entity:
+                    builder.Append(entity.Transcoded.AsSpan());
+                    break;
+                case ContainerInline container:
+                    for (Inline? child = container.FirstChild; child is not null; child = child.NextSibling)
+                    {
+                        AppendInline(builder, child);
+                    }
+
+                    break;
+                default:
+                    break;
+            }
+        }
+
+        private static string? ReadFrontMatterTitle(YamlFrontMatterBlock frontMatter)
+        {
+            foreach (var line in frontMatter.Lines.Lines)
+            {
+                ReadOnlySpan<char> span = line.Slice.AsSpan().Trim();
+                if (span.StartsWith("title:", StringComparison.OrdinalIgnoreCase))
+                {
+                    string value = span["title:".Length..].Trim().Trim("\"'").ToString();
+                    return value.Length > 0 ? value : null;
+                }
+            }
+
+            return null;
+        }
+    }
+}
