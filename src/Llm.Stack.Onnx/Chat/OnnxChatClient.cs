@@ -1,0 +1,482 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.Extensions.AI;
+using Microsoft.ML.OnnxRuntimeGenAI;
+
+namespace Llm.Stack.Onnx;
+
+/// <summary>
+/// An <see cref="IChatClient"/> that runs a local ONNX Runtime GenAI model folder (CPU, CUDA or another execution
+/// provider) with streaming, stop sequences, sampling options and tool calling.
+/// </summary>
+/// <remarks>
+/// <para>
+/// <b>Native packages.</b> This library references only <c>Microsoft.ML.OnnxRuntimeGenAI.Managed</c>; the application
+/// adds the native package: <c>Microsoft.ML.OnnxRuntimeGenAI</c> (CPU) or <c>Microsoft.ML.OnnxRuntimeGenAI.Cuda</c>
+/// (NVIDIA GPUs). A missing native library or provider fails in the constructor with one
+/// <see cref="InvalidOperationException"/> that names the package to add.
+/// </para>
+/// <para>
+/// <b>Prompt.</b> The conversation is rendered with the model's chat template (GenAI's
+/// <c>Tokenizer.ApplyChatTemplate</c>), or with <see cref="OnnxChatClientOptions.PromptFormatter"/>. Tools are passed
+/// through the template's <c>tools</c> argument when the template renders them; otherwise they are described in the
+/// system prompt with the convention of the model's <see cref="ToolCallFormat"/>. Tool calls in the output become
+/// <see cref="FunctionCallContent"/>, so <c>ChatClientBuilder.UseFunctionInvocation()</c> runs them and sends
+/// <see cref="FunctionResultContent"/> back as <c>tool</c> messages.
+/// </para>
+/// <para>
+/// <b>Context.</b> A prompt that does not leave room for one new token in the model's context fails with an
+/// <see cref="ArgumentException"/> before generation; nothing is truncated silently. The answer ends with
+/// <see cref="ChatFinishReason.Length"/> when it reaches <see cref="ChatOptions.MaxOutputTokens"/> or the end of the context.
+/// </para>
+/// <para>
+/// <b>Thread safety.</b> The client is thread-safe. Requests are serialised per client (one generator at a time, a
+/// <see cref="SemaphoreSlim"/>): a concurrent request waits until the running one has finished streaming, so a
+/// streaming consumer that stops enumerating without disposing the enumerator blocks the others. Cancellation is
+/// checked before every token. Do not dispose the client while requests are running.
+/// </para>
+/// </remarks>
+public sealed class OnnxChatClient : IChatClient
+{
+    private const string ProbeToolName = "llm_stack_probe_tool";
+    private const string ProbeCallName = "llm_stack_probe_call";
+
+    private readonly Config? _config;
+    private readonly Model _model;
+    private readonly Tokenizer _tokenizer;
+    private readonly bool _ownsConfig;
+    private readonly bool _ownsModel;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ChatClientMetadata _metadata;
+    private readonly IChatPromptFormatter? _formatter;
+    private readonly bool _templateTakesTools;
+    private readonly bool _templateRendersToolCalls;
+    private readonly int[] _eosTokenIds;
+    private readonly int _contextLength;
+    private readonly string _modelId;
+    private int _disposed;
+
+    /// <summary>Initializes a new instance of the <see cref="OnnxChatClient"/> class from a model folder.</summary>
+    /// <param name="modelPath">The folder with <c>genai_config.json</c>, the ONNX model and the tokenizer files.</param>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentException"><paramref name="modelPath"/> is empty or is not a folder with <c>genai_config.json</c>.</exception>
+    /// <exception cref="InvalidOperationException">The native GenAI library or the requested execution provider is missing (the message names the NuGet package to add).</exception>
+#pragma warning disable RS0027 // The agreed shape is (modelPath, options = null); the Config/Model overloads take more, required, parameters.
+    public OnnxChatClient(string modelPath, OnnxChatClientOptions? options = null)
+#pragma warning restore RS0027
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
+        if (!File.Exists(Path.Combine(modelPath, "genai_config.json")))
+        {
+            throw new ArgumentException($"'{modelPath}' is not an ONNX Runtime GenAI model folder: it has no genai_config.json.", nameof(modelPath));
+        }
+
+        options ??= new OnnxChatClientOptions();
+        try
+        {
+            _config = new Config(modelPath);
+            _ownsConfig = true;
+            GenAiProviderSelection.Apply(new GenAiProviderSelection.ConfigAdapter(_config), options);
+            _model = new Model(_config);
+            _ownsModel = true;
+        }
+        catch (Exception ex) when (GenAiProviderSelection.Translate(ex, options.Provider) is { } clear)
+        {
+            _config?.Dispose();
+            throw clear;
+        }
+
+        _contextLength = ReadContextLength(modelPath);
+        (_tokenizer, _metadata, _modelId, _eosTokenIds, _formatter, _templateTakesTools, _templateRendersToolCalls, ToolCallFormat) =
+            Initialize(_model, options, options.ModelId ?? new DirectoryInfo(Path.GetFullPath(modelPath)).Name, new Uri(Path.GetFullPath(modelPath)));
+        _contextLength = _contextLength > 0 ? _contextLength : DefaultMaxLength(_model);
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="OnnxChatClient"/> class from a GenAI <see cref="Config"/>.</summary>
+    /// <param name="config">The configuration of the model; the provider in <paramref name="options"/>, if any, is applied to it.</param>
+    /// <param name="ownsConfig"><see langword="true"/> to dispose <paramref name="config"/> with the client.</param>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="config"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">The requested execution provider is missing (the message names the NuGet package to add).</exception>
+    public OnnxChatClient(Config config, bool ownsConfig, OnnxChatClientOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        options ??= new OnnxChatClientOptions();
+        _config = config;
+        _ownsConfig = ownsConfig;
+        try
+        {
+            GenAiProviderSelection.Apply(new GenAiProviderSelection.ConfigAdapter(config), options);
+            _model = new Model(config);
+            _ownsModel = true;
+        }
+        catch (Exception ex) when (GenAiProviderSelection.Translate(ex, options.Provider) is { } clear)
+        {
+            throw clear;
+        }
+
+        (_tokenizer, _metadata, _modelId, _eosTokenIds, _formatter, _templateTakesTools, _templateRendersToolCalls, ToolCallFormat) =
+            Initialize(_model, options, options.ModelId ?? _model.GetModelType(), null);
+        _contextLength = DefaultMaxLength(_model);
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="OnnxChatClient"/> class from a loaded GenAI <see cref="Model"/>.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="ownsModel"><see langword="true"/> to dispose <paramref name="model"/> with the client.</param>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults. A model's provider is chosen when it is loaded, so <see cref="OnnxChatClientOptions.Provider"/> must not be set.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="options"/> sets a provider or thread count, which cannot be applied to a loaded model.</exception>
+    public OnnxChatClient(Model model, bool ownsModel, OnnxChatClientOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new OnnxChatClientOptions();
+        if (options.Provider is not null || options.IntraOpNumThreads is not null)
+        {
+            throw new ArgumentException("A loaded Model's execution provider and threads are fixed: set Provider and IntraOpNumThreads on the Config it is created from, or use another constructor.", nameof(options));
+        }
+
+        _model = model;
+        _ownsModel = ownsModel;
+        (_tokenizer, _metadata, _modelId, _eosTokenIds, _formatter, _templateTakesTools, _templateRendersToolCalls, ToolCallFormat) =
+            Initialize(_model, options, options.ModelId ?? _model.GetModelType(), null);
+        _contextLength = DefaultMaxLength(_model);
+    }
+
+    /// <summary>Gets the tool-call format the client parses (resolved from <see cref="OnnxChatClientOptions.ToolCallFormat"/> and the model).</summary>
+    public ToolCallFormat ToolCallFormat { get; }
+
+    /// <summary>Gets the model's context length in tokens (prompt plus answer).</summary>
+    public int ContextLength => _contextLength;
+
+    /// <inheritdoc />
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        return await GetStreamingResponseAsync(messages, options, cancellationToken).ToChatResponseAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        IReadOnlyList<ChatMessage> list = messages as IReadOnlyList<ChatMessage> ?? messages.ToList();
+        if (options?.MaxOutputTokens is <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxOutputTokens, "ChatOptions.MaxOutputTokens must be positive.");
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Off the caller's thread: the token loop below is compute-bound.
+            await Task.Yield();
+            cancellationToken.ThrowIfCancellationRequested();
+
+            bool parseTools = ToolCallFormat != ToolCallFormat.None && options?.ToolMode is not NoneChatToolMode && ToolCallConventions.Functions(options).Count > 0;
+            string prompt = FormatPrompt(list, parseTools ? options : WithoutTools(options));
+            using Sequences sequences = _tokenizer.Encode(prompt);
+            ReadOnlySpan<int> promptTokens = sequences[0];
+            int inputTokens = promptTokens.Length;
+            if (inputTokens >= _contextLength)
+            {
+                throw new ArgumentException($"The prompt is {inputTokens} tokens long, which leaves no room for an answer in the model's context of {_contextLength} tokens. Shorten the conversation.", nameof(messages));
+            }
+
+            int maxLength = options?.MaxOutputTokens is int maxOutput ? (int)Math.Min(_contextLength, (long)inputTokens + maxOutput) : _contextLength;
+
+            using var generatorParams = new GeneratorParams(_model);
+            ApplySearchOptions(generatorParams, options, maxLength);
+            using var generator = new Generator(_model, generatorParams);
+            generator.AppendTokens(promptTokens);
+            using TokenizerStream stream = _tokenizer.CreateStream();
+
+            var filter = new StreamingTextFilter(options?.StopSequences, parseTools ? ToolCallParser.StartMarker(ToolCallFormat) : null, parseTools && ToolCallFormat == ToolCallFormat.Llama3Json);
+            string responseId = NewId("chatcmpl-");
+            string messageId = NewId("msg-");
+            DateTimeOffset createdAt = DateTimeOffset.UtcNow;
+            string modelId = _modelId;
+            int outputTokens = 0;
+            ChatFinishReason finishReason = ChatFinishReason.Length;
+            while (true)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (generator.IsDone())
+                {
+                    break;
+                }
+
+                generator.GenerateNextToken();
+                int token = generator.GetNextTokens()[0];
+                outputTokens++;
+                if (Array.IndexOf(_eosTokenIds, token) >= 0)
+                {
+                    finishReason = ChatFinishReason.Stop;
+                    break;
+                }
+
+                string text = filter.Push(stream.Decode(token));
+                if (text.Length > 0)
+                {
+                    yield return new ChatResponseUpdate(ChatRole.Assistant, text)
+                    {
+                        ResponseId = responseId,
+                        MessageId = messageId,
+                        CreatedAt = createdAt,
+                        ModelId = modelId,
+                    };
+                }
+
+                if (filter.Stopped)
+                {
+                    finishReason = ChatFinishReason.Stop;
+                    break;
+                }
+            }
+
+            var contents = new List<AIContent>();
+            string rest = filter.Flush();
+            if (rest.Length > 0)
+            {
+                contents.Add(new TextContent(rest));
+            }
+
+            if (filter.ToolCallText is { } toolText)
+            {
+                var calls = new List<FunctionCallContent>();
+                string unparsed = ToolCallParser.Parse(toolText, ToolCallFormat, () => NewId("call_"), calls);
+                if (unparsed.Length > 0)
+                {
+                    contents.Add(new TextContent(unparsed));
+                }
+
+                if (calls.Count > 0)
+                {
+                    contents.AddRange(calls);
+                    finishReason = ChatFinishReason.ToolCalls;
+                }
+            }
+
+            contents.Add(new UsageContent(new UsageDetails
+            {
+                InputTokenCount = inputTokens,
+                OutputTokenCount = outputTokens,
+                TotalTokenCount = inputTokens + outputTokens,
+            }));
+            yield return new ChatResponseUpdate(ChatRole.Assistant, contents)
+            {
+                ResponseId = responseId,
+                MessageId = messageId,
+                CreatedAt = createdAt,
+                ModelId = modelId,
+                FinishReason = finishReason,
+            };
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        if (serviceKey is not null)
+        {
+            return null;
+        }
+
+        return serviceType == typeof(ChatClientMetadata) ? _metadata
+            : serviceType == typeof(Model) ? _model
+            : serviceType == typeof(Tokenizer) ? _tokenizer
+            : serviceType == typeof(Config) ? _config
+            : serviceType.IsInstanceOfType(this) ? this
+            : null;
+    }
+
+    /// <summary>Frees the tokenizer, and the model and configuration when the client owns them.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _tokenizer.Dispose();
+        if (_ownsModel)
+        {
+            _model.Dispose();
+        }
+
+        if (_ownsConfig)
+        {
+            _config?.Dispose();
+        }
+
+        _gate.Dispose();
+    }
+
+    /// <summary>Formats the prompt the model sees for <paramref name="messages"/> (exposed for tests and diagnostics).</summary>
+    internal string FormatPrompt(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
+    {
+        if (_formatter is not null)
+        {
+            return _formatter.Format(messages, options);
+        }
+
+        List<AIFunctionDeclaration> functions = ToolCallConventions.Functions(options);
+        List<PromptMessage> normalized = PromptMessages.Normalize(messages, options, ToolCallFormat, _templateTakesTools, _templateRendersToolCalls);
+        string? tools = functions.Count > 0 && _templateTakesTools ? ToolCallConventions.ToolsJson(functions) : null;
+        return _tokenizer.ApplyChatTemplate(null, PromptMessages.ToJson(normalized), tools, true);
+    }
+
+    private static ChatOptions? WithoutTools(ChatOptions? options)
+    {
+        if (options?.Tools is not { Count: > 0 })
+        {
+            return options;
+        }
+
+        ChatOptions clone = options.Clone();
+        clone.Tools = null;
+        return clone;
+    }
+
+    private static void ApplySearchOptions(GeneratorParams generatorParams, ChatOptions? options, int maxLength)
+    {
+        generatorParams.SetSearchOption("max_length", maxLength);
+        if (options is null)
+        {
+            return;
+        }
+
+        bool sample = options.Temperature is > 0f || ((options.TopP is not null || options.TopK is not null) && options.Temperature is not 0f);
+        generatorParams.SetSearchOption("do_sample", sample);
+        if (options.Temperature is float temperature && temperature > 0f)
+        {
+            generatorParams.SetSearchOption("temperature", temperature);
+        }
+
+        if (options.TopP is float topP)
+        {
+            generatorParams.SetSearchOption("top_p", topP);
+        }
+
+        if (options.TopK is int topK)
+        {
+            generatorParams.SetSearchOption("top_k", topK);
+        }
+        else if (sample && generatorParams.GetSearchNumber("top_k") == 1)
+        {
+            // Many genai_config.json files say top_k = 1 (greedy); a request for sampling means the whole vocabulary.
+            generatorParams.SetSearchOption("top_k", 0);
+        }
+
+        if (options.Seed is long seed)
+        {
+            generatorParams.SetSearchOption("random_seed", seed);
+        }
+
+        if (options.ResponseFormat is ChatResponseFormatJson json)
+        {
+            string schema = json.Schema is JsonElement s ? s.GetRawText() : "{\"type\":\"object\"}";
+            try
+            {
+                generatorParams.SetGuidance("json_schema", schema, false);
+            }
+            catch (OnnxRuntimeGenAIException ex)
+            {
+                throw new NotSupportedException($"This ONNX Runtime GenAI build cannot constrain output to a JSON schema (guidance): {ex.Message}", ex);
+            }
+        }
+    }
+
+    private static (Tokenizer, ChatClientMetadata, string, int[], IChatPromptFormatter?, bool, bool, ToolCallFormat) Initialize(Model model, OnnxChatClientOptions options, string modelId, Uri? providerUri)
+    {
+        var tokenizer = new Tokenizer(model);
+        int[] eos = tokenizer.GetEosTokenIds().ToArray();
+        string modelType = model.GetModelType();
+        IChatPromptFormatter? formatter = options.PromptFormatter;
+        bool takesTools = false;
+        bool rendersCalls = false;
+        string? probe = null;
+        if (formatter is null)
+        {
+            probe = ProbeTemplate(tokenizer, withTools: true);
+            if (probe is null)
+            {
+                formatter = DefaultFormatter(modelType);
+            }
+            else
+            {
+                takesTools = probe.Contains(ProbeToolName, StringComparison.Ordinal);
+                rendersCalls = ProbeTemplate(tokenizer, withTools: false)?.Contains(ProbeCallName, StringComparison.Ordinal) == true;
+            }
+        }
+
+        ToolCallFormat format = options.ToolCallFormat != ToolCallFormat.Auto ? options.ToolCallFormat
+            : formatter is BuiltInChatPromptFormatter builtIn ? builtIn.ToolCallFormat
+            : FormatFromTemplate(probe) ?? FormatFromModelType(modelType);
+        var metadata = new ChatClientMetadata("onnxruntime-genai", providerUri, modelId);
+        return (tokenizer, metadata, modelId, eos, formatter, takesTools, rendersCalls, format);
+    }
+
+    /// <summary>Renders a probe conversation with the model's template: null when it has none.</summary>
+    private static string? ProbeTemplate(Tokenizer tokenizer, bool withTools)
+    {
+        string messages = withTools
+            ? "[{\"role\":\"system\",\"content\":\"s\"},{\"role\":\"user\",\"content\":\"u\"}]"
+            : "[{\"role\":\"user\",\"content\":\"u\"},{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"" + ProbeCallName + "\",\"arguments\":{}}}]},{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"r\"},{\"role\":\"user\",\"content\":\"u\"}]";
+        string? tools = withTools ? "[{\"type\":\"function\",\"function\":{\"name\":\"" + ProbeToolName + "\",\"description\":\"d\",\"parameters\":{\"type\":\"object\",\"properties\":{}}}}]" : null;
+        try
+        {
+            return tokenizer.ApplyChatTemplate(null, messages, tools, true);
+        }
+        catch (OnnxRuntimeGenAIException)
+        {
+            return null;
+        }
+    }
+
+    private static ToolCallFormat? FormatFromTemplate(string? rendered) =>
+        rendered is null ? null
+        : rendered.Contains(ToolCallParser.HermesStart, StringComparison.Ordinal) ? ToolCallFormat.Hermes
+        : rendered.Contains(ToolCallParser.PhiStart, StringComparison.Ordinal) ? ToolCallFormat.Phi
+        : rendered.Contains(ToolCallParser.PythonTag, StringComparison.Ordinal) || rendered.Contains("function name, \"parameters\"", StringComparison.Ordinal) ? ToolCallFormat.Llama3Json
+        : null;
+
+    private static ToolCallFormat FormatFromModelType(string modelType) =>
+        modelType.StartsWith("llama", StringComparison.OrdinalIgnoreCase) ? ToolCallFormat.Llama3Json
+        : modelType.StartsWith("phi", StringComparison.OrdinalIgnoreCase) ? ToolCallFormat.Phi
+        : ToolCallFormat.Hermes;
+
+    private static IChatPromptFormatter DefaultFormatter(string modelType) =>
+        modelType.StartsWith("llama", StringComparison.OrdinalIgnoreCase) ? ChatPromptFormatters.Llama3
+        : modelType.StartsWith("phi", StringComparison.OrdinalIgnoreCase) ? ChatPromptFormatters.Phi3
+        : ChatPromptFormatters.ChatMl;
+
+    private static int ReadContextLength(string modelPath)
+    {
+        try
+        {
+            using FileStream file = File.OpenRead(Path.Combine(modelPath, "genai_config.json"));
+            using JsonDocument document = JsonDocument.Parse(file);
+            return document.RootElement.TryGetProperty("model", out JsonElement model)
+                && model.TryGetProperty("context_length", out JsonElement length)
+                && length.TryGetInt32(out int value) ? value : 0;
+        }
+        catch (JsonException)
+        {
+            return 0;
+        }
+    }
+
+    private static int DefaultMaxLength(Model model)
+    {
+        using var generatorParams = new GeneratorParams(model);
+        return (int)generatorParams.GetSearchNumber("max_length");
+    }
+
+    private static string NewId(string prefix) => prefix + Guid.NewGuid().ToString("N")[..16];
+}

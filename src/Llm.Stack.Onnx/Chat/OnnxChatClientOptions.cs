@@ -1,0 +1,95 @@
+namespace Llm.Stack.Onnx;
+
+/// <summary>Options of an <see cref="OnnxChatClient"/>.</summary>
+/// <remarks>Read once when the client is created; changing them afterwards has no effect on that client. Not thread-safe.</remarks>
+public sealed class OnnxChatClientOptions
+{
+    /// <summary>The name of the CPU execution provider.</summary>
+    public const string CpuProvider = "cpu";
+
+    /// <summary>The name of the CUDA execution provider (needs the <c>Microsoft.ML.OnnxRuntimeGenAI.Cuda</c> native package).</summary>
+    public const string CudaProvider = "cuda";
+
+    /// <summary>Gets or sets the execution provider: <see cref="CpuProvider"/>, <see cref="CudaProvider"/>, or another name GenAI knows (<c>dml</c>, <c>webgpu</c>, <c>NvTensorRtRtx</c>, …).</summary>
+    /// <value>
+    /// The provider name. The default value is <see langword="null"/>: the providers listed in the model's
+    /// <c>genai_config.json</c> are used (a model exported for CUDA runs on CUDA).
+    /// </value>
+    /// <exception cref="ArgumentException">The value is empty or white space.</exception>
+    public string? Provider
+    {
+        get;
+        set
+        {
+            if (value is not null)
+            {
+                ArgumentException.ThrowIfNullOrWhiteSpace(value);
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>Gets or sets the GPU to run on when <see cref="Provider"/> is <see cref="CudaProvider"/>.</summary>
+    /// <value>The CUDA device id. The default value is 0.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int DeviceId
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            field = value;
+        }
+    }
+
+    /// <summary>Gets provider options passed through to GenAI's <c>Config.SetProviderOption</c> for <see cref="Provider"/> (e.g. <c>enable_cuda_graph</c>).</summary>
+    /// <value>The options by name. Empty by default. Ignored when <see cref="Provider"/> is <see langword="null"/> or <see cref="CpuProvider"/>.</value>
+    public IDictionary<string, string> ProviderOptions { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets the number of threads ONNX Runtime uses inside one operator.</summary>
+    /// <value>The thread count, or <see langword="null"/> to keep the model's setting (ONNX Runtime's default: one per core). The default value is <see langword="null"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int? IntraOpNumThreads
+    {
+        get;
+        set
+        {
+            if (value is int v)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(v, 1);
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>Gets or sets the prompt formatter.</summary>
+    /// <value>
+    /// A formatter, or <see langword="null"/> to use the model's chat template (<c>chat_template</c> in
+    /// <c>tokenizer_config.json</c>, rendered by GenAI's tokenizer), falling back to
+    /// <see cref="ChatPromptFormatters.ChatMl"/> when the model has none. The default value is <see langword="null"/>.
+    /// </value>
+    public IChatPromptFormatter? PromptFormatter { get; set; }
+
+    /// <summary>Gets or sets how the model spells tool calls.</summary>
+    /// <value>The format. The default value is <see cref="Onnx.ToolCallFormat.Auto"/> (chosen from the model's chat template and type).</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a defined <see cref="Onnx.ToolCallFormat"/>.</exception>
+    public ToolCallFormat ToolCallFormat
+    {
+        get;
+        set
+        {
+            if (!Enum.IsDefined(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Not a defined tool-call format.");
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>Gets or sets the model id reported in responses and in <c>ChatClientMetadata</c>.</summary>
+    /// <value>The id, or <see langword="null"/> for the model folder's name. The default value is <see langword="null"/>.</value>
+    public string? ModelId { get; set; }
+}
