@@ -133,7 +133,7 @@ public sealed class PromptBudget
         {
             count += content switch
             {
-                TextContent t => CountTokens(t.Text ?? string.Empty),
+                Microsoft.Extensions.AI.TextContent t => CountTokens(t.Text ?? string.Empty),
                 FunctionCallContent c => CountTokens(c.Name) + CountTokens(c.CallId) + (c.Arguments is null ? 0 : CountTokens(JsonSerializer.Serialize(c.Arguments, AIJsonUtilities.DefaultOptions))),
                 FunctionResultContent r => CountTokens(r.CallId) + CountTokens(r.Result switch
                 {
