@@ -25,7 +25,7 @@ namespace Llm.Stack.VectorIndex;
 /// empty key) throws <see cref="ArgumentException"/> and a rejected batch changes nothing.</para>
 /// </remarks>
 #pragma warning disable CA1711 // The MEVD type it derives from is a "Collection".
-public sealed class InMemoryVectorCollection<TKey, TRecord> : VectorStoreCollection<TKey, TRecord>
+public sealed class InMemoryVectorCollection<TKey, TRecord> : VectorStoreCollection<TKey, TRecord>, IKeywordHybridSearchable<TRecord>
 #pragma warning restore CA1711
     where TKey : notnull
     where TRecord : class
@@ -401,6 +401,81 @@ public sealed class InMemoryVectorCollection<TKey, TRecord> : VectorStoreCollect
         Func<object?[], bool>? predicate = options.Filter is null ? null : FilterCompiler.Compile(options.Filter, _model, binding);
 
         List<VectorSearchResult<TRecord>> results = Search(binding, property, query.Span, top, options.Skip, options.ScoreThreshold, predicate, includeVectors);
+        foreach (VectorSearchResult<TRecord> result in results)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return result;
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Hybrid search fuses two rankings by reciprocal rank fusion (<c>k</c> from
+    /// <see cref="InMemoryVectorStoreOptions.HybridRankConstant"/>, 60 by default): the exact vector ranking and the BM25
+    /// ranking of <paramref name="keywords"/> over the full-text-indexed string property (the one named by
+    /// <see cref="HybridSearchOptions{TRecord}.AdditionalProperty"/>, or the only one). The filter applies to both
+    /// rankings before fusion. Each ranking contributes its best <c>max(50, 2 × (Skip + top))</c> records. The score of a
+    /// result is its fused score (higher is better), which is also what <see cref="HybridSearchOptions{TRecord}.ScoreThreshold"/>
+    /// is compared with.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="searchValue"/> or <paramref name="keywords"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="top"/> is zero or negative.</exception>
+    public async IAsyncEnumerable<VectorSearchResult<TRecord>> HybridSearchAsync<TInput>(
+        TInput searchValue,
+        ICollection<string> keywords,
+        int top,
+        HybridSearchOptions<TRecord>? options = null,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        where TInput : notnull
+    {
+        ArgumentNullException.ThrowIfNull(searchValue);
+        ArgumentNullException.ThrowIfNull(keywords);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
+        options ??= new HybridSearchOptions<TRecord>();
+        bool includeVectors = CheckIncludeVectors(options.IncludeVectors);
+        VectorPropertyModel vectorProperty = _model.GetVectorPropertyOrSingle(new VectorSearchOptions<TRecord> { VectorProperty = options.VectorProperty });
+        DataPropertyModel textProperty = _model.GetFullTextDataPropertyOrSingle(options.AdditionalProperty);
+        ReadOnlyMemory<float> query = await ResolveQueryAsync(searchValue, vectorProperty, cancellationToken).ConfigureAwait(false);
+        CollectionBinding binding = GetBinding("HybridSearch");
+        Func<object?[], bool>? predicate = options.Filter is null ? null : FilterCompiler.Compile(options.Filter, _model, binding);
+        string text = string.Join(' ', keywords.Where(k => !string.IsNullOrWhiteSpace(k)));
+
+        CollectionData data = binding.Data;
+        int column = binding.VectorColumns[IndexOf(_model.VectorProperties, vectorProperty)];
+        VectorColumnSpec spec = data.Schema.Vectors[column];
+        ValidateVector(query.Span, spec, "The search vector", nameof(searchValue));
+        Bm25Index<object> textIndex = data.TextIndexes[binding.DataColumns[IndexOf(_model.DataProperties, textProperty)]]
+            ?? throw new InvalidOperationException($"Data property '{textProperty.ModelName}' is not a full-text-indexed string property.");
+        int depth = (int)Math.Min(int.MaxValue / 2, Math.Max(50, 2L * (options.Skip + top)));
+        var results = new List<VectorSearchResult<TRecord>>();
+        data.Lock.EnterReadLock();
+        try
+        {
+            (float Goodness, int Slot)[] vectorHits = FlatSearch.Search(data, column, query.Span, Math.Min(depth, Math.Max(1, data.Count)), predicate, _store.MaxDegreeOfParallelism);
+            IReadOnlyList<object> vectorKeys = [.. vectorHits.Select(h => data.Keys[h.Slot]!)];
+            IReadOnlyList<object> keywordKeys = text.Length == 0 ? [] : [.. textIndex.Search(
+                text,
+                depth,
+                predicate is null ? null : key => data.TryGetSlot(key, out int slot) && predicate(data.Values[slot]!)).Select(m => m.Key)];
+            IReadOnlyList<FusedResult<object>> fused = RankFusion.ReciprocalRank([vectorKeys, keywordKeys], _store.HybridRankConstant, options.Skip + top);
+            for (int i = options.Skip; i < fused.Count; i++)
+            {
+                if (options.ScoreThreshold is double threshold && fused[i].Score < threshold)
+                {
+                    break;
+                }
+
+                if (data.TryGetSlot(fused[i].Item, out int slot))
+                {
+                    results.Add(new VectorSearchResult<TRecord>(Materialize(binding, slot, includeVectors), fused[i].Score));
+                }
+            }
+        }
+        finally
+        {
+            data.Lock.ExitReadLock();
+        }
+
         foreach (VectorSearchResult<TRecord> result in results)
         {
             cancellationToken.ThrowIfCancellationRequested();

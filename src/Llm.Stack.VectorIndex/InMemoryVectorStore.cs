@@ -13,6 +13,11 @@ namespace Llm.Stack.VectorIndex;
 /// <para>Thread-safety: the store and its collections are safe to use from any number of threads at once. Each
 /// operation is atomic: a search or get sees every upsert batch and delete either entirely or not at all, and never a
 /// partly written vector. Searches run concurrently with each other; writes to one collection are serialized.</para>
+/// <para>Persistence: <see cref="SaveCollectionAsync"/> and <see cref="LoadCollectionAsync"/> write and read a versioned,
+/// checksummed binary snapshot of a collection (records, vectors and metadata, including the embedding model id);
+/// <see cref="ReadSnapshotInfo(string)"/> reads only the metadata. Saving takes the collection's read lock: searches
+/// continue, writes wait until the snapshot is written. With <see cref="InMemoryVectorStoreOptions.PersistenceDirectory"/>
+/// the store persists automatically.</para>
 /// <para>Collection handles returned by <see cref="GetCollection{TKey, TRecord}"/> are cheap views over the shared
 /// stored data: two handles with the same name see the same records.</para>
 /// </remarks>
@@ -20,8 +25,15 @@ public sealed class InMemoryVectorStore : VectorStore
 {
     internal const string SystemName = "llm.stack.inmemory";
 
+    private const string SnapshotExtension = ".lsvi";
+
     private readonly ConcurrentDictionary<string, CollectionData> _collections = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<CollectionData, long> _savedVersions = new();
     private readonly VectorStoreMetadata _metadata = new() { VectorStoreSystemName = SystemName };
+    private readonly string? _persistenceDirectory;
+    private readonly Lock _saveGate = new();
+    private readonly Timer? _saveTimer;
+    private bool _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="InMemoryVectorStore"/> class with default options.</summary>
     public InMemoryVectorStore()
@@ -36,11 +48,30 @@ public sealed class InMemoryVectorStore : VectorStore
         options ??= new InMemoryVectorStoreOptions();
         EmbeddingGenerator = options.EmbeddingGenerator;
         MaxDegreeOfParallelism = options.MaxDegreeOfParallelism;
+        HybridRankConstant = options.HybridRankConstant;
+        if (options.PersistenceDirectory is string directory)
+        {
+            _persistenceDirectory = Path.GetFullPath(directory);
+            _ = Directory.CreateDirectory(_persistenceDirectory);
+            foreach (string file in Directory.EnumerateFiles(_persistenceDirectory, "*" + SnapshotExtension).Order(StringComparer.Ordinal))
+            {
+                CollectionData data = ReadFile(file);
+                _collections[data.Name] = data;
+                _savedVersions[data] = data.Version;
+            }
+
+            _saveTimer = new Timer(_ => SaveChangedInBackground(), null, options.PersistenceInterval, options.PersistenceInterval);
+        }
     }
 
     internal IEmbeddingGenerator? EmbeddingGenerator { get; }
 
     internal int MaxDegreeOfParallelism { get; }
+
+    internal int HybridRankConstant { get; }
+
+    /// <summary>Gets or sets a decorator of the file streams snapshots are saved to (tests simulate crashes with it).</summary>
+    internal Func<Stream, Stream>? SaveStreamDecorator { get; set; }
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException"><paramref name="name"/> is null or white space, or <typeparamref name="TRecord"/> is <c>Dictionary&lt;string, object?&gt;</c> (use <see cref="GetDynamicCollection"/>).</exception>
@@ -88,8 +119,121 @@ public sealed class InMemoryVectorStore : VectorStore
     public override Task EnsureCollectionDeletedAsync(string name, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        _ = _collections.TryRemove(name, out _);
+        _ = RemoveData(name);
         return Task.CompletedTask;
+    }
+
+    /// <summary>Describes a collection: key type, record count, data properties and vector properties with their embedding model id.</summary>
+    /// <param name="name">The collection name.</param>
+    /// <returns>The description, or <see langword="null"/> when the collection does not exist.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or white space.</exception>
+    public InMemoryCollectionInfo? GetCollectionInfo(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (TryGetData(name) is not CollectionData data)
+        {
+            return null;
+        }
+
+        data.Lock.EnterReadLock();
+        try
+        {
+            return data.Describe();
+        }
+        finally
+        {
+            data.Lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Writes a snapshot of a collection to a stream.</summary>
+    /// <param name="name">The collection name.</param>
+    /// <param name="destination">The stream to write to; left open.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task that completes when the snapshot is written.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or white space.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="destination"/> is <see langword="null"/>.</exception>
+    /// <exception cref="VectorStoreException">The collection does not exist.</exception>
+    /// <exception cref="NotSupportedException">A data property has a type snapshots cannot hold (they hold primitives, strings, decimals, Guids, dates, their nullable forms, and arrays and lists of them).</exception>
+    public Task SaveCollectionAsync(string name, Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(destination);
+        cancellationToken.ThrowIfCancellationRequested();
+        WriteSnapshot(GetDataOrThrow(name, "Save"), destination);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Saves a snapshot of a collection to a file atomically: written to a temporary file, flushed to disk, then renamed over <paramref name="path"/>.</summary>
+    /// <param name="name">The collection name.</param>
+    /// <param name="path">The file to write; its directory is created when missing.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>A task that completes when the file is in place.</returns>
+    /// <remarks>A crash or error during the save leaves the previous file at <paramref name="path"/> intact.</remarks>
+    /// <exception cref="ArgumentException"><paramref name="name"/> or <paramref name="path"/> is null or white space.</exception>
+    /// <exception cref="VectorStoreException">The collection does not exist.</exception>
+    public Task SaveCollectionToFileAsync(string name, string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        cancellationToken.ThrowIfCancellationRequested();
+        SaveFile(GetDataOrThrow(name, "Save"), path);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Loads a collection snapshot from a stream, replacing any collection of the same name.</summary>
+    /// <param name="source">The stream to read from; left open.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The name of the loaded collection.</returns>
+    /// <remarks>The whole snapshot is read and verified before it replaces anything: on error the store is unchanged.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidDataException">The data is not a snapshot, has an unsupported version, is truncated or fails its checksum; the message says which.</exception>
+    public Task<string> LoadCollectionAsync(Stream source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        cancellationToken.ThrowIfCancellationRequested();
+        CollectionData data = Snapshot.Read(source);
+        Install(data);
+        return Task.FromResult(data.Name);
+    }
+
+    /// <summary>Loads a collection snapshot file, replacing any collection of the same name.</summary>
+    /// <param name="path">The snapshot file.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>The name of the loaded collection.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or white space.</exception>
+    /// <exception cref="InvalidDataException">The file is not a snapshot, has an unsupported version, is truncated or fails its checksum; the message says which.</exception>
+    public Task<string> LoadCollectionFromFileAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        cancellationToken.ThrowIfCancellationRequested();
+        CollectionData data = ReadFile(path);
+        Install(data);
+        return Task.FromResult(data.Name);
+    }
+
+    /// <summary>Reads the metadata of a snapshot file without loading it: name, key type, record count, vector properties with dimensions, distance function and embedding model id.</summary>
+    /// <param name="path">The snapshot file.</param>
+    /// <returns>The description of the collection stored in the file.</returns>
+    /// <remarks>Only the metadata at the start of the file is read; the checksum of the whole file is verified when it is loaded.</remarks>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or white space.</exception>
+    /// <exception cref="InvalidDataException">The file is not a snapshot, has an unsupported version or its metadata is damaged.</exception>
+    public static InMemoryCollectionInfo ReadSnapshotInfo(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+        return Snapshot.ReadInfo(stream);
+    }
+
+    /// <summary>Reads the metadata of a snapshot from a stream without loading the records.</summary>
+    /// <param name="source">The stream positioned at the start of a snapshot; left open.</param>
+    /// <returns>The description of the collection stored in the snapshot.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidDataException">The data is not a snapshot, has an unsupported version or its metadata is damaged.</exception>
+    public static InMemoryCollectionInfo ReadSnapshotInfo(Stream source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return Snapshot.ReadInfo(source);
     }
 
     /// <inheritdoc />
@@ -106,5 +250,160 @@ public sealed class InMemoryVectorStore : VectorStore
 
     internal CollectionData GetOrAddData(string name, Func<CollectionData> factory) => _collections.GetOrAdd(name, _ => factory());
 
-    internal bool RemoveData(string name) => _collections.TryRemove(name, out _);
+    internal bool RemoveData(string name)
+    {
+        if (!_collections.TryRemove(name, out CollectionData? data))
+        {
+            return false;
+        }
+
+        _ = _savedVersions.TryRemove(data, out _);
+        if (_persistenceDirectory is not null)
+        {
+            lock (_saveGate)
+            {
+                File.Delete(FileFor(name));
+            }
+        }
+
+        return true;
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_disposed)
+        {
+            _disposed = true;
+            if (_saveTimer is not null)
+            {
+                using var stopped = new ManualResetEvent(false);
+                if (_saveTimer.Dispose(stopped))
+                {
+                    _ = stopped.WaitOne();
+                }
+
+                SaveChanged();
+            }
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private static CollectionData ReadFile(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
+        return Snapshot.Read(stream);
+    }
+
+    private static void WriteSnapshot(CollectionData data, Stream destination)
+    {
+        data.Lock.EnterReadLock();
+        try
+        {
+            Snapshot.Write(data, destination);
+        }
+        finally
+        {
+            data.Lock.ExitReadLock();
+        }
+    }
+
+    private CollectionData GetDataOrThrow(string name, string operation)
+        => TryGetData(name) ?? throw new VectorStoreException($"Collection '{name}' does not exist.")
+        {
+            VectorStoreSystemName = SystemName,
+            CollectionName = name,
+            OperationName = operation,
+        };
+
+    private void Install(CollectionData data)
+    {
+        _collections[data.Name] = data;
+    }
+
+    private string FileFor(string name) => Path.Combine(_persistenceDirectory!, Uri.EscapeDataString(name) + SnapshotExtension);
+
+    /// <summary>Saves <paramref name="data"/> to <paramref name="path"/> through a flushed temporary file and a rename.</summary>
+    private long SaveFile(CollectionData data, string path)
+    {
+        string full = Path.GetFullPath(path);
+        _ = Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        string temp = $"{full}.{Guid.NewGuid():N}.tmp";
+        long version;
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                Stream target = SaveStreamDecorator?.Invoke(file) ?? file;
+                data.Lock.EnterReadLock();
+                try
+                {
+                    version = data.Version;
+                    Snapshot.Write(data, target);
+                }
+                finally
+                {
+                    data.Lock.ExitReadLock();
+                }
+
+                target.Flush();
+                file.Flush(flushToDisk: true);
+            }
+
+            File.Move(temp, full, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+
+        return version;
+    }
+
+    /// <summary>Gets the error of the last failed automatic save, or <see langword="null"/> after a successful one.</summary>
+    internal Exception? LastSaveError { get; private set; }
+
+    private void SaveChangedInBackground()
+    {
+        try
+        {
+            SaveChanged();
+            LastSaveError = null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            // Kept for diagnosis and retried on the next tick; the final save on dispose reports errors.
+            LastSaveError = e;
+        }
+    }
+
+    private void SaveChanged()
+    {
+        if (!_saveGate.TryEnter())
+        {
+            return; // a save is under way; the next tick catches up
+        }
+
+        try
+        {
+            foreach (CollectionData data in _collections.Values)
+            {
+                if (_savedVersions.TryGetValue(data, out long saved) && saved == data.Version)
+                {
+                    continue;
+                }
+
+                if (_collections.TryGetValue(data.Name, out CollectionData? current) && ReferenceEquals(current, data))
+                {
+                    _savedVersions[data] = SaveFile(data, FileFor(data.Name));
+                }
+            }
+        }
+        finally
+        {
+            _saveGate.Exit();
+        }
+    }
 }

@@ -29,4 +29,42 @@ public sealed class InMemoryVectorStoreOptions
             field = value;
         }
     } = Environment.ProcessorCount;
+
+    /// <summary>Gets or sets the directory where the store persists its collections automatically.</summary>
+    /// <value>
+    /// When set, the store loads every snapshot (<c>*.lsvi</c>) in the directory when it is created, saves each changed
+    /// collection after <see cref="PersistenceInterval"/> (debounced: at most one save per collection and interval),
+    /// saves the remaining changes when disposed, and deletes the file of a deleted collection. Saves are atomic.
+    /// The default value is <see langword="null"/>: nothing is persisted automatically.
+    /// </value>
+    public string? PersistenceDirectory { get; set; }
+
+    /// <summary>Gets or sets how long the store waits between automatic saves of changed collections.</summary>
+    /// <value>The default value is 2 seconds.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
+    public TimeSpan PersistenceInterval
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(value, TimeSpan.Zero);
+            field = value;
+        }
+    } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Gets or sets the rank constant <c>k</c> of the reciprocal rank fusion in hybrid search.</summary>
+    /// <value>
+    /// Each result list contributes <c>1 / (k + rank)</c>; a larger k flattens the difference between top and lower
+    /// ranks. The default value is 60 (<see cref="RankFusion.DefaultK"/>).
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int HybridRankConstant
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            field = value;
+        }
+    } = RankFusion.DefaultK;
 }

@@ -84,3 +84,18 @@ public sealed class Row<TKey>
 
     public ReadOnlyMemory<float> Vector { get; set; }
 }
+
+public sealed class Article
+{
+    [VectorStoreKey]
+    public int Id { get; set; }
+
+    [VectorStoreData(IsFullTextIndexed = true)]
+    public string Body { get; set; } = string.Empty;
+
+    [VectorStoreData(IsIndexed = true)]
+    public string Category { get; set; } = string.Empty;
+
+    [VectorStoreVector(16)]
+    public ReadOnlyMemory<float> Vector { get; set; }
+}

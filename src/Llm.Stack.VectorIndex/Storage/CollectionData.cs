@@ -14,18 +14,30 @@ internal sealed class CollectionData
 
     private readonly Dictionary<object, int> _slotOf = [];
 
-    public CollectionData(string name, CollectionSchema schema)
+    public CollectionData(string name, CollectionSchema schema, int capacity = InitialCapacity)
     {
         Name = name;
         Schema = schema;
-        Keys = new object?[InitialCapacity];
-        Values = new object?[]?[InitialCapacity];
+        Keys = new object?[capacity];
+        Values = new object?[]?[capacity];
         Columns = new VectorColumn[schema.Vectors.Length];
         for (int i = 0; i < Columns.Length; i++)
         {
-            Columns[i] = new VectorColumn(schema.Vectors[i], InitialCapacity);
+            Columns[i] = new VectorColumn(schema.Vectors[i], capacity);
+        }
+
+        TextIndexes = new Bm25Index<object>?[schema.Data.Length];
+        for (int i = 0; i < schema.Data.Length; i++)
+        {
+            if (schema.Data[i].IsFullTextIndexed && schema.Data[i].Type == typeof(string))
+            {
+                TextIndexes[i] = new Bm25Index<object>();
+            }
         }
     }
+
+    /// <summary>Gets, per data column, the BM25 index of a full-text-indexed string column (else <see langword="null"/>), kept in step with every write.</summary>
+    public Bm25Index<object>?[] TextIndexes { get; }
 
     public string Name { get; }
 
@@ -76,6 +88,7 @@ internal sealed class CollectionData
         }
 
         Values[slot] = values;
+        IndexText(key, values);
         for (int c = 0; c < Columns.Length; c++)
         {
             if (vectors[c] is float[] v)
@@ -91,6 +104,44 @@ internal sealed class CollectionData
         Version++;
     }
 
+    /// <summary>Appends a loaded record to the next slot without touching vectors (snapshot loading, before publication).</summary>
+    /// <returns><see langword="false"/> when the key is already present.</returns>
+    public bool AppendLoaded(object key, object?[] values)
+    {
+        if (!_slotOf.TryAdd(key, HighWater))
+        {
+            return false;
+        }
+
+        Keys[HighWater] = key;
+        Values[HighWater] = values;
+        HighWater++;
+        IndexText(key, values);
+        return true;
+    }
+
+    private void IndexText(object key, object?[] values)
+    {
+        for (int i = 0; i < TextIndexes.Length; i++)
+        {
+            if (TextIndexes[i] is Bm25Index<object> index)
+            {
+                if (values[i] is string { Length: > 0 } text)
+                {
+                    index.Upsert(key, text);
+                }
+                else
+                {
+                    _ = index.Remove(key);
+                }
+            }
+        }
+    }
+
+    /// <summary>Describes the collection (caller holds the read lock).</summary>
+    public InMemoryCollectionInfo Describe()
+        => Snapshot.Info(Name, Schema, Count, [.. Columns.Select(c => c.EmbeddingModelId)]);
+
     /// <summary>Deletes a record, leaving a tombstone (caller holds the write lock).</summary>
     public bool Remove(object key)
     {
@@ -104,6 +155,11 @@ internal sealed class CollectionData
         foreach (VectorColumn column in Columns)
         {
             column.Clear(slot);
+        }
+
+        foreach (Bm25Index<object>? index in TextIndexes)
+        {
+            _ = index?.Remove(key);
         }
 
         Version++;
