@@ -9,8 +9,10 @@ namespace Llm.Stack.Cli;
 /// The index under the data directory: the in-memory vector store's snapshot of the chunk collection, the ingestion
 /// manifest, and <c>index.json</c>, which records the embedder the vectors came from so that embedders are never mixed.
 /// </summary>
-internal sealed class LocalIndex
+internal sealed class LocalIndex : IDisposable
 {
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
     private readonly InMemoryVectorStore _store = new();
     private VectorStoreCollection<string, ChunkRecord>? _collection;
@@ -112,9 +114,11 @@ internal sealed class LocalIndex
         EmbedderIdentity current = Embedder;
         var metadata = new IndexMetadata(current.ModelId, current.Dimensions, Count, DateTimeOffset.UtcNow);
         string temp = MetadataPath + ".tmp";
-        await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(metadata, new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+        await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(metadata, Indented), cancellationToken);
         File.Move(temp, MetadataPath, overwrite: true);
     }
+
+    public void Dispose() => _store.Dispose();
 
     public int Count => _store.GetCollectionInfo(CollectionName)?.Count ?? 0;
 
