@@ -64,7 +64,7 @@ internal sealed class LocalIndex : IDisposable
         {
             foreach (string path in new[] { SnapshotPath, ManifestPath, MetadataPath })
             {
-                File.Delete(path);
+                DeleteIfExists(path);
             }
         }
 
@@ -85,7 +85,7 @@ internal sealed class LocalIndex : IDisposable
             // hashes, so nothing is duplicated.
             if (File.Exists(ManifestPath) && File.GetLastWriteTimeUtc(ManifestPath) > File.GetLastWriteTimeUtc(SnapshotPath).AddSeconds(1))
             {
-                File.Delete(ManifestPath);
+                DeleteIfExists(ManifestPath);
             }
 
             try
@@ -99,7 +99,7 @@ internal sealed class LocalIndex : IDisposable
         }
         else
         {
-            File.Delete(ManifestPath);
+            DeleteIfExists(ManifestPath);
         }
 
         _collection = _store.GetCollection<string, ChunkRecord>(CollectionName, ChunkRecord.CreateDefinition(current.Dimensions));
@@ -119,6 +119,14 @@ internal sealed class LocalIndex : IDisposable
     }
 
     public void Dispose() => _store.Dispose();
+
+    private static void DeleteIfExists(string path)
+    {
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+    }
 
     public int Count => _store.GetCollectionInfo(CollectionName)?.Count ?? 0;
 
