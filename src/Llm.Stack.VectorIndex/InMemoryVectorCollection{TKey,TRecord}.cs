@@ -54,7 +54,7 @@ public sealed class InMemoryVectorCollection<TKey, TRecord> : VectorStoreCollect
                 $"The key property '{_model.KeyProperty.ModelName}' has type '{_model.KeyProperty.Type.Name}' but the collection's key type is '{typeof(TKey).Name}'.", nameof(definition));
         }
 
-        _schema = CollectionSchema.FromModel(_model);
+        _schema = CollectionSchema.FromModel(_model, store.Quantization, store.QuantizedFlatEncoding);
         _metadata = new VectorStoreCollectionMetadata { VectorStoreSystemName = InMemoryVectorStore.SystemName, CollectionName = name };
     }
 
@@ -451,7 +451,7 @@ public sealed class InMemoryVectorCollection<TKey, TRecord> : VectorStoreCollect
         data.Lock.EnterReadLock();
         try
         {
-            (float Goodness, int Slot)[] vectorHits = FlatSearch.Search(data, column, query.Span, Math.Min(depth, Math.Max(1, data.Count)), predicate, _store.MaxDegreeOfParallelism);
+            (float Goodness, int Slot)[] vectorHits = FlatSearch.Search(data, column, query.Span, Math.Min(depth, Math.Max(1, data.Count)), predicate, _store.MaxDegreeOfParallelism, _store.QuantizationOversampling);
             IReadOnlyList<object> vectorKeys = [.. vectorHits.Select(h => data.Keys[h.Slot]!)];
             IReadOnlyList<object> keywordKeys = text.Length == 0 ? [] : [.. textIndex.Search(
                 text,
@@ -481,6 +481,76 @@ public sealed class InMemoryVectorCollection<TKey, TRecord> : VectorStoreCollect
             cancellationToken.ThrowIfCancellationRequested();
             yield return result;
         }
+    }
+
+    /// <summary>Searches with many query vectors in one call, reading each stored vector from memory once per block of queries.</summary>
+    /// <param name="queries">The query vectors.</param>
+    /// <param name="top">The maximum number of results per query.</param>
+    /// <param name="options">The search options (filter, vector property, skip, score threshold, include vectors), applied to every query.</param>
+    /// <param name="cancellationToken">The cancellation token.</param>
+    /// <returns>One result list per query, in the order of <paramref name="queries"/>, each best first with MEVD scores.</returns>
+    /// <remarks>
+    /// Meant for evaluation runs, multi-query retrieval and re-indexing: rows are scanned in cache-sized blocks, and each
+    /// block is scored against a group of queries before the next block is read, so memory traffic is shared by the
+    /// queries; groups of queries run on up to <see cref="InMemoryVectorStoreOptions.MaxDegreeOfParallelism"/> cores.
+    /// The search is exact float32 even for quantized properties. All queries see the same state of the collection.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="queries"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="top"/> is zero or negative.</exception>
+    /// <exception cref="ArgumentException">A query has the wrong dimensions, a NaN or infinite component, or is zero under a cosine function.</exception>
+    public Task<IReadOnlyList<IReadOnlyList<VectorSearchResult<TRecord>>>> SearchBatchAsync(
+        IReadOnlyList<ReadOnlyMemory<float>> queries,
+        int top,
+        VectorSearchOptions<TRecord>? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
+        options ??= DefaultSearchOptions;
+        bool includeVectors = CheckIncludeVectors(options.IncludeVectors);
+        VectorPropertyModel property = _model.GetVectorPropertyOrSingle(options);
+        CollectionBinding binding = GetBinding("SearchBatch");
+        Func<object?[], bool>? predicate = options.Filter is null ? null : FilterCompiler.Compile(options.Filter, _model, binding);
+        int column = binding.VectorColumns[IndexOf(_model.VectorProperties, property)];
+        CollectionData data = binding.Data;
+        VectorColumnSpec spec = data.Schema.Vectors[column];
+        float[][] q = new float[queries.Count][];
+        for (int i = 0; i < q.Length; i++)
+        {
+            ValidateVector(queries[i].Span, spec, $"Query {i}", nameof(queries));
+            q[i] = queries[i].ToArray();
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        var results = new IReadOnlyList<VectorSearchResult<TRecord>>[q.Length];
+        data.Lock.EnterReadLock();
+        try
+        {
+            int k = (int)Math.Min(Math.Max(1, data.Count), (long)top + options.Skip);
+            (float Goodness, int Slot)[][] best = FlatSearch.SearchBatch(data, column, q, k, predicate, _store.MaxDegreeOfParallelism);
+            for (int i = 0; i < q.Length; i++)
+            {
+                var list = new List<VectorSearchResult<TRecord>>(Math.Min(top, best[i].Length));
+                for (int j = options.Skip; j < best[i].Length; j++)
+                {
+                    double score = FlatSearch.ToScore(spec.Distance, best[i][j].Goodness);
+                    if (options.ScoreThreshold is double threshold && !FlatSearch.PassesThreshold(spec.Distance, score, threshold))
+                    {
+                        break;
+                    }
+
+                    list.Add(new VectorSearchResult<TRecord>(Materialize(binding, best[i][j].Slot, includeVectors), score));
+                }
+
+                results[i] = list;
+            }
+        }
+        finally
+        {
+            data.Lock.ExitReadLock();
+        }
+
+        return Task.FromResult<IReadOnlyList<IReadOnlyList<VectorSearchResult<TRecord>>>>(results);
     }
 
     /// <inheritdoc />
@@ -513,7 +583,7 @@ public sealed class InMemoryVectorCollection<TKey, TRecord> : VectorStoreCollect
         try
         {
             k = Math.Min(k, Math.Max(1, data.Count));
-            (float Goodness, int Slot)[] best = FlatSearch.Search(data, column, query, k, predicate, _store.MaxDegreeOfParallelism);
+            (float Goodness, int Slot)[] best = FlatSearch.Search(data, column, query, k, predicate, _store.MaxDegreeOfParallelism, _store.QuantizationOversampling);
             for (int i = skip; i < best.Length; i++)
             {
                 double score = FlatSearch.ToScore(spec.Distance, best[i].Goodness);

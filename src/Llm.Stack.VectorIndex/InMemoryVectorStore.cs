@@ -49,6 +49,9 @@ public sealed class InMemoryVectorStore : VectorStore
         EmbeddingGenerator = options.EmbeddingGenerator;
         MaxDegreeOfParallelism = options.MaxDegreeOfParallelism;
         HybridRankConstant = options.HybridRankConstant;
+        Quantization = options.Quantization;
+        QuantizedFlatEncoding = options.QuantizedFlatEncoding;
+        QuantizationOversampling = options.QuantizationOversampling;
         if (options.PersistenceDirectory is string directory)
         {
             _persistenceDirectory = Path.GetFullPath(directory);
@@ -69,6 +72,12 @@ public sealed class InMemoryVectorStore : VectorStore
     internal int MaxDegreeOfParallelism { get; }
 
     internal int HybridRankConstant { get; }
+
+    internal VectorQuantization Quantization { get; }
+
+    internal VectorQuantization QuantizedFlatEncoding { get; }
+
+    internal int QuantizationOversampling { get; }
 
     /// <summary>Gets or sets a decorator of the file streams snapshots are saved to (tests simulate crashes with it).</summary>
     internal Func<Stream, Stream>? SaveStreamDecorator { get; set; }

@@ -67,4 +67,44 @@ public sealed class InMemoryVectorStoreOptions
             field = value;
         }
     } = RankFusion.DefaultK;
+
+    /// <summary>Gets or sets the quantization of vector properties whose index kind is <c>Flat</c> (or not set).</summary>
+    /// <value>
+    /// The default value is <see cref="VectorQuantization.None"/>: exact float32 search. The store never quantizes
+    /// unless asked, here or with <c>IndexKind.QuantizedFlat</c> on a property.
+    /// </value>
+    public VectorQuantization Quantization { get; set; }
+
+    /// <summary>Gets or sets the encoding of vector properties whose index kind is <c>IndexKind.QuantizedFlat</c>.</summary>
+    /// <value>The default value is <see cref="VectorQuantization.Int8"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="VectorQuantization.None"/> or undefined.</exception>
+    public VectorQuantization QuantizedFlatEncoding
+    {
+        get;
+        set
+        {
+            if (value is not (VectorQuantization.Int8 or VectorQuantization.Binary))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "QuantizedFlat properties need Int8 or Binary codes.");
+            }
+
+            field = value;
+        }
+    } = VectorQuantization.Int8;
+
+    /// <summary>Gets or sets how many candidates per requested result a quantized search rescores at full precision.</summary>
+    /// <value>
+    /// A quantized search keeps <c>QuantizationOversampling × (Skip + top)</c> candidates from the code scan and rescores
+    /// them with float32 vectors: higher values raise recall and cost more rescoring. The default value is 10.
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int QuantizationOversampling
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            field = value;
+        }
+    } = 10;
 }

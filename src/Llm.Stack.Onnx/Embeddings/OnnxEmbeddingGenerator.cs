@@ -158,6 +158,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="values"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="values"/> contains a <see langword="null"/> string.</exception>
+    /// <exception cref="NotSupportedException"><see cref="EmbeddingGenerationOptions.Dimensions"/> asks for another number of dimensions than the model's.</exception>
     /// <exception cref="ObjectDisposedException">The generator has been disposed.</exception>
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
         IEnumerable<string> values,
@@ -167,6 +168,11 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         ArgumentNullException.ThrowIfNull(values);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         cancellationToken.ThrowIfCancellationRequested();
+
+        if (options?.Dimensions is int requested && requested != _dimensions)
+        {
+            throw new NotSupportedException($"The model '{_modelId}' produces {_dimensions} dimensions; {requested} were asked for.");
+        }
 
         IReadOnlyList<string> inputs = values as IReadOnlyList<string> ?? values.ToList();
         int count = inputs.Count;

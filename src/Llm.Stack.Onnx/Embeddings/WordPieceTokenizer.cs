@@ -268,7 +268,9 @@ internal sealed class WordPieceTokenizer : Tokenizer
         ReadOnlySpan<char> source = text is null ? textSpan : text.AsSpan();
         int max = settings.MaxTokenCount;
         var pieces = new List<Piece>();
-        Encode(source, pieces, int.MaxValue);
+
+        // From the start, one token past the limit tells where to cut; from the end, everything is needed.
+        Encode(source, pieces, fromEnd || max == int.MaxValue ? int.MaxValue : max + 1);
         if (pieces.Count <= max)
         {
             tokenCount = pieces.Count;
@@ -422,6 +424,8 @@ internal sealed class WordPieceTokenizer : Tokenizer
             return;
         }
 
+        // The whole word is split first and truncated after, as Hugging Face does: a word with any part missing
+        // from the vocabulary is one [UNK], even when the limit falls inside it.
         int count = sink.Count;
         int start = 0;
         while (start < word.Length)
@@ -447,19 +451,18 @@ internal sealed class WordPieceTokenizer : Tokenizer
 
             if (id == ContinuationNotFound)
             {
-                // As Hugging Face: a word with any part missing from the vocabulary is one [UNK].
                 sink.RemoveRange(count, sink.Count - count);
                 sink.Add(new Piece(UnknownId, wordStart, wordEnd, wordIndex));
                 return;
             }
 
-            if (sink.Count >= maxTokens)
-            {
-                return;
-            }
-
             sink.Add(new Piece(id, starts[start], ends[end - 1], wordIndex));
             start = end;
+        }
+
+        if (sink.Count > maxTokens)
+        {
+            sink.RemoveRange(maxTokens, sink.Count - maxTokens);
         }
     }
 

@@ -127,6 +127,7 @@ internal static class Snapshot
 
                     hashing.ReadExactly(MemoryMarshal.AsBytes(column.Norms.AsSpan(0, count)));
                     hashing.ReadExactly(MemoryMarshal.AsBytes(column.Data.AsSpan(0, count * column.Dimensions)));
+                    column.RebuildCodes(count);
                 }
             }
 
@@ -224,6 +225,7 @@ internal static class Snapshot
             writer.Write(v.Dimensions);
             writer.Write((byte)v.Distance);
             writer.Write(v.IndexKind);
+            writer.Write((byte)v.Quantization);
             string? modelId = data.Columns[c].EmbeddingModelId;
             writer.Write(modelId is not null);
             if (modelId is not null)
@@ -266,7 +268,14 @@ internal static class Snapshot
                 throw new InvalidDataException($"Corrupt snapshot: vector property '{vectorName}' has invalid dimensions or distance.");
             }
 
-            vectors[i] = new VectorColumnSpec(vectorName, source, dimensions, (DistanceKind)distance, reader.ReadString());
+            string indexKind = reader.ReadString();
+            byte quantization = reader.ReadByte();
+            if (quantization > (byte)VectorQuantization.Binary)
+            {
+                throw new InvalidDataException($"Corrupt snapshot: vector property '{vectorName}' has an invalid quantization.");
+            }
+
+            vectors[i] = new VectorColumnSpec(vectorName, source, dimensions, (DistanceKind)distance, indexKind, (VectorQuantization)quantization);
             modelIds[i] = reader.ReadBoolean() ? reader.ReadString() : null;
         }
 

@@ -28,7 +28,7 @@ internal sealed class CollectionSchema
     /// <summary>Gets the index of the key in the per-record values.</summary>
     public int KeyIndex => Data.Length + Vectors.Length;
 
-    public static CollectionSchema FromModel(CollectionModel model)
+    public static CollectionSchema FromModel(CollectionModel model, VectorQuantization flatQuantization, VectorQuantization quantizedFlatEncoding)
     {
         var data = new DataColumnSpec[model.DataProperties.Count];
         for (int i = 0; i < data.Length; i++)
@@ -41,12 +41,12 @@ internal sealed class CollectionSchema
         for (int i = 0; i < vectors.Length; i++)
         {
             VectorPropertyModel p = model.VectorProperties[i];
-            vectors[i] = new VectorColumnSpec(
-                p.StorageName,
-                p.Type,
-                p.Dimensions,
-                Distances.Parse(p.DistanceFunction, p.ModelName),
-                p.IndexKind ?? IndexKind.Flat);
+            DistanceKind distance = Distances.Parse(p.DistanceFunction, p.ModelName);
+            string indexKind = p.IndexKind ?? IndexKind.Flat;
+            VectorQuantization quantization = distance is DistanceKind.ManhattanDistance or DistanceKind.HammingDistance ? VectorQuantization.None
+                : indexKind == IndexKind.QuantizedFlat ? quantizedFlatEncoding
+                : flatQuantization;
+            vectors[i] = new VectorColumnSpec(p.StorageName, p.Type, p.Dimensions, distance, indexKind, quantization);
         }
 
         return new CollectionSchema(model.KeyProperty.StorageName, model.KeyProperty.Type, data, vectors);
@@ -61,4 +61,4 @@ internal sealed class CollectionSchema
 internal sealed record DataColumnSpec(string Name, Type Type, bool IsIndexed, bool IsFullTextIndexed);
 
 /// <summary>A vector column of the schema.</summary>
-internal sealed record VectorColumnSpec(string Name, Type SourceType, int Dimensions, DistanceKind Distance, string IndexKind);
+internal sealed record VectorColumnSpec(string Name, Type SourceType, int Dimensions, DistanceKind Distance, string IndexKind, VectorQuantization Quantization);

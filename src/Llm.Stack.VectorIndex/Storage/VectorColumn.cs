@@ -14,7 +14,26 @@ internal sealed class VectorColumn
         Data = new float[(long)capacity * Dimensions];
         Norms = new float[capacity];
         Present = new bool[capacity];
+        Quantization = spec.Quantization;
+        Words = (Dimensions + 63) / 64;
+        Codes = Quantization == VectorQuantization.Int8 ? new sbyte[(long)capacity * Dimensions] : [];
+        Scales = Quantization == VectorQuantization.Int8 ? new float[capacity] : [];
+        Bits = Quantization == VectorQuantization.Binary ? new ulong[(long)capacity * Words] : [];
     }
+
+    public VectorQuantization Quantization { get; }
+
+    /// <summary>Gets the number of 64-bit words of one binary code.</summary>
+    public int Words { get; }
+
+    /// <summary>Gets the int8 codes (row-major like <see cref="Data"/>) when <see cref="Quantization"/> is Int8.</summary>
+    public sbyte[] Codes { get; private set; }
+
+    /// <summary>Gets the per-row int8 scales.</summary>
+    public float[] Scales { get; private set; }
+
+    /// <summary>Gets the packed sign bits (<see cref="Words"/> per row) when <see cref="Quantization"/> is Binary.</summary>
+    public ulong[] Bits { get; private set; }
 
     public VectorColumnSpec Spec { get; }
 
@@ -40,6 +59,42 @@ internal sealed class VectorColumn
         var present = new bool[capacity];
         Array.Copy(Present, present, Math.Min(Present.Length, capacity));
         Present = present;
+        if (Quantization == VectorQuantization.Int8)
+        {
+            var codes = new sbyte[(long)capacity * Dimensions];
+            Array.Copy(Codes, codes, Math.Min(Codes.LongLength, codes.LongLength));
+            Codes = codes;
+            var scales = new float[capacity];
+            Array.Copy(Scales, scales, Math.Min(Scales.Length, capacity));
+            Scales = scales;
+        }
+        else if (Quantization == VectorQuantization.Binary)
+        {
+            var bits = new ulong[(long)capacity * Words];
+            Array.Copy(Bits, bits, Math.Min(Bits.LongLength, bits.LongLength));
+            Bits = bits;
+        }
+    }
+
+    /// <summary>Recomputes the codes of rows <c>[0, count)</c> from the float rows (after loading a snapshot).</summary>
+    public void RebuildCodes(int count)
+    {
+        for (int slot = 0; slot < count; slot++)
+        {
+            Encode(slot);
+        }
+    }
+
+    private void Encode(int slot)
+    {
+        if (Quantization == VectorQuantization.Int8)
+        {
+            Scales[slot] = QuantizedKernels.EncodeInt8(Row(slot), Codes.AsSpan(slot * Dimensions, Dimensions));
+        }
+        else if (Quantization == VectorQuantization.Binary)
+        {
+            QuantizedKernels.EncodeBinary(Row(slot), Bits.AsSpan(slot * Words, Words));
+        }
     }
 
     public Span<float> Row(int slot) => Data.AsSpan(slot * Dimensions, Dimensions);
@@ -49,6 +104,7 @@ internal sealed class VectorColumn
         vector.CopyTo(Row(slot));
         Norms[slot] = MathF.Sqrt(VectorKernels.SumOfSquares(vector));
         Present[slot] = true;
+        Encode(slot);
     }
 
     public void Clear(int slot)
@@ -56,6 +112,15 @@ internal sealed class VectorColumn
         Row(slot).Clear();
         Norms[slot] = 0;
         Present[slot] = false;
+        if (Quantization == VectorQuantization.Int8)
+        {
+            Codes.AsSpan(slot * Dimensions, Dimensions).Clear();
+            Scales[slot] = 0;
+        }
+        else if (Quantization == VectorQuantization.Binary)
+        {
+            Bits.AsSpan(slot * Words, Words).Clear();
+        }
     }
 
     /// <summary>Moves row <paramref name="from"/> to row <paramref name="to"/> (compaction).</summary>
@@ -64,5 +129,14 @@ internal sealed class VectorColumn
         Row(from).CopyTo(Row(to));
         Norms[to] = Norms[from];
         Present[to] = Present[from];
+        if (Quantization == VectorQuantization.Int8)
+        {
+            Codes.AsSpan(from * Dimensions, Dimensions).CopyTo(Codes.AsSpan(to * Dimensions, Dimensions));
+            Scales[to] = Scales[from];
+        }
+        else if (Quantization == VectorQuantization.Binary)
+        {
+            Bits.AsSpan(from * Words, Words).CopyTo(Bits.AsSpan(to * Words, Words));
+        }
     }
 }

@@ -183,9 +183,10 @@ public sealed class Bm25Index<TKey>
     /// <param name="query">The query text, analyzed like the documents.</param>
     /// <param name="top">The maximum number of matches to return.</param>
     /// <param name="filter">
-    /// An optional predicate over keys, applied while scoring (once per candidate document), so that the top
-    /// <paramref name="top"/> are taken among the documents it accepts. It runs under the index's read lock and must
-    /// not change this index.
+    /// An optional predicate over keys: the result is the top <paramref name="top"/> among the matching documents it
+    /// accepts (a pre-filter, not a post-filter that could return fewer). It is called at most once per matching document,
+    /// and only for documents that score high enough to enter the current top, so an expensive filter costs little.
+    /// It runs under the index's read lock and must not change this index.
     /// </param>
     /// <returns>
     /// At most <paramref name="top"/> documents that contain at least one query term and pass the filter, by descending
@@ -304,17 +305,7 @@ public sealed class Bm25Index<TKey>
                 double current = scores[doc];
                 if (current == 0)
                 {
-                    // First time this document is seen: apply the filter once.
                     touched[touchedCount++] = doc;
-                    if (filter is not null && !filter(_keys[doc]))
-                    {
-                        scores[doc] = -1;
-                        continue;
-                    }
-                }
-                else if (current < 0)
-                {
-                    continue;
                 }
 
                 double tf = freqs[p];
@@ -323,10 +314,10 @@ public sealed class Bm25Index<TKey>
         }
 
         scratch.TouchedCount = touchedCount;
-        return SelectTop(scores, touched, touchedCount, top);
+        return SelectTop(scores, touched, touchedCount, top, filter);
     }
 
-    private KeywordMatch<TKey>[] SelectTop(double[] scores, int[] touched, int touchedCount, int top)
+    private KeywordMatch<TKey>[] SelectTop(double[] scores, int[] touched, int touchedCount, int top, Func<TKey, bool>? filter)
     {
         // Bounded min-heap of the best candidates: the root is the worst kept one.
         int capacity = Math.Min(top, touchedCount);
@@ -342,14 +333,27 @@ public sealed class Bm25Index<TKey>
                 continue;
             }
 
-            if (size < capacity)
+            // The filter runs only for a candidate that would enter the current top, at most once per document: the
+            // result is the top among accepted documents, with far fewer calls than filtering every candidate.
+            bool full = size == capacity;
+            if (full && !Better(score, doc, heapScores[0], heapDocs[0]))
+            {
+                continue;
+            }
+
+            if (filter is not null && !filter(_keys[doc]))
+            {
+                continue;
+            }
+
+            if (!full)
             {
                 heapDocs[size] = doc;
                 heapScores[size] = score;
                 SiftUp(heapDocs, heapScores, size);
                 size++;
             }
-            else if (Better(score, doc, heapScores[0], heapDocs[0]))
+            else
             {
                 heapDocs[0] = doc;
                 heapScores[0] = score;
@@ -538,8 +542,14 @@ public sealed class Bm25Index<TKey>
     /// <summary>Rebuilds the arrays without tombstones and without terms that no live document contains.</summary>
     private void Compact()
     {
-        var live = new List<(TKey Key, int[] TermIdsAndFreqs)>(_liveCount);
-        var oldTerms = _terms;
+        var remap = new int[_termCount];
+        Array.Fill(remap, -1);
+        var terms = new List<string>();
+        var keys = new TKey[_liveCount];
+        var counts = new int[_liveCount];
+        var pairs = new int[2 * CountLivePairs()];
+        int live = 0;
+        int offset = 0;
         for (int doc = 0; doc < _docCount; doc++)
         {
             if (_lengths[doc] < 0)
@@ -547,71 +557,104 @@ public sealed class Bm25Index<TKey>
                 continue;
             }
 
-            live.Add((_keys[doc], _docTerms.AsSpan(_docTermStart[doc], 2 * _docTermCount[doc]).ToArray()));
-        }
-
-        Reset();
-        var remap = new Dictionary<int, int>();
-        foreach ((TKey key, int[] pairs) in live)
-        {
-            for (int i = 0; i < pairs.Length; i += 2)
+            int start = _docTermStart[doc];
+            for (int i = 0; i < _docTermCount[doc]; i++)
             {
-                if (!remap.TryGetValue(pairs[i], out int id))
+                int term = _docTerms[start + (2 * i)];
+                if (remap[term] < 0)
                 {
-                    id = AddTerm(oldTerms[pairs[i]]);
-                    remap.Add(pairs[i], id);
+                    remap[term] = terms.Count;
+                    terms.Add(_terms[term]);
                 }
 
-                pairs[i] = id;
+                pairs[offset++] = remap[term];
+                pairs[offset++] = _docTerms[start + (2 * i) + 1];
             }
 
-            _docByKey[key] = AddDocumentPairs(key, pairs);
+            keys[live] = _keys[doc];
+            counts[live] = _docTermCount[doc];
+            live++;
         }
+
+        BuildFrom([.. terms], keys, counts, pairs);
     }
 
-    /// <summary>Adds a document from (term id, frequency) pairs whose term ids are already assigned.</summary>
-    private int AddDocumentPairs(TKey key, int[] pairs)
+    private int CountLivePairs()
     {
-        // Keep each document's terms sorted by term id.
-        int distinct = pairs.Length / 2;
-        var order = new (int Term, int Freq)[distinct];
-        int length = 0;
-        for (int i = 0; i < distinct; i++)
+        int count = 0;
+        for (int doc = 0; doc < _docCount; doc++)
         {
-            order[i] = (pairs[2 * i], pairs[(2 * i) + 1]);
-            length += pairs[(2 * i) + 1];
+            if (_lengths[doc] >= 0)
+            {
+                count += _docTermCount[doc];
+            }
         }
 
-        Array.Sort(order);
-        int doc = NewDocumentSlot(key, length, distinct);
-        int offset = _docTermStart[doc];
-        foreach ((int term, int freq) in order)
-        {
-            _docTerms[offset++] = term;
-            _docTerms[offset++] = freq;
-            _postings[term].Add(doc, freq);
-        }
-
-        return doc;
+        return count;
     }
 
-    private void Reset()
+    /// <summary>
+    /// Replaces the contents with the given documents, in order: <paramref name="counts"/>[d] distinct terms each, as
+    /// consecutive (term index, frequency) pairs in <paramref name="pairs"/>. Postings are allocated at their exact size.
+    /// </summary>
+    private void BuildFrom(string[] terms, TKey[] keys, int[] counts, int[] pairs)
     {
-        _docByKey = new Dictionary<TKey, int>(_comparer);
-        _termIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        int termCount = terms.Length;
+        int docCount = keys.Length;
+        var documentFrequency = new int[termCount];
+        for (int i = 0; i < pairs.Length; i += 2)
+        {
+            documentFrequency[pairs[i]]++;
+        }
+
+        _termIds = new Dictionary<string, int>(termCount, StringComparer.Ordinal);
         _termLookup = _termIds.GetAlternateLookup<ReadOnlySpan<char>>();
-        _terms = new string[16];
-        _postings = new Postings[16];
-        _termCount = 0;
-        _keys = new TKey[16];
-        _lengths = new int[16];
-        _docTermStart = new int[16];
-        _docTermCount = new int[16];
-        _docCount = 0;
-        _liveCount = 0;
+        _terms = new string[Math.Max(16, termCount)];
+        _postings = new Postings[_terms.Length];
+        for (int t = 0; t < termCount; t++)
+        {
+            _terms[t] = terms[t];
+            _postings[t] = new Postings(documentFrequency[t]);
+            _termIds.Add(terms[t], t);
+        }
+
+        _termCount = termCount;
+        int capacity = Math.Max(16, docCount);
+        _docByKey = new Dictionary<TKey, int>(docCount, _comparer);
+        _keys = new TKey[capacity];
+        _lengths = new int[capacity];
+        _docTermStart = new int[capacity];
+        _docTermCount = new int[capacity];
+        _docTerms = pairs.Length >= 64 ? pairs : [.. pairs, .. new int[64 - pairs.Length]];
+        _docTermsLength = pairs.Length;
         _totalLength = 0;
-        _docTerms = new int[64];
-        _docTermsLength = 0;
+        int offset = 0;
+        for (int doc = 0; doc < docCount; doc++)
+        {
+            int length = 0;
+            for (int i = 0; i < counts[doc]; i++)
+            {
+                int term = pairs[offset + (2 * i)];
+                int freq = pairs[offset + (2 * i) + 1];
+                _postings[term].Add(doc, freq);
+                length += freq;
+            }
+
+            _keys[doc] = keys[doc];
+            _lengths[doc] = length;
+            _docTermStart[doc] = offset;
+            _docTermCount[doc] = counts[doc];
+            _totalLength += length;
+            if (!_docByKey.TryAdd(keys[doc], doc))
+            {
+                throw new InvalidDataException($"Corrupt BM25 index: the key '{keys[doc]}' appears twice.");
+            }
+
+            offset += 2 * counts[doc];
+        }
+
+        _docCount = docCount;
+        _liveCount = docCount;
     }
 
     /// <summary>Writes the index to a stream in a versioned binary format with a SHA-256 checksum.</summary>
@@ -827,21 +870,23 @@ public sealed class Bm25Index<TKey>
             throw new InvalidDataException($"Corrupt BM25 index: invalid options ({ex.Message}).", ex);
         }
 
-        var index = new Bm25Index<TKey>(options, comparer);
         int termCount = ReadCount(reader, "term count");
         var terms = new string[termCount];
+        var seen = new HashSet<string>(termCount, StringComparer.Ordinal);
         for (int i = 0; i < termCount; i++)
         {
             terms[i] = reader.ReadString();
-            if (terms[i].Length == 0)
+            if (terms[i].Length == 0 || !seen.Add(terms[i]))
             {
-                throw new InvalidDataException($"Corrupt BM25 index: term {i} is empty.");
+                throw new InvalidDataException($"Corrupt BM25 index: term {i} is empty or repeated.");
             }
         }
 
         int docCount = ReadCount(reader, "document count");
-        var termIds = new int[termCount];
-        Array.Fill(termIds, -1);
+        var keys = new TKey[docCount];
+        var counts = new int[docCount];
+        var pairs = new int[Math.Max(64, (int)Math.Min(reader.BaseStream.Length, 1 << 20))];
+        int pairsLength = 0;
         for (int d = 0; d < docCount; d++)
         {
             TKey key = keyReader is null ? Bm25KeyCodec<TKey>.Read(reader) : keyReader(reader);
@@ -851,7 +896,11 @@ public sealed class Bm25Index<TKey>
             }
 
             int distinct = ReadCount(reader, "term count of a document");
-            var pairs = new int[2 * distinct];
+            if (pairsLength + (2 * distinct) > pairs.Length)
+            {
+                Array.Resize(ref pairs, Math.Max(pairsLength + (2 * distinct), 2 * pairs.Length));
+            }
+
             for (int i = 0; i < distinct; i++)
             {
                 int term = reader.Read7BitEncodedInt();
@@ -866,21 +915,12 @@ public sealed class Bm25Index<TKey>
                     throw new InvalidDataException($"Corrupt BM25 index: document {d} has a term frequency of {freq}.");
                 }
 
-                if (termIds[term] < 0)
-                {
-                    termIds[term] = index.AddTerm(terms[term]);
-                }
-
-                pairs[2 * i] = termIds[term];
-                pairs[(2 * i) + 1] = freq;
+                pairs[pairsLength++] = term;
+                pairs[pairsLength++] = freq;
             }
 
-            if (index._docByKey.ContainsKey(key))
-            {
-                throw new InvalidDataException($"Corrupt BM25 index: the key '{key}' appears twice.");
-            }
-
-            index._docByKey[key] = index.AddDocumentPairs(key, pairs);
+            keys[d] = key;
+            counts[d] = distinct;
         }
 
         if (reader.BaseStream.Position != reader.BaseStream.Length)
@@ -888,6 +928,8 @@ public sealed class Bm25Index<TKey>
             throw new InvalidDataException("Corrupt BM25 index: unexpected data after the last document.");
         }
 
+        var index = new Bm25Index<TKey>(options, comparer);
+        index.BuildFrom(terms, keys, counts, pairs.AsSpan(0, pairsLength).ToArray());
         return index;
     }
 
@@ -911,10 +953,10 @@ public sealed class Bm25Index<TKey>
         }
     }
 
-    private sealed class Postings
+    private sealed class Postings(int capacity = 2)
     {
-        public int[] Docs = new int[2];
-        public int[] Freqs = new int[2];
+        public int[] Docs = new int[Math.Max(capacity, 2)];
+        public int[] Freqs = new int[Math.Max(capacity, 2)];
         public int Count;
         public int DocFrequency;
 

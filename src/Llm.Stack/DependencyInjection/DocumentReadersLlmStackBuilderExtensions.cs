@@ -8,7 +8,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class DocumentReadersLlmStackBuilderExtensions
 {
     /// <summary>
-    /// Registers the built-in readers (plain text, Markdown) as <see cref="IDocumentReader"/> singletons, and a
+    /// Registers the built-in readers (<see cref="PlainTextReader"/>, <see cref="MarkdownReader"/>, <see cref="HtmlReader"/>,
+    /// <see cref="JsonRecordReader"/>, <see cref="CsvRecordReader"/>) as <see cref="IDocumentReader"/> singletons, and a
     /// <see cref="DocumentReaderRegistry"/> built from every registered <see cref="IDocumentReader"/>.
     /// </summary>
     /// <param name="builder">The stack builder.</param>
@@ -34,6 +35,15 @@ public static class DocumentReadersLlmStackBuilderExtensions
             sp => new PlainTextReader(sp.GetRequiredService<IOptions<DocumentReaderOptions>>().Value.TextEncoding)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IDocumentReader, MarkdownReader>(
             sp => new MarkdownReader(sp.GetRequiredService<IOptions<DocumentReaderOptions>>().Value.TextEncoding)));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDocumentReader, HtmlReader>(
+            sp => new HtmlReader(sp.GetRequiredService<IOptions<DocumentReaderOptions>>().Value.TextEncoding)));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDocumentReader, JsonRecordReader>(
+            sp => new JsonRecordReader(sp.GetRequiredService<IOptions<DocumentReaderOptions>>().Value.Json)));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IDocumentReader, CsvRecordReader>(sp =>
+        {
+            DocumentReaderOptions options = sp.GetRequiredService<IOptions<DocumentReaderOptions>>().Value;
+            return new CsvRecordReader(options.Csv, options.TextEncoding);
+        }));
         services.TryAddSingleton(sp => new DocumentReaderRegistry(sp.GetServices<IDocumentReader>()));
         return builder;
     }

@@ -42,6 +42,13 @@ public sealed class IngestionItem
     /// <value>The IANA media type; <see langword="null"/> for <c>text/plain</c>. The default value is <see langword="null"/>.</value>
     public string? MediaType { get; init; }
 
+    /// <summary>Gets a hash of the item's content given by the source (such as a file's SHA-256), when it has one.</summary>
+    /// <value>
+    /// The hash; when it equals the hash recorded at the item's last successful ingestion, the item is reported
+    /// unchanged without being read. <see langword="null"/> to always read the item. The default value is <see langword="null"/>.
+    /// </value>
+    public string? ContentHash { get; init; }
+
     /// <summary>Gets metadata copied onto every document read from the item.</summary>
     public IReadOnlyDictionary<string, object?>? Metadata { get; init; }
 

@@ -8,6 +8,9 @@ internal sealed class ManifestEntry
 {
     public string SourceId { get; set; } = string.Empty;
 
+    /// <summary>The content hash of the source item the document was read from, when the source gives one.</summary>
+    public string? SourceHash { get; set; }
+
     public string Hash { get; set; } = string.Empty;
 
     public long Version { get; set; }
@@ -24,6 +27,7 @@ internal sealed class ManifestEntry
     public ManifestEntry Clone() => new()
     {
         SourceId = SourceId,
+        SourceHash = SourceHash,
         Hash = Hash,
         Version = Version,
         Keys = [.. Keys],

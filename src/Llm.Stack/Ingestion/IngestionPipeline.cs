@@ -41,6 +41,7 @@ public sealed class IngestionPipeline
     private static readonly ActivitySource _activitySource = new(ActivitySourceName);
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embeddingGenerator;
     private readonly IReadOnlyList<IDocumentReader> _readers;
+    private readonly Utf8TextReader _fallbackReader = new();
     private readonly IngestionOptions _options;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, Dictionary<string, ManifestEntry>> _memoryManifests = new(StringComparer.Ordinal);
@@ -67,7 +68,7 @@ public sealed class IngestionPipeline
         _embeddingGenerator = embeddingGenerator;
         _options = options?.Clone() ?? new IngestionOptions();
         Chunker = chunker ?? CreateDefaultChunker(embeddingGenerator, _options.MaxChunkTokens);
-        _readers = [.. readers ?? [], new Utf8TextReader()];
+        _readers = [.. readers ?? []];
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
@@ -134,6 +135,47 @@ public sealed class IngestionPipeline
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(collection);
         return RunAsync(documents.Select(IngestionItem.FromDocument), collection, (options ?? _options).Clone(), cancellationToken);
+    }
+
+    /// <summary>Ingests the files of a <see cref="FileSystemDocumentSource"/> into a collection, incrementally.</summary>
+    /// <param name="source">The file-system source; its files are read with the pipeline's readers, chosen by media type.</param>
+    /// <param name="collection">The collection to write; it is created when it does not exist.</param>
+    /// <param name="options">The options of this run; <see langword="null"/> for the pipeline's.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>One result per document (and per file that could not be read), as each finishes, then one per document removed.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="collection"/> is <see langword="null"/>.</exception>
+    /// <remarks>A file whose content hash is the one recorded at its last successful ingestion is not read again.</remarks>
+#pragma warning disable RS0026 // See above.
+    public IAsyncEnumerable<IngestionResult> IngestAsync(
+        FileSystemDocumentSource source,
+        VectorStoreCollection<string, ChunkRecord> collection,
+        IngestionOptions? options = null,
+        CancellationToken cancellationToken = default)
+#pragma warning restore RS0026
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(collection);
+        return RunAsync(ToItems(source, cancellationToken), collection, (options ?? _options).Clone(), cancellationToken);
+
+        static async IAsyncEnumerable<IngestionItem> ToItems(FileSystemDocumentSource source, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            await foreach (SourceFile file in source.EnumerateFilesAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return new IngestionItem(file.RelativePath, _ => Task.FromResult<Stream>(new FileStream(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true)))
+                {
+                    Source = new Uri(file.FullPath),
+                    MediaType = file.MediaType,
+                    ContentHash = file.ContentHash,
+                    Metadata = new Dictionary<string, object?>(StringComparer.Ordinal)
+                    {
+                        [FileSystemDocumentSource.PathMetadataKey] = file.RelativePath,
+                        [FileSystemDocumentSource.ContentHashMetadataKey] = file.ContentHash,
+                        [FileSystemDocumentSource.LengthMetadataKey] = file.Length,
+                        [FileSystemDocumentSource.LastWriteTimeMetadataKey] = file.LastWriteTimeUtc,
+                    },
+                };
+            }
+        }
     }
 
     private async IAsyncEnumerable<IngestionResult> RunAsync(
@@ -236,12 +278,19 @@ public sealed class IngestionPipeline
                 return;
             }
 
+            if (item.ContentHash is not null && TrySkipUnchangedItem(item, run, writer))
+            {
+                return;
+            }
+
             try
             {
                 using Activity? activity = _activitySource.StartActivity("ingest.read");
                 activity?.SetTag("llmstack.item.id", item.Id);
                 string mediaType = item.MediaType ?? "text/plain";
-                IDocumentReader reader = _readers.FirstOrDefault(r => r.MediaTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase))
+                // The reader registered last for a media type wins, as in DocumentReaderRegistry.
+                IDocumentReader reader = _readers.LastOrDefault(r => r.MediaTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase))
+                    ?? (_fallbackReader.MediaTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase) ? _fallbackReader : null)
                     ?? throw new NotSupportedException($"No document reader is registered for the media type '{mediaType}' of '{item.Id}'.");
                 Stream stream = await item.OpenAsync(cancellationToken).ConfigureAwait(false);
                 await using (stream.ConfigureAwait(false))
@@ -257,7 +306,7 @@ public sealed class IngestionPipeline
                     await foreach (Document read in reader.ReadAsync(limited, context, cancellationToken).ConfigureAwait(false))
                     {
                         run.SeenDocuments.TryAdd(read.Id, 0);
-                        Report(run, writer, await ProcessDocumentAsync(read, item.Id, run, cancellationToken).ConfigureAwait(false));
+                        Report(run, writer, await ProcessDocumentAsync(read, item.Id, run, cancellationToken, item.ContentHash).ConfigureAwait(false));
                     }
                 }
             }
@@ -274,7 +323,25 @@ public sealed class IngestionPipeline
         }
     }
 
-    private async Task<IngestionResult> ProcessDocumentAsync(Document document, string sourceId, Run run, CancellationToken cancellationToken)
+    /// <summary>Reports every document of an item as unchanged, without reading it, when the item's content hash is the one recorded.</summary>
+    private static bool TrySkipUnchangedItem(IngestionItem item, Run run, ChannelWriter<IngestionResult> writer)
+    {
+        List<KeyValuePair<string, ManifestEntry>> entries = [.. run.Manifest.Snapshot().Where(e => e.Value.SourceId == item.Id)];
+        if (entries.Count == 0 || entries.Any(e => e.Value.SourceHash != item.ContentHash || e.Value.PendingHash is not null))
+        {
+            return false;
+        }
+
+        foreach ((string id, ManifestEntry entry) in entries)
+        {
+            run.SeenDocuments.TryAdd(id, 0);
+            Report(run, writer, new IngestionResult(id, IngestionStatus.Unchanged) { Source = item.Source, Version = entry.Version, ChunkCount = entry.Keys.Count });
+        }
+
+        return true;
+    }
+
+    private async Task<IngestionResult> ProcessDocumentAsync(Document document, string sourceId, Run run, CancellationToken cancellationToken, string? sourceHash = null)
     {
         using Activity? activity = _activitySource.StartActivity("ingest.document");
         activity?.SetTag("llmstack.document.id", document.Id);
@@ -319,6 +386,12 @@ public sealed class IngestionPipeline
                     await DeleteAsync(run, entry.PendingKeys.Except(entry.Keys), cancellationToken).ConfigureAwait(false);
                     entry.PendingHash = null;
                     entry.PendingKeys = null;
+                    entry.SourceHash = sourceHash;
+                    await run.Manifest.SetAsync(document.Id, entry, cancellationToken).ConfigureAwait(false);
+                }
+                else if (entry.SourceHash != sourceHash)
+                {
+                    entry.SourceHash = sourceHash;
                     await run.Manifest.SetAsync(document.Id, entry, cancellationToken).ConfigureAwait(false);
                 }
 
@@ -403,7 +476,7 @@ public sealed class IngestionPipeline
                 await DeleteAsync(run, entry.Keys.Except(keys, StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
             }
 
-            var committed = new ManifestEntry { SourceId = sourceId, Hash = hash, Version = version, Keys = keys, ChunkHashes = chunkHashes };
+            var committed = new ManifestEntry { SourceId = sourceId, SourceHash = sourceHash, Hash = hash, Version = version, Keys = keys, ChunkHashes = chunkHashes };
             await run.Manifest.SetAsync(document.Id, committed, cancellationToken).ConfigureAwait(false);
             Interlocked.Add(ref run.Chunks, chunks.Count);
 

@@ -126,6 +126,50 @@ public sealed class OnnxChatClientToolCallingTests(TinyChatModelFixture fixture)
         Assert.Equal(Answer, text.ToString());
     }
 
+    [Theory]
+    [InlineData(ToolCallFormat.Llama3Json, "{\"name\": \"get_weather\", \"parameters\": {\"city\": \"Paris\"}}")]
+    [InlineData(ToolCallFormat.Llama3Json, "<|python_tag|>{\"name\": \"get_weather\", \"parameters\": {\"city\": \"Paris\"}}")]
+    [InlineData(ToolCallFormat.Phi, "<|tool_call|>[{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}]<|/tool_call|>")]
+    [InlineData(ToolCallFormat.Hermes, ToolCallText)]
+    public async Task Every_format_round_trips_through_UseFunctionInvocation(ToolCallFormat format, string spelled)
+    {
+        var calls = new List<string>();
+        var options = new ChatOptions { Tools = [WeatherFunction(calls)] };
+        var clientOptions = new OnnxChatClientOptions { ToolCallFormat = format };
+        using OnnxChatClient probe = TinyChatModelFixture.NewClient(fixture.BaseModelPath, clientOptions);
+        ChatMessage[] second =
+        [
+            .. Question,
+            new(ChatRole.Assistant, [new FunctionCallContent("c1", "get_weather", new Dictionary<string, object?> { ["city"] = "Paris" })]),
+            new(ChatRole.Tool, [new FunctionResultContent("c1", "Sunny, 21 C")]),
+        ];
+        int first = fixture.Encode(probe.FormatPrompt(Question, options)).Length - 1;
+        int next = fixture.Encode(probe.FormatPrompt(second, options)).Length - 1;
+        var forced = new Dictionary<int, int>();
+        int eos = TinyModelFiles.Bpe.IdOf(TinyModelFiles.ImEnd);
+        int[] call = fixture.Encode(spelled);
+        int[] answer = fixture.Encode(Answer);
+        for (int i = 0; i < call.Length; i++)
+        {
+            forced[first + i] = call[i];
+        }
+
+        forced[first + call.Length] = eos;
+        for (int i = 0; i < answer.Length; i++)
+        {
+            forced[next + i] = answer[i];
+        }
+
+        forced[next + answer.Length] = eos;
+        using OnnxChatClient onnx = TinyChatModelFixture.NewClient(fixture.WriteVariant(_toolSpec with { ForcedTokens = forced }), clientOptions);
+        using IChatClient client = new ChatClientBuilder(onnx).UseFunctionInvocation().Build();
+
+        ChatResponse response = await client.GetResponseAsync(Question, options);
+
+        Assert.Equal(["Paris"], calls);
+        Assert.Equal(Answer, response.Messages[^1].Text);
+    }
+
     [Fact]
     public async Task Text_before_a_tool_call_streams_and_the_call_is_parsed_at_the_end()
     {

@@ -257,6 +257,13 @@ public sealed class MiniLmEmbeddingTests(MiniLmFixture fixture)
         await Assert.ThrowsAsync<ObjectDisposedException>(() => generator.GenerateAsync(["x"]));
     }
 
+    [Fact]
+    public async Task Asking_for_other_dimensions_is_not_supported()
+    {
+        await Assert.ThrowsAsync<NotSupportedException>(() => Generator.GenerateAsync(["x"], new EmbeddingGenerationOptions { Dimensions = 128 }));
+        Assert.Single(await Generator.GenerateAsync(["x"], new EmbeddingGenerationOptions { Dimensions = 384 }));
+    }
+
     private static double Cosine(Embedding<float> a, Embedding<float> b)
         => TensorPrimitives.CosineSimilarity(a.Vector.Span, b.Vector.Span);
 }

@@ -22,6 +22,39 @@ public class DocumentReaderRegistrationTests
     }
 
     [Fact]
+    public async Task Options_configure_the_record_readers()
+    {
+        var services = new ServiceCollection();
+        services.AddLlmStack(stack => stack.AddDocumentReaders(o =>
+        {
+            o.Csv.Delimiter = ';';
+            o.Csv.TextFields.Add("body");
+            o.Json.IdField = "id";
+        }));
+        using ServiceProvider provider = services.BuildServiceProvider();
+        DocumentReaderRegistry registry = provider.GetRequiredService<DocumentReaderRegistry>();
+        Assert.IsType<HtmlReader>(registry.GetReader("application/xhtml+xml"));
+
+        using var csv = new MemoryStream("title;body\nT;B\n"u8.ToArray());
+        Document row = Assert.Single(await registry.ReadAsync(csv, new DocumentReadContext("c.csv") { MediaType = "text/csv" }).ToListAsync());
+        using var jsonl = new MemoryStream("{\"id\":\"k\"}"u8.ToArray());
+        Document record = Assert.Single(await registry.ReadAsync(jsonl, new DocumentReadContext("j") { MediaType = "application/x-ndjson" }).ToListAsync());
+
+        Assert.Equal("B", row.Text);
+        Assert.Equal("j/k", record.Id);
+    }
+
+    [Fact]
+    public async Task The_registry_needs_a_media_type()
+    {
+        var registry = new DocumentReaderRegistry([new PlainTextReader()]);
+        using var stream = new MemoryStream();
+
+        ArgumentException ex = await Assert.ThrowsAsync<ArgumentException>(async () => await registry.ReadAsync(stream, new DocumentReadContext("x")).ToListAsync());
+        Assert.Equal("context", ex.ParamName);
+    }
+
+    [Fact]
     public void A_reader_registered_later_replaces_a_built_in_one()
     {
         var services = new ServiceCollection();

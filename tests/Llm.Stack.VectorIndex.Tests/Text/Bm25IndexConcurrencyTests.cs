@@ -85,4 +85,45 @@ public class Bm25IndexConcurrencyTests
             Assert.Equal(fresh.Search(query, 2000).OrderBy(m => m.Key), index.Search(query, 2000).OrderBy(m => m.Key));
         }
     }
+
+    [Fact]
+    public async Task Saves_during_writes_are_consistent_snapshots()
+    {
+        var index = new Bm25Index<int>();
+        for (int i = 0; i < 200; i++)
+        {
+            index.Upsert(i, "base text " + i);
+        }
+
+        // A writer churns keys 1000..1099 and 2000..2099 while snapshots are taken; each snapshot must load and hold the
+        // untouched documents and only keys the writer uses.
+        Task writer = Task.Run(() =>
+        {
+            for (int i = 0; i < 1500; i++)
+            {
+                index.Upsert(1000 + (i % 100), "pair left");
+                index.Remove(2000 + ((i + 50) % 100));
+                index.Upsert(2000 + (i % 100), "pair right");
+            }
+        });
+
+        int snapshots = 0;
+        while (!writer.IsCompleted || snapshots < 3)
+        {
+            using var stream = new MemoryStream();
+            index.Save(stream);
+            stream.Position = 0;
+            Bm25Index<int> loaded = Bm25Index<int>.Load(stream);
+            Assert.Equal(200, loaded.Search("base", 1000).Count);
+            Assert.InRange(loaded.Count, 200, 400);
+            Assert.All(loaded.Search("pair", 1000), m => Assert.True(m.Key is >= 1000 and < 1100 or >= 2000 and < 2100));
+            snapshots++;
+        }
+
+        await writer;
+
+        // 200 base + 100 "left" + the 50 "right" keys (2050..2099) whose last upsert came after their last removal.
+        Assert.Equal(350, index.Count);
+        Assert.Equal(Enumerable.Range(2050, 50), index.Search("right", 1000).Select(m => m.Key).Order());
+    }
 }

@@ -1,0 +1,79 @@
+using Microsoft.Extensions.AI.Evaluation;
+
+namespace Llm.Stack.Evaluation;
+
+/// <summary>Options of <see cref="ModelComparisonHarness"/>.</summary>
+/// <remarks>Do not change an instance while a run that received it is in progress.</remarks>
+public sealed class ModelComparisonOptions
+{
+    /// <summary>The pseudo-metric name of the mean total latency in <see cref="Weights"/> (lower is better).</summary>
+    public const string LatencyWeightName = "latency";
+
+    /// <summary>The pseudo-metric name of the total cost in <see cref="Weights"/> (lower is better).</summary>
+    public const string CostWeightName = "cost";
+
+    /// <summary>Gets or sets the maximum number of model calls in flight at once, over all models.</summary>
+    /// <value>The default value is 4.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
+    public int MaxConcurrency
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
+            field = value;
+        }
+    } = 4;
+
+    /// <summary>Gets or sets how many times a failed call is retried (exceptions other than cancellation).</summary>
+    /// <value>The default value is 2.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int MaxRetries
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            field = value;
+        }
+    } = 2;
+
+    /// <summary>Gets or sets the delay before the first retry; each further retry waits twice as long.</summary>
+    /// <value>The default value is 1 second.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public TimeSpan RetryDelay
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            field = value;
+        }
+    } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Gets or sets the path of the results file (JSONL, one record per model and item). Records already in it are
+    /// reused and not run again, so an interrupted run resumes where it stopped; new records are appended as they
+    /// complete.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: results are kept in memory only.</value>
+    public string? ResultsPath { get; set; }
+
+    /// <summary>Gets or sets the evaluators applied to every response, given a <see cref="ReferenceAnswersContext"/>.</summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: <see cref="BleuEvaluator"/>, <see cref="RougeEvaluator"/> (ROUGE-1, ROUGE-2,
+    /// ROUGE-L, ROUGE-Lsum), <see cref="ExactMatchEvaluator"/> and <see cref="TokenF1Evaluator"/>.
+    /// </value>
+    public IList<IEvaluator>? Evaluators { get; set; }
+
+    /// <summary>
+    /// Gets the ranking weights, keyed by metric name (for example <c>BLEU</c>, <c>ROUGE-L</c>) or by
+    /// <see cref="LatencyWeightName"/> / <see cref="CostWeightName"/>. Each metric's model means are min-max normalized
+    /// across models (lower-is-better for latency and cost), and a model's score is the weighted mean of them.
+    /// </summary>
+    /// <value>
+    /// By default empty: every quality metric has weight 1, latency and cost weight 0. Once any weight is set, the
+    /// metrics without a weight count 0. A negative weight penalizes a criterion.
+    /// </value>
+    public IDictionary<string, double> Weights { get; } = new Dictionary<string, double>(StringComparer.Ordinal);
+}

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Llm.Stack.Tests.Rag;
+
+public sealed class AddRagTests
+{
+    [Fact]
+    public async Task AddRag_resolves_a_pipeline_over_the_registered_retriever_with_the_configured_defaults()
+    {
+        var services = new ServiceCollection();
+        var retriever = new FixedRetriever(Corpus.Rivers());
+        services.AddLlmStack(stack => stack
+            .AddRetriever(_ => retriever)
+            .AddRag(o => o.Top = 1));
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        RagPipeline pipeline = provider.GetRequiredService<RagPipeline>();
+        RagAnswer answer = await pipeline.AskAsync("Danube?");
+
+        Assert.True(pipeline.IsExtractive);
+        Assert.Equal(1, retriever.Options.Single()!.Top);
+        Assert.Single(answer.Sources);
+        Assert.Same(pipeline, provider.GetRequiredService<RagPipeline>());
+    }
+
+    [Fact]
+    public void AddRag_with_a_chat_client_generates_and_without_a_retriever_fails_clearly()
+    {
+        var services = new ServiceCollection();
+        services.AddLlmStack(stack =>
+        {
+            stack.AddChatClient(new ScriptedChatClient(["ok"]));
+            stack.AddRag();
+        });
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<RagPipeline>());
+        Assert.Contains("IRetriever", e.Message, StringComparison.Ordinal);
+    }
+}
