@@ -106,7 +106,7 @@ internal sealed partial class CliApp
         }
         else
         {
-            await stack.Index.OpenAsync(rebuild, cancellationToken);
+            await OpenIndexAsync(stack.Index, rebuild, cancellationToken);
         }
 
         if (stack.Index.Count == 0)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.AI;
+using Llm.Stack.Local;
 using Spectre.Console;
 
 namespace Llm.Stack.Cli;
@@ -14,7 +15,7 @@ internal sealed partial class CliApp
             await using CliStack stack = CliStack.Create(LoadConfiguration(parsed), _workingDirectory);
             LlmStackOptions options = stack.Options;
             LocalIndex index = stack.Index;
-            IndexMetadata? metadata = index.ReadMetadata();
+            LocalIndexMetadata? metadata = index.ReadMetadata();
 
             var table = new Table().Border(TableBorder.Rounded).AddColumn("setting").AddColumn("value");
             table.AddRow("embedder", Markup.Escape(DescribeEmbedder(options.Embeddings)));

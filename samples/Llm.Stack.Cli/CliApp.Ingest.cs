@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Llm.Stack.Local;
 using Spectre.Console;
 
 namespace Llm.Stack.Cli;
@@ -42,7 +43,7 @@ internal sealed partial class CliApp
         }
 
         LocalIndex index = stack.Index;
-        await index.OpenAsync(rebuild, cancellationToken);
+        await OpenIndexAsync(index, rebuild, cancellationToken);
 
         var sourceOptions = new FileSystemDocumentSourceOptions();
         foreach (string root in roots)
@@ -77,11 +78,7 @@ internal sealed partial class CliApp
         var summary = new IngestSummary();
         var stopwatch = Stopwatch.StartNew();
         IngestionProgress last = default;
-        var options = new IngestionOptions
-        {
-            ManifestPath = index.ManifestPath,
-            Progress = new Progress<IngestionProgress>(p => last = p),
-        };
+        var options = new IngestionOptions { Progress = new Progress<IngestionProgress>(p => last = p) };
 
         async Task RunAsync(ProgressTask? task)
         {
@@ -91,9 +88,10 @@ internal sealed partial class CliApp
                 MediaType = f.MediaType,
             }).ToAsyncEnumerable();
 
-            try
+            // LocalIndex saves the snapshot when the run ends, also when it is cancelled (Ctrl-C), so that the index on
+            // disk agrees with the manifest and the next run resumes.
             {
-                await foreach (IngestionResult result in stack.Ingestion.IngestAsync(items, index.Collection, options, cancellationToken))
+                await foreach (IngestionResult result in index.IngestAsync(stack.Ingestion, items, options, cancellationToken))
                 {
                     summary.Add(result);
                     if (result.Status == IngestionStatus.Failed)
@@ -107,11 +105,6 @@ internal sealed partial class CliApp
                         task.Description = $"documents [grey]({summary.Chunks} chunks, {last.EmbeddingsPerSecond:0} embeddings/s)[/]";
                     }
                 }
-            }
-            finally
-            {
-                // Cancelled or not, the index on disk must agree with the manifest: save what is stored.
-                await index.SaveAsync(CancellationToken.None);
             }
         }
 
@@ -137,6 +130,26 @@ internal sealed partial class CliApp
         }
 
         return summary;
+    }
+
+    /// <summary>Opens the index, turning the library's errors into the CLI's advice.</summary>
+    private static async Task OpenIndexAsync(LocalIndex index, bool rebuild, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await index.OpenAsync(rebuild, cancellationToken);
+        }
+        catch (EmbedderMismatchException e)
+        {
+            throw new CliException(
+                $"The index in '{index.DataDirectory}' was built with the embedder '{e.IndexModel}' ({e.IndexDimensions} dimensions), " +
+                $"but the configured embedder is '{e.ConfiguredModel}' ({e.ConfiguredDimensions} dimensions). Vectors of different embedders " +
+                "cannot be compared: run the command again with --rebuild to re-embed every document.");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CliException($"The index in '{index.DataDirectory}' cannot be read: {e.Message} Run again with --rebuild.");
+        }
     }
 
     /// <summary>A stable document id: the file's path relative to the working directory, with forward slashes.</summary>

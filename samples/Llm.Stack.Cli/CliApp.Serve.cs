@@ -36,7 +36,7 @@ internal sealed partial class CliApp
 
             if (useRag)
             {
-                await stack.Index.OpenAsync(rebuild: false, cancellationToken);
+                await OpenIndexAsync(stack.Index, rebuild: false, cancellationToken);
             }
 
             string modelId = useRag ? "llmstack-rag" : chat!.GetService<ChatClientMetadata>()?.DefaultModelId ?? "llmstack";

@@ -1,10 +1,9 @@
+using Llm.Stack.Local;
 using Llm.Stack.Onnx;
-using Llm.Stack.VectorIndex;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Microsoft.Extensions.VectorData;
 
 namespace Llm.Stack.Cli;
 
@@ -61,15 +60,9 @@ internal sealed class CliStack : IAsyncDisposable
         AddEmbedder(stack, options.Embeddings, workingDirectory);
         AddChatClient(stack, options.Chat, workingDirectory);
 
-        services.AddSingleton(sp => new LocalIndex(dataDirectory, options.VectorStore.CollectionName, sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>()));
-        services.AddSingleton(sp => new IngestionPipeline(
-            sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
-            chunker: null,
-            readers: sp.GetServices<IDocumentReader>(),
-            options: new IngestionOptions { ManifestPath = Path.Combine(dataDirectory, "manifest.json") }));
-        stack.AddDocumentReaders();
-        stack.AddRetriever(sp => sp.GetRequiredService<LocalIndex>().CreateRetriever());
-        stack.AddRag();
+        // The same offline defaults an app gets from one call; the embedder and chat model above take precedence.
+        stack.UseLocalDefaults(dataDirectory, o => o.CollectionName = options.VectorStore.CollectionName);
+        stack.AddDocumentFormatReaders();
 
         return new CliStack(services.BuildServiceProvider(), options, dataDirectory);
     }

@@ -39,7 +39,7 @@ public class IngestAskSearchTests
         CliResult ingest = await cli.RunAsync("ingest", "docs");
         Assert.True(ingest.ExitCode == 0, ingest.ToString());
         Assert.Contains("3 added", ingest.Output, StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(cli.WorkingDirectory, ".llmstack", "documents.llmsi")), "the index is persisted under .llmstack/");
+        Assert.True(File.Exists(Path.Combine(cli.WorkingDirectory, ".llmstack", "documents.lsvi")), "the index is persisted under .llmstack/");
 
         CliResult ask = await cli.RunAsync("ask", "Which town was buried by Vesuvius?");
         Assert.True(ask.ExitCode == 0, ask.ToString());
@@ -136,7 +136,7 @@ public class IngestAskSearchTests
         cli.Write("docs/rivers.txt", Rivers);
         await cli.RunAsync("ingest", "docs");
         CliResult info = await cli.RunAsync("info");
-        Assert.Contains("documents.llmsi", info.Output, StringComparison.Ordinal);
+        Assert.Contains("documents.lsvi", info.Output, StringComparison.Ordinal);
         Assert.Contains("chunks", info.Output, StringComparison.Ordinal);
     }
 }
