@@ -46,7 +46,7 @@ internal sealed class ConceptEmbeddingGenerator : IEmbeddingGenerator<string, Em
     }
 }
 
-public sealed class ChunkRecord
+public sealed class ConceptRecord
 {
     [VectorStoreKey]
     public string Id { get; set; } = string.Empty;

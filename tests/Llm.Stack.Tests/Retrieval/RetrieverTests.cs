@@ -19,9 +19,9 @@ public sealed class RetrieverTests
     public async Task Vector_store_retriever_searches_a_real_MEVD_collection_with_top_threshold_and_filters()
     {
         var embedder = new ConceptEmbeddingGenerator();
-        InMemoryVectorCollection<string, ChunkRecord> collection = await CollectionAsync(embedder);
+        InMemoryVectorCollection<string, ConceptRecord> collection = await CollectionAsync(embedder);
 
-        var retriever = new VectorStoreRetriever<string, ChunkRecord>(collection, r => r.ToChunk(), embedder);
+        var retriever = new VectorStoreRetriever<string, ConceptRecord>(collection, r => r.ToChunk(), embedder);
         IReadOnlyList<RetrievedChunk> top2 = await retriever.RetrieveAsync("river", new RetrievalOptions { Top = 2 });
         Assert.Equal(["d", "a"], top2.Select(c => c.Chunk.Id));
         Assert.True(top2[0].Score >= top2[1].Score);
@@ -35,7 +35,7 @@ public sealed class RetrieverTests
         Assert.Equal(["c", "e"], land.Select(c => c.Chunk.Id).Order());
 
         // Metadata filter translated into a store filter, plus a fixed filter: both apply.
-        var translated = new VectorStoreRetriever<string, ChunkRecord>(collection, r => r.ToChunk(), embedder, new VectorStoreRetrieverOptions<ChunkRecord>
+        var translated = new VectorStoreRetriever<string, ConceptRecord>(collection, r => r.ToChunk(), embedder, new VectorStoreRetrieverOptions<ConceptRecord>
         {
             Filter = r => r.DocumentId != "c",
             MetadataFilterTranslator = m =>
@@ -203,12 +203,12 @@ public sealed class RetrieverTests
     private static DocumentChunk Chunk(string id, string category, string text) =>
         new(id, 0, text) { Id = id, Metadata = new Dictionary<string, object?> { ["category"] = category } };
 
-    private static async Task<InMemoryVectorCollection<string, ChunkRecord>> CollectionAsync(ConceptEmbeddingGenerator embedder)
+    private static async Task<InMemoryVectorCollection<string, ConceptRecord>> CollectionAsync(ConceptEmbeddingGenerator embedder)
     {
-        InMemoryVectorCollection<string, ChunkRecord> collection = new InMemoryVectorStore().GetCollection<string, ChunkRecord>("chunks");
+        InMemoryVectorCollection<string, ConceptRecord> collection = new InMemoryVectorStore().GetCollection<string, ConceptRecord>("chunks");
         await collection.EnsureCollectionExistsAsync();
         GeneratedEmbeddings<Embedding<float>> vectors = await embedder.GenerateAsync(Texts.Select(t => t.Text));
-        await collection.UpsertAsync(Texts.Select((t, i) => new ChunkRecord { Id = t.Id, DocumentId = t.Id, Text = t.Text, Category = t.Category, Embedding = vectors[i].Vector }));
+        await collection.UpsertAsync(Texts.Select((t, i) => new ConceptRecord { Id = t.Id, DocumentId = t.Id, Text = t.Text, Category = t.Category, Embedding = vectors[i].Vector }));
         return collection;
     }
 
