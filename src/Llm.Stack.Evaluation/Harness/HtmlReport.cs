@@ -84,7 +84,8 @@ internal static class HtmlReport
             var r = maxCost > 0 && s.TotalCost is { } c ? 4 + (14 * Math.Sqrt((double)c / maxCost)) : 6;
             var color = Palette[index++ % Palette.Length];
             b.Append(Inv, $"<circle class=\"point\" data-model=\"{E(s.Model)}\" cx=\"{x:F1}\" cy=\"{y:F1}\" r=\"{r:F1}\" fill=\"{color}\" fill-opacity=\"0.75\"><title>{E(s.Model)}: score {s.WeightedScore:F3}, {s.MeanLatencyMs:F1} ms, cost {s.TotalCost?.ToString("0.######", Inv) ?? "n/a"}</title></circle>\n");
-            b.Append(Inv, $"<text x=\"{x + r + 3:F1}\" y=\"{y + 4:F1}\">{E(s.Model)}</text>\n");
+            var labelLeft = x > Width - 140;
+            b.Append(Inv, $"<text x=\"{(labelLeft ? x - r - 3 : x + r + 3):F1}\" y=\"{y + 4:F1}\" text-anchor=\"{(labelLeft ? "end" : "start")}\">{E(s.Model)}</text>\n");
         }
 
         b.Append("</svg>\n</figure>\n");

@@ -56,7 +56,24 @@ public sealed class ModelComparisonHarness
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         Directory.CreateDirectory(outputDirectory);
         options ??= new ModelComparisonOptions();
-        options.ResultsPath ??= Path.Combine(outputDirectory, "results.jsonl");
+        if (options.ResultsPath is null)
+        {
+            // A copy, so that the caller's options are not changed.
+            var copy = new ModelComparisonOptions
+            {
+                MaxConcurrency = options.MaxConcurrency,
+                MaxRetries = options.MaxRetries,
+                RetryDelay = options.RetryDelay,
+                Evaluators = options.Evaluators,
+                ResultsPath = Path.Combine(outputDirectory, "results.jsonl"),
+            };
+            foreach (var (name, weight) in options.Weights)
+            {
+                copy.Weights[name] = weight;
+            }
+
+            options = copy;
+        }
         var dataset = await EvaluationDataset.LoadJsonlAsync(datasetPath, cancellationToken).ConfigureAwait(false);
         var report = await new ModelComparisonHarness(options).RunAsync(dataset, models, cancellationToken).ConfigureAwait(false);
         await report.WriteAsync(outputDirectory, cancellationToken).ConfigureAwait(false);
