@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -39,10 +38,9 @@ internal sealed partial class CliApp
                 await OpenIndexAsync(stack.Index, rebuild: false, cancellationToken);
             }
 
-            string modelId = useRag ? "llmstack-rag" : chat!.GetService<ChatClientMetadata>()?.DefaultModelId ?? "llmstack";
-            await using WebApplication app = OpenAICompatibleServer.Build(portNumber, modelId, useRag
-                ? (messages, options, ct) => AnswerWithRagAsync(stack.Rag, messages, ct)
-                : (messages, options, ct) => chat!.GetStreamingResponseAsync(messages, options, ct));
+            IChatClient served = useRag ? new RagChatClient(stack.Rag, "llmstack-rag") : chat!;
+            string modelId = served.GetService<ChatClientMetadata>()?.DefaultModelId ?? "llmstack";
+            await using WebApplication app = OpenAICompatibleServer.Build(portNumber, modelId, served.GetStreamingResponseAsync);
             await app.StartAsync(cancellationToken);
             string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             await _out.WriteLineAsync($"Serving {modelId} at {address}/v1 (OpenAI-compatible). Press Ctrl-C to stop.");
@@ -59,31 +57,5 @@ internal sealed partial class CliApp
             return 0;
         });
         return command;
-    }
-
-    /// <summary>Answers the last user message from the documents, with the earlier messages as history; citations are appended.</summary>
-    private static async IAsyncEnumerable<ChatResponseUpdate> AnswerWithRagAsync(RagPipeline rag, IList<ChatMessage> messages, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        ChatMessage question = messages.LastOrDefault(m => m.Role == ChatRole.User) ?? messages[^1];
-        var history = messages.Where(m => m != question && m.Role != ChatRole.System).ToList();
-        RagAnswer? answer = null;
-        await foreach (RagAnswerUpdate update in rag.AskStreamingAsync(question.Text, new RagOptions { History = history }, cancellationToken))
-        {
-            if (update.Text is { Length: > 0 } text)
-            {
-                yield return new ChatResponseUpdate(ChatRole.Assistant, text);
-            }
-
-            answer = update.Answer ?? answer;
-        }
-
-        if (answer is { Citations.Count: > 0 })
-        {
-            var sources = string.Join("\n", answer.Citations.DistinctBy(c => c.Marker).OrderBy(c => c.Marker)
-                .Select(c => $"[{c.Marker}] {c.Source ?? c.DocumentId}{(c.PageNumber is int p ? $", page {p}" : string.Empty)}"));
-            yield return new ChatResponseUpdate(ChatRole.Assistant, "\n\nSources:\n" + sources);
-        }
-
-        yield return new ChatResponseUpdate { FinishReason = ChatFinishReason.Stop };
     }
 }

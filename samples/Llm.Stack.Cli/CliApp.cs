@@ -75,6 +75,7 @@ internal sealed partial class CliApp
         root.Subcommands.Add(BuildIngestCommand());
         root.Subcommands.Add(BuildAskCommand());
         root.Subcommands.Add(BuildSearchCommand());
+        root.Subcommands.Add(BuildEvalCommand());
         root.Subcommands.Add(BuildInfoCommand());
         root.Subcommands.Add(BuildServeCommand());
         return root;
