@@ -24,7 +24,7 @@ public class EvalAndQualityTests(ITestOutputHelper output)
 
     private static void CopyCorpus(CliRunner cli)
     {
-        foreach (string file in Directory.GetFiles(Path.Combine(SamplesDirectory, "data"), "*.md").Where(f => !f.EndsWith("SOURCES.md", StringComparison.Ordinal)))
+        foreach (string file in Directory.GetFiles(Path.Combine(SamplesDirectory, "data"), "*.md"))
         {
             cli.Write(Path.Combine("docs", Path.GetFileName(file)), File.ReadAllText(file));
         }
@@ -80,7 +80,7 @@ public class EvalAndQualityTests(ITestOutputHelper output)
 
         var queries = new List<(string Id, string Query)>();
         var answers = new Dictionary<string, (string Document, string Span)>();
-        foreach (string line in File.ReadLines(Path.Combine(SamplesDirectory, "data", "questions.jsonl")).Where(l => l.Length > 0))
+        foreach (string line in File.ReadLines(Path.Combine(SamplesDirectory, "questions.jsonl")).Where(l => l.Length > 0))
         {
             using var json = JsonDocument.Parse(line);
             string id = json.RootElement.GetProperty("id").GetString()!;
