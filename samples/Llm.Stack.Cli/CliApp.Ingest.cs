@@ -1,0 +1,200 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Llm.Stack.Local;
+using Spectre.Console;
+
+namespace Llm.Stack.Cli;
+
+internal sealed partial class CliApp
+{
+    private readonly Option<bool> _rebuildOption = new("--rebuild") { Description = "Delete the index and re-embed every document (needed after changing the embedder)." };
+    private readonly Option<string[]> _includeOption = new("--include") { Description = "Glob patterns of files to ingest (default: every supported file).", AllowMultipleArgumentsPerToken = true };
+    private readonly Option<string[]> _excludeOption = new("--exclude") { Description = "Glob patterns of files to leave out.", AllowMultipleArgumentsPerToken = true };
+
+    private Command BuildIngestCommand()
+    {
+        var paths = new Argument<string[]>("paths") { Description = "Files or folders to ingest. The index then mirrors them: documents no longer there are removed.", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("ingest", "Read, chunk and embed documents into the local index (incremental: unchanged files are skipped).")
+        {
+            paths, _rebuildOption, _includeOption, _excludeOption,
+        };
+        command.SetAction(async (parsed, cancellationToken) =>
+        {
+            await using CliStack stack = CliStack.Create(LoadConfiguration(parsed), _workingDirectory);
+            IngestSummary summary = await IngestAsync(stack, parsed.GetRequiredValue(paths), parsed.GetValue(_rebuildOption), parsed.GetValue(_includeOption), parsed.GetValue(_excludeOption), showProgress: true, cancellationToken);
+            return summary.Failed > 0 ? 3 : 0;
+        });
+        return command;
+    }
+
+    /// <summary>Ingests <paramref name="paths"/> into the stack's index and prints a summary; saves even when cancelled.</summary>
+    private async Task<IngestSummary> IngestAsync(CliStack stack, IReadOnlyList<string> paths, bool rebuild, string[]? include, string[]? exclude, bool showProgress, CancellationToken cancellationToken)
+    {
+        var roots = new List<string>();
+        foreach (string path in paths)
+        {
+            string full = Path.GetFullPath(path, _workingDirectory);
+            if (!File.Exists(full) && !Directory.Exists(full))
+            {
+                throw new CliException($"The path '{path}' does not exist.");
+            }
+
+            roots.Add(full);
+        }
+
+        LocalIndex index = stack.Index;
+        await OpenIndexAsync(index, rebuild, cancellationToken);
+
+        var sourceOptions = new FileSystemDocumentSourceOptions();
+        foreach (string root in roots)
+        {
+            sourceOptions.Roots.Add(root);
+        }
+
+        foreach (string pattern in include ?? [])
+        {
+            sourceOptions.Include.Add(pattern);
+        }
+
+        foreach (string pattern in exclude ?? [])
+        {
+            sourceOptions.Exclude.Add(pattern);
+        }
+
+        var source = new FileSystemDocumentSource(sourceOptions);
+        var files = new List<SourceFile>();
+        try
+        {
+            await foreach (SourceFile file in source.EnumerateFilesAsync(cancellationToken))
+            {
+                files.Add(file);
+            }
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new CliException($"A path cannot be read: {e.Message}");
+        }
+
+        var summary = new IngestSummary();
+        var stopwatch = Stopwatch.StartNew();
+        IngestionProgress last = default;
+        var options = new IngestionOptions { Progress = new Progress<IngestionProgress>(p => last = p) };
+
+        async Task RunAsync(ProgressTask? task)
+        {
+            IAsyncEnumerable<IngestionItem> items = files.Select(f => new IngestionItem(DocumentId(f), ct => Task.FromResult<Stream>(File.OpenRead(f.FullPath)))
+            {
+                Source = new Uri(f.FullPath),
+                MediaType = f.MediaType,
+            }).ToAsyncEnumerable();
+
+            // LocalIndex saves the snapshot when the run ends, also when it is cancelled (Ctrl-C), so that the index on
+            // disk agrees with the manifest and the next run resumes.
+            {
+                await foreach (IngestionResult result in index.IngestAsync(stack.Ingestion, items, options, cancellationToken))
+                {
+                    summary.Add(result);
+                    if (result.Status == IngestionStatus.Failed)
+                    {
+                        summary.Errors.Add($"{result.Source?.LocalPath ?? result.DocumentId}: {result.Error?.Message}");
+                    }
+
+                    if (task is not null)
+                    {
+                        task.Increment(result.Status == IngestionStatus.Removed ? 0 : 1);
+                        task.Description = $"documents [grey]({summary.Chunks} chunks, {last.EmbeddingsPerSecond:0} embeddings/s)[/]";
+                    }
+                }
+            }
+        }
+
+        if (showProgress && Console.Profile.Capabilities.Interactive)
+        {
+            await Console.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async ctx => await RunAsync(ctx.AddTask("documents", maxValue: Math.Max(1, files.Count))));
+        }
+        else
+        {
+            await RunAsync(null);
+        }
+
+        if (showProgress)
+        {
+            Console.MarkupLineInterpolated($"Ingested {files.Count} file(s) in {stopwatch.Elapsed.TotalSeconds:0.0} s: [green]{summary.Added} added[/], [yellow]{summary.Changed} changed[/], {summary.Unchanged} unchanged, [blue]{summary.Removed} removed[/], [red]{summary.Failed} failed[/]; {summary.Chunks} chunks embedded; index: {index.Count} chunks in {index.SnapshotPath}");
+        }
+
+        foreach (string error in summary.Errors)
+        {
+            await _error.WriteLineAsync($"failed: {error}");
+        }
+
+        return summary;
+    }
+
+    /// <summary>Opens the index, turning the library's errors into the CLI's advice.</summary>
+    private static async Task OpenIndexAsync(LocalIndex index, bool rebuild, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await index.OpenAsync(rebuild, cancellationToken);
+        }
+        catch (EmbedderMismatchException e)
+        {
+            throw new CliException(
+                $"The index in '{index.DataDirectory}' was built with the embedder '{e.IndexModel}' ({e.IndexDimensions} dimensions), " +
+                $"but the configured embedder is '{e.ConfiguredModel}' ({e.ConfiguredDimensions} dimensions). Vectors of different embedders " +
+                "cannot be compared: run the command again with --rebuild to re-embed every document.");
+        }
+        catch (InvalidDataException e)
+        {
+            throw new CliException($"The index in '{index.DataDirectory}' cannot be read: {e.Message} Run again with --rebuild.");
+        }
+    }
+
+    /// <summary>A stable document id: the file's path relative to the working directory, with forward slashes.</summary>
+    private string DocumentId(SourceFile file) =>
+        Path.GetRelativePath(_workingDirectory, file.FullPath).Replace('\\', '/');
+
+    private sealed class IngestSummary
+    {
+        public int Added { get; private set; }
+
+        public int Changed { get; private set; }
+
+        public int Unchanged { get; private set; }
+
+        public int Removed { get; private set; }
+
+        public int Failed { get; private set; }
+
+        public long Chunks { get; private set; }
+
+        public List<string> Errors { get; } = [];
+
+        public void Add(IngestionResult result)
+        {
+            switch (result.Status)
+            {
+                case IngestionStatus.Added:
+                    Added++;
+                    Chunks += result.ChunkCount - result.ReusedEmbeddings;
+                    break;
+                case IngestionStatus.Changed:
+                    Changed++;
+                    Chunks += result.ChunkCount - result.ReusedEmbeddings;
+                    break;
+                case IngestionStatus.Unchanged:
+                case IngestionStatus.Skipped:
+                    Unchanged++;
+                    break;
+                case IngestionStatus.Removed:
+                    Removed++;
+                    break;
+                case IngestionStatus.Failed:
+                    Failed++;
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using Llm.Stack;
+using Llm.Stack.Local;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.VectorData;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the offline defaults of Llm.Stack in one call.</summary>
+public static class LocalDefaultsLlmStackBuilderExtensions
+{
+    /// <summary>
+    /// Registers the offline defaults: the built-in MiniLM embedder (unless an embedder is already registered), a
+    /// <see cref="LocalIndex"/> persisted under <paramref name="dataDirectory"/> (also the stack's <see cref="VectorStore"/>),
+    /// the document readers, an <see cref="IngestionPipeline"/>, hybrid retrieval over the index as the stack's
+    /// <see cref="IRetriever"/>, and the <see cref="RagPipeline"/>, which answers extractively when no chat model is registered.
+    /// </summary>
+    /// <param name="builder">The stack builder.</param>
+    /// <param name="dataDirectory">The folder of the index, such as <c>.llmstack</c>.</param>
+    /// <param name="configure">Changes the defaults; <see langword="null"/> to keep them.</param>
+    /// <returns>The builder, so that calls chain.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="dataDirectory"/> is empty.</exception>
+    public static LlmStackBuilder UseLocalDefaults(this LlmStackBuilder builder, string dataDirectory, Action<LocalDefaultsOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
+        var options = new LocalDefaultsOptions();
+        configure?.Invoke(options);
+
+        if (!builder.Services.Any(d => d.ServiceType == typeof(IEmbeddingGenerator<string, Embedding<float>>) && d.ServiceKey is null))
+        {
+            builder.AddMiniLmEmbeddingGenerator();
+        }
+
+        builder.AddDocumentReaders();
+        builder.Services.TryAddSingleton(sp => new LocalIndex(dataDirectory, sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(), options));
+        builder.AddVectorStore(sp => sp.GetRequiredService<LocalIndex>().Store);
+        builder.Services.TryAddSingleton(sp => new IngestionPipeline(
+            sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
+            chunker: null,
+            readers: sp.GetServices<IDocumentReader>(),
+            options: null,
+            logger: sp.GetService<ILogger<IngestionPipeline>>()));
+        builder.AddRetriever(sp => sp.GetRequiredService<LocalIndex>().CreateRetriever());
+        builder.AddRag();
+        return builder;
+    }
+}
