@@ -119,7 +119,7 @@ internal sealed partial class CliApp
     {
         if (answer.IsExtractive)
         {
-            Console.MarkupLine("[grey](Extractive answer: no chat model is configured, so these are the best-matching sentences of the sources. Configure LlmStack:Chat or pass --model DIR to generate answers.)[/]");
+            Console.MarkupLine("[grey](To generate answers instead, configure LlmStack:Chat, set LLMSTACK_ENDPOINT, or pass --model DIR.)[/]");
         }
 
         if (answer.Citations.Count == 0)

@@ -28,6 +28,11 @@ internal sealed partial class CliApp
             ColorSystem = ReferenceEquals(output, System.Console.Out) ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = ReferenceEquals(output, System.Console.Out) ? InteractionSupport.Detect : InteractionSupport.No,
         });
+        if (!ReferenceEquals(output, System.Console.Out) || System.Console.IsOutputRedirected)
+        {
+            // Redirected output is read by programs and people alike: do not wrap it at 80 columns.
+            Console.Profile.Width = 200;
+        }
     }
 
     private IAnsiConsole Console { get; }

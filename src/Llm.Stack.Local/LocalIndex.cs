@@ -216,24 +216,6 @@ public sealed class LocalIndex : IDisposable
     /// <returns>A retriever that opens the index on first use.</returns>
     public IRetriever CreateRetriever() => new OpeningRetriever(this);
 
-    /// <summary>Maps a stored chunk record back to its chunk, with its source in <c>Metadata["source"]</c>.</summary>
-    /// <param name="record">The record.</param>
-    /// <returns>The chunk.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="record"/> is <see langword="null"/>.</exception>
-    public static DocumentChunk ToChunk(ChunkRecord record)
-    {
-        ArgumentNullException.ThrowIfNull(record);
-        return new DocumentChunk(record.DocumentId, record.Ordinal, record.Text)
-        {
-            Id = record.Key,
-            Start = record.Start,
-            Length = record.Length,
-            PageNumber = record.PageNumber > 0 ? record.PageNumber : null,
-            SectionPath = string.IsNullOrEmpty(record.SectionPath) ? [] : record.SectionPath.Split(" > "),
-            Metadata = { ["source"] = record.Source },
-        };
-    }
-
     /// <inheritdoc />
     public void Dispose()
     {
@@ -258,8 +240,8 @@ public sealed class LocalIndex : IDisposable
             ArgumentException.ThrowIfNullOrWhiteSpace(query);
             await index.OpenAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             _inner ??= index._hybrid
-                ? new KeywordHybridRetriever<string, ChunkRecord>(index.Collection, ToChunk, index._embedder)
-                : new VectorStoreRetriever<string, ChunkRecord>(index.Collection, ToChunk, index._embedder);
+                ? new KeywordHybridRetriever<string, ChunkRecord>(index.Collection, VectorStoreRetriever.ToChunk, index._embedder)
+                : VectorStoreRetriever.ForChunkRecords(index.Collection, index._embedder);
             return await _inner.RetrieveAsync(query, options, cancellationToken).ConfigureAwait(false);
         }
     }

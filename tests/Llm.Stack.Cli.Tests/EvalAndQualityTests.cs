@@ -63,8 +63,9 @@ public class EvalAndQualityTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Retrieval quality of the offline defaults (MiniLM, hybrid BM25 + vector) on samples/data with its 26
-    /// hand-labelled questions; measured 2026-11-29 and asserted a little below, so that a regression fails the build.
+    /// Retrieval quality of the offline defaults (section chunks with heading prefixes, MiniLM, hybrid BM25 + vector)
+    /// on samples/data with its 26 hand-labelled questions. Measured 2026-11-29: hit@3 = 0.962, MRR@10 = 0.846 (with
+    /// the plain recursive chunker it was 0.846 and 0.716); asserted a little below, so that a regression fails the build.
     /// </summary>
     [Fact]
     public async Task Offline_defaults_retrieve_the_labelled_answers_of_the_sample_corpus()
@@ -106,7 +107,7 @@ public class EvalAndQualityTests(ITestOutputHelper output)
         double hitRate = (double)hits / queries.Count;
         double mrr = reciprocalRanks / queries.Count;
         output.WriteLine($"samples/data, {queries.Count} questions: hit@3 = {hitRate:0.000}, MRR@10 = {mrr:0.000}");
-        Assert.True(hitRate >= 0.80, $"hit@3 = {hitRate:0.000}");
-        Assert.True(mrr >= 0.70, $"MRR = {mrr:0.000}");
+        Assert.True(hitRate >= 0.92, $"hit@3 = {hitRate:0.000}");
+        Assert.True(mrr >= 0.80, $"MRR = {mrr:0.000}");
     }
 }

@@ -13,7 +13,8 @@ public static class LocalDefaultsLlmStackBuilderExtensions
     /// <summary>
     /// Registers the offline defaults: the built-in MiniLM embedder (unless an embedder is already registered), a
     /// <see cref="LocalIndex"/> persisted under <paramref name="dataDirectory"/> (also the stack's <see cref="VectorStore"/>),
-    /// the document readers, an <see cref="IngestionPipeline"/>, hybrid retrieval over the index as the stack's
+    /// the document readers, an <see cref="IngestionPipeline"/> that chunks by section (unless an <see cref="ITextChunker"/>
+    /// is registered), hybrid retrieval over the index as the stack's
     /// <see cref="IRetriever"/>, and the <see cref="RagPipeline"/>, which answers extractively when no chat model is registered.
     /// </summary>
     /// <param name="builder">The stack builder.</param>
@@ -39,12 +40,28 @@ public static class LocalDefaultsLlmStackBuilderExtensions
         builder.AddVectorStore(sp => sp.GetRequiredService<LocalIndex>().Store);
         builder.Services.TryAddSingleton(sp => new IngestionPipeline(
             sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
-            chunker: null,
+            chunker: sp.GetService<ITextChunker>() ?? CreateChunker(sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>()),
             readers: sp.GetServices<IDocumentReader>(),
             options: null,
             logger: sp.GetService<ILogger<IngestionPipeline>>()));
         builder.AddRetriever(sp => sp.GetRequiredService<LocalIndex>().CreateRetriever());
         builder.AddRag();
         return builder;
+    }
+
+    /// <summary>
+    /// Chunks within sections (headings of Markdown, HTML and DOCX; plain text falls back to paragraphs and sentences),
+    /// each chunk prefixed with its section path, counted with the embedder's own tokenizer up to its input limit.
+    /// </summary>
+    private static StructureChunker CreateChunker(IEmbeddingGenerator<string, Embedding<float>> embedder)
+    {
+        var options = new StructureChunkerOptions { IncludeHeadingPrefix = true, MaxTokens = 256 };
+        if (embedder.GetService(typeof(EmbeddingInputLimits)) is EmbeddingInputLimits limits)
+        {
+            options.Tokenizer = limits.Tokenizer;
+            options.MaxTokens = Math.Min(options.MaxTokens, limits.MaxInputTokens);
+        }
+
+        return new StructureChunker(options);
     }
 }

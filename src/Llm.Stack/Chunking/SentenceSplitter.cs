@@ -14,7 +14,7 @@ internal sealed class SentenceSplitter
         "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "rev", "gen", "col", "capt", "lt", "sgt", "hon",
         "vs", "e.g", "i.e", "cf", "al", "approx", "fig", "figs", "eq", "no", "nos", "vol", "pp", "ch", "sec",
         "inc", "ltd", "co", "corp", "dept", "univ", "est", "u.s", "u.k", "u.n", "jan", "feb", "mar", "apr", "jun",
-        "jul", "aug", "sep", "sept", "oct", "nov", "dec", "ca", "resp", "viz",
+        "jul", "aug", "sep", "sept", "oct", "nov", "dec", "ca", "resp", "viz", "elev", "pop", "sq", "km", "ft",
     ];
 
     private readonly HashSet<string> _abbreviations;
@@ -113,6 +113,11 @@ internal sealed class SentenceSplitter
             return false;
         }
 
+        if (next < end && char.IsDigit(text[next]) && text[punct] == '.' && IsInsideParentheses(text, sentenceStart, punct))
+        {
+            return false; // "(elev. 1,666 m)": a period inside an open parenthesis followed by a number.
+        }
+
         if (text[punct] != '.' || afterPunct - punct > 1)
         {
             // '!', '?', '…' and runs such as "..." or "?!" end a sentence when the next word starts one.
@@ -143,6 +148,17 @@ internal sealed class SentenceSplitter
         }
 
         return !_abbreviations.GetAlternateLookup<ReadOnlySpan<char>>().Contains(word);
+    }
+
+    private static bool IsInsideParentheses(string text, int start, int index)
+    {
+        int depth = 0;
+        for (int k = start; k < index; k++)
+        {
+            depth += text[k] switch { '(' => 1, ')' => depth > 0 ? -1 : 0, _ => 0 };
+        }
+
+        return depth > 0;
     }
 
     private static bool IsDottedAcronym(ReadOnlySpan<char> word)

@@ -1,11 +1,9 @@
-using System.Buffers;
-
 namespace Llm.Stack;
 
 /// <summary>Word and sentence splitting used by the extractive answerer, citation quotes, few-shot overlap and reranking heuristics.</summary>
 internal static class TextSegmentation
 {
-    private static readonly SearchValues<char> SentenceEnds = SearchValues.Create(".!?\n");
+    private static readonly SentenceSplitter Splitter = new();
 
     private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
     {
@@ -67,48 +65,31 @@ internal static class TextSegmentation
     /// <summary>Splits <paramref name="text"/> into sentence ranges (start, length), trimmed of white space.</summary>
     public static List<(int Start, int Length)> Sentences(string text)
     {
+        // Lines first (a Markdown heading or a table row is its own unit), then the chunkers' sentence splitter
+        // within each line, so that answers and citations cut sentences exactly as the SentenceChunker does.
         var result = new List<(int, int)>();
-        int start = 0;
-        int i = 0;
-        while (i < text.Length)
+        var spans = new List<(int Start, int End)>();
+        int lineStart = 0;
+        while (lineStart <= text.Length)
         {
-            int next = text.AsSpan(i).IndexOfAny(SentenceEnds);
-            if (next < 0)
+            int newline = text.IndexOf('\n', lineStart);
+            int lineEnd = newline < 0 ? text.Length : newline;
+            spans.Clear();
+            Splitter.Split(text, lineStart, lineEnd, spans);
+            foreach ((int s, int e) in spans)
+            {
+                Add(result, text, s, e);
+            }
+
+            if (newline < 0)
             {
                 break;
             }
 
-            i += next;
-            char c = text[i];
-            bool end = c == '\n' || i + 1 >= text.Length || char.IsWhiteSpace(text[i + 1]);
-            if (end && c == '.' && IsAbbreviation(text, i))
-            {
-                end = false;
-            }
-
-            i++;
-            if (end)
-            {
-                Add(result, text, start, i);
-                start = i;
-            }
+            lineStart = newline + 1;
         }
 
-        Add(result, text, start, text.Length);
         return result;
-    }
-
-    private static bool IsAbbreviation(string text, int dot)
-    {
-        // "e.g.", "Mr.", single initials: a short letter run before the dot.
-        int j = dot - 1;
-        while (j >= 0 && char.IsLetter(text[j]))
-        {
-            j--;
-        }
-
-        int length = dot - 1 - j;
-        return length == 1 || (j >= 0 && text[j] == '.');
     }
 
     private static void Add(List<(int, int)> result, string text, int start, int end)
