@@ -43,15 +43,16 @@ internal sealed partial class CliApp
         ParseResult parsed = root.Parse(args);
         try
         {
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = _out, Error = _error, EnableDefaultExceptionHandler = false }, cancellationToken);
+            return await parsed.InvokeAsync(new InvocationConfiguration { Output = _out, Error = _error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, cancellationToken);
         }
         catch (CliException e)
         {
             await _error.WriteLineAsync($"error: {e.Message}");
             return e.ExitCode;
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException)
         {
+            // Ctrl-C: the command stopped cleanly (an interrupted ingest saved what it had; the next run resumes).
             await _error.WriteLineAsync("Cancelled.");
             return 130;
         }

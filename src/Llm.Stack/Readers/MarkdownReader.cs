@@ -314,9 +314,10 @@ public sealed class MarkdownReader : IDocumentReader
 
         private static string? ReadFrontMatterTitle(YamlFrontMatterBlock frontMatter)
         {
-            foreach (var line in frontMatter.Lines.Lines)
+            // Lines.Lines is the backing array: only the first Lines.Count entries are lines (the rest are empty slots).
+            for (int i = 0; i < frontMatter.Lines.Count; i++)
             {
-                ReadOnlySpan<char> span = line.Slice.AsSpan().Trim();
+                ReadOnlySpan<char> span = frontMatter.Lines.Lines[i].Slice.AsSpan().Trim();
                 if (span.StartsWith("title:", StringComparison.OrdinalIgnoreCase))
                 {
                     string value = span["title:".Length..].Trim().Trim("\"'").ToString();

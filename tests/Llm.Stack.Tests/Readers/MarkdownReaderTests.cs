@@ -125,4 +125,17 @@ public class MarkdownReaderTests
         await Assert.ThrowsAsync<InvalidDataException>(() => ReadAllAsync(new MarkdownReader(), [(byte)'#', (byte)' ', 0, 1, 2]));
         await Assert.ThrowsAsync<InvalidDataException>(() => ReadAllAsync(new MarkdownReader(), [(byte)'#', (byte)' ', 0xFF, 0xFE, 0xFD]));
     }
+
+    [Theory]
+    [InlineData("---\n---\n\ntext after an empty front matter\n")]
+    [InlineData("---\ntitle:\n---\n\ntext\n")]
+    [InlineData("---\n---\ntitle: t\n---\n \ntext\n")]
+    public async Task Empty_or_odd_front_matter_is_read_without_error(string markdown)
+    {
+        // Found by the property test: the front matter's line array has unused slots past its count.
+        Document document = await ReadOneAsync(new MarkdownReader(), markdown);
+
+        Assert.Contains("text", document.Text, StringComparison.Ordinal);
+        AssertElementsWellFormed(document);
+    }
 }
