@@ -51,7 +51,7 @@ internal sealed partial class CliApp
 
             if (stack.ChatClient is { } chat)
             {
-                candidates.Add(new ModelCandidate(chat.GetService<ChatClientMetadata>()?.DefaultModelId ?? "chat", chat));
+                candidates.Add(new ModelCandidate(chat.GetService<ChatClientMetadata>()?.DefaultModelId ?? "chat", chat, new ChatOptions { MaxOutputTokens = stack.Options.Chat.MaxOutputTokens }));
             }
 
             if (candidates.Count == 0)

@@ -64,6 +64,20 @@ internal sealed class CliStack : IAsyncDisposable
         stack.UseLocalDefaults(dataDirectory, o => o.CollectionName = options.VectorStore.CollectionName);
         stack.AddDocumentFormatReaders();
 
+        // The chat model's window and answer length, when configured, shape the RAG prompt budget.
+        services.Configure<RagOptions>(rag =>
+        {
+            if (options.Chat.ContextWindow is int window)
+            {
+                rag.ContextWindowTokens = window;
+            }
+
+            if (options.Chat.MaxOutputTokens is int maxOutput)
+            {
+                rag.MaxAnswerTokens = maxOutput;
+            }
+        });
+
         return new CliStack(services.BuildServiceProvider(), options, dataDirectory);
     }
 
