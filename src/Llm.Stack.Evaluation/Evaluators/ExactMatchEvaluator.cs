@@ -25,21 +25,6 @@ public sealed class ExactMatchEvaluator : IEvaluator
         ChatResponse modelResponse,
         ChatConfiguration? chatConfiguration = null,
         IEnumerable<EvaluationContext>? additionalContext = null,
-        CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(modelResponse);
-        var metric = new NumericMetric(ExactMatchMetricName);
-        var context = additionalContext?.OfType<ReferenceAnswersContext>().FirstOrDefault();
-        if (context is null)
-        {
-            metric.AddDiagnostics(EvaluationDiagnostic.Error($"A {nameof(ReferenceAnswersContext)} was not found in the additional context."));
-        }
-        else
-        {
-            metric.Value = AnswerMetrics.ExactMatch(modelResponse.Text, context.References);
-            metric.AddOrUpdateContext(context);
-        }
-
-        return new ValueTask<EvaluationResult>(new EvaluationResult(metric));
-    }
+        CancellationToken cancellationToken = default) =>
+        ReferenceScoreMetric.Evaluate(ExactMatchMetricName, modelResponse, additionalContext, AnswerMetrics.ExactMatch);
 }

@@ -25,21 +25,6 @@ public sealed class TokenF1Evaluator : IEvaluator
         ChatResponse modelResponse,
         ChatConfiguration? chatConfiguration = null,
         IEnumerable<EvaluationContext>? additionalContext = null,
-        CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(modelResponse);
-        var metric = new NumericMetric(TokenF1MetricName);
-        var context = additionalContext?.OfType<ReferenceAnswersContext>().FirstOrDefault();
-        if (context is null)
-        {
-            metric.AddDiagnostics(EvaluationDiagnostic.Error($"A {nameof(ReferenceAnswersContext)} was not found in the additional context."));
-        }
-        else
-        {
-            metric.Value = AnswerMetrics.TokenF1(modelResponse.Text, context.References);
-            metric.AddOrUpdateContext(context);
-        }
-
-        return new ValueTask<EvaluationResult>(new EvaluationResult(metric));
-    }
+        CancellationToken cancellationToken = default) =>
+        ReferenceScoreMetric.Evaluate(TokenF1MetricName, modelResponse, additionalContext, AnswerMetrics.TokenF1);
 }
