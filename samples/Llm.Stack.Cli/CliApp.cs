@@ -16,8 +16,15 @@ internal sealed partial class CliApp
     private readonly Option<string?> _dataOption = new("--data") { Description = "Where the index is kept (LlmStack:DataDirectory; default: .llmstack)." };
     private readonly Option<string?> _modelOption = new("--model") { Description = "A local ONNX Runtime GenAI model folder to generate answers with (LlmStack:Chat:ModelPath)." };
 
-    public CliApp(TextWriter output, TextWriter error, string workingDirectory)
+    private readonly IReadOnlyDictionary<string, string?>? _environment;
+
+    /// <param name="output">Where results go.</param>
+    /// <param name="error">Where errors go.</param>
+    /// <param name="workingDirectory">The working directory (relative paths, llmstack.json, the default data directory).</param>
+    /// <param name="environment">The environment variables to read; <see langword="null"/> for the process's.</param>
+    public CliApp(TextWriter output, TextWriter error, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null)
     {
+        _environment = environment;
         _out = output;
         _error = error;
         _workingDirectory = workingDirectory;
@@ -102,6 +109,6 @@ internal sealed partial class CliApp
             commandLine["LlmStack:Chat:ModelPath"] = Path.GetFullPath(model, _workingDirectory);
         }
 
-        return CliConfiguration.Build(_workingDirectory, parsed.GetValue(_configOption), commandLine);
+        return CliConfiguration.Build(_workingDirectory, parsed.GetValue(_configOption), commandLine, _environment);
     }
 }

@@ -102,4 +102,46 @@ public sealed class LocalModelTests : IDisposable
         Assert.All(run1.Values, answer => Assert.False(string.IsNullOrEmpty(answer)));
         Assert.Equal(run1.OrderBy(p => p.Key), Answers("r2").OrderBy(p => p.Key));
     }
+
+    [Fact]
+    public async Task An_OpenAI_compatible_endpoint_from_LLMSTACK_ENDPOINT_answers_ask()
+    {
+        // The endpoint is `llmstack serve` itself, serving the tiny local model: the OpenAI path end to end, offline.
+        using CliRunner server = NewCli();
+        using var stop = new CancellationTokenSource();
+        var output = new StringWriter();
+        Task<int> serving = new CliApp(TextWriter.Synchronized(output), TextWriter.Synchronized(new StringWriter()), server.WorkingDirectory)
+            .RunAsync(["serve", "--model", _modelDirectory, "--port", "0"], stop.Token);
+        try
+        {
+            string? address = null;
+            for (int i = 0; i < 600 && address is null; i++)
+            {
+                await Task.Delay(100);
+                Assert.False(serving.IsCompleted, output.ToString());
+                string text = output.ToString();
+                int at = text.IndexOf(" at http://", StringComparison.Ordinal);
+                address = at < 0 ? null : text[(at + 4)..(text.IndexOf("/v1", at, StringComparison.Ordinal) + 3)];
+            }
+
+            using CliRunner client = NewCli();
+            var environment = new Dictionary<string, string?> { ["LLMSTACK_ENDPOINT"] = address, ["LLMSTACK_MODEL"] = "tiny", ["LLMSTACK_API_KEY"] = "unused" };
+            var answerOutput = new StringWriter();
+            var answerError = new StringWriter();
+            int exit = await new CliApp(answerOutput, answerError, client.WorkingDirectory, environment)
+                .RunAsync(["ask", "Which town did Vesuvius bury?", "--docs", "docs"], CancellationToken.None);
+
+            Assert.True(exit == 0, $"{answerOutput}\n{answerError}");
+            Assert.DoesNotContain("xtractive", answerOutput.ToString(), StringComparison.Ordinal);
+
+            var info = new StringWriter();
+            await new CliApp(info, new StringWriter(), client.WorkingDirectory, environment).RunAsync(["info"], CancellationToken.None);
+            Assert.Contains("tiny at " + address, info.ToString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            Assert.Equal(0, await serving);
+        }
+    }
 }
