@@ -4,12 +4,18 @@ using Microsoft.Extensions.AI;
 
 namespace Llm.Stack.Benchmarks.Rag;
 
-/// <summary>Assembles a prompt from 50 candidate chunks (~150 tokens each), a history and a system prompt under a token budget.</summary>
+/// <summary>
+/// Assembles a prompt from 50 candidate chunks (~150 tokens each), a history and a system prompt under a token budget.
+/// <see cref="Assemble"/> re-assembles the same request (token counts cached, as for chunks, system prompt and history
+/// that recur); <see cref="AssembleNewTexts"/> assembles a request whose texts were never counted (one operation per iteration).
+/// </summary>
 [MemoryDiagnoser]
 public class PromptAssemblyBenchmark
 {
     private PromptBudget _budget = null!;
     private PromptRequest _request = null!;
+    private PromptRequest _fresh = null!;
+    private int _seed = 1000;
 
     [Params(4096, 8192, 131072)]
     public int ContextWindow { get; set; }
@@ -17,11 +23,28 @@ public class PromptAssemblyBenchmark
     [GlobalSetup]
     public void Setup()
     {
-        var random = new Random(42);
+        _budget = new PromptBudget(ContextWindow, 1024);
+        _request = CreateRequest(42);
+
+        // Warm the tokenizer's cache as a running application would have.
+        _budget.Assemble(_request);
+    }
+
+    [IterationSetup(Target = nameof(AssembleNewTexts))]
+    public void NewTexts() => _fresh = CreateRequest(_seed++);
+
+    [Benchmark]
+    public int Assemble() => _budget.Assemble(_request).TokenCount;
+
+    [Benchmark]
+    public int AssembleNewTexts() => _budget.Assemble(_fresh).TokenCount;
+
+    private static PromptRequest CreateRequest(int seed)
+    {
+        var random = new Random(seed);
         string[] words = ["river", "mountain", "capital", "population", "economy", "volcano", "climate", "language", "independence", "industry", "the", "of", "and", "in", "is"];
         string Sentence(int n) => string.Join(' ', Enumerable.Range(0, n).Select(_ => words[random.Next(words.Length)])) + ".";
-        _budget = new PromptBudget(ContextWindow, 1024);
-        _request = new PromptRequest("Which volcano erupted in 2010?")
+        return new PromptRequest("Which volcano erupted in 2010?")
         {
             SystemPrompt = RagPipeline.DefaultSystemPrompt,
             Chunks = Enumerable.Range(0, 50).Select(i => new RetrievedChunk(new DocumentChunk($"doc{i % 7}", i, string.Join(' ', Enumerable.Range(0, 8).Select(_ => Sentence(16))))
@@ -30,11 +53,5 @@ public class PromptAssemblyBenchmark
             }, 1.0 - (i / 100.0))).ToList(),
             History = Enumerable.Range(0, 6).Select(i => new ChatMessage(i % 2 == 0 ? ChatRole.User : ChatRole.Assistant, Sentence(30))).ToList(),
         };
-
-        // Warm the tokenizer's cache as a running application would have.
-        _budget.Assemble(_request);
     }
-
-    [Benchmark]
-    public int Assemble() => _budget.Assemble(_request).TokenCount;
 }

@@ -4,12 +4,18 @@ using Microsoft.Extensions.AI;
 
 namespace Llm.Stack.Benchmarks.Rag;
 
-/// <summary>Renders a parsed ~1 KB template with 10 variables into two chat messages.</summary>
+/// <summary>
+/// Renders a parsed ~1 KB template with 10 variables into two chat messages: <see cref="Render"/> with the same
+/// values each time (both blocks reuse their last rendering), <see cref="RenderNewQuestion"/> with the question
+/// changing on every call (the system block is reused, the user block is rendered).
+/// </summary>
 [MemoryDiagnoser]
 public class TemplateRenderBenchmark
 {
     private PromptTemplate _template = null!;
     private Dictionary<string, object?> _arguments = null!;
+    private Dictionary<string, object?>[] _questions = null!;
+    private int _next;
 
     [GlobalSetup]
     public void Setup()
@@ -27,6 +33,11 @@ public class TemplateRenderBenchmark
             ["customer"] = "Grace Hopper", ["plan"] = "Pro", ["since"] = 2019, ["product"] = "the widget",
             ["order"] = "A-12345", ["question"] = "When will my order arrive?",
         };
+        _questions =
+        [
+            new Dictionary<string, object?>(_arguments) { ["question"] = "Where is my order A-12345 now?" },
+            new Dictionary<string, object?>(_arguments) { ["question"] = "Can I change the delivery address?" },
+        ];
         TemplateLength = text.Length;
     }
 
@@ -34,4 +45,7 @@ public class TemplateRenderBenchmark
 
     [Benchmark]
     public IReadOnlyList<ChatMessage> Render() => _template.Render(_arguments);
+
+    [Benchmark]
+    public IReadOnlyList<ChatMessage> RenderNewQuestion() => _template.Render(_questions[_next++ & 1]);
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
 using Microsoft.ML.Tokenizers;
@@ -22,12 +21,19 @@ namespace Llm.Stack;
 /// relevant at both edges of the sources block (1, 3, 5 … 4, 2), because models use the middle of a long
 /// context least ("lost in the middle", Liu et al., 2023).
 /// </para>
+/// <para>
+/// Token counts of texts longer than a few words are cached per tokenizer (by content, bounded), so chunks, the
+/// system prompt and history that come back in the next prompt are not tokenized again. The last user message
+/// holds one text part per source (its <see cref="ChatMessage.Text"/> is the whole block and the question), so the
+/// assembled prompt is verified from the parts' counts.
+/// </para>
 /// <para>Instances are immutable and safe to use concurrently from several threads.</para>
 /// </remarks>
 public sealed class PromptBudget
 {
     private const int ReplyPrimingTokens = 3;
     private static readonly Lazy<Tokenizer> Cl100k = new(() => TiktokenTokenizer.CreateForEncoding("cl100k_base"));
+    private readonly TokenCountCache _counts;
 
     /// <summary>Initializes a new instance of the <see cref="PromptBudget"/> class.</summary>
     /// <param name="contextWindowTokens">The model's context window in tokens.</param>
@@ -50,6 +56,7 @@ public sealed class PromptBudget
         ContextWindowTokens = contextWindowTokens;
         ReservedAnswerTokens = reservedAnswerTokens;
         Tokenizer = tokenizer ?? Cl100k.Value;
+        _counts = TokenCountCache.For(Tokenizer);
     }
 
     /// <summary>Gets OpenAI's <c>cl100k_base</c> tokenizer, the default counter.</summary>
@@ -118,7 +125,7 @@ public sealed class PromptBudget
     public int CountTokens(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return text.Length == 0 ? 0 : Tokenizer.CountTokens(text);
+        return _counts.Count(text);
     }
 
     /// <summary>Counts the tokens of a message: its text, function calls and results, plus the per-message overhead.</summary>
@@ -236,7 +243,7 @@ public sealed class PromptBudget
                 messages.Add(request.ToolResults[i]);
             }
 
-            messages.Add(new ChatMessage(ChatRole.User, UserText(chunkTexts, question)));
+            messages.Add(new ChatMessage(ChatRole.User, UserContents(chunkTexts, question)));
 
             int total = ReplyPrimingTokens;
             foreach (ChatMessage m in messages)
@@ -298,27 +305,24 @@ public sealed class PromptBudget
 
     internal static string QuestionText(string question) => "Question: " + SourceFormatter.Neutralise(question);
 
-    private static string UserText(List<string> chunkTexts, string question)
+    private static List<AIContent> UserContents(List<string> chunkTexts, string question)
     {
         if (chunkTexts.Count == 0)
         {
-            return question;
+            return [new Microsoft.Extensions.AI.TextContent(question)];
         }
 
-        int length = SourceFormatter.Header.Length + SourceFormatter.Footer.Length + question.Length + 1;
-        foreach (string t in chunkTexts)
-        {
-            length += t.Length;
-        }
-
-        var sb = new StringBuilder(length);
-        sb.Append(SourceFormatter.Header);
+        // One text part per source: the parts' counts are cached, so the prompt is verified without tokenizing
+        // the whole sources block again. The parts join at "\n" + "<", which BPE tokenizers that pre-split on
+        // punctuation and newlines (cl100k_base, o200k_base) never merge across; the message's text is the parts joined.
+        var contents = new List<AIContent>(chunkTexts.Count + 2) { new Microsoft.Extensions.AI.TextContent(SourceFormatter.Header) };
         foreach (int rank in SourceFormatter.EdgeOrder(chunkTexts.Count))
         {
-            sb.Append(chunkTexts[rank]);
+            contents.Add(new Microsoft.Extensions.AI.TextContent(chunkTexts[rank]));
         }
 
-        return sb.Append(SourceFormatter.Footer).Append('\n').Append(question).ToString();
+        contents.Add(new Microsoft.Extensions.AI.TextContent(SourceFormatter.Footer + "\n" + question));
+        return contents;
     }
 
     private string Truncate(string text, int maxTokens)

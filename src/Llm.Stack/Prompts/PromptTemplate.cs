@@ -28,7 +28,7 @@ namespace Llm.Stack;
 /// </remarks>
 public sealed class PromptTemplate : IPromptTemplate
 {
-    private readonly List<(ChatRole Role, List<TemplateNode> Nodes)> _blocks;
+    private readonly Block[] _blocks;
     private readonly Dictionary<string, PromptVariable> _declared;
 
     private PromptTemplate(string name, string? description, List<PromptVariable> variables, ChatOptions? settings, List<(ChatRole, List<TemplateNode>)> blocks)
@@ -37,7 +37,7 @@ public sealed class PromptTemplate : IPromptTemplate
         Description = description;
         Variables = variables;
         ExecutionSettings = settings;
-        _blocks = blocks;
+        _blocks = blocks.Select(b => new Block(b.Item1, b.Item2)).ToArray();
         _declared = variables.ToDictionary(v => v.Name, StringComparer.Ordinal);
     }
 
@@ -102,17 +102,60 @@ public sealed class PromptTemplate : IPromptTemplate
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// A message block made only of text and variables remembers its last rendering: when every value it prints is
+    /// a scalar (string, number, bool, date, GUID, enum) equal to the last one, the same string is reused, so
+    /// re-rendering a prompt whose system block did not change allocates only the messages.
+    /// </remarks>
     public IReadOnlyList<ChatMessage> Render(IReadOnlyDictionary<string, object?> arguments)
     {
         ArgumentNullException.ThrowIfNull(arguments);
-        var renderer = new TemplateRenderer(Name, arguments, _declared);
-        var messages = new List<ChatMessage>(_blocks.Count);
-        foreach ((ChatRole role, List<TemplateNode> nodes) in _blocks)
+        var messages = new List<ChatMessage>(_blocks.Length);
+        TemplateRenderer? renderer = null;
+        foreach (Block block in _blocks)
         {
-            messages.Add(new ChatMessage(role, renderer.Render(nodes)));
+            string text = block.Variables is { } variables
+                ? RenderFlat(block, variables, arguments)
+                : (renderer ??= new TemplateRenderer(Name, arguments, _declared)).Render(block.Nodes);
+            messages.Add(new ChatMessage(block.Role, text));
         }
 
         return messages;
+    }
+
+    private string RenderFlat(Block block, VariableNode[] variables, IReadOnlyDictionary<string, object?> arguments)
+    {
+        Rendered? last = Volatile.Read(ref block.Last);
+        int same = 0;
+        if (last is not null)
+        {
+            while (same < variables.Length
+                && TemplateValues.Same(TemplateRenderer.ResolveArgument(Name, arguments, _declared, variables[same].Name, variables[same].Path), last.Values[same]))
+            {
+                same++;
+            }
+
+            if (same == variables.Length)
+            {
+                return last.Text;
+            }
+        }
+
+        var values = new object?[variables.Length];
+        bool scalars = true;
+        for (int i = 0; i < values.Length; i++)
+        {
+            values[i] = TemplateRenderer.ResolveArgument(Name, arguments, _declared, variables[i].Name, variables[i].Path);
+            scalars &= TemplateValues.IsScalar(values[i]);
+        }
+
+        string text = TemplateRenderer.RenderFlat(block.Nodes, values);
+        if (scalars)
+        {
+            Volatile.Write(ref block.Last, new Rendered(values, text));
+        }
+
+        return text;
     }
 
     private static PromptTemplateOptions WithName(PromptTemplateOptions? options, string name) =>
@@ -139,5 +182,32 @@ public sealed class PromptTemplate : IPromptTemplate
         }
 
         return names.Select(n => new PromptVariable(n)).ToList();
+    }
+
+    /// <summary>A message block; <see cref="Variables"/> is set when it holds only text and variables (in order).</summary>
+    private sealed class Block
+    {
+        public Rendered? Last;
+
+        public Block(ChatRole role, List<TemplateNode> nodes)
+        {
+            Role = role;
+            Nodes = nodes;
+            Variables = nodes.All(n => n is TextNode or VariableNode { Path.Length: > 0 }) ? nodes.OfType<VariableNode>().ToArray() : null;
+        }
+
+        public ChatRole Role { get; }
+
+        public List<TemplateNode> Nodes { get; }
+
+        public VariableNode[]? Variables { get; }
+    }
+
+    /// <summary>A block's last rendering and the scalar values it printed.</summary>
+    private sealed class Rendered(object?[] values, string text)
+    {
+        public object?[] Values { get; } = values;
+
+        public string Text { get; } = text;
     }
 }

@@ -133,28 +133,72 @@ internal sealed class TemplateRenderer
             value = Member(_stack[i], path[0]);
         }
 
-        if (value == Missing)
+        return value == Missing
+            ? ResolveArgument(_templateName, _arguments, _declared, name, path)
+            : ResolvePath(_templateName, name, path, value);
+    }
+
+    /// <summary>Resolves a variable outside any section: from the arguments, else the declared default, then along its path.</summary>
+    /// <exception cref="ArgumentException">The variable (or a step of its path) has no value.</exception>
+    public static object? ResolveArgument(string templateName, IReadOnlyDictionary<string, object?> arguments, Dictionary<string, PromptVariable> declared, string name, string[] path)
+    {
+        object? value;
+        if (arguments.TryGetValue(path[0], out object? argument))
         {
-            if (_arguments.TryGetValue(path[0], out object? argument))
-            {
-                value = argument;
-            }
-            else if (_declared.TryGetValue(path[0], out PromptVariable? declared) && (declared.Default is not null || !declared.IsRequired))
-            {
-                value = declared.Default;
-            }
-            else
-            {
-                throw MissingValue($"The template '{_templateName}' uses the variable '{path[0]}', which has no value and no default.");
-            }
+            value = argument;
+        }
+        else if (declared.TryGetValue(path[0], out PromptVariable? variable) && (variable.Default is not null || !variable.IsRequired))
+        {
+            value = variable.Default;
+        }
+        else
+        {
+            throw MissingValue($"The template '{templateName}' uses the variable '{path[0]}', which has no value and no default.");
         }
 
+        return path.Length == 1 ? value : ResolvePath(templateName, name, path, value);
+    }
+
+    /// <summary>Renders nodes that hold only text and variables, with the variables' values given in order, trimmed.</summary>
+    public static string RenderFlat(List<TemplateNode> nodes, object?[] values)
+    {
+        StringBuilder sb = t_builder ?? new StringBuilder(1024);
+        t_builder = null;
+        sb.Clear();
+        try
+        {
+            int next = 0;
+            foreach (TemplateNode node in nodes)
+            {
+                if (node is TextNode text)
+                {
+                    sb.Append(text.Text);
+                }
+                else
+                {
+                    AppendValue(sb, values[next++]);
+                }
+            }
+
+            return Trimmed(sb);
+        }
+        finally
+        {
+            if (sb.Capacity <= 64 * 1024)
+            {
+                t_builder = sb;
+            }
+        }
+    }
+
+    private static object? ResolvePath(string templateName, string name, string[] path, object? value)
+    {
         for (int i = 1; i < path.Length; i++)
         {
             value = value is null ? Missing : Member(value, path[i]);
             if (value == Missing)
             {
-                throw MissingValue($"The template '{_templateName}' uses '{name}', but '{string.Join('.', path[..(i + 1)])}' has no value.");
+                throw MissingValue($"The template '{templateName}' uses '{name}', but '{string.Join('.', path[..(i + 1)])}' has no value.");
             }
         }
 

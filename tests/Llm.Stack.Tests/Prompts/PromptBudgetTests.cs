@@ -32,7 +32,25 @@ public sealed class PromptBudgetTests
         PromptAssembly assembly = budget.Assemble(request);
 
         int recount = 3 + assembly.Messages.Sum(budget.CountTokens);
-        return recount == assembly.TokenCount && recount <= budget.PromptTokens;
+
+        // The sources are separate text parts; with cl100k_base their counts add up to the count of the joined
+        // text the model reads, so the budget holds for the text itself (counted on a fresh string, not cached).
+        int wholeRecount = 3 + assembly.Messages.Sum(m => m.Contents.All(c => c is TextContent)
+            ? budget.CountTokens(new ChatMessage(m.Role, new string(m.Text.AsSpan())))
+            : budget.CountTokens(m));
+        return recount == assembly.TokenCount && recount <= budget.PromptTokens && wholeRecount == recount;
+    }
+
+    [Fact]
+    public void Counts_are_cached_by_content_and_stay_exact()
+    {
+        var budget = new PromptBudget(8192, 1024);
+        string text = string.Concat(Enumerable.Repeat("The Volga flows into the Caspian Sea. ", 20));
+        int first = budget.CountTokens(text);
+        int again = budget.CountTokens(new string(text.AsSpan()));
+        Assert.Equal(PromptBudget.DefaultTokenizer.CountTokens(text), first);
+        Assert.Equal(first, again);
+        Assert.Equal(PromptBudget.DefaultTokenizer.CountTokens(text + " More."), budget.CountTokens(text + " More."));
     }
 
     [Fact]

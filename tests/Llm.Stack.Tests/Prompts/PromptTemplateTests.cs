@@ -108,6 +108,39 @@ public sealed class PromptTemplateTests
     }
 
     [Fact]
+    public void A_reused_rendering_follows_every_change_of_the_values()
+    {
+        PromptTemplate template = PromptTemplate.Parse("{{#message role=\"system\"}}You are {{name}} ({{user.Name}}), {{n}} {{x}}.{{/message}}{{#message role=\"user\"}}{{q}}{{/message}}");
+        var user = new MutableUser { Name = "Grace" };
+        var arguments = new Dictionary<string, object?> { ["name"] = "Ada", ["user"] = user, ["n"] = 1, ["x"] = 0.0, ["q"] = "{{name}}" };
+
+        IReadOnlyList<ChatMessage> first = template.Render(arguments);
+        IReadOnlyList<ChatMessage> again = template.Render(new Dictionary<string, object?>(arguments) { ["name"] = new string("Ada".AsSpan()) });
+        Assert.Equal("You are Ada (Grace), 1 0.", first[0].Text);
+        Assert.Same(first[0].Text, again[0].Text);
+        Assert.NotSame(first[0], again[0]);
+        Assert.Equal("{{name}}", again[1].Text);
+
+        user.Name = "Hopper";
+        Assert.Equal("You are Ada (Hopper), 1 0.", template.Render(arguments)[0].Text);
+        arguments["x"] = -0.0;
+        Assert.Equal("You are Ada (Hopper), 1 -0.", template.Render(arguments)[0].Text);
+        arguments["n"] = 1L;
+        arguments["x"] = new List<int> { 1, 2 };
+        Assert.Equal("You are Ada (Hopper), 1 1, 2.", template.Render(arguments)[0].Text);
+        ((List<int>)arguments["x"]!).Add(3);
+        Assert.Equal("You are Ada (Hopper), 1 1, 2, 3.", template.Render(arguments)[0].Text);
+        arguments.Remove("name");
+        ArgumentException error = Assert.Throws<ArgumentException>(() => template.Render(arguments));
+        Assert.Contains("'name'", error.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class MutableUser
+    {
+        public string Name { get; set; } = string.Empty;
+    }
+
+    [Fact]
     public void Partials_are_included_and_text_outside_role_blocks_is_a_user_message()
     {
         var partials = new Dictionary<string, string> { ["signature"] = "-- {{name}}" };
