@@ -74,7 +74,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     /// The native ONNX Runtime library is missing, or lacks the execution provider asked for; the message names the NuGet package to add.
     /// </exception>
     public OnnxEmbeddingGenerator(string modelPath, OnnxEmbeddingGeneratorOptions? options)
-        : this(ModelSource.FromPath(modelPath, options), options ?? new OnnxEmbeddingGeneratorOptions())
+        : this(BertModelSource.FromPath(modelPath, options?.LowercaseInput), options ?? new OnnxEmbeddingGeneratorOptions())
     {
     }
 
@@ -102,7 +102,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     /// The native ONNX Runtime library is missing, or lacks the execution provider asked for; the message names the NuGet package to add.
     /// </exception>
     public OnnxEmbeddingGenerator(byte[] model, Stream tokenizer, OnnxEmbeddingGeneratorOptions? options)
-        : this(ModelSource.FromBytes(model, tokenizer, options), options ?? new OnnxEmbeddingGeneratorOptions())
+        : this(BertModelSource.FromBytes(model, tokenizer, options?.LowercaseInput, "onnx-embedding-model"), options ?? new OnnxEmbeddingGeneratorOptions())
     {
     }
 
@@ -117,11 +117,11 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     /// The native ONNX Runtime library is missing, or lacks the execution provider asked for; the message names the NuGet package to add.
     /// </exception>
     public OnnxEmbeddingGenerator(Stream model, Stream tokenizer, OnnxEmbeddingGeneratorOptions? options)
-        : this(ModelSource.FromBytes(ReadAll(model), tokenizer, options), options ?? new OnnxEmbeddingGeneratorOptions())
+        : this(BertModelSource.FromBytes(ReadAll(model), tokenizer, options?.LowercaseInput, "onnx-embedding-model"), options ?? new OnnxEmbeddingGeneratorOptions())
     {
     }
 
-    private OnnxEmbeddingGenerator(ModelSource source, OnnxEmbeddingGeneratorOptions options)
+    private OnnxEmbeddingGenerator(BertModelSource source, OnnxEmbeddingGeneratorOptions options)
     {
         _tokenizer = source.Tokenizer;
         _pooling = options.Pooling;
@@ -251,7 +251,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         }
     }
 
-    private static InferenceSession CreateSession(ModelSource source, OnnxEmbeddingGeneratorOptions options)
+    private static InferenceSession CreateSession(BertModelSource source, OnnxEmbeddingGeneratorOptions options)
         => OnnxRuntimeNative.Invoke(() =>
         {
             using var sessionOptions = new SessionOptions();
@@ -316,21 +316,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         };
     }
 
-    private static byte[] ReadAll(Stream stream)
-    {
-        ArgumentNullException.ThrowIfNull(stream);
-        if (stream.CanSeek)
-        {
-            long length = stream.Length - stream.Position;
-            var bytes = new byte[length];
-            stream.ReadExactly(bytes);
-            return bytes;
-        }
-
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
-    }
+    private static byte[] ReadAll(Stream stream) => BertModelSource.ReadAll(stream);
 
     private int ProbeDimensions()
     {
@@ -496,111 +482,6 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
             {
                 Output = GC.AllocateUninitializedArray<float>(outputLength, pinned: true);
             }
-        }
-    }
-
-    /// <summary>Where the model and tokenizer come from, and what the files next to the model say about it.</summary>
-    private sealed class ModelSource
-    {
-        private ModelSource(WordPieceTokenizer tokenizer, string modelId, int? maxTokens, string? modelPath, byte[]? modelBytes)
-        {
-            Tokenizer = tokenizer;
-            ModelId = modelId;
-            MaxTokens = maxTokens;
-            ModelPath = modelPath;
-            ModelBytes = modelBytes;
-        }
-
-        public WordPieceTokenizer Tokenizer { get; }
-
-        public string ModelId { get; }
-
-        public int? MaxTokens { get; }
-
-        public string? ModelPath { get; }
-
-        public byte[]? ModelBytes { get; }
-
-        public static ModelSource FromBytes(byte[] model, Stream tokenizer, OnnxEmbeddingGeneratorOptions? options)
-        {
-            ArgumentNullException.ThrowIfNull(model);
-            ArgumentNullException.ThrowIfNull(tokenizer);
-            if (model.Length == 0)
-            {
-                throw new ArgumentException("The model is empty.", nameof(model));
-            }
-
-            WordPieceTokenizer wordPiece = WordPieceTokenizer.Load(tokenizer, options?.LowercaseInput);
-            return new ModelSource(wordPiece, "onnx-embedding-model", wordPiece.MaxLength, modelPath: null, model);
-        }
-
-        public static ModelSource FromPath(string modelPath, OnnxEmbeddingGeneratorOptions? options)
-        {
-            ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
-            string fullPath = Path.GetFullPath(modelPath);
-            string modelFile;
-            string folder;
-            if (File.Exists(fullPath))
-            {
-                modelFile = fullPath;
-                folder = Path.GetDirectoryName(fullPath)!;
-            }
-            else if (Directory.Exists(fullPath))
-            {
-                folder = fullPath;
-                modelFile = new[] { Path.Combine(folder, "model.onnx"), Path.Combine(folder, "onnx", "model.onnx") }.FirstOrDefault(File.Exists)
-                    ?? (Directory.GetFiles(folder, "*.onnx") is [string only] ? only : throw new FileNotFoundException(
-                        $"No model.onnx (nor onnx/model.onnx, nor a single .onnx file) in '{folder}'.", Path.Combine(folder, "model.onnx")));
-            }
-            else
-            {
-                throw new FileNotFoundException($"The model path '{fullPath}' is neither a file nor a folder.", fullPath);
-            }
-
-            // Hugging Face repositories keep the ONNX export in onnx/ and the tokenizer at the root.
-            string[] folders = Path.GetFileName(Path.GetDirectoryName(modelFile)) == "onnx" && Path.GetDirectoryName(Path.GetDirectoryName(modelFile)) is string root
-                ? [Path.GetDirectoryName(modelFile)!, root]
-                : [Path.GetDirectoryName(modelFile)!];
-            string tokenizerFile = folders.SelectMany(f => new[] { Path.Combine(f, "tokenizer.json"), Path.Combine(f, "vocab.txt") }).FirstOrDefault(File.Exists)
-                ?? throw new FileNotFoundException($"No tokenizer.json or vocab.txt next to the model '{modelFile}'.", Path.Combine(folder, "vocab.txt"));
-
-            WordPieceTokenizer tokenizer;
-            using (FileStream stream = File.OpenRead(tokenizerFile))
-            {
-                tokenizer = WordPieceTokenizer.Load(stream, options?.LowercaseInput);
-            }
-
-            string modelFolder = folders[^1];
-            int? maxTokens = ReadInt(folders, "sentence_bert_config.json", "max_seq_length")
-                ?? tokenizer.MaxLength
-                ?? ReadInt(folders, "tokenizer_config.json", "model_max_length")
-                ?? ReadInt(folders, "config.json", "max_position_embeddings");
-            return new ModelSource(tokenizer, Path.GetFileName(modelFolder), maxTokens, modelFile, modelBytes: null);
-        }
-
-        private static int? ReadInt(string[] folders, string fileName, string property)
-        {
-            foreach (string folder in folders)
-            {
-                string path = Path.Combine(folder, fileName);
-                if (!File.Exists(path))
-                {
-                    continue;
-                }
-
-                using FileStream stream = File.OpenRead(path);
-                using var document = System.Text.Json.JsonDocument.Parse(stream);
-                if (document.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
-                    && document.RootElement.TryGetProperty(property, out System.Text.Json.JsonElement value)
-                    && value.ValueKind == System.Text.Json.JsonValueKind.Number
-                    && value.TryGetInt64(out long number)
-                    && number is >= 3 and <= 100_000)
-                {
-                    return (int)number;
-                }
-            }
-
-            return null;
         }
     }
 }

@@ -13,7 +13,8 @@ public static class RagLlmStackBuilderExtensions
     /// <summary>
     /// Registers <see cref="RagPipeline"/> as a singleton. It resolves the <see cref="IRetriever"/> (required),
     /// and, when registered, the <see cref="IChatClient"/> (otherwise answers are extractive), an
-    /// <see cref="IReranker"/>, a <see cref="Tokenizer"/> to count prompt tokens with, and logging.
+    /// <see cref="IReranker"/> (else, when an <see cref="ICrossEncoder"/> is registered, a <see cref="CrossEncoderReranker"/>
+    /// over it), a <see cref="Tokenizer"/> to count prompt tokens with, and logging.
     /// </summary>
     /// <param name="builder">The stack builder.</param>
     /// <param name="configure">Configures the default <see cref="RagOptions"/>; <see langword="null"/> for the defaults.</param>
@@ -43,7 +44,7 @@ public static class RagLlmStackBuilderExtensions
             return new RagPipeline(
                 retriever,
                 sp.GetService<IChatClient>(),
-                sp.GetService<IReranker>(),
+                sp.GetService<IReranker>() ?? (sp.GetService<ICrossEncoder>() is { } crossEncoder ? new CrossEncoderReranker(crossEncoder) : null),
                 sp.GetRequiredService<IOptions<RagOptions>>().Value,
                 sp.GetService<Tokenizer>(),
                 sp.GetService<ILogger<RagPipeline>>());

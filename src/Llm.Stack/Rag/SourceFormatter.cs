@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Llm.Stack;
@@ -29,22 +28,21 @@ internal static partial class SourceFormatter
     /// <summary>Formats one source element.</summary>
     public static string FormatSource(int number, DocumentChunk chunk)
     {
-        var sb = new StringBuilder(chunk.Text.Length + 96);
-        sb.Append("<source id=\"").Append(number.ToString(CultureInfo.InvariantCulture)).Append('"');
+        // One concatenation: the source text is copied once (this runs for every candidate chunk of every prompt).
         string? source = GetSource(chunk);
-        sb.Append(" document=\"").Append(Attribute(source ?? chunk.DocumentId)).Append('"');
-        if (chunk.SectionPath.Count > 0)
-        {
-            sb.Append(" section=\"").Append(Attribute(string.Join(" > ", chunk.SectionPath))).Append('"');
-        }
-
-        if (chunk.PageNumber is int page)
-        {
-            sb.Append(" page=\"").Append(page.ToString(CultureInfo.InvariantCulture)).Append('"');
-        }
-
-        sb.Append(">\n").Append(Neutralise(chunk.Text)).Append("\n</source>\n");
-        return sb.ToString();
+        return string.Concat(
+        [
+            "<source id=\"",
+            number.ToString(CultureInfo.InvariantCulture),
+            "\" document=\"",
+            Attribute(source ?? chunk.DocumentId),
+            "\"",
+            chunk.SectionPath.Count > 0 ? " section=\"" + Attribute(string.Join(" > ", chunk.SectionPath)) + "\"" : null,
+            chunk.PageNumber is int page ? " page=\"" + page.ToString(CultureInfo.InvariantCulture) + "\"" : null,
+            ">\n",
+            Neutralise(chunk.Text),
+            "\n</source>\n",
+        ]);
     }
 
     /// <summary>Returns the positions in which to lay out <paramref name="count"/> sources ranked by relevance so the most relevant sit at both edges.</summary>

@@ -37,4 +37,34 @@ public sealed class AddRagTests
         InvalidOperationException e = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<RagPipeline>());
         Assert.Contains("IRetriever", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_registered_cross_encoder_reranks_when_no_reranker_is_registered()
+    {
+        var services = new ServiceCollection();
+        RetrievedChunk[] chunks = Corpus.Rivers();
+        var crossEncoder = new ShortestFirstCrossEncoder();
+        services.AddSingleton<ICrossEncoder>(crossEncoder);
+        services.AddLlmStack(stack => stack
+            .AddRetriever(_ => new FixedRetriever(chunks))
+            .AddRag(o => o.Top = 1));
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        RagAnswer answer = await provider.GetRequiredService<RagPipeline>().AskAsync("Danube?");
+
+        Assert.Equal(1, crossEncoder.Calls);
+        RetrievedChunk shortest = chunks.OrderBy(c => c.Chunk.Text.Length).First();
+        Assert.Equal(shortest.Chunk.Id, answer.Sources.Single().Chunk.Id);
+    }
+
+    private sealed class ShortestFirstCrossEncoder : ICrossEncoder
+    {
+        public int Calls { get; private set; }
+
+        public Task<IReadOnlyList<float>> ScoreAsync(string query, IReadOnlyList<string> passages, CancellationToken cancellationToken = default)
+        {
+            Calls++;
+            return Task.FromResult<IReadOnlyList<float>>(passages.Select(p => -(float)p.Length).ToList());
+        }
+    }
 }

@@ -1,0 +1,125 @@
+namespace Llm.Stack.Onnx;
+
+/// <summary>Options of an <see cref="OnnxCrossEncoder"/>.</summary>
+/// <remarks>Read once, when the cross-encoder is created; changing them afterwards has no effect on it.</remarks>
+public sealed class OnnxCrossEncoderOptions
+{
+    /// <summary>Gets or sets how logits become scores.</summary>
+    /// <value>The default value is <see cref="CrossEncoderActivation.Sigmoid"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a defined activation.</exception>
+    public CrossEncoderActivation Activation
+    {
+        get;
+        set
+        {
+            if (!Enum.IsDefined(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown activation.");
+            }
+
+            field = value;
+        }
+    } = CrossEncoderActivation.Sigmoid;
+
+    /// <summary>Gets or sets the label whose logit is the score when the model's head has several labels.</summary>
+    /// <value>Zero or more. The default value is <see langword="null"/>: the last label (label 1 of a [not relevant, relevant] head).</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int? LabelIndex
+    {
+        get;
+        set
+        {
+            if (value is < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The label index cannot be negative.");
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>Gets or sets the maximum pair length in tokens, <c>[CLS]</c> and both <c>[SEP]</c> included; passages are truncated to fit.</summary>
+    /// <value>
+    /// At least 4. The default value is <see langword="null"/>: the model's own limit, read from <c>sentence_bert_config.json</c>,
+    /// <c>tokenizer.json</c>, <c>tokenizer_config.json</c> or <c>config.json</c> next to the model, else 512.
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 4.</exception>
+    public int? MaxTokens
+    {
+        get;
+        set
+        {
+            if (value is < 4)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The maximum must leave room for [CLS], a query token, [SEP], a passage token and [SEP] (at least 4 with an empty passage).");
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>Gets or sets how many (query, passage) pairs run through the model at once.</summary>
+    /// <value>From 1 to 4,096. The default value is 16.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is out of range.</exception>
+    public int BatchSize
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 4096);
+            field = value;
+        }
+    } = 16;
+
+    /// <summary>Gets or sets the hardware the model runs on.</summary>
+    /// <value>The default value is <see cref="OnnxExecutionProvider.Cpu"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a defined provider.</exception>
+    public OnnxExecutionProvider ExecutionProvider
+    {
+        get;
+        set
+        {
+            if (!Enum.IsDefined(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown execution provider.");
+            }
+
+            field = value;
+        }
+    } = OnnxExecutionProvider.Cpu;
+
+    /// <summary>Gets or sets the device id for <see cref="OnnxExecutionProvider.Cuda"/>.</summary>
+    /// <value>Zero or more. The default value is 0.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int DeviceId
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            field = value;
+        }
+    }
+
+    /// <summary>Gets or sets the number of threads ONNX Runtime uses within one operator.</summary>
+    /// <value>Zero or more; 0 lets ONNX Runtime decide. The default value is 0.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int IntraOpThreads
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            field = value;
+        }
+    }
+
+    /// <summary>Gets or sets a value indicating whether input is lowercased and stripped of accents (uncased models).</summary>
+    /// <value>The default value is <see langword="null"/>: the <c>tokenizer.json</c> normalizer's setting, or <see langword="true"/> with a <c>vocab.txt</c>.</value>
+    public bool? LowercaseInput { get; set; }
+
+    /// <summary>Gets or sets the name of the model output that holds the logits.</summary>
+    /// <value>The default value is <see langword="null"/>: <c>logits</c> when the model has it, else its first output.</value>
+    public string? OutputName { get; set; }
+}
