@@ -22,8 +22,9 @@ namespace Llm.Stack;
 /// context least ("lost in the middle", Liu et al., 2023).
 /// </para>
 /// <para>
-/// Token counts of texts longer than a few words are cached per tokenizer (by content, bounded), so chunks, the
-/// system prompt and history that come back in the next prompt are not tokenized again. The last user message
+/// Token counts of texts longer than a few words are cached per tokenizer (by content, up to 4 M characters of text,
+/// then cleared), so chunks, the system prompt and history that come back in the next prompt are not tokenized
+/// again. The last user message
 /// holds one text part per source (its <see cref="ChatMessage.Text"/> is the whole block and the question), so the
 /// assembled prompt is verified from the parts' counts.
 /// </para>
