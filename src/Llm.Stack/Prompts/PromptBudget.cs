@@ -314,8 +314,9 @@ public sealed class PromptBudget
         }
 
         // One text part per source: the parts' counts are cached, so the prompt is verified without tokenizing
-        // the whole sources block again. The parts join at "\n" + "<", which BPE tokenizers that pre-split on
-        // punctuation and newlines (cl100k_base, o200k_base) never merge across; the message's text is the parts joined.
+        // the whole sources block again. The parts join at "\n" + "<", which cl100k_base's pre-tokenizer never merges
+        // across (a property test checks that the parts' counts add up to the joined text's); the message's text is
+        // the parts joined. With other tokenizers the sum is the budget's count, as for any multi-part message.
         var contents = new List<AIContent>(chunkTexts.Count + 2) { new Microsoft.Extensions.AI.TextContent(SourceFormatter.Header) };
         foreach (int rank in SourceFormatter.EdgeOrder(chunkTexts.Count))
         {
