@@ -15,6 +15,8 @@ internal readonly record struct TextPiece(int Start, int End, int Tokens);
 /// <remarks>One instance per <c>ChunkAsync</c> call; not thread-safe.</remarks>
 internal sealed class ChunkingEngine(Tokenizer tokenizer, string text, CancellationToken cancellationToken)
 {
+    private readonly SplitTokenCounter _counter = SplitTokenCounter.For(tokenizer);
+
     public Tokenizer Tokenizer { get; } = tokenizer;
 
     public string Text { get; } = text;
@@ -39,10 +41,10 @@ internal sealed class ChunkingEngine(Tokenizer tokenizer, string text, Cancellat
     }
 
     /// <summary>Counts the tokens of a range exactly as the chunk's text will be counted.</summary>
-    public int Count(int start, int end) => end <= start ? 0 : Tokenizer.CountTokens(Text.AsSpan(start, end - start));
+    public int Count(int start, int end) => end <= start ? 0 : _counter.Count(Text.AsSpan(start, end - start));
 
     /// <summary>Counts a string exactly.</summary>
-    public int Count(string value) => value.Length == 0 ? 0 : Tokenizer.CountTokens(value);
+    public int Count(string value) => _counter.Count(value);
 
     /// <summary>Checks, reading at most about <paramref name="max"/> tokens, whether the trimmed range fits; returns its exact count when it does.</summary>
     public bool TryFit(int start, int end, int max, out int count)
@@ -58,8 +60,7 @@ internal sealed class ChunkingEngine(Tokenizer tokenizer, string text, Cancellat
             return false;
         }
 
-        ReadOnlySpan<char> span = Text.AsSpan(start, end - start);
-        count = Tokenizer.CountTokens(span);
+        count = Count(start, end);
         return count <= max;
     }
 
@@ -157,7 +158,7 @@ internal sealed class ChunkingEngine(Tokenizer tokenizer, string text, Cancellat
         int window = (int)Math.Min(length, Math.Max(256L, max * 8L));
         while (true)
         {
-            int index = Tokenizer.GetIndexByTokenCount(Text.AsSpan(start, window), max, out _, out _, considerPreTokenization: true, considerNormalization: false);
+            int index = _counter.IndexByTokenCount(Text.AsSpan(start, window), max);
             if (window == length)
             {
                 return index;
