@@ -17,6 +17,9 @@ internal sealed class ChunkingEngine(Tokenizer tokenizer, string text, Cancellat
 {
     private readonly SplitTokenCounter _counter = SplitTokenCounter.For(tokenizer);
 
+    /// <summary>Characters per token in the windows read so far (8 before the first: generous for most text).</summary>
+    private double _charsPerToken = 8;
+
     public Tokenizer Tokenizer { get; } = tokenizer;
 
     public string Text { get; } = text;
@@ -148,14 +151,15 @@ internal sealed class ChunkingEngine(Tokenizer tokenizer, string text, Cancellat
     }
 
     /// <summary>
-    /// The length of the longest prefix of [start, end) within <paramref name="max"/> tokens, reading a window that grows
-    /// from about 8 characters per token: the tokenizer pre-tokenizes all it is given, so a whole large document would
-    /// make every call linear in the document and chunking quadratic.
+    /// The length of the longest prefix of [start, end) within <paramref name="max"/> tokens, reading a window sized
+    /// from the characters per token seen so far in this text (doubling while too short): the tokenizer pre-tokenizes
+    /// all it is given, so a whole large document would make every call linear in the document and chunking quadratic,
+    /// and a window much longer than the prefix would pre-tokenize most of the text twice.
     /// </summary>
     private int IndexByTokenCount(int start, int end, int max)
     {
         int length = end - start;
-        int window = (int)Math.Min(length, Math.Max(256L, max * 8L));
+        int window = (int)Math.Min(length, Math.Max(256L, (long)(max * _charsPerToken * 1.25) + 128));
         while (true)
         {
             int index = _counter.IndexByTokenCount(Text.AsSpan(start, window), max);
@@ -167,6 +171,11 @@ internal sealed class ChunkingEngine(Tokenizer tokenizer, string text, Cancellat
             if (index < window - 64)
             {
                 // The limit was reached well inside the window, before its cut-off last word.
+                if (max >= 32)
+                {
+                    _charsPerToken = Math.Clamp((double)index / max, 0.25, 16);
+                }
+
                 return index;
             }
 

@@ -15,9 +15,9 @@ namespace Llm.Stack;
 internal sealed class SplitTokenCounter
 {
     /// <summary>The longest split kept in the cache (longer splits are rare and counted by the tokenizer each time).</summary>
-    private const int MaxCachedLength = 32;
+    private const int MaxCachedLength = 128;
 
-    /// <summary>The cache stops growing at this many splits (about 6 MB), so that a long-running process stays bounded.</summary>
+    /// <summary>The cache stops growing at this many splits (at most about 30 MB, typically a few), so that a long-running process stays bounded.</summary>
     private const int MaxCachedSplits = 100_000;
 
     private static readonly ConditionalWeakTable<Tokenizer, SplitTokenCounter> _counters = new();
