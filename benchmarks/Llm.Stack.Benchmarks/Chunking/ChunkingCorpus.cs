@@ -7,15 +7,7 @@ internal static class ChunkingCorpus
 
     public static (string[] Texts, long Bytes) Load()
     {
-        string? folder = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        if (string.IsNullOrWhiteSpace(folder) || !Directory.Exists(folder))
-        {
-            throw new InvalidOperationException(
-                $"Set {EnvironmentVariable} to a folder of *.txt files of at least 50 MB (for example text extracted from Debian's " +
-                "documentation packages under /usr/share/doc: apt-get install python3.11-doc postgresql-doc-15 git-doc glibc-doc). " +
-                $"It is '{folder}'.");
-        }
-
+        string folder = Folder();
         string[] files = [.. Directory.EnumerateFiles(folder, "*.txt", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
         string[] texts = [.. files.Select(File.ReadAllText)];
         long bytes = files.Sum(f => new FileInfo(f).Length);
@@ -25,5 +17,23 @@ internal static class ChunkingCorpus
         }
 
         return (texts, bytes);
+    }
+
+    /// <summary>The corpus files in name order with their text, read lazily (for subsets).</summary>
+    public static IEnumerable<(string Path, string Text)> Files() =>
+        Directory.EnumerateFiles(Folder(), "*.txt", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(f => (f, File.ReadAllText(f)));
+
+    private static string Folder()
+    {
+        string? folder = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (string.IsNullOrWhiteSpace(folder) || !Directory.Exists(folder))
+        {
+            throw new InvalidOperationException(
+                $"Set {EnvironmentVariable} to a folder of *.txt files of at least 50 MB: build it from Debian's documentation packages " +
+                "with benchmarks/Llm.Stack.Benchmarks/Chunking/make-corpus.py (apt-get install -y python3.11-doc postgresql-doc-15 git-doc glibc-doc bash-doc). " +
+                $"It is '{folder}'.");
+        }
+
+        return folder;
     }
 }

@@ -15,6 +15,11 @@ internal readonly record struct TextPiece(int Start, int End, int Tokens);
 /// <remarks>One instance per <c>ChunkAsync</c> call; not thread-safe.</remarks>
 internal sealed class ChunkingEngine(Tokenizer tokenizer, string text, CancellationToken cancellationToken)
 {
+    private readonly SplitTokenCounter _counter = SplitTokenCounter.For(tokenizer);
+
+    /// <summary>Characters per token in the windows read so far (8 before the first: generous for most text).</summary>
+    private double _charsPerToken = 8;
+
     public Tokenizer Tokenizer { get; } = tokenizer;
 
     public string Text { get; } = text;
@@ -39,10 +44,10 @@ internal sealed class ChunkingEngine(Tokenizer tokenizer, string text, Cancellat
     }
 
     /// <summary>Counts the tokens of a range exactly as the chunk's text will be counted.</summary>
-    public int Count(int start, int end) => end <= start ? 0 : Tokenizer.CountTokens(Text.AsSpan(start, end - start));
+    public int Count(int start, int end) => end <= start ? 0 : _counter.Count(Text.AsSpan(start, end - start));
 
     /// <summary>Counts a string exactly.</summary>
-    public int Count(string value) => value.Length == 0 ? 0 : Tokenizer.CountTokens(value);
+    public int Count(string value) => _counter.Count(value);
 
     /// <summary>Checks, reading at most about <paramref name="max"/> tokens, whether the trimmed range fits; returns its exact count when it does.</summary>
     public bool TryFit(int start, int end, int max, out int count)
@@ -58,8 +63,7 @@ internal sealed class ChunkingEngine(Tokenizer tokenizer, string text, Cancellat
             return false;
         }
 
-        ReadOnlySpan<char> span = Text.AsSpan(start, end - start);
-        count = Tokenizer.CountTokens(span);
+        count = Count(start, end);
         return count <= max;
     }
 
@@ -147,17 +151,18 @@ internal sealed class ChunkingEngine(Tokenizer tokenizer, string text, Cancellat
     }
 
     /// <summary>
-    /// The length of the longest prefix of [start, end) within <paramref name="max"/> tokens, reading a window that grows
-    /// from about 8 characters per token: the tokenizer pre-tokenizes all it is given, so a whole large document would
-    /// make every call linear in the document and chunking quadratic.
+    /// The length of the longest prefix of [start, end) within <paramref name="max"/> tokens, reading a window sized
+    /// from the characters per token seen so far in this text (doubling while too short): the tokenizer pre-tokenizes
+    /// all it is given, so a whole large document would make every call linear in the document and chunking quadratic,
+    /// and a window much longer than the prefix would pre-tokenize most of the text twice.
     /// </summary>
     private int IndexByTokenCount(int start, int end, int max)
     {
         int length = end - start;
-        int window = (int)Math.Min(length, Math.Max(256L, max * 8L));
+        int window = (int)Math.Min(length, Math.Max(256L, (long)(max * _charsPerToken * 1.25) + 128));
         while (true)
         {
-            int index = Tokenizer.GetIndexByTokenCount(Text.AsSpan(start, window), max, out _, out _, considerPreTokenization: true, considerNormalization: false);
+            int index = _counter.IndexByTokenCount(Text.AsSpan(start, window), max);
             if (window == length)
             {
                 return index;
@@ -166,6 +171,11 @@ internal sealed class ChunkingEngine(Tokenizer tokenizer, string text, Cancellat
             if (index < window - 64)
             {
                 // The limit was reached well inside the window, before its cut-off last word.
+                if (max >= 32)
+                {
+                    _charsPerToken = Math.Clamp((double)index / max, 0.25, 16);
+                }
+
                 return index;
             }
 

@@ -42,6 +42,22 @@ public sealed class ChunkerPropertyTests
             Check(chunker, chunker.Tokenizer, c.Text, c.Max, c.Overlap > 0);
         });
 
+    [Property(MaxTest = 20)]
+    public Property TokenChunkerKeepsTheInvariantsOnLongText() =>
+        Prop.ForAll(AdversarialText.Cases, c =>
+        {
+            // Over 40,000 characters: the token chunker pre-tokenizes long text block by block (16 K characters each).
+            var text = new System.Text.StringBuilder();
+            while (text.Length < 40_000)
+            {
+                text.Append(c.Text).Append(text.Length % 3 == 0 ? "\n\n" : " Plain words between the cases. ");
+            }
+
+            int max = c.Max * 8;
+            var chunker = new TokenChunker(new TokenChunkerOptions { MaxTokens = max, OverlapTokens = c.Overlap });
+            Check(chunker, chunker.Tokenizer, text.ToString(), max, c.Overlap > 0);
+        });
+
     [Property(MaxTest = 50)]
     public Property TokenChunkerWithoutOverlapReproducesTheTextAtWhiteSpace() =>
         Prop.ForAll(AdversarialText.Cases, c =>
