@@ -167,7 +167,12 @@ public sealed class LocalIndex : IDisposable
     /// <summary>Ingests items into the index incrementally, then saves it (also when cancelled or failing).</summary>
     /// <param name="pipeline">The ingestion pipeline.</param>
     /// <param name="items">The items; documents ingested before and missing now are removed when the options say so.</param>
-    /// <param name="options">The options of the run; its manifest path is set to the index's.</param>
+    /// <param name="options">
+    /// The options of the run; its manifest path is set to the index's. When <see langword="null"/>, documents are
+    /// processed one at a time (<see cref="IngestionOptions.MaxDegreeOfParallelism"/> = 1), because the local ONNX
+    /// embedder already spreads one call over every core: two calls at once measured 16% slower on two cores
+    /// (<c>benchmarks/RESULTS.md</c>, ingestion with MiniLM).
+    /// </param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>One result per document, as each finishes.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="pipeline"/> or <paramref name="items"/> is <see langword="null"/>.</exception>
@@ -180,7 +185,7 @@ public sealed class LocalIndex : IDisposable
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(items);
         await OpenAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        options = options?.Clone() ?? new IngestionOptions();
+        options = options?.Clone() ?? new IngestionOptions { MaxDegreeOfParallelism = 1 };
         options.ManifestPath = ManifestPath;
         Directory.CreateDirectory(DataDirectory);
         try
