@@ -400,7 +400,7 @@ public sealed class InMemoryVectorCollection<TKey, TRecord> : VectorStoreCollect
         CollectionBinding binding = GetBinding("Search");
         Func<object?[], bool>? predicate = options.Filter is null ? null : FilterCompiler.Compile(options.Filter, _model, binding);
 
-        List<VectorSearchResult<TRecord>> results = Search(binding, property, query.Span, top, options.Skip, options.ScoreThreshold, predicate, includeVectors);
+        List<VectorSearchResult<TRecord>> results = Search(binding, property, query, top, options.Skip, options.ScoreThreshold, predicate, includeVectors);
         foreach (VectorSearchResult<TRecord> result in results)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -451,7 +451,7 @@ public sealed class InMemoryVectorCollection<TKey, TRecord> : VectorStoreCollect
         data.Lock.EnterReadLock();
         try
         {
-            (float Goodness, int Slot)[] vectorHits = FlatSearch.Search(data, column, query.Span, Math.Min(depth, Math.Max(1, data.Count)), predicate, _store.MaxDegreeOfParallelism, _store.QuantizationOversampling);
+            (float Goodness, int Slot)[] vectorHits = FlatSearch.Search(data, column, query, Math.Min(depth, Math.Max(1, data.Count)), predicate, _store.MaxDegreeOfParallelism, _store.QuantizationOversampling);
             IReadOnlyList<object> vectorKeys = [.. vectorHits.Select(h => data.Keys[h.Slot]!)];
             IReadOnlyList<object> keywordKeys = text.Length == 0 ? [] : [.. textIndex.Search(
                 text,
@@ -566,7 +566,7 @@ public sealed class InMemoryVectorCollection<TKey, TRecord> : VectorStoreCollect
     internal List<VectorSearchResult<TRecord>> Search(
         CollectionBinding binding,
         VectorPropertyModel property,
-        ReadOnlySpan<float> query,
+        ReadOnlyMemory<float> query,
         int top,
         int skip,
         double? scoreThreshold,
@@ -576,7 +576,7 @@ public sealed class InMemoryVectorCollection<TKey, TRecord> : VectorStoreCollect
         int column = binding.VectorColumns[IndexOf(_model.VectorProperties, property)];
         CollectionData data = binding.Data;
         VectorColumnSpec spec = data.Schema.Vectors[column];
-        ValidateVector(query, spec, "The search vector", "searchValue");
+        ValidateVector(query.Span, spec, "The search vector", "searchValue");
         int k = (int)Math.Min(int.MaxValue, (long)top + skip);
         var results = new List<VectorSearchResult<TRecord>>(Math.Min(top, 1024));
         data.Lock.EnterReadLock();
