@@ -493,6 +493,9 @@ public sealed class InMemoryVectorCollection<TKey, TRecord> : VectorStoreCollect
     /// Meant for evaluation runs, multi-query retrieval and re-indexing: rows are scanned in cache-sized blocks, and each
     /// block is scored against a group of queries before the next block is read, so memory traffic is shared by the
     /// queries; groups of queries run on up to <see cref="InMemoryVectorStoreOptions.MaxDegreeOfParallelism"/> cores.
+    /// For the dot-product and cosine functions a register-blocked kernel scores four queries against four rows at a
+    /// time and each query's candidates are rescored with the one-query kernel, so every query's results and scores equal
+    /// those of <see cref="SearchAsync{TInput}"/> with the same options.
     /// The search is exact float32 even for quantized properties. All queries see the same state of the collection.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="queries"/> is <see langword="null"/>.</exception>
