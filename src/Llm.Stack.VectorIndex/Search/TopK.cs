@@ -7,6 +7,8 @@ namespace Llm.Stack.VectorIndex;
 /// </summary>
 internal sealed class TopK
 {
+    private const int MaxCachedK = 4096;
+
     [ThreadStatic]
     private static TopK?[]? t_cache;
 
@@ -29,11 +31,16 @@ internal sealed class TopK
     /// </summary>
     public static TopK ForThread(int index, int k)
     {
+        if (k > MaxCachedK)
+        {
+            return new TopK(k); // not kept: a rare deep search must not pin large arrays to the thread
+        }
+
         TopK?[] cache = t_cache ??= new TopK?[2];
         TopK? heap = cache[index];
-        if (heap is null || heap._goodness.Length < k || heap._goodness.Length > Math.Max(1024, 4 * k))
+        if (heap is null || heap._goodness.Length < k)
         {
-            cache[index] = heap = new TopK(k);
+            cache[index] = heap = new TopK(Math.Max(k, 16));
         }
 
         heap._k = k;
