@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Llm.Stack.VectorIndex;
 
@@ -18,55 +21,256 @@ internal static class FlatSearch
     /// <summary>Searches the live rows of <paramref name="data"/> (caller holds the read lock).</summary>
     /// <remarks>
     /// Exact columns are scanned once with the fused kernel. Quantized columns are scanned over their codes for
-    /// <paramref name="oversampling"/> × <paramref name="k"/> candidates, which are then rescored exactly.
+    /// <paramref name="oversampling"/> × <paramref name="k"/> candidates, which are then rescored exactly. On one
+    /// partition nothing is allocated but the returned array (heaps are per thread, query codes pooled).
     /// </remarks>
     public static (float Goodness, int Slot)[] Search(
-        CollectionData data, int columnIndex, ReadOnlySpan<float> query, int k, Func<object?[], bool>? filter, int maxDegreeOfParallelism, int oversampling = 1)
+        CollectionData data, int columnIndex, ReadOnlyMemory<float> queryMemory, int k, Func<object?[], bool>? filter, int maxDegreeOfParallelism, int oversampling = 1)
     {
         VectorColumn column = data.Columns[columnIndex];
+        ReadOnlySpan<float> query = queryMemory.Span;
         float queryNorm = MathF.Sqrt(VectorKernels.SumOfSquares(query));
-        object?[]?[] values = data.Values;
         int rows = data.HighWater;
         if (column.Quantization == VectorQuantization.None)
         {
-            float[] q = query.ToArray();
-            return Partitioned(rows, column.Dimensions * sizeof(float), k, maxDegreeOfParallelism, (start, end, heap) => ScanRange(column, q, queryNorm, values, start, end, filter, heap)).ToSortedArray();
+            int partitions = Partitions(rows, column.Dimensions * sizeof(float), maxDegreeOfParallelism);
+            if (partitions <= 1)
+            {
+                TopK heap = TopK.ForThread(0, k);
+                ScanRange(column, query, queryNorm, data.Values, 0, rows, filter, heap);
+                return heap.ToSortedArray();
+            }
+
+            return ScanExactPartitioned(data, column, queryMemory, queryNorm, k, filter, partitions).ToSortedArray();
         }
 
         int candidates = (int)Math.Min(Math.Max(1, data.Count), (long)k * oversampling);
         TopK coarse;
         if (column.Quantization == VectorQuantization.Int8)
         {
-            var codes = new sbyte[column.Dimensions];
-            float scale = QuantizedKernels.EncodeInt8(query, codes);
-            coarse = Partitioned(rows, column.Dimensions, candidates, maxDegreeOfParallelism, (start, end, heap) => ScanInt8(column, codes, scale, queryNorm, values, start, end, filter, heap));
+            byte[] codes = ArrayPool<byte>.Shared.Rent(column.Dimensions);
+            try
+            {
+                float scale = QuantizedKernels.EncodeQueryInt8(query, codes);
+                int partitions = Partitions(rows, column.Dimensions, maxDegreeOfParallelism);
+                if (partitions <= 1)
+                {
+                    coarse = TopK.ForThread(1, candidates);
+                    ScanInt8(column, codes, scale, queryNorm, data.Values, 0, rows, filter, coarse);
+                }
+                else
+                {
+                    coarse = ScanInt8Partitioned(data, column, codes, scale, queryNorm, candidates, filter, partitions);
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(codes);
+            }
         }
         else
         {
-            var bits = new ulong[column.Words];
-            QuantizedKernels.EncodeBinary(query, bits);
-            coarse = Partitioned(rows, column.Words * sizeof(ulong), candidates, maxDegreeOfParallelism, (start, end, heap) => ScanBinary(column, bits, values, start, end, filter, heap));
+            ulong[] bits = ArrayPool<ulong>.Shared.Rent(column.Words);
+            try
+            {
+                QuantizedKernels.EncodeBinary(query, bits.AsSpan(0, column.Words));
+                int partitions = Partitions(rows, column.Words * sizeof(ulong), maxDegreeOfParallelism);
+                if (partitions <= 1)
+                {
+                    coarse = TopK.ForThread(1, candidates);
+                    ScanBinary(column, bits, data.Values, 0, rows, filter, coarse);
+                }
+                else
+                {
+                    coarse = ScanBinaryPartitioned(data, column, bits, candidates, filter, partitions);
+                }
+            }
+            finally
+            {
+                ArrayPool<ulong>.Shared.Return(bits);
+            }
         }
 
-        var exact = new TopK(k);
-        foreach ((float _, int slot) in coarse.ToSortedArray())
+        // Rescore the candidates in slot order (as an exact scan would meet them) at full precision.
+        coarse.SortBySlot();
+        TopK exact = TopK.ForThread(0, k);
+        DistanceKind kind = column.Spec.Distance;
+        for (int i = 0; i < coarse.Count; i++)
         {
-            exact.Add(Goodness(column.Spec.Distance, query, column.Row(slot), queryNorm, column.Norms[slot]), slot);
+            int slot = coarse.SlotAt(i);
+            exact.Add(Goodness(kind, query, column.Row(slot), queryNorm, column.Norms[slot]), slot);
         }
 
         return exact.ToSortedArray();
     }
 
+    private static int Partitions(int rows, int bytesPerRow, int maxDegreeOfParallelism)
+        => (int)Math.Min(maxDegreeOfParallelism, Math.Max(1, (long)rows * bytesPerRow / (ParallelThreshold * sizeof(float))));
+
+    private static TopK ScanExactPartitioned(CollectionData data, VectorColumn column, ReadOnlyMemory<float> query, float queryNorm, int k, Func<object?[], bool>? filter, int partitions)
+        => Partitioned(data.HighWater, k, partitions, (start, end, heap) => ScanRange(column, query.Span, queryNorm, data.Values, start, end, filter, heap));
+
+    private static TopK ScanInt8Partitioned(CollectionData data, VectorColumn column, byte[] codes, float scale, float queryNorm, int k, Func<object?[], bool>? filter, int partitions)
+        => Partitioned(data.HighWater, k, partitions, (start, end, heap) => ScanInt8(column, codes, scale, queryNorm, data.Values, start, end, filter, heap));
+
+    private static TopK ScanBinaryPartitioned(CollectionData data, VectorColumn column, ulong[] bits, int k, Func<object?[], bool>? filter, int partitions)
+        => Partitioned(data.HighWater, k, partitions, (start, end, heap) => ScanBinary(column, bits, data.Values, start, end, filter, heap));
+
     /// <summary>Scores many queries in one pass: rows are visited in blocks, and each block is scored against every query while it is in cache.</summary>
+    /// <remarks>
+    /// Dot-product and cosine functions run the register-blocked <see cref="BatchKernels"/> tile (4 queries × 4 rows)
+    /// into a per-query heap of <c>k + 8</c> candidates, which are then rescored with the one-query kernel so that each
+    /// query's results and scores are exactly those of <see cref="Search"/>. Other distance functions scan each block
+    /// once per query.
+    /// </remarks>
     public static (float Goodness, int Slot)[][] SearchBatch(
         CollectionData data, int columnIndex, float[][] queries, int k, Func<object?[], bool>? filter, int maxDegreeOfParallelism)
     {
         VectorColumn column = data.Columns[columnIndex];
+        DistanceKind kind = column.Spec.Distance;
+        return kind is DistanceKind.CosineSimilarity or DistanceKind.CosineDistance or DistanceKind.DotProductSimilarity or DistanceKind.NegativeDotProductSimilarity
+            ? SearchBatchBlocked(data, column, queries, k, filter, maxDegreeOfParallelism)
+            : SearchBatchPerQuery(data, column, queries, k, filter, maxDegreeOfParallelism);
+    }
+
+    private static (float Goodness, int Slot)[][] SearchBatchBlocked(
+        CollectionData data, VectorColumn column, float[][] queries, int k, Func<object?[], bool>? filter, int maxDegreeOfParallelism)
+    {
+        object?[]?[] values = data.Values;
+        int rows = data.HighWater;
+        int dim = column.Dimensions;
+        DistanceKind kind = column.Spec.Distance;
+        bool cosine = kind is DistanceKind.CosineSimilarity or DistanceKind.CosineDistance;
+        float[] queryNorms = [.. queries.Select(q => MathF.Sqrt(VectorKernels.SumOfSquares(q)))];
+        var results = new (float Goodness, int Slot)[queries.Length][];
+        int rowBytes = Math.Max(1, dim) * sizeof(float);
+        int rowBlock = Math.Max(4, ((128 * 1024) / rowBytes) & ~3); // ~128 KiB of rows: stays in L2 while the group's queries pass over it
+        int groupSize = Math.Clamp(((512 * 1024) / rowBytes) & ~3, 4, 256); // the group's queries stay in L2 too
+        int groups = (queries.Length + groupSize - 1) / groupSize;
+        int coarseK = k + 8;
+        Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, g =>
+        {
+            int first = g * groupSize;
+            int last = Math.Min(queries.Length, first + groupSize);
+            var heaps = new TopK[last - first];
+            float[] thresholds = new float[last - first];
+            for (int q = first; q < last; q++)
+            {
+                heaps[q - first] = new TopK(coarseK);
+                thresholds[q - first] = float.NegativeInfinity;
+            }
+
+            int[] live = new int[rowBlock];
+            float[] dots = new float[16];
+            float[] stored = column.Data;
+            float[] norms = column.Norms;
+            bool[] present = column.Present;
+            for (int start = 0; start < rows; start += rowBlock)
+            {
+                int end = Math.Min(rows, start + rowBlock);
+                int m = 0;
+                for (int slot = start; slot < end; slot++)
+                {
+                    if (present[slot] && (filter is null || filter(values[slot]!)))
+                    {
+                        live[m++] = slot;
+                    }
+                }
+
+                int q = first;
+                for (; q + 4 <= last; q += 4)
+                {
+                    int j = 0;
+                    for (; j + 4 <= m; j += 4)
+                    {
+                        Tile(queries[q], queries[q + 1], queries[q + 2], queries[q + 3], stored, dim, live[j], live[j + 1], live[j + 2], live[j + 3], dots);
+                        for (int t = 0; t < 16; t++)
+                        {
+                            int qi = q - first + (t >> 2);
+                            int slot = live[j + (t & 3)];
+                            float goodness = cosine ? dots[t] / (queryNorms[q + (t >> 2)] * norms[slot]) : dots[t];
+                            if (goodness > thresholds[qi])
+                            {
+                                heaps[qi].Add(goodness, slot);
+                                thresholds[qi] = heaps[qi].Threshold;
+                            }
+                        }
+                    }
+
+                    for (; j < m; j++)
+                    {
+                        for (int t = 0; t < 4; t++)
+                        {
+                            OfferOne(queries[q + t], queryNorms[q + t], stored, norms, dim, live[j], cosine, heaps, thresholds, q + t - first);
+                        }
+                    }
+                }
+
+                for (; q < last; q++)
+                {
+                    for (int j = 0; j < m; j++)
+                    {
+                        OfferOne(queries[q], queryNorms[q], stored, norms, dim, live[j], cosine, heaps, thresholds, q - first);
+                    }
+                }
+            }
+
+            for (int q = first; q < last; q++)
+            {
+                // Rescore the candidates in slot order with the one-query kernel, as Search's scan would see them.
+                (float Goodness, int Slot)[] coarse = heaps[q - first].ToSortedArray();
+                Array.Sort(coarse, static (a, b) => a.Slot.CompareTo(b.Slot));
+                var exact = new TopK(Math.Min(k, Math.Max(1, coarse.Length)));
+                foreach ((float _, int slot) in coarse)
+                {
+                    exact.Add(Goodness(kind, queries[q], column.Row(slot), queryNorms[q], norms[slot]), slot);
+                }
+
+                results[q] = exact.ToSortedArray();
+            }
+        });
+        return results;
+    }
+
+    private static void OfferOne(float[] query, float queryNorm, float[] stored, float[] norms, int dim, int slot, bool cosine, TopK[] heaps, float[] thresholds, int qi)
+    {
+        float dot = VectorKernels.Dot(query, new ReadOnlySpan<float>(stored, slot * dim, dim));
+        float goodness = cosine ? dot / (queryNorm * norms[slot]) : dot;
+        if (goodness > thresholds[qi])
+        {
+            heaps[qi].Add(goodness, slot);
+            thresholds[qi] = heaps[qi].Threshold;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile(float[] q0, float[] q1, float[] q2, float[] q3, float[] stored, int dim, int s0, int s1, int s2, int s3, float[] dots)
+    {
+        if (Vector512.IsHardwareAccelerated && dim >= Vector512<float>.Count)
+        {
+            ref float rows = ref MemoryMarshal.GetArrayDataReference(stored);
+            BatchKernels.Tile512(
+                ref MemoryMarshal.GetArrayDataReference(q0), ref MemoryMarshal.GetArrayDataReference(q1), ref MemoryMarshal.GetArrayDataReference(q2), ref MemoryMarshal.GetArrayDataReference(q3),
+                ref Unsafe.Add(ref rows, (nint)s0 * dim), ref Unsafe.Add(ref rows, (nint)s1 * dim), ref Unsafe.Add(ref rows, (nint)s2 * dim), ref Unsafe.Add(ref rows, (nint)s3 * dim),
+                dim,
+                ref MemoryMarshal.GetArrayDataReference(dots));
+            return;
+        }
+
+        BatchKernels.Dot4x4(
+            q0, q1, q2, q3,
+            new ReadOnlySpan<float>(stored, s0 * dim, dim), new ReadOnlySpan<float>(stored, s1 * dim, dim), new ReadOnlySpan<float>(stored, s2 * dim, dim), new ReadOnlySpan<float>(stored, s3 * dim, dim),
+            dots);
+    }
+
+    private static (float Goodness, int Slot)[][] SearchBatchPerQuery(
+        CollectionData data, VectorColumn column, float[][] queries, int k, Func<object?[], bool>? filter, int maxDegreeOfParallelism)
+    {
         object?[]?[] values = data.Values;
         int rows = data.HighWater;
         float[] norms = [.. queries.Select(q => MathF.Sqrt(VectorKernels.SumOfSquares(q)))];
         var results = new (float Goodness, int Slot)[queries.Length][];
-        int rowBlock = Math.Max(16, (256 * 1024) / (column.Dimensions * sizeof(float))); // ~256 KiB of rows: stays in L2
+        int rowBlock = Math.Max(16, (256 * 1024) / (Math.Max(1, column.Dimensions) * sizeof(float))); // ~256 KiB of rows: stays in L2
         const int QueryBlock = 64;
         int groups = (queries.Length + QueryBlock - 1) / QueryBlock;
         Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, g =>
@@ -106,16 +310,8 @@ internal static class FlatSearch
         _ => -VectorKernels.Hamming(query, row),
     };
 
-    private static TopK Partitioned(int rows, int bytesPerRow, int k, int maxDegreeOfParallelism, Action<int, int, TopK> scan)
+    private static TopK Partitioned(int rows, int k, int partitions, Action<int, int, TopK> scan)
     {
-        int partitions = (int)Math.Min(maxDegreeOfParallelism, Math.Max(1, (long)rows * bytesPerRow / (ParallelThreshold * sizeof(float))));
-        if (partitions <= 1)
-        {
-            var heap = new TopK(k);
-            scan(0, rows, heap);
-            return heap;
-        }
-
         var heaps = new TopK[partitions];
         Parallel.For(0, partitions, new ParallelOptions { MaxDegreeOfParallelism = partitions }, p =>
         {
@@ -133,14 +329,18 @@ internal static class FlatSearch
     }
 
     private static void ScanInt8(
-        VectorColumn column, sbyte[] query, float queryScale, float queryNorm, object?[]?[] values, int start, int end, Func<object?[], bool>? filter, TopK heap)
+        VectorColumn column, byte[] query, float queryScale, float queryNorm, object?[]?[] values, int start, int end, Func<object?[], bool>? filter, TopK heap)
     {
         int dim = column.Dimensions;
-        sbyte[] codes = column.Codes;
+        ref byte q = ref MemoryMarshal.GetArrayDataReference(query);
+        ref sbyte codes = ref MemoryMarshal.GetArrayDataReference(column.Codes);
         float[] scales = column.Scales;
+        int[] sums = column.CodeSums;
         float[] norms = column.Norms;
         bool[] present = column.Present;
         DistanceKind kind = column.Spec.Distance;
+        bool cosine = kind is DistanceKind.CosineSimilarity or DistanceKind.CosineDistance;
+        bool dotProduct = kind is DistanceKind.DotProductSimilarity or DistanceKind.NegativeDotProductSimilarity;
         float queryNormSquared = queryNorm * queryNorm;
         float threshold = heap.Threshold;
         for (int slot = start; slot < end; slot++)
@@ -150,13 +350,11 @@ internal static class FlatSearch
                 continue;
             }
 
-            float dot = QuantizedKernels.DotInt8(query, new ReadOnlySpan<sbyte>(codes, slot * dim, dim)) * queryScale * scales[slot];
-            float g = kind switch
-            {
-                DistanceKind.CosineSimilarity or DistanceKind.CosineDistance => dot / (queryNorm * norms[slot]),
-                DistanceKind.DotProductSimilarity or DistanceKind.NegativeDotProductSimilarity => dot,
-                _ => (2 * dot) - queryNormSquared - (norms[slot] * norms[slot]),
-            };
+            int raw = QuantizedKernels.DotBiased(ref q, ref Unsafe.Add(ref codes, (nint)slot * dim), dim) - (QuantizedKernels.QueryBias * sums[slot]);
+            float dot = raw * queryScale * scales[slot];
+            float g = cosine ? dot / (queryNorm * norms[slot])
+                : dotProduct ? dot
+                : (2 * dot) - queryNormSquared - (norms[slot] * norms[slot]);
             if (g > threshold)
             {
                 heap.Add(g, slot);
@@ -178,7 +376,7 @@ internal static class FlatSearch
                 continue;
             }
 
-            float g = -QuantizedKernels.Hamming(query, new ReadOnlySpan<ulong>(bits, slot * words, words));
+            float g = -QuantizedKernels.Hamming(new ReadOnlySpan<ulong>(query, 0, words), new ReadOnlySpan<ulong>(bits, slot * words, words));
             if (g > threshold)
             {
                 heap.Add(g, slot);

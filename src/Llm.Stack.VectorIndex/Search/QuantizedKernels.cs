@@ -90,6 +90,185 @@ internal static class QuantizedKernels
         return sum;
     }
 
+    /// <summary>The offset added to a query code to make it unsigned for <see cref="DotBiased(ReadOnlySpan{byte}, ReadOnlySpan{sbyte})"/>.</summary>
+    public const int QueryBias = 64;
+
+    /// <summary>
+    /// Encodes a query for <see cref="DotBiased(ReadOnlySpan{byte}, ReadOnlySpan{sbyte})"/>: codes in [-64, 64] stored
+    /// with <see cref="QueryBias"/> added (so in [0, 128]); returns the scale (value ≈ (code − 64) × scale).
+    /// </summary>
+    /// <remarks>
+    /// The query gets one bit less than the stored rows so that an unsigned × signed byte multiply-add of two
+    /// neighbouring pairs (at most 2 × 128 × 127 = 32,512) never saturates a 16-bit lane.
+    /// </remarks>
+    public static float EncodeQueryInt8(ReadOnlySpan<float> vector, Span<byte> codes)
+    {
+        float max = 0;
+        foreach (float v in vector)
+        {
+            max = MathF.Max(max, MathF.Abs(v));
+        }
+
+        if (max == 0)
+        {
+            codes[..vector.Length].Fill(QueryBias);
+            return 0;
+        }
+
+        float inverse = QueryBias / max;
+        for (int i = 0; i < vector.Length; i++)
+        {
+            codes[i] = (byte)(Math.Clamp(MathF.Round(vector[i] * inverse), -QueryBias, QueryBias) + QueryBias);
+        }
+
+        return max / QueryBias;
+    }
+
+    /// <summary>Returns the sum of the codes of a row (the correction term of <see cref="DotBiased(ReadOnlySpan{byte}, ReadOnlySpan{sbyte})"/>).</summary>
+    public static int Sum(ReadOnlySpan<sbyte> codes)
+    {
+        int sum = 0;
+        foreach (sbyte c in codes)
+        {
+            sum += c;
+        }
+
+        return sum;
+    }
+
+    /// <summary>
+    /// Computes Σ <paramref name="query"/>[i] × <paramref name="row"/>[i] for unsigned query codes in [0, 128] and row
+    /// codes in [-127, 127]. With biased query codes (see <see cref="EncodeQueryInt8"/>) the dot product of the
+    /// unbiased codes is this minus <see cref="QueryBias"/> × <see cref="Sum(ReadOnlySpan{sbyte})"/> of the row.
+    /// </summary>
+    public static int DotBiased(ReadOnlySpan<byte> query, ReadOnlySpan<sbyte> row)
+    {
+        if (query.Length != row.Length)
+        {
+            throw new ArgumentException("The code vectors must have the same length.", nameof(row));
+        }
+
+        return DotBiased(ref MemoryMarshal.GetReference(query), ref MemoryMarshal.GetReference(row), query.Length);
+    }
+
+    /// <summary>The core of <see cref="DotBiased(ReadOnlySpan{byte}, ReadOnlySpan{sbyte})"/> over references (the scan calls it per row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int DotBiased(ref byte q, ref sbyte r, int n)
+    {
+        if (Avx512BW.IsSupported && n >= Vector512<byte>.Count)
+        {
+            return DotBiased512(ref q, ref r, n);
+        }
+
+        if (Avx2.IsSupported && n >= Vector256<byte>.Count)
+        {
+            return DotBiased256(ref q, ref r, n);
+        }
+
+        if (Vector128.IsHardwareAccelerated && n >= Vector128<byte>.Count)
+        {
+            return DotBiased128(ref q, ref r, n);
+        }
+
+        int sum = 0;
+        for (int i = 0; i < n; i++)
+        {
+            sum += Unsafe.Add(ref q, i) * Unsafe.Add(ref r, i);
+        }
+
+        return sum;
+    }
+
+    /// <summary>The 512-bit core (AVX-512 BW <c>vpmaddubsw</c> then <c>vpmaddwd</c>); requires <c>n &gt;= 64</c>.</summary>
+    internal static int DotBiased512(ref byte q, ref sbyte r, int n)
+    {
+        const int C = 64;
+        Vector512<short> ones = Vector512<short>.One;
+        Vector512<int> a0 = Vector512<int>.Zero, a1 = a0;
+        int i = 0;
+        for (; i <= n - (2 * C); i += 2 * C)
+        {
+            a0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref q, (nuint)i), Vector512.LoadUnsafe(ref r, (nuint)i)), ones);
+            a1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref q, (nuint)(i + C)), Vector512.LoadUnsafe(ref r, (nuint)(i + C))), ones);
+        }
+
+        if (i <= n - C)
+        {
+            a0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref q, (nuint)i), Vector512.LoadUnsafe(ref r, (nuint)i)), ones);
+            i += C;
+        }
+
+        if (i < n)
+        {
+            // Overlapping load of the last full chunk; the query lanes already counted are zeroed.
+            int start = n - C;
+            Vector512<byte> keep = Vector512.GreaterThanOrEqual(Vector512<byte>.Indices, Vector512.Create((byte)(i - start)));
+            a1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref q, (nuint)start) & keep, Vector512.LoadUnsafe(ref r, (nuint)start)), ones);
+        }
+
+        return Vector512.Sum(a0 + a1);
+    }
+
+    /// <summary>The 256-bit core (AVX2 <c>vpmaddubsw</c> then <c>vpmaddwd</c>); requires <c>n &gt;= 32</c>.</summary>
+    internal static int DotBiased256(ref byte q, ref sbyte r, int n)
+    {
+        const int C = 32;
+        Vector256<short> ones = Vector256<short>.One;
+        Vector256<int> a0 = Vector256<int>.Zero, a1 = a0;
+        int i = 0;
+        for (; i <= n - (2 * C); i += 2 * C)
+        {
+            a0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref q, (nuint)i), Vector256.LoadUnsafe(ref r, (nuint)i)), ones);
+            a1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref q, (nuint)(i + C)), Vector256.LoadUnsafe(ref r, (nuint)(i + C))), ones);
+        }
+
+        if (i <= n - C)
+        {
+            a0 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref q, (nuint)i), Vector256.LoadUnsafe(ref r, (nuint)i)), ones);
+            i += C;
+        }
+
+        if (i < n)
+        {
+            int start = n - C;
+            Vector256<byte> keep = Vector256.GreaterThanOrEqual(Vector256<byte>.Indices, Vector256.Create((byte)(i - start)));
+            a1 += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref q, (nuint)start) & keep, Vector256.LoadUnsafe(ref r, (nuint)start)), ones);
+        }
+
+        return Vector256.Sum(a0 + a1);
+    }
+
+    /// <summary>The portable 128-bit core (widening to 16 bits: 128 × 127 fits a short); requires <c>n &gt;= 16</c>.</summary>
+    internal static int DotBiased128(ref byte q, ref sbyte r, int n)
+    {
+        const int C = 16;
+        Vector128<int> a0 = Vector128<int>.Zero;
+        int i = 0;
+        for (; i <= n - C; i += C)
+        {
+            a0 += Products128(Vector128.LoadUnsafe(ref q, (nuint)i), Vector128.LoadUnsafe(ref r, (nuint)i));
+        }
+
+        if (i < n)
+        {
+            int start = n - C;
+            Vector128<byte> keep = Vector128.GreaterThanOrEqual(Vector128<byte>.Indices, Vector128.Create((byte)(i - start)));
+            a0 += Products128(Vector128.LoadUnsafe(ref q, (nuint)start) & keep, Vector128.LoadUnsafe(ref r, (nuint)start));
+        }
+
+        return Vector128.Sum(a0);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<int> Products128(Vector128<byte> q, Vector128<sbyte> r)
+    {
+        (Vector128<ushort> ql, Vector128<ushort> qh) = Vector128.Widen(q);
+        (Vector128<short> rl, Vector128<short> rh) = Vector128.Widen(r);
+        (Vector128<int> p0, Vector128<int> p1) = Vector128.Widen(ql.AsInt16() * rl);
+        (Vector128<int> p2, Vector128<int> p3) = Vector128.Widen(qh.AsInt16() * rh);
+        return (p0 + p1) + (p2 + p3);
+    }
+
     /// <summary>Counts the differing bits of two equally long packed bit vectors.</summary>
     public static int Hamming(ReadOnlySpan<ulong> x, ReadOnlySpan<ulong> y)
     {

@@ -18,6 +18,7 @@ internal sealed class VectorColumn
         Words = (Dimensions + 63) / 64;
         Codes = Quantization == VectorQuantization.Int8 ? new sbyte[(long)capacity * Dimensions] : [];
         Scales = Quantization == VectorQuantization.Int8 ? new float[capacity] : [];
+        CodeSums = Quantization == VectorQuantization.Int8 ? new int[capacity] : [];
         Bits = Quantization == VectorQuantization.Binary ? new ulong[(long)capacity * Words] : [];
     }
 
@@ -31,6 +32,9 @@ internal sealed class VectorColumn
 
     /// <summary>Gets the per-row int8 scales.</summary>
     public float[] Scales { get; private set; }
+
+    /// <summary>Gets the per-row sums of the int8 codes (the correction term of <see cref="QuantizedKernels.DotBiased(ReadOnlySpan{byte}, ReadOnlySpan{sbyte})"/>).</summary>
+    public int[] CodeSums { get; private set; }
 
     /// <summary>Gets the packed sign bits (<see cref="Words"/> per row) when <see cref="Quantization"/> is Binary.</summary>
     public ulong[] Bits { get; private set; }
@@ -67,6 +71,9 @@ internal sealed class VectorColumn
             var scales = new float[capacity];
             Array.Copy(Scales, scales, Math.Min(Scales.Length, capacity));
             Scales = scales;
+            var sums = new int[capacity];
+            Array.Copy(CodeSums, sums, Math.Min(CodeSums.Length, capacity));
+            CodeSums = sums;
         }
         else if (Quantization == VectorQuantization.Binary)
         {
@@ -90,6 +97,7 @@ internal sealed class VectorColumn
         if (Quantization == VectorQuantization.Int8)
         {
             Scales[slot] = QuantizedKernels.EncodeInt8(Row(slot), Codes.AsSpan(slot * Dimensions, Dimensions));
+            CodeSums[slot] = QuantizedKernels.Sum(Codes.AsSpan(slot * Dimensions, Dimensions));
         }
         else if (Quantization == VectorQuantization.Binary)
         {
@@ -116,6 +124,7 @@ internal sealed class VectorColumn
         {
             Codes.AsSpan(slot * Dimensions, Dimensions).Clear();
             Scales[slot] = 0;
+            CodeSums[slot] = 0;
         }
         else if (Quantization == VectorQuantization.Binary)
         {
@@ -133,6 +142,7 @@ internal sealed class VectorColumn
         {
             Codes.AsSpan(from * Dimensions, Dimensions).CopyTo(Codes.AsSpan(to * Dimensions, Dimensions));
             Scales[to] = Scales[from];
+            CodeSums[to] = CodeSums[from];
         }
         else if (Quantization == VectorQuantization.Binary)
         {
