@@ -194,7 +194,11 @@ public sealed class InMemoryVectorStore : VectorStore
     /// <param name="source">The stream to read from; left open.</param>
     /// <param name="cancellationToken">The cancellation token.</param>
     /// <returns>The name of the loaded collection.</returns>
-    /// <remarks>The whole snapshot is read and verified before it replaces anything: on error the store is unchanged.</remarks>
+    /// <remarks>
+    /// The whole snapshot is read and verified before it replaces anything: on error the store is unchanged. The stream
+    /// is read in blocks of up to 1 MiB, so it may be read past the snapshot's end: to load a snapshot followed by other
+    /// data in the same stream, pass a stream that ends with the snapshot.
+    /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> is <see langword="null"/>.</exception>
     /// <exception cref="InvalidDataException">The data is not a snapshot, has an unsupported version, is truncated or fails its checksum; the message says which.</exception>
     public Task<string> LoadCollectionAsync(Stream source, CancellationToken cancellationToken = default)

@@ -174,7 +174,7 @@ public class VectorSearchBenchmark
         return Vector256.Sum((b0 + b1) + (b2 + b3));
     }
 
-    private static float[] Gaussian(Random random, float sigma, int dimensions)
+    internal static float[] Gaussian(Random random, float sigma, int dimensions)
     {
         var v = new float[dimensions];
         for (int i = 0; i < v.Length; i++)
@@ -186,7 +186,7 @@ public class VectorSearchBenchmark
         return v;
     }
 
-    private static float[] Add(float[] a, float[] b) => [.. a.Zip(b, (x, y) => x + y)];
+    internal static float[] Add(float[] a, float[] b) => [.. a.Zip(b, (x, y) => x + y)];
 
     private float[] NextQuery() => _queries[_next++ & 63];
 

@@ -120,9 +120,11 @@ internal static class Snapshot
 
                 foreach (VectorColumn column in data.Columns)
                 {
-                    for (int i = 0; i < count; i++)
+                    Span<byte> present = MemoryMarshal.AsBytes(column.Present.AsSpan(0, count));
+                    hashing.ReadExactly(present);
+                    if (present.IndexOfAnyExcept((byte)0, (byte)1) >= 0)
                     {
-                        column.Present[i] = reader.ReadBoolean();
+                        throw new InvalidDataException("Corrupt snapshot: a vector presence flag is neither 0 nor 1.");
                     }
 
                     hashing.ReadExactly(MemoryMarshal.AsBytes(column.Norms.AsSpan(0, count)));
@@ -131,9 +133,10 @@ internal static class Snapshot
                 }
             }
 
+            ulong hash = hashing.Hash;
             Span<byte> trailer = stackalloc byte[16];
-            stream.ReadExactly(trailer);
-            if (BitConverter.ToUInt64(trailer[..8]) != hashing.Hash)
+            hashing.ReadUnhashed(trailer);
+            if (BitConverter.ToUInt64(trailer[..8]) != hash)
             {
                 throw new InvalidDataException("Corrupt snapshot: the checksum of the contents does not match (the file was modified or damaged).");
             }

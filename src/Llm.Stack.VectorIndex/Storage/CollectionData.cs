@@ -12,12 +12,13 @@ internal sealed class CollectionData
 {
     private const int InitialCapacity = 16;
 
-    private readonly Dictionary<object, int> _slotOf = [];
+    private readonly Dictionary<object, int> _slotOf;
 
     public CollectionData(string name, CollectionSchema schema, int capacity = InitialCapacity)
     {
         Name = name;
         Schema = schema;
+        _slotOf = new Dictionary<object, int>(capacity);
         Keys = new object?[capacity];
         Values = new object?[]?[capacity];
         Columns = new VectorColumn[schema.Vectors.Length];
