@@ -1,3 +1,6 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
 namespace Llm.Stack.Onnx;
 
 /// <summary>
@@ -105,6 +108,54 @@ internal sealed class BertModelSource
         }
 
         return null;
+    }
+
+    /// <summary>Creates the ONNX Runtime session of the model on the chosen execution provider.</summary>
+    /// <exception cref="InvalidOperationException">The provider's native package is missing (the message names it).</exception>
+    public InferenceSession CreateSession(OnnxExecutionProvider provider, int deviceId, int intraOpThreads)
+        => OnnxRuntimeNative.Invoke(() =>
+        {
+            using var sessionOptions = new SessionOptions();
+            ExecutionProviderSelector.Apply(
+                new SessionOptionsTarget(sessionOptions),
+                provider,
+                deviceId,
+                intraOpThreads,
+                OnnxRuntimeNative.GetAvailableProviders());
+            return ModelBytes is { } bytes
+                ? new InferenceSession(bytes, sessionOptions)
+                : new InferenceSession(ModelPath!, sessionOptions);
+        });
+
+    /// <summary>Checks that a session takes BERT inputs (int64 <c>input_ids</c>, <c>attention_mask</c>, optional <c>token_type_ids</c>, nothing else).</summary>
+    /// <param name="session">The session.</param>
+    /// <param name="modelKind">What the model is for, in error messages ("embedding model", "cross-encoder").</param>
+    /// <returns>The input names in feeding order, and whether token type ids are among them.</returns>
+    /// <exception cref="InvalidDataException">The inputs are not those of a BERT-family model; the message names the input.</exception>
+    public static (string[] Names, bool HasTokenTypeIds) ReadInputs(InferenceSession session, string modelKind)
+    {
+        IReadOnlyDictionary<string, NodeMetadata> inputs = session.InputMetadata;
+        if (!inputs.ContainsKey("input_ids") || !inputs.ContainsKey("attention_mask"))
+        {
+            throw new InvalidDataException(
+                $"The model's inputs are [{string.Join(", ", inputs.Keys)}]; a BERT-family {modelKind} takes input_ids and attention_mask (and optionally token_type_ids).");
+        }
+
+        foreach (string name in inputs.Keys)
+        {
+            if (name is not ("input_ids" or "attention_mask" or "token_type_ids"))
+            {
+                throw new InvalidDataException($"The model has an input '{name}' that a BERT-family {modelKind} does not have.");
+            }
+
+            if (inputs[name].ElementDataType != TensorElementType.Int64)
+            {
+                throw new InvalidDataException($"The model's input '{name}' is {inputs[name].ElementDataType}; int64 is expected.");
+            }
+        }
+
+        bool hasTokenTypeIds = inputs.ContainsKey("token_type_ids");
+        return (hasTokenTypeIds ? ["input_ids", "attention_mask", "token_type_ids"] : ["input_ids", "attention_mask"], hasTokenTypeIds);
     }
 
     /// <summary>Reads a stream from its position to its end.</summary>

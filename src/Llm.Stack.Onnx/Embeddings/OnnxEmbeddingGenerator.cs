@@ -129,10 +129,10 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         _batchSize = options.BatchSize;
         _maxTokens = options.MaxTokens ?? source.MaxTokens ?? DefaultMaxTokens;
         _modelId = options.ModelId ?? source.ModelId;
-        _session = CreateSession(source, options);
+        _session = source.CreateSession(options.ExecutionProvider, options.DeviceId, options.IntraOpThreads);
         try
         {
-            (_inputNames, _hasTokenTypeIds) = ReadInputs(_session);
+            (_inputNames, _hasTokenTypeIds) = BertModelSource.ReadInputs(_session, "embedding model");
             (_outputNames, _outputIsPooled, _dimensions) = ReadOutput(_session, options.OutputName);
             if (_dimensions <= 0)
             {
@@ -249,47 +249,6 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         {
             _session.Dispose();
         }
-    }
-
-    private static InferenceSession CreateSession(BertModelSource source, OnnxEmbeddingGeneratorOptions options)
-        => OnnxRuntimeNative.Invoke(() =>
-        {
-            using var sessionOptions = new SessionOptions();
-            ExecutionProviderSelector.Apply(
-                new SessionOptionsTarget(sessionOptions),
-                options.ExecutionProvider,
-                options.DeviceId,
-                options.IntraOpThreads,
-                OnnxRuntimeNative.GetAvailableProviders());
-            return source.ModelBytes is { } bytes
-                ? new InferenceSession(bytes, sessionOptions)
-                : new InferenceSession(source.ModelPath!, sessionOptions);
-        });
-
-    private static (string[] Names, bool HasTokenTypeIds) ReadInputs(InferenceSession session)
-    {
-        IReadOnlyDictionary<string, NodeMetadata> inputs = session.InputMetadata;
-        if (!inputs.ContainsKey("input_ids") || !inputs.ContainsKey("attention_mask"))
-        {
-            throw new InvalidDataException(
-                $"The model's inputs are [{string.Join(", ", inputs.Keys)}]; a BERT-family embedding model takes input_ids and attention_mask (and optionally token_type_ids).");
-        }
-
-        foreach (string name in inputs.Keys)
-        {
-            if (name is not ("input_ids" or "attention_mask" or "token_type_ids"))
-            {
-                throw new InvalidDataException($"The model has an input '{name}' that a BERT-family embedding model does not have.");
-            }
-
-            if (inputs[name].ElementDataType != TensorElementType.Int64)
-            {
-                throw new InvalidDataException($"The model's input '{name}' is {inputs[name].ElementDataType}; int64 is expected.");
-            }
-        }
-
-        bool hasTokenTypeIds = inputs.ContainsKey("token_type_ids");
-        return (hasTokenTypeIds ? ["input_ids", "attention_mask", "token_type_ids"] : ["input_ids", "attention_mask"], hasTokenTypeIds);
     }
 
     private static (string[] Names, bool Pooled, int Dimensions) ReadOutput(InferenceSession session, string? requested)

@@ -70,10 +70,10 @@ public sealed class OnnxCrossEncoder : ICrossEncoder, IDisposable
             throw new InvalidDataException($"The model's files give a maximum length of {MaxTokens} tokens; a pair needs at least 4.");
         }
 
-        _session = CreateSession(source.ModelPath!, options);
+        _session = source.CreateSession(options.ExecutionProvider, options.DeviceId, options.IntraOpThreads);
         try
         {
-            (_inputNames, _hasTokenTypeIds) = ReadInputs(_session);
+            (_inputNames, _hasTokenTypeIds) = BertModelSource.ReadInputs(_session, "cross-encoder");
             _outputNames = [ReadOutput(_session, options.OutputName)];
         }
         catch
@@ -265,45 +265,6 @@ public sealed class OnnxCrossEncoder : ICrossEncoder, IDisposable
         }
 
         return (float)(Math.Exp(logits[label] - max) / sum);
-    }
-
-    private static InferenceSession CreateSession(string modelPath, OnnxCrossEncoderOptions options)
-        => OnnxRuntimeNative.Invoke(() =>
-        {
-            using var sessionOptions = new SessionOptions();
-            ExecutionProviderSelector.Apply(
-                new SessionOptionsTarget(sessionOptions),
-                options.ExecutionProvider,
-                options.DeviceId,
-                options.IntraOpThreads,
-                OnnxRuntimeNative.GetAvailableProviders());
-            return new InferenceSession(modelPath, sessionOptions);
-        });
-
-    private static (string[] Names, bool HasTokenTypeIds) ReadInputs(InferenceSession session)
-    {
-        IReadOnlyDictionary<string, NodeMetadata> inputs = session.InputMetadata;
-        if (!inputs.ContainsKey("input_ids") || !inputs.ContainsKey("attention_mask"))
-        {
-            throw new InvalidDataException(
-                $"The model's inputs are [{string.Join(", ", inputs.Keys)}]; a BERT-family cross-encoder takes input_ids and attention_mask (and optionally token_type_ids).");
-        }
-
-        foreach (string name in inputs.Keys)
-        {
-            if (name is not ("input_ids" or "attention_mask" or "token_type_ids"))
-            {
-                throw new InvalidDataException($"The model has an input '{name}' that a BERT-family cross-encoder does not have.");
-            }
-
-            if (inputs[name].ElementDataType != TensorElementType.Int64)
-            {
-                throw new InvalidDataException($"The model's input '{name}' is {inputs[name].ElementDataType}; int64 is expected.");
-            }
-        }
-
-        bool hasTokenTypeIds = inputs.ContainsKey("token_type_ids");
-        return (hasTokenTypeIds ? ["input_ids", "attention_mask", "token_type_ids"] : ["input_ids", "attention_mask"], hasTokenTypeIds);
     }
 
     private static string ReadOutput(InferenceSession session, string? requested)
