@@ -52,7 +52,9 @@ internal sealed class CliStack : IAsyncDisposable
         LlmStackOptions options;
         using (ServiceProvider probe = services.BuildServiceProvider())
         {
+#pragma warning disable SYSLIB0066 // replaced by validation inside AddLlmStack (issue: configuration that acts)
             probe.GetRequiredService<IStartupValidator>().Validate();
+#pragma warning restore SYSLIB0066
             options = probe.GetRequiredService<IOptions<LlmStackOptions>>().Value;
         }
 

@@ -1,3 +1,4 @@
+#pragma warning disable SYSLIB0066 // IStartupValidator is what a host runs today; validation moves into AddLlmStack
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
