@@ -1,5 +1,9 @@
 using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using Llm.Stack.Server;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.AI;
@@ -12,13 +16,17 @@ namespace Llm.Stack.Cli;
 
 internal sealed partial class CliApp
 {
+    /// <summary>The environment variable holding the API key clients of <c>serve</c> must send.</summary>
+    internal const string ServerApiKeyVariable = "LLMSTACK_SERVER_API_KEY";
+
     private Command BuildServeCommand()
     {
-        var port = new Option<int>("--port") { Description = "The port on 127.0.0.1 (0 picks a free one).", DefaultValueFactory = _ => 8080 };
+        var port = new Option<int>("--port") { Description = "The port to listen on (0 picks a free one).", DefaultValueFactory = _ => 8080 };
+        var host = new Option<string>("--host") { Description = $"The address to listen on. Any address other than loopback needs an API key in {ServerApiKeyVariable}.", DefaultValueFactory = _ => "127.0.0.1" };
         var rag = new Option<bool>("--rag") { Description = "Answer each request from the indexed documents (retrieval-augmented, with citations)." };
-        var command = new Command("serve", "Serve the configured chat model as an OpenAI-compatible endpoint on 127.0.0.1 (POST /v1/chat/completions).")
+        var command = new Command("serve", "Serve the configured chat model (or RAG answers with --rag) and the embedder as an OpenAI-compatible endpoint: POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models.")
         {
-            port, rag,
+            port, host, rag,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -26,6 +34,18 @@ internal sealed partial class CliApp
             if (portNumber is < 0 or > 65535)
             {
                 throw new CliException($"--port must be from 0 to 65535, but is {portNumber}.");
+            }
+
+            string hostText = parsed.GetValue(host)!;
+            if (!IPAddress.TryParse(hostText, out IPAddress? address))
+            {
+                throw new CliException($"--host must be an IP address such as 127.0.0.1 or 0.0.0.0, but is '{hostText}'.");
+            }
+
+            string? apiKey = GetEnvironment(ServerApiKeyVariable);
+            if (!IPAddress.IsLoopback(address) && string.IsNullOrWhiteSpace(apiKey))
+            {
+                throw new CliException($"Listening on {address} exposes the server beyond this machine: set an API key in {ServerApiKeyVariable} first (clients send it as 'Authorization: Bearer <key>').", CliExitCodes.InvalidConfiguration);
             }
 
             bool useRag = parsed.GetValue(rag);
@@ -42,11 +62,26 @@ internal sealed partial class CliApp
             }
 
             IChatClient served = useRag ? CreateRagChatClient(stack) : chat!;
+            await using WebApplication app = BuildServer(address, portNumber, served, stack, new OpenAIEndpointOptions { ApiKey = apiKey });
+            try
+            {
+                await app.StartAsync(cancellationToken);
+            }
+            catch (IOException e) when (FindSocketError(e) is SocketError.AddressAlreadyInUse or SocketError.AddressNotAvailable or SocketError.AccessDenied)
+            {
+                SocketError error = FindSocketError(e)!.Value;
+                throw new CliException(
+                    error == SocketError.AddressAlreadyInUse
+                        ? $"Port {portNumber} on {address} is already in use: stop the program using it, or choose another port with --port."
+                        : error == SocketError.AccessDenied
+                            ? $"Listening on port {portNumber} of {address} is not permitted: choose a port above 1023 with --port."
+                            : $"The address {address} is not one of this machine's: choose another with --host.",
+                    CliExitCodes.AddressUnavailable);
+            }
+
+            string listening = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             string modelId = served.GetService<ChatClientMetadata>()?.DefaultModelId ?? "llmstack";
-            await using WebApplication app = OpenAICompatibleServer.Build(portNumber, modelId, served.GetStreamingResponseAsync);
-            await app.StartAsync(cancellationToken);
-            string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            await _out.WriteLineAsync($"Serving {modelId} at {address}/v1 (OpenAI-compatible). Press Ctrl-C to stop.");
+            await _out.WriteLineAsync($"Serving {modelId} at {listening}/v1 (OpenAI-compatible). Press Ctrl-C to stop.");
             await _out.FlushAsync(cancellationToken);
             try
             {
@@ -60,6 +95,27 @@ internal sealed partial class CliApp
             return 0;
         });
         return command;
+    }
+
+    /// <summary>A slim Kestrel host with the OpenAI endpoints of Llm.Stack.Server over the chat client and the stack's embedder.</summary>
+    private WebApplication BuildServer(IPAddress address, int port, IChatClient chat, CliStack stack, OpenAIEndpointOptions options)
+    {
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new TextWriterLoggerProvider(_error));
+        builder.Logging.AddFilter((category, level) =>
+            category == OpenAIEndpointRouteBuilderExtensions.LogCategory ? level >= LogLevel.Information
+            : category?.StartsWith("Microsoft.", StringComparison.Ordinal) == true ? level >= LogLevel.Critical // a failed start is reported once, as one line
+            : level >= LogLevel.Warning);
+        builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(address, port));
+        builder.Services.AddRoutingCore();
+        builder.Services.AddSingleton(chat);
+
+        // Resolved on the first request that needs it, so serving chat alone never loads the embedder.
+        builder.Services.AddSingleton(_ => stack.Embedder);
+        WebApplication app = builder.Build();
+        app.MapOpenAIEndpoints(options: options);
+        return app;
     }
 
     /// <summary>

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Net.Http;
+using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 
@@ -16,7 +18,21 @@ internal sealed partial class CliApp
     private readonly Option<string?> _dataOption = new("--data") { Description = "Where the index is kept (LlmStack:DataDirectory; default: .llmstack)." };
     private readonly Option<string?> _modelOption = new("--model") { Description = "A local ONNX Runtime GenAI model folder to generate answers with (LlmStack:Chat:ModelPath)." };
 
+    /// <summary>One example per command, shown by <c>--help</c>.</summary>
+    private static readonly Dictionary<string, string[]> Examples = new(StringComparer.Ordinal)
+    {
+        ["ingest"] = ["llmstack ingest samples/data", "llmstack ingest docs --include \"**/*.md\" --exclude \"drafts/**\""],
+        ["ask"] = ["llmstack ask \"Which volcano in Iceland erupted in 2010?\" --docs samples/data", "LLMSTACK_ENDPOINT=http://localhost:11434/v1 LLMSTACK_MODEL=llama3.2 llmstack ask \"Why did flights stop?\""],
+        ["search"] = ["llmstack search \"ash cloud\" --top 3"],
+        ["eval"] = ["llmstack eval samples/questions.jsonl --out eval-report"],
+        ["info"] = ["llmstack info --data .llmstack"],
+        ["serve"] = ["llmstack serve --rag --port 8080", "LLMSTACK_SERVER_API_KEY=<key> llmstack serve --rag --host 0.0.0.0"],
+    };
+
     private readonly IReadOnlyDictionary<string, string?>? _environment;
+
+    /// <summary>The configuration of the running command, to name the endpoint it could not reach.</summary>
+    private IConfiguration? _configuration;
 
     /// <param name="output">Where results go.</param>
     /// <param name="error">Where errors go.</param>
@@ -61,19 +77,114 @@ internal sealed partial class CliApp
         {
             // Ctrl-C: the command stopped cleanly (an interrupted ingest saved what it had; the next run resumes).
             await _error.WriteLineAsync("Cancelled.");
-            return 130;
+            return CliExitCodes.Cancelled;
         }
         catch (Microsoft.Extensions.Options.OptionsValidationException e)
         {
             await _error.WriteLineAsync($"error: invalid configuration: {string.Join(" ", e.Failures)}");
-            return 2;
+            return CliExitCodes.InvalidConfiguration;
         }
         catch (InvalidOperationException e) when (e.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase))
         {
             await _error.WriteLineAsync($"error: invalid configuration: {e.Message}");
-            return 2;
+            return CliExitCodes.InvalidConfiguration;
+        }
+        catch (Exception e) when (DescribeFault(e) is (string message, int exitCode))
+        {
+            // An environment fault: one line and a documented exit code, never a stack trace.
+            await _error.WriteLineAsync($"error: {message}");
+            return exitCode;
         }
     }
+
+    /// <summary>Names an environment fault (unreachable endpoint, unwritable folder, full disk, damaged index) in one line, or returns null for a bug.</summary>
+    private (string Message, int ExitCode)? DescribeFault(Exception e)
+    {
+        List<Exception> chain = Flatten(e);
+        if (chain.OfType<HttpRequestException>().FirstOrDefault() is { } http)
+        {
+            string endpoint = DescribeEndpoint(http);
+            string reason = http.InnerException is SocketException socket ? socket.Message : http.Message;
+            return ($"{endpoint} cannot be reached ({reason.TrimEnd('.')}). Check that the server is running and the address is right, or unset it to answer offline.", CliExitCodes.EndpointUnreachable);
+        }
+
+        if (chain.OfType<InvalidDataException>().FirstOrDefault() is { } damaged)
+        {
+            string way = damaged.Message.Contains("--rebuild", StringComparison.Ordinal) ? string.Empty : " To start over, ingest again with --rebuild.";
+            return ($"{OneLine(damaged.Message)}{way}", CliExitCodes.IndexDamaged);
+        }
+
+        if (chain.OfType<IOException>().FirstOrDefault(IsDiskFull) is { } full)
+        {
+            return ($"the disk is full: {OneLine(full.Message)} Free some space and run the command again; the last committed index is kept.", CliExitCodes.CannotWrite);
+        }
+
+        if (chain.OfType<UnauthorizedAccessException>().FirstOrDefault() is { } denied)
+        {
+            return ($"{OneLine(denied.Message)} Make the folder writable, or choose another data folder with --data.", CliExitCodes.CannotWrite);
+        }
+
+        if (chain.OfType<IOException>().FirstOrDefault(IsReadOnly) is { } readOnly)
+        {
+            return ($"the data folder is on a read-only file system: {OneLine(readOnly.Message)} Choose another data folder with --data.", CliExitCodes.CannotWrite);
+        }
+
+        return null;
+    }
+
+    private string DescribeEndpoint(HttpRequestException e)
+    {
+        string? chat = _configuration?["LlmStack:Chat:Endpoint"];
+        string? embeddings = _configuration?["LlmStack:Embeddings:Endpoint"];
+        string? host = e.InnerException is SocketException ? null : e.Message;
+        if (embeddings is not null && (chat is null || (host is not null && Uri.TryCreate(embeddings, UriKind.Absolute, out Uri? u) && host.Contains(u.Authority, StringComparison.Ordinal))))
+        {
+            return $"The embeddings endpoint {embeddings} (LlmStack:Embeddings:Endpoint)";
+        }
+
+        return chat is null ? "A model endpoint" : $"The chat endpoint {chat} (LlmStack:Chat:Endpoint, or LLMSTACK_ENDPOINT)";
+    }
+
+    private static List<Exception> Flatten(Exception e)
+    {
+        var all = new List<Exception>();
+        var pending = new Stack<Exception>();
+        pending.Push(e);
+        while (pending.Count > 0 && all.Count < 32)
+        {
+            Exception next = pending.Pop();
+            all.Add(next);
+            if (next is AggregateException aggregate)
+            {
+                foreach (Exception inner in aggregate.InnerExceptions)
+                {
+                    pending.Push(inner);
+                }
+            }
+            else if (next.InnerException is { } inner)
+            {
+                pending.Push(inner);
+            }
+        }
+
+        return all;
+    }
+
+    /// <summary>ENOSPC on Unix (28), ERROR_HANDLE_DISK_FULL (39) or ERROR_DISK_FULL (112) on Windows.</summary>
+    private static bool IsDiskFull(IOException e) => (e.HResult & 0xFFFF) is 28 or 39 or 112;
+
+    /// <summary>EROFS on Unix (30), ERROR_WRITE_PROTECT (19) on Windows.</summary>
+    private static bool IsReadOnly(IOException e) => (e.HResult & 0xFFFF) is 30 or 19;
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
+
+    /// <summary>The socket error under a failed bind, if any.</summary>
+    private static SocketError? FindSocketError(Exception e) =>
+        Flatten(e).OfType<SocketException>().Select(s => (SocketError?)s.SocketErrorCode).FirstOrDefault()
+        ?? (Flatten(e).Any(x => x is Microsoft.AspNetCore.Connections.AddressInUseException) ? SocketError.AddressAlreadyInUse : null);
+
+    private string? GetEnvironment(string name) =>
+        _environment is null ? Environment.GetEnvironmentVariable(name) : _environment.GetValueOrDefault(name);
 
     private RootCommand BuildCommands()
     {
@@ -91,6 +202,14 @@ internal sealed partial class CliApp
         root.Subcommands.Add(BuildEvalCommand());
         root.Subcommands.Add(BuildInfoCommand());
         root.Subcommands.Add(BuildServeCommand());
+        foreach (Command command in root.Subcommands)
+        {
+            if (Examples.TryGetValue(command.Name, out string[]? examples))
+            {
+                command.Description += "\n\nExamples:\n" + string.Join("\n", examples.Select(e => "  " + e));
+            }
+        }
+
         return root;
     }
 
@@ -109,6 +228,7 @@ internal sealed partial class CliApp
             commandLine["LlmStack:Chat:ModelPath"] = Path.GetFullPath(model, _workingDirectory);
         }
 
-        return CliConfiguration.Build(_workingDirectory, parsed.GetValue(_configOption), commandLine, _environment);
+        _configuration = CliConfiguration.Build(_workingDirectory, parsed.GetValue(_configOption), commandLine, _environment);
+        return (IConfigurationRoot)_configuration;
     }
 }

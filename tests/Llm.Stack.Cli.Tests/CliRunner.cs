@@ -13,6 +13,9 @@ public sealed class CliRunner : IDisposable
 
     public string WorkingDirectory { get; }
 
+    /// <summary>Gets the environment variables the CLI sees; <see langword="null"/> for the process's.</summary>
+    public IReadOnlyDictionary<string, string?>? Environment { get; init; }
+
     public string Write(string relativePath, string content)
     {
         string path = Path.Combine(WorkingDirectory, relativePath);
@@ -27,7 +30,7 @@ public sealed class CliRunner : IDisposable
     {
         var output = new StringWriter(new StringBuilder());
         var error = new StringWriter(new StringBuilder());
-        int exitCode = await new CliApp(output, error, WorkingDirectory).RunAsync(args, cancellationToken);
+        int exitCode = await new CliApp(output, error, WorkingDirectory, Environment).RunAsync(args, cancellationToken);
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }
 

@@ -2,6 +2,10 @@ using Llm.Stack.Evaluation;
 using Llm.Stack.Local;
 using Llm.Stack.Onnx;
 using Llm.Stack.VectorIndex;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.VectorData;
@@ -126,5 +130,68 @@ public class ReadmeExamplesTests
         Assert.Equal(2, messages.Count);
         Assert.Contains("Ignore the rules", messages[1].Text, StringComparison.Ordinal);
         Assert.Equal(ChatRole.User, messages[1].Role);
+    }
+
+    [Fact]
+    public async Task RAG_middleware_served_to_the_official_OpenAI_client()
+    {
+        using var cli = new CliRunner();
+        cli.Write("docs/ops.md", "# Operations\n\nBackups run every night at 02:00 and are kept for 30 days.\n");
+        Assert.Equal(0, (await cli.RunAsync("ingest", "docs")).ExitCode);
+        string data = Path.Combine(cli.WorkingDirectory, ".llmstack");
+        var chatModel = new CitingChatClient();
+
+        // README: Llm.Stack.Server
+        WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");                          // port 0: a free one
+        builder.Services.AddLlmStack().AddLocalDefaults(data);                  // the embedder, the index, retrieval
+        builder.Services.AddChatClient(chatModel).UseRetrievalAugmentation();   // answers from the documents, cited
+        WebApplication app = builder.Build();
+        app.MapOpenAIEndpoints();             // POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models
+        await app.StartAsync();
+        // README: end
+
+        await using (app)
+        {
+            await app.Services.GetRequiredService<LocalIndex>().OpenAsync();
+            string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            IChatClient client = new OpenAI.OpenAIClient(new System.ClientModel.ApiKeyCredential("unused"), new OpenAI.OpenAIClientOptions { Endpoint = new Uri(address + "/v1") })
+                .GetChatClient(CitingChatClient.ModelId).AsIChatClient();
+
+            ChatResponse response = await client.GetResponseAsync("How long are backups kept?");
+
+            Assert.Equal("Backups are kept for 30 days [1].\n\nSources:\n[1] ops.md", response.Text);
+            Assert.Contains("kept for 30 days", chatModel.LastPrompt, StringComparison.Ordinal);
+            await app.StopAsync();
+        }
+    }
+
+    /// <summary>A chat model that answers with a fixed cited sentence and keeps the prompt it was given.</summary>
+    private sealed class CitingChatClient : IChatClient
+    {
+        public const string ModelId = "citing-model";
+
+        public string LastPrompt { get; private set; } = "";
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            LastPrompt = string.Join("\n", messages.Select(m => m.Text));
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "Backups are kept for 30 days [1].")));
+        }
+
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            foreach (ChatResponseUpdate update in (await GetResponseAsync(messages, options, cancellationToken)).ToChatResponseUpdates())
+            {
+                yield return update;
+            }
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) =>
+            serviceKey is null && serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("test", defaultModelId: ModelId) : null;
+
+        public void Dispose()
+        {
+        }
     }
 }

@@ -54,9 +54,13 @@ public class ServeTests
             Assert.Equal("assistant", body.RootElement.GetProperty("choices")[0].GetProperty("message").GetProperty("role").GetString());
             Assert.Equal("stop", body.RootElement.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
 
-            using HttpResponseMessage bad = await http.PostAsync(new Uri("chat/completions", UriKind.Relative), new StringContent("{\"messages\": []}", Encoding.UTF8, "application/json"));
+            using HttpResponseMessage bad = await http.PostAsync(new Uri("chat/completions", UriKind.Relative), new StringContent("{\"model\": \"llmstack-rag\", \"messages\": []}", Encoding.UTF8, "application/json"));
             Assert.Equal(System.Net.HttpStatusCode.BadRequest, bad.StatusCode);
             Assert.Contains("messages", await bad.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+            // Every request is logged with its status and duration, on the error output.
+            Assert.Contains("info: POST /v1/chat/completions answered 200 in ", error.Text, StringComparison.Ordinal);
+            Assert.Contains("POST /v1/chat/completions answered 400 in ", error.Text, StringComparison.Ordinal);
         }
         finally
         {
