@@ -6,7 +6,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>
 /// Reads the keys of a local model from a configuration section that <c>AddLlmStack(configuration)</c> has already
-/// validated (so values parse), and checks what only the file system can tell.
+/// validated (so values parse).
 /// </summary>
 internal static class LocalProviderSettings
 {
@@ -32,17 +32,9 @@ internal static class LocalProviderSettings
         return options;
     }
 
-    /// <summary>The absolute model path; fails naming the key when it does not exist.</summary>
-    public static string ExistingModelPath(IConfigurationSection section, bool file)
-    {
-        string key = section.Path + ":ModelPath";
-        string value = section["ModelPath"] is { Length: > 0 } v ? v : throw new InvalidOperationException($"{key} is required when the provider is 'onnx'.");
-        string path = Path.GetFullPath(value);
-        if (!Directory.Exists(path) && !(file && File.Exists(path)))
-        {
-            throw new InvalidOperationException($"{key} is '{value}', but the model {(file ? "file or folder" : "folder")} '{path}' does not exist.");
-        }
-
-        return path;
-    }
+    /// <summary>The absolute model path (its existence was checked by AddLlmStack(configuration); the model load reports a folder removed since).</summary>
+    public static string ModelPath(IConfigurationSection section) =>
+        section["ModelPath"] is { Length: > 0 } value
+            ? Path.GetFullPath(value)
+            : throw new InvalidOperationException($"{section.Path}:ModelPath is required when the provider is 'onnx'.");
 }

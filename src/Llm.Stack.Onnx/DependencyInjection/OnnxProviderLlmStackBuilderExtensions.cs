@@ -18,8 +18,7 @@ public static class OnnxProviderLlmStackBuilderExtensions
     /// <returns>The builder, so that calls chain.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     /// <remarks>
-    /// The model folder is checked when the service is created: a missing folder fails naming the key and the path. The
-    /// application references the native package (<c>Microsoft.ML.OnnxRuntimeGenAI</c> for chat, <c>Microsoft.ML.OnnxRuntime</c>
+    /// <c>AddLlmStack(configuration)</c> checks that the model folder exists, naming the key and the path. The application references the native package (<c>Microsoft.ML.OnnxRuntimeGenAI</c> for chat, <c>Microsoft.ML.OnnxRuntime</c>
     /// for embeddings, or their CUDA packages).
     /// </remarks>
     public static LlmStackBuilder AddOnnxProvider(this LlmStackBuilder builder)
@@ -39,11 +38,11 @@ public static class OnnxProviderLlmStackBuilderExtensions
                 },
                 DeviceId = LocalProviderSettings.DeviceId(section),
             };
-            return new OnnxChatClient(LocalProviderSettings.ExistingModelPath(section, file: false), options);
+            return new OnnxChatClient(LocalProviderSettings.ModelPath(section), options);
         });
         builder.AddEmbeddingProvider(LocalProviderSettings.OnnxName, context =>
             new OnnxEmbeddingGenerator(
-                LocalProviderSettings.ExistingModelPath(context.Configuration, file: true),
+                LocalProviderSettings.ModelPath(context.Configuration),
                 LocalProviderSettings.EmbeddingOptions(context.Configuration)));
         return builder;
     }

@@ -24,7 +24,7 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
             switch (chat.Provider.ToLowerInvariant())
             {
                 case ChatProviders.Onnx:
-                    Require(errors, Chat + "ModelPath", chat.ModelPath, chat.Provider);
+                    RequireModel(errors, Chat + "ModelPath", chat.ModelPath, chat.Provider, fileAllowed: false);
                     break;
                 case ChatProviders.OpenAI:
                     RequireEndpoint(errors, Chat + "Endpoint", chat.Endpoint, chat.Provider);
@@ -49,7 +49,7 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
             switch (embeddings.Provider.ToLowerInvariant())
             {
                 case EmbeddingProviders.Onnx:
-                    Require(errors, Embeddings + "ModelPath", embeddings.ModelPath, embeddings.Provider);
+                    RequireModel(errors, Embeddings + "ModelPath", embeddings.ModelPath, embeddings.Provider, fileAllowed: true);
                     break;
                 case EmbeddingProviders.OpenAI:
                     RequireEndpoint(errors, Embeddings + "Endpoint", embeddings.Endpoint, embeddings.Provider);
@@ -110,6 +110,21 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
         if (string.IsNullOrWhiteSpace(value))
         {
             errors.Add($"{key} is required when the provider is '{provider}'.");
+        }
+    }
+
+    private static void RequireModel(List<string> errors, string key, string? value, string provider, bool fileAllowed)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add($"{key} is required when the provider is '{provider}'.");
+            return;
+        }
+
+        string path = Path.GetFullPath(value);
+        if (!Directory.Exists(path) && !(fileAllowed && File.Exists(path)))
+        {
+            errors.Add($"{key} is '{value}', but the model {(fileAllowed ? "file or folder" : "folder")} '{path}' does not exist.");
         }
     }
 

@@ -89,6 +89,16 @@ public class ConfigurationTests
         Assert.Contains("LlmStack:Chat:ModelPath is required when the provider is 'onnx'.", error.Failures);
     }
 
+    [Fact]
+    public void A_missing_model_folder_fails_inside_AddLlmStack_naming_the_key_and_the_path()
+    {
+        OptionsValidationException error = AddFails(("LlmStack:Embeddings:Provider", "onnx"), ("LlmStack:Embeddings:ModelPath", "no/such/model"));
+
+        Assert.Contains(
+            $"LlmStack:Embeddings:ModelPath is 'no/such/model', but the model file or folder '{Path.GetFullPath("no/such/model")}' does not exist.",
+            error.Failures);
+    }
+
     [Theory]
     [InlineData("LlmStack:Chat:Modle", "typo", "LlmStack:Chat:Modle is not a known key. Did you mean LlmStack:Chat:Model?")]
     [InlineData("LlmStack:Chatt:Provider", "openai", "LlmStack:Chatt is not a known key. Did you mean LlmStack:Chat?")]
