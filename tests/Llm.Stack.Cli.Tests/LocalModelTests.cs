@@ -65,7 +65,7 @@ public sealed class LocalModelTests : IDisposable
             }
 
             IChatClient client = new OpenAIClient(new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(address!) })
-                .GetChatClient("tiny").AsIChatClient();
+                .GetChatClient(ServedModelId(output.ToString())).AsIChatClient();
             ChatResponse response = await client.GetResponseAsync("Hello", new ChatOptions { MaxOutputTokens = 8 });
 
             Assert.False(string.IsNullOrEmpty(response.Text));
@@ -125,7 +125,8 @@ public sealed class LocalModelTests : IDisposable
             }
 
             using CliRunner client = NewCli();
-            var environment = new Dictionary<string, string?> { ["LLMSTACK_ENDPOINT"] = address, ["LLMSTACK_MODEL"] = "tiny", ["LLMSTACK_API_KEY"] = "unused" };
+            string model = ServedModelId(output.ToString());
+            var environment = new Dictionary<string, string?> { ["LLMSTACK_ENDPOINT"] = address, ["LLMSTACK_MODEL"] = model, ["LLMSTACK_API_KEY"] = "unused" };
             var answerOutput = new StringWriter();
             var answerError = new StringWriter();
             int exit = await new CliApp(answerOutput, answerError, client.WorkingDirectory, environment)
@@ -136,12 +137,19 @@ public sealed class LocalModelTests : IDisposable
 
             var info = new StringWriter();
             await new CliApp(info, new StringWriter(), client.WorkingDirectory, environment).RunAsync(["info"], CancellationToken.None);
-            Assert.Contains("tiny at " + address, info.ToString(), StringComparison.Ordinal);
+            Assert.Contains(model + " at " + address, info.ToString(), StringComparison.Ordinal);
         }
         finally
         {
             await stop.CancelAsync();
             Assert.Equal(0, await serving);
         }
+    }
+
+    /// <summary>The model id <c>serve</c> announces ("Serving {id} at …"): the server answers that id only.</summary>
+    private static string ServedModelId(string output)
+    {
+        int start = output.IndexOf("Serving ", StringComparison.Ordinal) + "Serving ".Length;
+        return output[start..output.IndexOf(" at http://", start, StringComparison.Ordinal)];
     }
 }
