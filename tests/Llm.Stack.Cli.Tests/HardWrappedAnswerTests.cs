@@ -72,7 +72,7 @@ public class HardWrappedAnswerTests(ITestOutputHelper output)
         Assert.True(ingest.ExitCode == 0, ingest.ToString());
 
         var services = new ServiceCollection();
-        services.AddLlmStack().UseLocalDefaults(Path.Combine(cli.WorkingDirectory, ".llmstack"));
+        services.AddLlmStack().AddLocalDefaults(Path.Combine(cli.WorkingDirectory, ".llmstack"));
         await using ServiceProvider provider = services.BuildServiceProvider();
         RagPipeline pipeline = provider.GetRequiredService<RagPipeline>();
 
