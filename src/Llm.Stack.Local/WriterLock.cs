@@ -67,24 +67,8 @@ internal sealed class WriterLock : IDisposable
 
     public void Dispose() => _file?.Dispose();
 
-    /// <summary>Whether the lock file cannot be created or opened for writing because the folder or the file is read-only.</summary>
-    private static bool IsReadOnly(string directory, string path)
-    {
-        try
-        {
-            if (File.Exists(path))
-            {
-                using var probe = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-                return (File.GetAttributes(path) & FileAttributes.ReadOnly) != 0 || !CanCreateIn(directory);
-            }
-
-            return !CanCreateIn(directory);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return true;
-        }
-    }
+    /// <summary>Whether the folder is read-only (a new file cannot be created in it); the lock file itself is not opened, since another writer may hold it.</summary>
+    private static bool IsReadOnly(string directory, string path) => !CanCreateIn(directory) || (File.Exists(path) && (File.GetAttributes(path) & FileAttributes.ReadOnly) != 0);
 
     private static bool CanCreateIn(string directory)
     {
