@@ -57,7 +57,7 @@ public class FaultTests
         CliResult result = await cli.RunAsync("ingest", "docs", "--data", Path.Combine(data, "index"));
 
         Assert.Equal(5, result.ExitCode);
-        AssertOneLine(result, "--data");
+        AssertOneLine(result, "read-only");
     }
 
     [Fact]
@@ -72,20 +72,7 @@ public class FaultTests
         CliResult result = await cli.RunAsync("ingest", "docs", "--data", Path.Combine(data, "index"));
 
         Assert.Equal(5, result.ExitCode);
-        AssertOneLine(result, "the disk is full");
-    }
-
-    [Fact]
-    public async Task Info_on_a_damaged_index_reports_the_damage_and_the_way_out_with_exit_6()
-    {
-        using var cli = new CliRunner();
-        cli.Write(".llmstack/index.json", "{ this is not an index");
-
-        CliResult result = await cli.RunAsync("info");
-
-        Assert.Equal(6, result.ExitCode);
-        AssertOneLine(result, "index.json");
-        Assert.Contains("--rebuild", result.Error, StringComparison.Ordinal);
+        AssertOneLine(result, "could not be saved");
     }
 
     [Theory]
