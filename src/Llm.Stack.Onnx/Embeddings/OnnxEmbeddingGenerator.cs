@@ -129,7 +129,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         _batchSize = options.BatchSize;
         _maxTokens = options.MaxTokens ?? source.MaxTokens ?? DefaultMaxTokens;
         _modelId = options.ModelId ?? source.ModelId;
-        _session = source.CreateSession(options.ExecutionProvider, options.DeviceId, options.IntraOpThreads);
+        _session = source.CreateSession(options);
         try
         {
             (_inputNames, _hasTokenTypeIds) = BertModelSource.ReadInputs(_session, "embedding model");
@@ -193,7 +193,8 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         var vectors = new float[count][];
         if (count > 0)
         {
-            Embed(tokens, vectors, cancellationToken);
+            int[] lengths = Array.ConvertAll(tokens, static t => t.Length);
+            LengthSortedBatches.Run(lengths, _batchSize, (rows, runOptions) => RunBatch(tokens, rows, vectors, runOptions, probeWidth: null), cancellationToken);
         }
 
         DateTimeOffset createdAt = DateTimeOffset.UtcNow;
@@ -283,47 +284,14 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         using var runOptions = new RunOptions();
         int[][] tokens = [[]];
         int width = 0;
-        RunBatch(tokens, [0], 0, 1, null, runOptions, probeWidth: w => width = w);
+        RunBatch(tokens, [0], null, runOptions, probeWidth: w => width = w);
         return width;
     }
 
-    private void Embed(int[][] tokens, float[][] vectors, CancellationToken cancellationToken)
+    private void RunBatch(int[][] tokens, ReadOnlySpan<int> rows, float[][]? vectors, RunOptions runOptions, Action<int>? probeWidth)
     {
-        // Sort by length (longest first) so that each batch pads to a similar length.
-        int[] order = new int[tokens.Length];
-        for (int i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-        }
-
-        Array.Sort(order, (a, b) => tokens[b].Length != tokens[a].Length ? tokens[b].Length.CompareTo(tokens[a].Length) : a.CompareTo(b));
-
-        using var runOptions = new RunOptions();
-        using CancellationTokenRegistration registration = cancellationToken.CanBeCanceled
-            ? cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions)
-            : default;
-        for (int start = 0; start < order.Length; start += _batchSize)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            int count = Math.Min(_batchSize, order.Length - start);
-            try
-            {
-                RunBatch(tokens, order, start, count, vectors, runOptions, probeWidth: null);
-            }
-            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
-        }
-    }
-
-    private void RunBatch(int[][] tokens, int[] order, int start, int count, float[][]? vectors, RunOptions runOptions, Action<int>? probeWidth)
-    {
-        int sequence = 0;
-        for (int i = 0; i < count; i++)
-        {
-            sequence = Math.Max(sequence, tokens[order[start + i]].Length + 2);
-        }
+        int count = rows.Length;
+        int sequence = tokens[rows[0]].Length + 2; // rows are sorted longest first
 
         int width = Math.Max(_dimensions, 1);
         int inputLength = count * sequence;
@@ -342,7 +310,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
             mask.Clear();
             for (int row = 0; row < count; row++)
             {
-                int[] content = tokens[order[start + row]];
+                int[] content = tokens[rows[row]];
                 Span<long> rowIds = ids.Slice(row * sequence, sequence);
                 rowIds[0] = _tokenizer.ClsId;
                 for (int t = 0; t < content.Length; t++)
@@ -379,7 +347,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
             for (int row = 0; row < count; row++)
             {
                 var vector = new float[width];
-                int length = tokens[order[start + row]].Length + 2;
+                int length = tokens[rows[row]].Length + 2;
                 if (_outputIsPooled)
                 {
                     output.Slice(row * width, width).CopyTo(vector);
@@ -406,7 +374,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
                     TensorPrimitives.Divide(vector, Math.Max(norm, 1e-12f), vector);
                 }
 
-                vectors![order[start + row]] = vector;
+                vectors![rows[row]] = vector;
             }
         }
         finally

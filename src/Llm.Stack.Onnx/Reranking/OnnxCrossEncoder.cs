@@ -70,7 +70,7 @@ public sealed class OnnxCrossEncoder : ICrossEncoder, IDisposable
             throw new InvalidDataException($"The model's files give a maximum length of {MaxTokens} tokens; a pair needs at least 4.");
         }
 
-        _session = source.CreateSession(options.ExecutionProvider, options.DeviceId, options.IntraOpThreads);
+        _session = source.CreateSession(options);
         try
         {
             (_inputNames, _hasTokenTypeIds) = BertModelSource.ReadInputs(_session, "cross-encoder");
@@ -112,7 +112,8 @@ public sealed class OnnxCrossEncoder : ICrossEncoder, IDisposable
         var scores = new float[count];
         if (count > 0)
         {
-            Score(pairs, scores, cancellationToken);
+            int[] lengths = Array.ConvertAll(pairs, static p => p.Length);
+            LengthSortedBatches.Run(lengths, _batchSize, (rows, runOptions) => RunBatch(pairs, rows, scores, runOptions), cancellationToken);
         }
 
         return Task.FromResult<IReadOnlyList<float>>(scores);
@@ -165,36 +166,6 @@ public sealed class OnnxCrossEncoder : ICrossEncoder, IDisposable
         ids[at++] = _tokenizer.SepId;
         types[..secondSegment].Clear();
         types[secondSegment..at].Fill(1);
-    }
-
-    private void Score(Pair[] pairs, float[] scores, CancellationToken cancellationToken)
-    {
-        // Longest first, so that each batch pads to a similar length; scores go back in input order.
-        int[] order = new int[pairs.Length];
-        for (int i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-        }
-
-        Array.Sort(order, (a, b) => pairs[b].Length != pairs[a].Length ? pairs[b].Length.CompareTo(pairs[a].Length) : a.CompareTo(b));
-
-        using var runOptions = new RunOptions();
-        using CancellationTokenRegistration registration = cancellationToken.CanBeCanceled
-            ? cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions)
-            : default;
-        for (int start = 0; start < order.Length; start += _batchSize)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            int count = Math.Min(_batchSize, order.Length - start);
-            try
-            {
-                RunBatch(pairs, order.AsSpan(start, count), scores, runOptions);
-            }
-            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
-        }
     }
 
     private void RunBatch(Pair[] pairs, ReadOnlySpan<int> rows, float[] scores, RunOptions runOptions)
