@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntimeGenAI;
 
 namespace Llm.Stack.Onnx;
@@ -60,6 +63,7 @@ public sealed class OnnxChatClient : IChatClient
     private readonly ChatModelProfile _profile;
     private readonly ChatClientMetadata _metadata;
     private readonly int _contextLength;
+    private readonly ILogger _logger;
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="OnnxChatClient"/> class from a model folder.</summary>
@@ -99,6 +103,8 @@ public sealed class OnnxChatClient : IChatClient
             _metadata = new ChatClientMetadata(ProviderName, new Uri(Path.GetFullPath(modelPath)), options.ModelId ?? new DirectoryInfo(Path.GetFullPath(modelPath)).Name);
             int contextLength = ReadContextLength(modelPath);
             _contextLength = contextLength > 0 ? contextLength : DefaultMaxLength(_model);
+            _logger = (ILogger?)options.LoggerFactory?.CreateLogger<OnnxChatClient>() ?? NullLogger.Instance;
+            LogLoaded();
         }
         catch
         {
@@ -137,6 +143,8 @@ public sealed class OnnxChatClient : IChatClient
         _profile = ChatModelProfile.Read(_model, _tokenizer, options);
         _metadata = new ChatClientMetadata(ProviderName, providerUri: null, options.ModelId ?? _model.GetModelType());
         _contextLength = DefaultMaxLength(_model);
+        _logger = (ILogger?)options.LoggerFactory?.CreateLogger<OnnxChatClient>() ?? NullLogger.Instance;
+        LogLoaded();
     }
 
     /// <summary>Initializes a new instance of the <see cref="OnnxChatClient"/> class from a loaded GenAI <see cref="Model"/>.</summary>
@@ -160,6 +168,8 @@ public sealed class OnnxChatClient : IChatClient
         _profile = ChatModelProfile.Read(_model, _tokenizer, options);
         _metadata = new ChatClientMetadata(ProviderName, providerUri: null, options.ModelId ?? _model.GetModelType());
         _contextLength = DefaultMaxLength(_model);
+        _logger = (ILogger?)options.LoggerFactory?.CreateLogger<OnnxChatClient>() ?? NullLogger.Instance;
+        LogLoaded();
     }
 
     /// <summary>Gets the tool-call format the client parses (resolved from <see cref="OnnxChatClientOptions.ToolCallFormat"/> and the model).</summary>
@@ -192,12 +202,15 @@ public sealed class OnnxChatClient : IChatClient
             // Off the caller's thread: the token loop below is compute-bound.
             await Task.Yield();
             cancellationToken.ThrowIfCancellationRequested();
+            long startTimestamp = _logger.IsEnabled(LogLevel.Debug) ? Stopwatch.GetTimestamp() : 0;
 
             bool parseTools = ToolCallFormat != ToolCallFormat.None && options?.ToolMode is not NoneChatToolMode && ToolCallConventions.Functions(options).Count > 0;
             string prompt = FormatPrompt(list, parseTools ? options : WithoutTools(options));
             using Sequences sequences = _tokenizer.Encode(prompt);
             ReadOnlySpan<int> promptTokens = sequences[0];
             int inputTokens = promptTokens.Length;
+            OnnxLog.Prompt(_logger, _metadata.DefaultModelId!, prompt);
+            using Activity? activity = OnnxTelemetry.StartChat(ProviderName, _metadata.DefaultModelId!, inputTokens);
             if (inputTokens >= _contextLength)
             {
                 throw new ArgumentException($"The prompt is {inputTokens} tokens long, which leaves no room for an answer in the model's context of {_contextLength} tokens. Shorten the conversation.", nameof(messages));
@@ -283,6 +296,13 @@ public sealed class OnnxChatClient : IChatClient
                 OutputTokenCount = outputTokens,
                 TotalTokenCount = inputTokens + outputTokens,
             }));
+            activity?.SetTag(TelemetryTags.OutputTokens, outputTokens).SetTag(TelemetryTags.FinishReasons, new[] { finishReason.Value });
+            if (startTimestamp != 0 && _logger.IsEnabled(LogLevel.Debug))
+            {
+                double elapsedMs = Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
+                OnnxLog.Generated(_logger, inputTokens, outputTokens, modelId, elapsedMs, finishReason.Value);
+            }
+
             yield return new ChatResponseUpdate(ChatRole.Assistant, contents)
             {
                 ResponseId = responseId,
@@ -349,6 +369,16 @@ public sealed class OnnxChatClient : IChatClient
         List<PromptMessage> normalized = PromptMessages.Normalize(messages, options, ToolCallFormat, _profile.TemplateTakesTools, _profile.TemplateRendersToolCalls);
         string? tools = functions.Count > 0 && _profile.TemplateTakesTools ? ToolCallConventions.ToolsJson(functions) : null;
         return _tokenizer.ApplyChatTemplate(null, PromptMessages.ToJson(normalized), tools, true);
+    }
+
+    private void LogLoaded()
+    {
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            string modelId = _metadata.DefaultModelId!;
+            string modelType = _model.GetModelType();
+            OnnxLog.ChatModelLoaded(_logger, modelId, modelType, _contextLength, ToolCallFormat);
+        }
     }
 
     private static ChatOptions? WithoutTools(ChatOptions? options)

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.Tokenizers;
@@ -37,11 +40,8 @@ namespace Llm.Stack.Onnx;
 /// <c>GetService(typeof(InferenceSession))</c> the session.
 /// </para>
 /// </remarks>
-public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+public sealed partial class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
-    /// <summary>The provider name reported in <see cref="EmbeddingGeneratorMetadata"/>.</summary>
-    private const string ProviderName = "onnxruntime";
-
     private const int DefaultMaxTokens = 512;
 
     private readonly InferenceSession _session;
@@ -59,6 +59,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     private readonly int _batchSize;
     private readonly int _dimensions;
     private readonly string _modelId;
+    private readonly ILogger _logger;
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="OnnxEmbeddingGenerator"/> class from a model folder.</summary>
@@ -146,7 +147,9 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         }
 
         _limits = new EmbeddingInputLimits(_tokenizer, _maxTokens - 2);
-        _metadata = new EmbeddingGeneratorMetadata(ProviderName, providerUri: null, defaultModelId: _modelId, defaultModelDimensions: _dimensions);
+        _metadata = new EmbeddingGeneratorMetadata(OnnxTelemetry.ProviderName, providerUri: null, defaultModelId: _modelId, defaultModelDimensions: _dimensions);
+        _logger = (ILogger?)options.LoggerFactory?.CreateLogger<OnnxEmbeddingGenerator>() ?? NullLogger.Instance;
+        OnnxLog.ModelLoaded(_logger, "embedding model", _modelId, options.ExecutionProvider, _inputNames.Length);
     }
 
     /// <summary>Gets the number of dimensions of the embeddings.</summary>
@@ -176,25 +179,42 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
 
         IReadOnlyList<string> inputs = values as IReadOnlyList<string> ?? values.ToList();
         int count = inputs.Count;
+        long startTimestamp = OnnxTelemetry.MeasuresEmbeddings || _logger.IsEnabled(LogLevel.Debug) ? Stopwatch.GetTimestamp() : 0;
+        using Activity? activity = OnnxTelemetry.StartEmbeddings(_modelId, _dimensions, count);
         var tokens = new int[count][];
         long totalTokens = 0;
-        for (int i = 0; i < count; i++)
+        var vectors = new float[count][];
+        try
         {
-            string? text = inputs[i];
-            if (text is null)
+            for (int i = 0; i < count; i++)
             {
-                throw new ArgumentException($"The input at index {i} is null; every input must be a string (an empty one is allowed).", nameof(values));
+                string? text = inputs[i];
+                if (text is null)
+                {
+                    throw new ArgumentException($"The input at index {i} is null; every input must be a string (an empty one is allowed).", nameof(values));
+                }
+
+                tokens[i] = _tokenizer.EncodeContentIds(text, _maxTokens - 2);
+                totalTokens += tokens[i].Length + 2;
             }
 
-            tokens[i] = _tokenizer.EncodeContentIds(text, _maxTokens - 2);
-            totalTokens += tokens[i].Length + 2;
+            if (count > 0)
+            {
+                int[] lengths = Array.ConvertAll(tokens, static t => t.Length);
+                LengthSortedBatches.Run(_modelId, lengths, _batchSize, (rows, runOptions) => RunBatch(tokens, rows, vectors, runOptions, probeWidth: null), cancellationToken);
+            }
+        }
+        catch (Exception ex)
+        {
+            OnnxTelemetry.EndEmbeddings(activity, OnnxTelemetry.MeasuresEmbeddings ? startTimestamp : 0, _modelId, totalTokens, ex);
+            throw;
         }
 
-        var vectors = new float[count][];
-        if (count > 0)
+        OnnxTelemetry.EndEmbeddings(activity, OnnxTelemetry.MeasuresEmbeddings ? startTimestamp : 0, _modelId, totalTokens, error: null);
+        if (startTimestamp != 0 && _logger.IsEnabled(LogLevel.Debug))
         {
-            int[] lengths = Array.ConvertAll(tokens, static t => t.Length);
-            LengthSortedBatches.Run(lengths, _batchSize, (rows, runOptions) => RunBatch(tokens, rows, vectors, runOptions, probeWidth: null), cancellationToken);
+            double elapsedMs = Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
+            OnnxLog.Embedded(_logger, count, totalTokens, _modelId, elapsedMs);
         }
 
         DateTimeOffset createdAt = DateTimeOffset.UtcNow;

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -40,6 +42,8 @@ public sealed class OnnxCrossEncoder : ICrossEncoder, IDisposable
     private readonly CrossEncoderActivation _activation;
     private readonly int? _labelIndex;
     private readonly int _batchSize;
+    private readonly string _modelId;
+    private readonly ILogger _logger;
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="OnnxCrossEncoder"/> class from a model folder.</summary>
@@ -64,6 +68,7 @@ public sealed class OnnxCrossEncoder : ICrossEncoder, IDisposable
         _activation = options.Activation;
         _labelIndex = options.LabelIndex;
         _batchSize = options.BatchSize;
+        _modelId = source.ModelId;
         MaxTokens = options.MaxTokens ?? source.MaxTokens ?? DefaultMaxTokens;
         if (MaxTokens < 4)
         {
@@ -81,6 +86,9 @@ public sealed class OnnxCrossEncoder : ICrossEncoder, IDisposable
             _session.Dispose();
             throw;
         }
+
+        _logger = (ILogger?)options.LoggerFactory?.CreateLogger<OnnxCrossEncoder>() ?? NullLogger.Instance;
+        OnnxLog.ModelLoaded(_logger, "cross-encoder", _modelId, options.ExecutionProvider, _inputNames.Length);
     }
 
     /// <summary>Gets the maximum pair length in tokens, <c>[CLS]</c> and both <c>[SEP]</c> included.</summary>
@@ -113,7 +121,7 @@ public sealed class OnnxCrossEncoder : ICrossEncoder, IDisposable
         if (count > 0)
         {
             int[] lengths = Array.ConvertAll(pairs, static p => p.Length);
-            LengthSortedBatches.Run(lengths, _batchSize, (rows, runOptions) => RunBatch(pairs, rows, scores, runOptions), cancellationToken);
+            LengthSortedBatches.Run(_modelId, lengths, _batchSize, (rows, runOptions) => RunBatch(pairs, rows, scores, runOptions), cancellationToken);
         }
 
         return Task.FromResult<IReadOnlyList<float>>(scores);

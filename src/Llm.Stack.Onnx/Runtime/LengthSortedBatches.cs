@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Llm.Stack.Onnx;
@@ -15,12 +16,13 @@ internal delegate void OnnxBatchRunner(ReadOnlySpan<int> rows, RunOptions runOpt
 internal static class LengthSortedBatches
 {
     /// <summary>Runs every input once, in batches of at most <paramref name="batchSize"/>.</summary>
+    /// <param name="modelId">The model's id, named on each batch's <see cref="OnnxTelemetry.InferenceSpanName"/> span.</param>
     /// <param name="lengths">The length of each input in tokens; results are written by index, so their order is the caller's.</param>
     /// <param name="batchSize">The largest batch.</param>
     /// <param name="runBatch">Runs one batch.</param>
     /// <param name="cancellationToken">Stops the loop before the next batch, and the batch in progress.</param>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was canceled.</exception>
-    public static void Run(int[] lengths, int batchSize, OnnxBatchRunner runBatch, CancellationToken cancellationToken)
+    public static void Run(string modelId, int[] lengths, int batchSize, OnnxBatchRunner runBatch, CancellationToken cancellationToken)
     {
         int[] order = new int[lengths.Length];
         for (int i = 0; i < order.Length; i++)
@@ -39,6 +41,7 @@ internal static class LengthSortedBatches
         {
             cancellationToken.ThrowIfCancellationRequested();
             int count = Math.Min(batchSize, order.Length - start);
+            using Activity? activity = OnnxTelemetry.StartInference(modelId, count, lengths[order[start]]);
             try
             {
                 runBatch(order.AsSpan(start, count), runOptions);

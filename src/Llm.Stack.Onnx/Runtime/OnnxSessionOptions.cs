@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Llm.Stack.Onnx;
 
 /// <summary>
@@ -54,4 +56,11 @@ public abstract class OnnxSessionOptions
             field = value;
         }
     }
+
+    /// <summary>Gets or sets the logger factory the model's component logs through.</summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: no logging. The model's load is logged at Information, each call's
+    /// counts and duration at Debug; input text is never logged.
+    /// </value>
+    public ILoggerFactory? LoggerFactory { get; set; }
 }
