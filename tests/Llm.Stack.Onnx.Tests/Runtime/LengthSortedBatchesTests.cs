@@ -10,7 +10,7 @@ public sealed class LengthSortedBatchesTests
         int[] lengths = [3, 9, 1, 9, 4, 0, 7];
         var batches = new List<int[]>();
 
-        LengthSortedBatches.Run(lengths, batchSize: 3, (rows, _) => batches.Add(rows.ToArray()), CancellationToken.None);
+        LengthSortedBatches.Run("test-model", lengths, batchSize: 3, (rows, _) => batches.Add(rows.ToArray()), CancellationToken.None);
 
         Assert.Equal([[1, 3, 6], [4, 0, 2], [5]], batches);
     }
@@ -21,7 +21,7 @@ public sealed class LengthSortedBatchesTests
         using var cts = new CancellationTokenSource();
         int batches = 0;
 
-        Assert.Throws<OperationCanceledException>(() => LengthSortedBatches.Run([1, 2, 3, 4], batchSize: 1, (_, _) =>
+        Assert.Throws<OperationCanceledException>(() => LengthSortedBatches.Run("test-model", [1, 2, 3, 4], batchSize: 1, (_, _) =>
         {
             batches++;
             cts.Cancel();
