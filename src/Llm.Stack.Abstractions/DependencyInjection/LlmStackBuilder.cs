@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.VectorData;
 
 namespace Llm.Stack;
@@ -95,11 +96,11 @@ public sealed class LlmStackBuilder
     /// <param name="lifetime">The service lifetime. The default is <see cref="ServiceLifetime.Singleton"/>.</param>
     /// <returns>This builder, so that calls chain.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="factory"/> is <see langword="null"/>.</exception>
-    /// <remarks>Packages that provide a store (the in-memory index, Chroma …) call this from their own <c>Use*</c> method.</remarks>
+    /// <remarks>Packages that provide a store (the in-memory index, Chroma …) call this from their own <c>Add*</c> method.</remarks>
     public LlmStackBuilder AddVectorStore(Func<IServiceProvider, VectorStore> factory, ServiceLifetime lifetime = ServiceLifetime.Singleton)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        RemoveAll(typeof(VectorStore), serviceKey: null);
+        Services.RemoveAll<VectorStore>();
         Services.Add(new ServiceDescriptor(typeof(VectorStore), factory, lifetime));
         return this;
     }
@@ -114,20 +115,64 @@ public sealed class LlmStackBuilder
     {
         ArgumentNullException.ThrowIfNull(serviceKey);
         ArgumentNullException.ThrowIfNull(factory);
-        RemoveAll(typeof(VectorStore), serviceKey);
+        Services.RemoveAllKeyed<VectorStore>(serviceKey);
         Services.Add(new ServiceDescriptor(typeof(VectorStore), serviceKey, factory, lifetime));
         return this;
     }
 
-    private void RemoveAll(Type serviceType, object? serviceKey)
+    /// <summary>
+    /// Registers a chat provider name: when <c>LlmStack:Chat:Provider</c> names it, <c>services.AddLlmStack(configuration)</c>
+    /// creates the stack's <see cref="IChatClient"/> with <paramref name="factory"/>. A chat client registered in code wins.
+    /// </summary>
+    /// <param name="name">The provider name, such as <c>openai</c>; compared without regard to case.</param>
+    /// <param name="factory">Creates the client from the validated <c>LlmStack:Chat</c> section.</param>
+    /// <returns>This builder, so that calls chain.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="factory"/> is <see langword="null"/>.</exception>
+    /// <remarks>Registering a name twice keeps the last registration.</remarks>
+    public LlmStackBuilder AddChatProvider(string name, Func<LlmStackProviderContext, IChatClient> factory) =>
+        AddProvider(typeof(IChatClient), name, factory);
+
+    /// <summary>
+    /// Registers an embedding provider name: when <c>LlmStack:Embeddings:Provider</c> names it, <c>services.AddLlmStack(configuration)</c>
+    /// creates the stack's embedding generator with <paramref name="factory"/>. A generator registered in code wins.
+    /// </summary>
+    /// <param name="name">The provider name, such as <c>minilm</c>; compared without regard to case.</param>
+    /// <param name="factory">Creates the generator from the validated <c>LlmStack:Embeddings</c> section.</param>
+    /// <returns>This builder, so that calls chain.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="factory"/> is <see langword="null"/>.</exception>
+    /// <remarks>Registering a name twice keeps the last registration.</remarks>
+    public LlmStackBuilder AddEmbeddingProvider(string name, Func<LlmStackProviderContext, IEmbeddingGenerator<string, Embedding<float>>> factory) =>
+        AddProvider(typeof(IEmbeddingGenerator<string, Embedding<float>>), name, factory);
+
+    /// <summary>
+    /// Registers a vector store provider name: when <c>LlmStack:VectorStore:Provider</c> names it, <c>services.AddLlmStack(configuration)</c>
+    /// creates the stack's <see cref="VectorStore"/> with <paramref name="factory"/>. A store registered in code wins.
+    /// </summary>
+    /// <param name="name">The provider name, such as <c>inmemory</c>; compared without regard to case.</param>
+    /// <param name="factory">Creates the store from the validated <c>LlmStack:VectorStore</c> section.</param>
+    /// <returns>This builder, so that calls chain.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="factory"/> is <see langword="null"/>.</exception>
+    /// <remarks>Registering a name twice keeps the last registration.</remarks>
+    public LlmStackBuilder AddVectorStoreProvider(string name, Func<LlmStackProviderContext, VectorStore> factory) =>
+        AddProvider(typeof(VectorStore), name, factory);
+
+    private LlmStackBuilder AddProvider(Type serviceType, string name, Func<LlmStackProviderContext, object> factory)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(factory);
         for (int i = Services.Count - 1; i >= 0; i--)
         {
-            ServiceDescriptor d = Services[i];
-            if (d.ServiceType == serviceType && Equals(d.ServiceKey, serviceKey))
+            if (Services[i].ImplementationInstance is LlmStackProviderRegistration r
+                && r.ServiceType == serviceType && string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
             {
                 Services.RemoveAt(i);
             }
         }
+
+        Services.AddSingleton(new LlmStackProviderRegistration(serviceType, name, factory));
+        return this;
     }
 }

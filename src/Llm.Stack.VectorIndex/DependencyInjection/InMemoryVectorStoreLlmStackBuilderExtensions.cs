@@ -17,7 +17,7 @@ public static class InMemoryVectorStoreLlmStackBuilderExtensions
     /// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> of strings (if any) becomes the store's default generator, so
     /// that collections can search by text.
     /// </remarks>
-    public static LlmStackBuilder UseInMemoryVectorStore(this LlmStackBuilder builder, Action<InMemoryVectorStoreOptions>? configure = null)
+    public static LlmStackBuilder AddInMemoryVectorStore(this LlmStackBuilder builder, Action<InMemoryVectorStoreOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSingleton(sp => CreateStore(sp, null, configure));
@@ -31,12 +31,36 @@ public static class InMemoryVectorStoreLlmStackBuilderExtensions
     /// <returns>The <paramref name="builder"/>, so that calls chain.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="serviceKey"/> is <see langword="null"/>.</exception>
     /// <remarks>The store is also registered as a keyed <see cref="InMemoryVectorStore"/> under the same key.</remarks>
-    public static LlmStackBuilder UseKeyedInMemoryVectorStore(this LlmStackBuilder builder, object serviceKey, Action<InMemoryVectorStoreOptions>? configure = null)
+    public static LlmStackBuilder AddKeyedInMemoryVectorStore(this LlmStackBuilder builder, object serviceKey, Action<InMemoryVectorStoreOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(serviceKey);
         builder.Services.AddKeyedSingleton(serviceKey, (sp, key) => CreateStore(sp, key, configure));
         return builder.AddKeyedVectorStore(serviceKey, (sp, key) => sp.GetRequiredKeyedService<InMemoryVectorStore>(key));
+    }
+
+    /// <summary>
+    /// Registers the <c>inmemory</c> vector store provider: with <c>LlmStack:VectorStore:Provider</c> = <c>inmemory</c>, an
+    /// <see cref="InMemoryVectorStore"/> persisted under <c>LlmStack:DataDirectory</c> (each collection a <c>*.lsvi</c>
+    /// snapshot there, loaded when the store is created) with the <see cref="InMemoryVectorStoreOptions.Quantization"/> of
+    /// <c>LlmStack:VectorStore:Quantization</c> is the stack's <c>VectorStore</c>.
+    /// </summary>
+    /// <param name="builder">The stack builder, from <c>services.AddLlmStack(configuration)</c>.</param>
+    /// <returns>The <paramref name="builder"/>, so that calls chain.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    /// <remarks>The registered embedding generator, if any, becomes the store's default generator, as with <see cref="AddInMemoryVectorStore"/>.</remarks>
+    public static LlmStackBuilder AddInMemoryVectorStoreProvider(this LlmStackBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.AddVectorStoreProvider("inmemory", context => CreateStore(context.Services, null, options =>
+        {
+            options.PersistenceDirectory = context.DataDirectory;
+            if (context.Configuration["Quantization"] is { Length: > 0 } quantization)
+            {
+                // Validated by AddLlmStack(configuration), so the value parses.
+                options.Quantization = Enum.Parse<VectorQuantization>(quantization, ignoreCase: true);
+            }
+        }));
     }
 
     private static InMemoryVectorStore CreateStore(IServiceProvider services, object? serviceKey, Action<InMemoryVectorStoreOptions>? configure)
