@@ -92,6 +92,20 @@ public static class LlmStackTelemetry
         }
     }
 
+    /// <summary>Counts one document ingested (added or changed) with its chunks, when someone measures.</summary>
+    internal static void CountIngested(int chunks)
+    {
+        if (IngestedDocuments.Enabled)
+        {
+            IngestedDocuments.Add(1);
+        }
+
+        if (IngestedChunks.Enabled)
+        {
+            IngestedChunks.Add(chunks);
+        }
+    }
+
     /// <summary>Names the chunks a stage used, in order.</summary>
     internal static void SetChunks(Activity? activity, IReadOnlyList<RetrievedChunk> chunks)
     {
