@@ -7,7 +7,7 @@ namespace Llm.Stack.Tests.Telemetry;
 
 public sealed class RagTelemetryTests
 {
-    private static readonly ActivitySource TestSource = new("Llm.Stack.Tests.RagTelemetry");
+    private const string TestSourceName = "Llm.Stack.Tests.RagTelemetry";
 
     [Fact]
     public async Task Each_RAG_stage_is_a_child_span_of_the_answer_naming_the_chunk_ids_it_used()
@@ -15,7 +15,7 @@ public sealed class RagTelemetryTests
         var spans = new List<Activity>();
         using var listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == LlmStackTelemetry.ActivitySourceName || source == TestSource,
+            ShouldListenTo = source => source.Name is LlmStackTelemetry.ActivitySourceName or TestSourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = activity =>
             {
@@ -49,7 +49,8 @@ public sealed class RagTelemetryTests
         var pipeline = new RagPipeline(new FixedRetriever(Corpus.Rivers()), chat, new KeepLastReranker());
 
         ActivityTraceId trace;
-        using (Activity test = TestSource.StartActivity("test")!)
+        using var testSource = new ActivitySource(TestSourceName);
+        using (Activity test = testSource.StartActivity("test")!)
         {
             trace = test.TraceId;
             await pipeline.AskAsync("And the largest lake?", new RagOptions
