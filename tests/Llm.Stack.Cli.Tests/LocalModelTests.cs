@@ -1,5 +1,5 @@
 using System.ClientModel;
-using Llm.Stack.Onnx.Tests.TinyModel;
+using Llm.Stack.TestUtilities.TinyModel;
 using Microsoft.Extensions.AI;
 using OpenAI;
 

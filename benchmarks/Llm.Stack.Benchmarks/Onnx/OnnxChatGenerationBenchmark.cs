@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Llm.Stack.Onnx;
-using Llm.Stack.Onnx.Tests.TinyModel;
+using Llm.Stack.TestUtilities.TinyModel;
 using Microsoft.Extensions.AI;
 using Microsoft.ML.OnnxRuntimeGenAI;
 

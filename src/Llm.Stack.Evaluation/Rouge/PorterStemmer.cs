@@ -12,7 +12,7 @@ namespace Llm.Stack.Evaluation;
 /// <c>python3-nltk</c> (see the test data). Input is lower-cased first (as NLTK's default <c>to_lowercase=True</c>).
 /// The type is stateless and safe to use concurrently from several threads.
 /// </remarks>
-public static class PorterStemmer
+internal static class PorterStemmer
 {
     private static readonly Dictionary<string, string> IrregularForms = new(StringComparer.Ordinal)
     {

@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntimeGenAI;
 
 namespace Llm.Stack.Onnx;
@@ -46,8 +49,7 @@ namespace Llm.Stack.Onnx;
 /// </remarks>
 public sealed class OnnxChatClient : IChatClient
 {
-    private const string ProbeToolName = "llm_stack_probe_tool";
-    private const string ProbeCallName = "llm_stack_probe_call";
+    private const string ProviderName = "onnxruntime-genai";
 
     /// <summary>GenAI search options a request may set through <see cref="ChatOptions.AdditionalProperties"/>.</summary>
     private static readonly string[] PassThroughSearchOptions = ["repetition_penalty", "no_repeat_ngram_size", "min_length"];
@@ -58,13 +60,10 @@ public sealed class OnnxChatClient : IChatClient
     private readonly bool _ownsConfig;
     private readonly bool _ownsModel;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ChatModelProfile _profile;
     private readonly ChatClientMetadata _metadata;
-    private readonly IChatPromptFormatter? _formatter;
-    private readonly bool _templateTakesTools;
-    private readonly bool _templateRendersToolCalls;
-    private readonly int[] _eosTokenIds;
     private readonly int _contextLength;
-    private readonly string _modelId;
+    private readonly ILogger _logger;
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="OnnxChatClient"/> class from a model folder.</summary>
@@ -99,14 +98,18 @@ public sealed class OnnxChatClient : IChatClient
 
         try
         {
-            (_tokenizer, _metadata, _modelId, _eosTokenIds, _formatter, _templateTakesTools, _templateRendersToolCalls, ToolCallFormat) =
-                Initialize(_model, options, options.ModelId ?? new DirectoryInfo(Path.GetFullPath(modelPath)).Name, new Uri(Path.GetFullPath(modelPath)));
+            _tokenizer = new Tokenizer(_model);
+            _profile = ChatModelProfile.Read(_model, _tokenizer, options);
+            _metadata = new ChatClientMetadata(ProviderName, new Uri(Path.GetFullPath(modelPath)), options.ModelId ?? new DirectoryInfo(Path.GetFullPath(modelPath)).Name);
             int contextLength = ReadContextLength(modelPath);
             _contextLength = contextLength > 0 ? contextLength : DefaultMaxLength(_model);
+            _logger = (ILogger?)options.LoggerFactory?.CreateLogger<OnnxChatClient>() ?? NullLogger.Instance;
+            LogLoaded();
         }
         catch
         {
-            // Nothing the caller could free: the model and config were created here.
+            // Nothing the caller could free: the tokenizer, model and config were created here.
+            _tokenizer?.Dispose();
             _model.Dispose();
             _config.Dispose();
             throw;
@@ -136,9 +139,12 @@ public sealed class OnnxChatClient : IChatClient
             throw clear;
         }
 
-        (_tokenizer, _metadata, _modelId, _eosTokenIds, _formatter, _templateTakesTools, _templateRendersToolCalls, ToolCallFormat) =
-            Initialize(_model, options, options.ModelId ?? _model.GetModelType(), null);
+        _tokenizer = new Tokenizer(_model);
+        _profile = ChatModelProfile.Read(_model, _tokenizer, options);
+        _metadata = new ChatClientMetadata(ProviderName, providerUri: null, options.ModelId ?? _model.GetModelType());
         _contextLength = DefaultMaxLength(_model);
+        _logger = (ILogger?)options.LoggerFactory?.CreateLogger<OnnxChatClient>() ?? NullLogger.Instance;
+        LogLoaded();
     }
 
     /// <summary>Initializes a new instance of the <see cref="OnnxChatClient"/> class from a loaded GenAI <see cref="Model"/>.</summary>
@@ -158,13 +164,16 @@ public sealed class OnnxChatClient : IChatClient
 
         _model = model;
         _ownsModel = ownsModel;
-        (_tokenizer, _metadata, _modelId, _eosTokenIds, _formatter, _templateTakesTools, _templateRendersToolCalls, ToolCallFormat) =
-            Initialize(_model, options, options.ModelId ?? _model.GetModelType(), null);
+        _tokenizer = new Tokenizer(_model);
+        _profile = ChatModelProfile.Read(_model, _tokenizer, options);
+        _metadata = new ChatClientMetadata(ProviderName, providerUri: null, options.ModelId ?? _model.GetModelType());
         _contextLength = DefaultMaxLength(_model);
+        _logger = (ILogger?)options.LoggerFactory?.CreateLogger<OnnxChatClient>() ?? NullLogger.Instance;
+        LogLoaded();
     }
 
     /// <summary>Gets the tool-call format the client parses (resolved from <see cref="OnnxChatClientOptions.ToolCallFormat"/> and the model).</summary>
-    public ToolCallFormat ToolCallFormat { get; }
+    public ToolCallFormat ToolCallFormat => _profile.ToolCallFormat;
 
     /// <summary>Gets the model's context length in tokens (prompt plus answer).</summary>
     public int ContextLength => _contextLength;
@@ -193,12 +202,15 @@ public sealed class OnnxChatClient : IChatClient
             // Off the caller's thread: the token loop below is compute-bound.
             await Task.Yield();
             cancellationToken.ThrowIfCancellationRequested();
+            long startTimestamp = _logger.IsEnabled(LogLevel.Debug) ? Stopwatch.GetTimestamp() : 0;
 
             bool parseTools = ToolCallFormat != ToolCallFormat.None && options?.ToolMode is not NoneChatToolMode && ToolCallConventions.Functions(options).Count > 0;
             string prompt = FormatPrompt(list, parseTools ? options : WithoutTools(options));
             using Sequences sequences = _tokenizer.Encode(prompt);
             ReadOnlySpan<int> promptTokens = sequences[0];
             int inputTokens = promptTokens.Length;
+            OnnxLog.Prompt(_logger, _metadata.DefaultModelId!, prompt);
+            using Activity? activity = OnnxTelemetry.StartChat(ProviderName, _metadata.DefaultModelId!, inputTokens);
             if (inputTokens >= _contextLength)
             {
                 throw new ArgumentException($"The prompt is {inputTokens} tokens long, which leaves no room for an answer in the model's context of {_contextLength} tokens. Shorten the conversation.", nameof(messages));
@@ -216,7 +228,7 @@ public sealed class OnnxChatClient : IChatClient
             string responseId = NewId("chatcmpl-");
             string messageId = NewId("msg-");
             DateTimeOffset createdAt = DateTimeOffset.UtcNow;
-            string modelId = _modelId;
+            string modelId = _metadata.DefaultModelId!;
             int outputTokens = 0;
             ChatFinishReason finishReason = ChatFinishReason.Length;
             while (true)
@@ -230,7 +242,7 @@ public sealed class OnnxChatClient : IChatClient
                 generator.GenerateNextToken();
                 int token = generator.GetNextTokens()[0];
                 outputTokens++;
-                if (Array.IndexOf(_eosTokenIds, token) >= 0)
+                if (Array.IndexOf(_profile.EosTokenIds, token) >= 0)
                 {
                     finishReason = ChatFinishReason.Stop;
                     break;
@@ -284,6 +296,13 @@ public sealed class OnnxChatClient : IChatClient
                 OutputTokenCount = outputTokens,
                 TotalTokenCount = inputTokens + outputTokens,
             }));
+            activity?.SetTag(TelemetryTags.OutputTokens, outputTokens).SetTag(TelemetryTags.FinishReasons, new[] { finishReason.Value });
+            if (startTimestamp != 0 && _logger.IsEnabled(LogLevel.Debug))
+            {
+                double elapsedMs = Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
+                OnnxLog.Generated(_logger, inputTokens, outputTokens, modelId, elapsedMs, finishReason.Value);
+            }
+
             yield return new ChatResponseUpdate(ChatRole.Assistant, contents)
             {
                 ResponseId = responseId,
@@ -341,15 +360,25 @@ public sealed class OnnxChatClient : IChatClient
     /// <summary>Formats the prompt the model sees for <paramref name="messages"/> (exposed for tests and diagnostics).</summary>
     internal string FormatPrompt(IReadOnlyList<ChatMessage> messages, ChatOptions? options)
     {
-        if (_formatter is not null)
+        if (_profile.Formatter is { } formatter)
         {
-            return _formatter.Format(messages, options);
+            return formatter.Format(messages, options);
         }
 
         List<AIFunctionDeclaration> functions = ToolCallConventions.Functions(options);
-        List<PromptMessage> normalized = PromptMessages.Normalize(messages, options, ToolCallFormat, _templateTakesTools, _templateRendersToolCalls);
-        string? tools = functions.Count > 0 && _templateTakesTools ? ToolCallConventions.ToolsJson(functions) : null;
+        List<PromptMessage> normalized = PromptMessages.Normalize(messages, options, ToolCallFormat, _profile.TemplateTakesTools, _profile.TemplateRendersToolCalls);
+        string? tools = functions.Count > 0 && _profile.TemplateTakesTools ? ToolCallConventions.ToolsJson(functions) : null;
         return _tokenizer.ApplyChatTemplate(null, PromptMessages.ToJson(normalized), tools, true);
+    }
+
+    private void LogLoaded()
+    {
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            string modelId = _metadata.DefaultModelId!;
+            string modelType = _model.GetModelType();
+            OnnxLog.ChatModelLoaded(_logger, modelId, modelType, _contextLength, ToolCallFormat);
+        }
     }
 
     private static ChatOptions? WithoutTools(ChatOptions? options)
@@ -423,70 +452,6 @@ public sealed class OnnxChatClient : IChatClient
             }
         }
     }
-
-    private static (Tokenizer, ChatClientMetadata, string, int[], IChatPromptFormatter?, bool, bool, ToolCallFormat) Initialize(Model model, OnnxChatClientOptions options, string modelId, Uri? providerUri)
-    {
-        var tokenizer = new Tokenizer(model);
-        int[] eos = tokenizer.GetEosTokenIds().ToArray();
-        string modelType = model.GetModelType();
-        IChatPromptFormatter? formatter = options.PromptFormatter;
-        bool takesTools = false;
-        bool rendersCalls = false;
-        string? probe = null;
-        if (formatter is null)
-        {
-            probe = ProbeTemplate(tokenizer, withTools: true);
-            if (probe is null)
-            {
-                formatter = DefaultFormatter(modelType);
-            }
-            else
-            {
-                takesTools = probe.Contains(ProbeToolName, StringComparison.Ordinal);
-                rendersCalls = ProbeTemplate(tokenizer, withTools: false)?.Contains(ProbeCallName, StringComparison.Ordinal) == true;
-            }
-        }
-
-        ToolCallFormat format = options.ToolCallFormat != ToolCallFormat.Auto ? options.ToolCallFormat
-            : formatter is BuiltInChatPromptFormatter builtIn ? builtIn.ToolCallFormat
-            : FormatFromTemplate(probe) ?? FormatFromModelType(modelType);
-        var metadata = new ChatClientMetadata("onnxruntime-genai", providerUri, modelId);
-        return (tokenizer, metadata, modelId, eos, formatter, takesTools, rendersCalls, format);
-    }
-
-    /// <summary>Renders a probe conversation with the model's template: null when it has none.</summary>
-    private static string? ProbeTemplate(Tokenizer tokenizer, bool withTools)
-    {
-        string messages = withTools
-            ? "[{\"role\":\"system\",\"content\":\"s\"},{\"role\":\"user\",\"content\":\"u\"}]"
-            : "[{\"role\":\"user\",\"content\":\"u\"},{\"role\":\"assistant\",\"content\":\"\",\"tool_calls\":[{\"id\":\"c1\",\"type\":\"function\",\"function\":{\"name\":\"" + ProbeCallName + "\",\"arguments\":{}}}]},{\"role\":\"tool\",\"tool_call_id\":\"c1\",\"content\":\"r\"},{\"role\":\"user\",\"content\":\"u\"}]";
-        string? tools = withTools ? "[{\"type\":\"function\",\"function\":{\"name\":\"" + ProbeToolName + "\",\"description\":\"d\",\"parameters\":{\"type\":\"object\",\"properties\":{}}}}]" : null;
-        try
-        {
-            return tokenizer.ApplyChatTemplate(null, messages, tools, true);
-        }
-        catch (OnnxRuntimeGenAIException)
-        {
-            return null;
-        }
-    }
-
-    private static ToolCallFormat? FormatFromTemplate(string? rendered) =>
-        rendered is null ? null
-        : rendered.Contains(ToolCallParser.HermesStart, StringComparison.Ordinal) ? ToolCallFormat.Hermes
-        : rendered.Contains(ToolCallParser.PhiStart, StringComparison.Ordinal) ? ToolCallFormat.Phi
-        : rendered.Contains(ToolCallParser.PythonTag, StringComparison.Ordinal) || rendered.Contains("function name, \"parameters\"", StringComparison.Ordinal) ? ToolCallFormat.Llama3Json
-        : null;
-
-    private static ToolCallFormat FormatFromModelType(string modelType) =>
-        modelType.StartsWith("llama", StringComparison.OrdinalIgnoreCase) ? ToolCallFormat.Llama3Json
-        : modelType.StartsWith("phi", StringComparison.OrdinalIgnoreCase) ? ToolCallFormat.Phi
-        : ToolCallFormat.Hermes;
-
-    private static IChatPromptFormatter DefaultFormatter(string modelType) =>
-        modelType.StartsWith("llama", StringComparison.OrdinalIgnoreCase) ? ChatPromptFormatters.Llama3
-        : modelType.StartsWith("phi", StringComparison.OrdinalIgnoreCase) ? ChatPromptFormatters.Phi3
-        : ChatPromptFormatters.ChatMl;
 
     private static int ReadContextLength(string modelPath)
     {

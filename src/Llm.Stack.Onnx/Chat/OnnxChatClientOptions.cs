@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Llm.Stack.Onnx;
 
 /// <summary>Options of an <see cref="OnnxChatClient"/>.</summary>
@@ -88,4 +90,11 @@ public sealed class OnnxChatClientOptions
     /// <summary>Gets or sets the model id reported in responses and in <c>ChatClientMetadata</c>.</summary>
     /// <value>The id, or <see langword="null"/> for the model folder's name. The default value is <see langword="null"/>.</value>
     public string? ModelId { get; set; }
+
+    /// <summary>Gets or sets the logger factory the client logs through.</summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: no logging. The model's load is logged at Information, each
+    /// generation's token counts and duration at Debug, and the prompt text only at Trace.
+    /// </value>
+    public ILoggerFactory? LoggerFactory { get; set; }
 }

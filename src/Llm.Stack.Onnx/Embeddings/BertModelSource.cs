@@ -112,15 +112,15 @@ internal sealed class BertModelSource
 
     /// <summary>Creates the ONNX Runtime session of the model on the chosen execution provider.</summary>
     /// <exception cref="InvalidOperationException">The provider's native package is missing (the message names it).</exception>
-    public InferenceSession CreateSession(OnnxExecutionProvider provider, int deviceId, int intraOpThreads)
+    public InferenceSession CreateSession(OnnxSessionOptions options)
         => OnnxRuntimeNative.Invoke(() =>
         {
             using var sessionOptions = new SessionOptions();
             ExecutionProviderSelector.Apply(
                 new SessionOptionsTarget(sessionOptions),
-                provider,
-                deviceId,
-                intraOpThreads,
+                options.ExecutionProvider,
+                options.DeviceId,
+                options.IntraOpThreads,
                 OnnxRuntimeNative.GetAvailableProviders());
             return ModelBytes is { } bytes
                 ? new InferenceSession(bytes, sessionOptions)

@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Microsoft.ML.Tokenizers;
@@ -37,11 +40,8 @@ namespace Llm.Stack.Onnx;
 /// <c>GetService(typeof(InferenceSession))</c> the session.
 /// </para>
 /// </remarks>
-public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+public sealed partial class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
-    /// <summary>The provider name reported in <see cref="EmbeddingGeneratorMetadata"/>.</summary>
-    private const string ProviderName = "onnxruntime";
-
     private const int DefaultMaxTokens = 512;
 
     private readonly InferenceSession _session;
@@ -59,6 +59,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     private readonly int _batchSize;
     private readonly int _dimensions;
     private readonly string _modelId;
+    private readonly ILogger _logger;
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="OnnxEmbeddingGenerator"/> class from a model folder.</summary>
@@ -129,7 +130,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         _batchSize = options.BatchSize;
         _maxTokens = options.MaxTokens ?? source.MaxTokens ?? DefaultMaxTokens;
         _modelId = options.ModelId ?? source.ModelId;
-        _session = source.CreateSession(options.ExecutionProvider, options.DeviceId, options.IntraOpThreads);
+        _session = source.CreateSession(options);
         try
         {
             (_inputNames, _hasTokenTypeIds) = BertModelSource.ReadInputs(_session, "embedding model");
@@ -146,7 +147,9 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         }
 
         _limits = new EmbeddingInputLimits(_tokenizer, _maxTokens - 2);
-        _metadata = new EmbeddingGeneratorMetadata(ProviderName, providerUri: null, defaultModelId: _modelId, defaultModelDimensions: _dimensions);
+        _metadata = new EmbeddingGeneratorMetadata(OnnxTelemetry.ProviderName, providerUri: null, defaultModelId: _modelId, defaultModelDimensions: _dimensions);
+        _logger = (ILogger?)options.LoggerFactory?.CreateLogger<OnnxEmbeddingGenerator>() ?? NullLogger.Instance;
+        OnnxLog.ModelLoaded(_logger, "embedding model", _modelId, options.ExecutionProvider, _inputNames.Length);
     }
 
     /// <summary>Gets the number of dimensions of the embeddings.</summary>
@@ -176,24 +179,42 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
 
         IReadOnlyList<string> inputs = values as IReadOnlyList<string> ?? values.ToList();
         int count = inputs.Count;
+        long startTimestamp = OnnxTelemetry.MeasuresEmbeddings || _logger.IsEnabled(LogLevel.Debug) ? Stopwatch.GetTimestamp() : 0;
+        using Activity? activity = OnnxTelemetry.StartEmbeddings(_modelId, _dimensions, count);
         var tokens = new int[count][];
         long totalTokens = 0;
-        for (int i = 0; i < count; i++)
+        var vectors = new float[count][];
+        try
         {
-            string? text = inputs[i];
-            if (text is null)
+            for (int i = 0; i < count; i++)
             {
-                throw new ArgumentException($"The input at index {i} is null; every input must be a string (an empty one is allowed).", nameof(values));
+                string? text = inputs[i];
+                if (text is null)
+                {
+                    throw new ArgumentException($"The input at index {i} is null; every input must be a string (an empty one is allowed).", nameof(values));
+                }
+
+                tokens[i] = _tokenizer.EncodeContentIds(text, _maxTokens - 2);
+                totalTokens += tokens[i].Length + 2;
             }
 
-            tokens[i] = _tokenizer.EncodeContentIds(text, _maxTokens - 2);
-            totalTokens += tokens[i].Length + 2;
+            if (count > 0)
+            {
+                int[] lengths = Array.ConvertAll(tokens, static t => t.Length);
+                LengthSortedBatches.Run(_modelId, lengths, _batchSize, (rows, runOptions) => RunBatch(tokens, rows, vectors, runOptions, probeWidth: null), cancellationToken);
+            }
+        }
+        catch (Exception ex)
+        {
+            OnnxTelemetry.EndEmbeddings(activity, OnnxTelemetry.MeasuresEmbeddings ? startTimestamp : 0, _modelId, totalTokens, ex);
+            throw;
         }
 
-        var vectors = new float[count][];
-        if (count > 0)
+        OnnxTelemetry.EndEmbeddings(activity, OnnxTelemetry.MeasuresEmbeddings ? startTimestamp : 0, _modelId, totalTokens, error: null);
+        if (startTimestamp != 0 && _logger.IsEnabled(LogLevel.Debug))
         {
-            Embed(tokens, vectors, cancellationToken);
+            double elapsedMs = Stopwatch.GetElapsedTime(startTimestamp).TotalMilliseconds;
+            OnnxLog.Embedded(_logger, count, totalTokens, _modelId, elapsedMs);
         }
 
         DateTimeOffset createdAt = DateTimeOffset.UtcNow;
@@ -283,47 +304,14 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         using var runOptions = new RunOptions();
         int[][] tokens = [[]];
         int width = 0;
-        RunBatch(tokens, [0], 0, 1, null, runOptions, probeWidth: w => width = w);
+        RunBatch(tokens, [0], null, runOptions, probeWidth: w => width = w);
         return width;
     }
 
-    private void Embed(int[][] tokens, float[][] vectors, CancellationToken cancellationToken)
+    private void RunBatch(int[][] tokens, ReadOnlySpan<int> rows, float[][]? vectors, RunOptions runOptions, Action<int>? probeWidth)
     {
-        // Sort by length (longest first) so that each batch pads to a similar length.
-        int[] order = new int[tokens.Length];
-        for (int i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-        }
-
-        Array.Sort(order, (a, b) => tokens[b].Length != tokens[a].Length ? tokens[b].Length.CompareTo(tokens[a].Length) : a.CompareTo(b));
-
-        using var runOptions = new RunOptions();
-        using CancellationTokenRegistration registration = cancellationToken.CanBeCanceled
-            ? cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions)
-            : default;
-        for (int start = 0; start < order.Length; start += _batchSize)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            int count = Math.Min(_batchSize, order.Length - start);
-            try
-            {
-                RunBatch(tokens, order, start, count, vectors, runOptions, probeWidth: null);
-            }
-            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
-        }
-    }
-
-    private void RunBatch(int[][] tokens, int[] order, int start, int count, float[][]? vectors, RunOptions runOptions, Action<int>? probeWidth)
-    {
-        int sequence = 0;
-        for (int i = 0; i < count; i++)
-        {
-            sequence = Math.Max(sequence, tokens[order[start + i]].Length + 2);
-        }
+        int count = rows.Length;
+        int sequence = tokens[rows[0]].Length + 2; // rows are sorted longest first
 
         int width = Math.Max(_dimensions, 1);
         int inputLength = count * sequence;
@@ -342,7 +330,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
             mask.Clear();
             for (int row = 0; row < count; row++)
             {
-                int[] content = tokens[order[start + row]];
+                int[] content = tokens[rows[row]];
                 Span<long> rowIds = ids.Slice(row * sequence, sequence);
                 rowIds[0] = _tokenizer.ClsId;
                 for (int t = 0; t < content.Length; t++)
@@ -379,7 +367,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
             for (int row = 0; row < count; row++)
             {
                 var vector = new float[width];
-                int length = tokens[order[start + row]].Length + 2;
+                int length = tokens[rows[row]].Length + 2;
                 if (_outputIsPooled)
                 {
                     output.Slice(row * width, width).CopyTo(vector);
@@ -406,7 +394,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
                     TensorPrimitives.Divide(vector, Math.Max(norm, 1e-12f), vector);
                 }
 
-                vectors![order[start + row]] = vector;
+                vectors![rows[row]] = vector;
             }
         }
         finally

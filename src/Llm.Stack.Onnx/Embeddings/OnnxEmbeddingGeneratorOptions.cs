@@ -2,7 +2,7 @@ namespace Llm.Stack.Onnx;
 
 /// <summary>Options of an <see cref="OnnxEmbeddingGenerator"/>.</summary>
 /// <remarks>Read once, when the generator is created; changing them afterwards has no effect on it.</remarks>
-public sealed class OnnxEmbeddingGeneratorOptions
+public sealed class OnnxEmbeddingGeneratorOptions : OnnxSessionOptions
 {
     /// <summary>Gets or sets how token vectors are pooled into the sentence embedding.</summary>
     /// <value>The default value is <see cref="EmbeddingPooling.Mean"/>.</value>
@@ -56,46 +56,6 @@ public sealed class OnnxEmbeddingGeneratorOptions
             field = value;
         }
     } = 32;
-
-    /// <summary>Gets or sets the hardware the model runs on.</summary>
-    /// <value>The default value is <see cref="OnnxExecutionProvider.Cpu"/>. CUDA needs the application to reference a GPU native package (see README).</value>
-    public OnnxExecutionProvider ExecutionProvider
-    {
-        get;
-        set
-        {
-            if (!Enum.IsDefined(value))
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown execution provider.");
-            }
-
-            field = value;
-        }
-    } = OnnxExecutionProvider.Cpu;
-
-    /// <summary>Gets or sets the device id for <see cref="OnnxExecutionProvider.Cuda"/>.</summary>
-    /// <value>Zero or more. The default value is 0.</value>
-    public int DeviceId
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    }
-
-    /// <summary>Gets or sets the number of threads ONNX Runtime uses within one operator.</summary>
-    /// <value>Zero or more; 0 lets ONNX Runtime decide (one per physical core). The default value is 0.</value>
-    public int IntraOpThreads
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    }
 
     /// <summary>Gets or sets the model id reported in <see cref="Microsoft.Extensions.AI.EmbeddingGeneratorMetadata"/> and on each embedding.</summary>
     /// <value>The default value is <see langword="null"/>: the model folder's name.</value>

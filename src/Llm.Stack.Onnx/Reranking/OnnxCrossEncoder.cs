@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -40,6 +42,8 @@ public sealed class OnnxCrossEncoder : ICrossEncoder, IDisposable
     private readonly CrossEncoderActivation _activation;
     private readonly int? _labelIndex;
     private readonly int _batchSize;
+    private readonly string _modelId;
+    private readonly ILogger _logger;
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="OnnxCrossEncoder"/> class from a model folder.</summary>
@@ -64,13 +68,14 @@ public sealed class OnnxCrossEncoder : ICrossEncoder, IDisposable
         _activation = options.Activation;
         _labelIndex = options.LabelIndex;
         _batchSize = options.BatchSize;
+        _modelId = source.ModelId;
         MaxTokens = options.MaxTokens ?? source.MaxTokens ?? DefaultMaxTokens;
         if (MaxTokens < 4)
         {
             throw new InvalidDataException($"The model's files give a maximum length of {MaxTokens} tokens; a pair needs at least 4.");
         }
 
-        _session = source.CreateSession(options.ExecutionProvider, options.DeviceId, options.IntraOpThreads);
+        _session = source.CreateSession(options);
         try
         {
             (_inputNames, _hasTokenTypeIds) = BertModelSource.ReadInputs(_session, "cross-encoder");
@@ -81,6 +86,9 @@ public sealed class OnnxCrossEncoder : ICrossEncoder, IDisposable
             _session.Dispose();
             throw;
         }
+
+        _logger = (ILogger?)options.LoggerFactory?.CreateLogger<OnnxCrossEncoder>() ?? NullLogger.Instance;
+        OnnxLog.ModelLoaded(_logger, "cross-encoder", _modelId, options.ExecutionProvider, _inputNames.Length);
     }
 
     /// <summary>Gets the maximum pair length in tokens, <c>[CLS]</c> and both <c>[SEP]</c> included.</summary>
@@ -112,7 +120,8 @@ public sealed class OnnxCrossEncoder : ICrossEncoder, IDisposable
         var scores = new float[count];
         if (count > 0)
         {
-            Score(pairs, scores, cancellationToken);
+            int[] lengths = Array.ConvertAll(pairs, static p => p.Length);
+            LengthSortedBatches.Run(_modelId, lengths, _batchSize, (rows, runOptions) => RunBatch(pairs, rows, scores, runOptions), cancellationToken);
         }
 
         return Task.FromResult<IReadOnlyList<float>>(scores);
@@ -165,36 +174,6 @@ public sealed class OnnxCrossEncoder : ICrossEncoder, IDisposable
         ids[at++] = _tokenizer.SepId;
         types[..secondSegment].Clear();
         types[secondSegment..at].Fill(1);
-    }
-
-    private void Score(Pair[] pairs, float[] scores, CancellationToken cancellationToken)
-    {
-        // Longest first, so that each batch pads to a similar length; scores go back in input order.
-        int[] order = new int[pairs.Length];
-        for (int i = 0; i < order.Length; i++)
-        {
-            order[i] = i;
-        }
-
-        Array.Sort(order, (a, b) => pairs[b].Length != pairs[a].Length ? pairs[b].Length.CompareTo(pairs[a].Length) : a.CompareTo(b));
-
-        using var runOptions = new RunOptions();
-        using CancellationTokenRegistration registration = cancellationToken.CanBeCanceled
-            ? cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions)
-            : default;
-        for (int start = 0; start < order.Length; start += _batchSize)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            int count = Math.Min(_batchSize, order.Length - start);
-            try
-            {
-                RunBatch(pairs, order.AsSpan(start, count), scores, runOptions);
-            }
-            catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
-        }
     }
 
     private void RunBatch(Pair[] pairs, ReadOnlySpan<int> rows, float[] scores, RunOptions runOptions)

@@ -2,7 +2,7 @@ namespace Llm.Stack.Onnx;
 
 /// <summary>Options of an <see cref="OnnxCrossEncoder"/>.</summary>
 /// <remarks>Read once, when the cross-encoder is created; changing them afterwards has no effect on it.</remarks>
-public sealed class OnnxCrossEncoderOptions
+public sealed class OnnxCrossEncoderOptions : OnnxSessionOptions
 {
     /// <summary>Gets or sets how logits become scores.</summary>
     /// <value>The default value is <see cref="CrossEncoderActivation.Sigmoid"/>.</value>
@@ -71,49 +71,6 @@ public sealed class OnnxCrossEncoderOptions
             field = value;
         }
     } = 16;
-
-    /// <summary>Gets or sets the hardware the model runs on.</summary>
-    /// <value>The default value is <see cref="OnnxExecutionProvider.Cpu"/>.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is not a defined provider.</exception>
-    public OnnxExecutionProvider ExecutionProvider
-    {
-        get;
-        set
-        {
-            if (!Enum.IsDefined(value))
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "Unknown execution provider.");
-            }
-
-            field = value;
-        }
-    } = OnnxExecutionProvider.Cpu;
-
-    /// <summary>Gets or sets the device id for <see cref="OnnxExecutionProvider.Cuda"/>.</summary>
-    /// <value>Zero or more. The default value is 0.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public int DeviceId
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    }
-
-    /// <summary>Gets or sets the number of threads ONNX Runtime uses within one operator.</summary>
-    /// <value>Zero or more; 0 lets ONNX Runtime decide. The default value is 0.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public int IntraOpThreads
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    }
 
     /// <summary>Gets or sets a value indicating whether input is lowercased and stripped of accents (uncased models).</summary>
     /// <value>The default value is <see langword="null"/>: the <c>tokenizer.json</c> normalizer's setting, or <see langword="true"/> with a <c>vocab.txt</c>.</value>

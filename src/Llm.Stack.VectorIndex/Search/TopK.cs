@@ -1,9 +1,10 @@
 namespace Llm.Stack.VectorIndex;
 
 /// <summary>
-/// Bounded top-k selection: a binary min-heap of the best <c>k</c> (goodness, slot) pairs seen so far, where a
-/// higher goodness is a better match. Each candidate costs one comparison against the current worst unless it
-/// enters the heap (O(n log k) in the worst case, no full sort). Ties keep the candidate seen first.
+/// Bounded top-k selection: a binary min-heap (<see cref="BoundedHeap"/>, shared with BM25 search) of the best <c>k</c>
+/// (goodness, slot) pairs seen so far, where a higher goodness is a better match. Each candidate costs one comparison
+/// against the current worst unless it enters the heap (O(n log k) in the worst case, no full sort). Ties keep the
+/// candidate seen first.
 /// </summary>
 internal sealed class TopK
 {
@@ -68,13 +69,13 @@ internal sealed class TopK
             int i = _count++;
             _goodness[i] = goodness;
             _slots[i] = slot;
-            SiftUp(i);
+            BoundedHeap.SiftUp(_goodness, _slots, i);
         }
         else if (goodness > _goodness[0])
         {
             _goodness[0] = goodness;
             _slots[0] = slot;
-            SiftDown(0);
+            BoundedHeap.SiftDown(_goodness, _slots, _count);
         }
     }
 
@@ -98,56 +99,5 @@ internal sealed class TopK
 
         Array.Sort(result, static (a, b) => a.Goodness != b.Goodness ? b.Goodness.CompareTo(a.Goodness) : a.Slot.CompareTo(b.Slot));
         return result;
-    }
-
-    private bool Worse(int a, int b)
-        => _goodness[a] < _goodness[b] || (_goodness[a] == _goodness[b] && _slots[a] > _slots[b]);
-
-    private void SiftUp(int i)
-    {
-        while (i > 0)
-        {
-            int parent = (i - 1) >> 1;
-            if (!Worse(i, parent))
-            {
-                break;
-            }
-
-            Swap(i, parent);
-            i = parent;
-        }
-    }
-
-    private void SiftDown(int i)
-    {
-        while (true)
-        {
-            int left = (2 * i) + 1;
-            if (left >= _count)
-            {
-                return;
-            }
-
-            int worst = left;
-            int right = left + 1;
-            if (right < _count && Worse(right, left))
-            {
-                worst = right;
-            }
-
-            if (!Worse(worst, i))
-            {
-                return;
-            }
-
-            Swap(i, worst);
-            i = worst;
-        }
-    }
-
-    private void Swap(int a, int b)
-    {
-        (_goodness[a], _goodness[b]) = (_goodness[b], _goodness[a]);
-        (_slots[a], _slots[b]) = (_slots[b], _slots[a]);
     }
 }

@@ -465,6 +465,7 @@ public sealed class IngestionPipeline
             Interlocked.Add(ref run.Chunks, chunks.Count);
 
             IngestionStatus status = entry is null || entry.Keys.Count == 0 ? IngestionStatus.Added : IngestionStatus.Changed;
+            LlmStackTelemetry.CountIngested(chunks.Count);
             IngestionLog.DocumentDone(_logger, document.Id, status, version, chunks.Count);
             return new IngestionResult(document.Id, status) { Source = document.Source, Version = version, ChunkCount = chunks.Count, ReusedEmbeddings = chunks.Count - embedded };
         }

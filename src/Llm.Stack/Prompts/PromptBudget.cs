@@ -33,7 +33,6 @@ namespace Llm.Stack;
 public sealed class PromptBudget
 {
     private const int ReplyPrimingTokens = 3;
-    private static readonly Lazy<Tokenizer> Cl100k = new(() => TiktokenTokenizer.CreateForEncoding("cl100k_base"));
     private readonly TokenCountCache _counts;
 
     /// <summary>Initializes a new instance of the <see cref="PromptBudget"/> class.</summary>
@@ -56,12 +55,12 @@ public sealed class PromptBudget
 
         ContextWindowTokens = contextWindowTokens;
         ReservedAnswerTokens = reservedAnswerTokens;
-        Tokenizer = tokenizer ?? Cl100k.Value;
+        Tokenizer = tokenizer ?? ChunkingTokenizers.Cl100kBase;
         _counts = TokenCountCache.For(Tokenizer);
     }
 
-    /// <summary>Gets OpenAI's <c>cl100k_base</c> tokenizer, the default counter.</summary>
-    public static Tokenizer DefaultTokenizer => Cl100k.Value;
+    /// <summary>Gets OpenAI's <c>cl100k_base</c> tokenizer, the default counter (the same instance as <see cref="ChunkingTokenizers.Cl100kBase"/>).</summary>
+    public static Tokenizer DefaultTokenizer => ChunkingTokenizers.Cl100kBase;
 
     /// <summary>Gets the model's context window in tokens.</summary>
     public int ContextWindowTokens { get; }

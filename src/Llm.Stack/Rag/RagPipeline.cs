@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.AI;
@@ -77,18 +78,24 @@ public sealed partial class RagPipeline
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(question);
         options = options?.WithDefaults(_defaults) ?? _defaults;
+        using Activity? askActivity = LlmStackTelemetry.Start(LlmStackTelemetry.AskSpanName);
 
         (string query, UsageDetails? usage) = await GetStandaloneQueryAsync(question, options, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<RetrievedChunk> candidates = await RetrieveAsync(query, options, cancellationToken).ConfigureAwait(false);
         if (_chatClient is null)
         {
-            RagAnswer extractive = ExtractiveAnswerer.Build(query, candidates, options.ExtractiveSentences);
+            RagAnswer extractive = BuildExtractive(query, candidates, options);
             LogAnswered(_logger, candidates.Count, extractive.Citations.Count, 0, true);
             return extractive;
         }
 
         PromptAssembly prompt = Assemble(question, candidates, options);
-        ChatResponse response = await _chatClient.GetResponseAsync(prompt.Messages, CreateChatOptions(options), cancellationToken).ConfigureAwait(false);
+        ChatResponse response;
+        using (Activity? activity = LlmStackTelemetry.Start(LlmStackTelemetry.GenerateSpanName))
+        {
+            LlmStackTelemetry.SetChunks(activity, prompt.Chunks);
+            response = await _chatClient.GetResponseAsync(prompt.Messages, CreateChatOptions(options), cancellationToken).ConfigureAwait(false);
+        }
         usage = Add(usage, response.Usage);
 
         var unknown = new List<int>();
@@ -113,11 +120,12 @@ public sealed partial class RagPipeline
 
     private async IAsyncEnumerable<RagAnswerUpdate> AskStreamingCoreAsync(string question, RagOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        using Activity? askActivity = LlmStackTelemetry.Start(LlmStackTelemetry.AskSpanName);
         (string query, UsageDetails? usage) = await GetStandaloneQueryAsync(question, options, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<RetrievedChunk> candidates = await RetrieveAsync(query, options, cancellationToken).ConfigureAwait(false);
         if (_chatClient is null)
         {
-            RagAnswer extractive = ExtractiveAnswerer.Build(query, candidates, options.ExtractiveSentences);
+            RagAnswer extractive = BuildExtractive(query, candidates, options);
             yield return new RagAnswerUpdate { Sources = extractive.Sources };
             yield return new RagAnswerUpdate { Text = extractive.Text };
             yield return new RagAnswerUpdate { Answer = extractive };
@@ -127,6 +135,8 @@ public sealed partial class RagPipeline
         PromptAssembly prompt = Assemble(question, candidates, options);
         yield return new RagAnswerUpdate { Sources = prompt.Chunks };
 
+        using Activity? generateActivity = LlmStackTelemetry.Start(LlmStackTelemetry.GenerateSpanName);
+        LlmStackTelemetry.SetChunks(generateActivity, prompt.Chunks);
         var filter = new MarkerStreamFilter(prompt.Chunks.Count);
         var text = new StringBuilder();
         await foreach (ChatResponseUpdate update in _chatClient.GetStreamingResponseAsync(prompt.Messages, CreateChatOptions(options), cancellationToken).ConfigureAwait(false))
@@ -179,8 +189,17 @@ public sealed partial class RagPipeline
         };
     }
 
+    private static RagAnswer BuildExtractive(string query, IReadOnlyList<RetrievedChunk> candidates, RagOptions options)
+    {
+        using Activity? activity = LlmStackTelemetry.Start(LlmStackTelemetry.GenerateSpanName);
+        RagAnswer answer = ExtractiveAnswerer.Build(query, candidates, options.ExtractiveSentences);
+        LlmStackTelemetry.SetChunks(activity, answer.Sources);
+        return answer;
+    }
+
     private PromptAssembly Assemble(string question, IReadOnlyList<RetrievedChunk> candidates, RagOptions options)
     {
+        using Activity? activity = LlmStackTelemetry.Start(LlmStackTelemetry.AssembleSpanName);
         var budget = new PromptBudget(options.ContextWindowTokens, Math.Min(options.MaxAnswerTokens, options.ContextWindowTokens - 16), _tokenizer);
         PromptAssembly prompt = budget.Assemble(new PromptRequest(question)
         {
@@ -191,6 +210,8 @@ public sealed partial class RagPipeline
             ToolResults = options.ToolResults ?? [],
         });
         LogAssembled(_logger, prompt.TokenCount, prompt.Chunks.Count, prompt.DroppedChunks, prompt.DroppedHistoryMessages);
+        LlmStackTelemetry.SetChunks(activity, prompt.Chunks);
+        activity?.SetTag(TelemetryTags.PromptTokens, prompt.TokenCount);
         return prompt;
     }
 
@@ -209,11 +230,22 @@ public sealed partial class RagPipeline
             ScoreThreshold = options.ScoreThreshold,
             MetadataFilter = options.MetadataFilter,
         };
-        IReadOnlyList<RetrievedChunk> candidates = await _retriever.RetrieveAsync(query, retrieval, cancellationToken).ConfigureAwait(false);
+        long startTimestamp = LlmStackTelemetry.RetrievalDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+        IReadOnlyList<RetrievedChunk> candidates;
+        using (Activity? activity = LlmStackTelemetry.StartRetrieve(retrieval.Top))
+        {
+            candidates = await _retriever.RetrieveAsync(query, retrieval, cancellationToken).ConfigureAwait(false);
+            LlmStackTelemetry.SetChunks(activity, candidates);
+        }
+
         if (_reranker is not null && candidates.Count > 0)
         {
+            using Activity? activity = LlmStackTelemetry.Start(LlmStackTelemetry.RerankSpanName);
             candidates = await _reranker.RerankAsync(query, candidates, options.Top, cancellationToken).ConfigureAwait(false);
+            LlmStackTelemetry.SetChunks(activity, candidates);
         }
+
+        LlmStackTelemetry.RecordRetrieval(startTimestamp);
 
         return candidates.Count > options.Top ? candidates.Take(options.Top).ToList() : candidates;
     }
@@ -241,6 +273,7 @@ public sealed partial class RagPipeline
         }
 
         transcript.Append("\nFollow-up question: ").Append(question);
+        using Activity? activity = LlmStackTelemetry.Start(LlmStackTelemetry.RewriteSpanName);
         ChatResponse response = await _chatClient.GetResponseAsync(
             [new ChatMessage(ChatRole.System, RewriteSystemPrompt), new ChatMessage(ChatRole.User, transcript.ToString())],
             new ChatOptions { Temperature = 0, MaxOutputTokens = 128, ModelId = options.ChatOptions?.ModelId },

@@ -4,7 +4,7 @@ namespace Llm.Stack;
 
 /// <summary>Maximal marginal relevance (Carbonell and Goldstein, 1998): picks items relevant to a query but unlike those already picked.</summary>
 /// <remarks>Stateless and thread-safe.</remarks>
-public static class MaximalMarginalRelevance
+internal static class MaximalMarginalRelevance
 {
     /// <summary>
     /// Selects up to <paramref name="count"/> candidates, each maximising

@@ -1,4 +1,5 @@
 using Llm.Stack.Onnx.Tests.TinyModel;
+using Llm.Stack.TestUtilities.TinyModel;
 using Microsoft.Extensions.AI;
 
 namespace Llm.Stack.Onnx.Tests.Chat;

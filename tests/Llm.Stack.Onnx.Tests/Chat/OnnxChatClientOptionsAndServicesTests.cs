@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Llm.Stack;
 using Llm.Stack.Onnx.Tests.TinyModel;
+using Llm.Stack.TestUtilities.TinyModel;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.ML.OnnxRuntimeGenAI;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Llm.Stack.Onnx.Tests.TinyModel;
+using Llm.Stack.TestUtilities.TinyModel;
 using Microsoft.Extensions.AI;
 
 namespace Llm.Stack.Onnx.Tests.Chat;

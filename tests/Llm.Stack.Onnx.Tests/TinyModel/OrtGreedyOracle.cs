@@ -1,3 +1,4 @@
+using Llm.Stack.TestUtilities.TinyModel;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Llm.Stack.Onnx.Tests.TinyModel;

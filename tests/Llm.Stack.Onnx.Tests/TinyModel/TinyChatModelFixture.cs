@@ -1,3 +1,4 @@
+using Llm.Stack.TestUtilities.TinyModel;
 using Microsoft.Extensions.AI;
 using Microsoft.ML.OnnxRuntimeGenAI;
 

@@ -1,3 +1,5 @@
+using Llm.Stack.TestUtilities.TinyModel;
+
 namespace Llm.Stack.Onnx.Tests.TinyModel;
 
 /// <summary>Test classes that share the tiny models (and run one after another: the machine has 2 cores).</summary>

@@ -1,7 +1,7 @@
 using Google.Protobuf;
 using Onnx;
 
-namespace Llm.Stack.Onnx.Tests.TinyModel;
+namespace Llm.Stack.TestUtilities.TinyModel;
 
 /// <summary>
 /// Writes a "llama"-type decoder with standard ONNX operators (opset 17): token embedding, per layer RMSNorm →

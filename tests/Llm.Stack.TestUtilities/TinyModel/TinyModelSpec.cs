@@ -1,4 +1,4 @@
-namespace Llm.Stack.Onnx.Tests.TinyModel;
+namespace Llm.Stack.TestUtilities.TinyModel;
 
 /// <summary>The shape and behaviour of a tiny generated model.</summary>
 public sealed record TinyModelSpec

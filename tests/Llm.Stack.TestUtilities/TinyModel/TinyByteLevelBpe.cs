@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Llm.Stack.Onnx.Tests.TinyModel;
+namespace Llm.Stack.TestUtilities.TinyModel;
 
 /// <summary>
 /// A GPT-2 style byte-level BPE vocabulary trained deterministically on a small built-in corpus: ids 0..255 are the

@@ -3,7 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Llm.Stack.Onnx.Tests.TinyModel;
+namespace Llm.Stack.TestUtilities.TinyModel;
 
 /// <summary>
 /// Writes a complete ONNX Runtime GenAI model folder for a tiny random "llama": <c>model.onnx</c>,

@@ -1,0 +1,94 @@
+namespace Llm.Stack;
+
+/// <summary>
+/// The names of the tags (attributes) on Llm.Stack's spans and metrics. Where the OpenTelemetry semantic conventions
+/// name a concept (GenAI <c>gen_ai.*</c>, database <c>db.*</c>, <c>error.type</c>) their name is used; the rest are
+/// Llm.Stack's own, under <c>llm_stack.*</c>.
+/// </summary>
+/// <remarks>
+/// No tag holds content (question, prompt, chunk or answer text): only ids, counts, sizes and model names, so that
+/// telemetry can be exported without exporting the documents.
+/// </remarks>
+public static class TelemetryTags
+{
+    /// <summary>The GenAI operation (<c>gen_ai.operation.name</c>): <see cref="EmbeddingsOperation"/>, <see cref="RetrievalOperation"/> or <see cref="ChatOperation"/>.</summary>
+    public const string OperationName = "gen_ai.operation.name";
+
+    /// <summary>The GenAI provider (<c>gen_ai.provider.name</c>), such as <c>onnxruntime</c>.</summary>
+    public const string ProviderName = "gen_ai.provider.name";
+
+    /// <summary>The model a request is made to (<c>gen_ai.request.model</c>).</summary>
+    public const string RequestModel = "gen_ai.request.model";
+
+    /// <summary>The kind of tokens a token-usage measurement counts (<c>gen_ai.token.type</c>): <see cref="InputTokenType"/> or <see cref="OutputTokenType"/>.</summary>
+    public const string TokenType = "gen_ai.token.type";
+
+    /// <summary>The number of input tokens of an operation (<c>gen_ai.usage.input_tokens</c>).</summary>
+    public const string InputTokens = "gen_ai.usage.input_tokens";
+
+    /// <summary>The number of output tokens of an operation (<c>gen_ai.usage.output_tokens</c>).</summary>
+    public const string OutputTokens = "gen_ai.usage.output_tokens";
+
+    /// <summary>The reasons the model stopped generating (<c>gen_ai.response.finish_reasons</c>, a string array).</summary>
+    public const string FinishReasons = "gen_ai.response.finish_reasons";
+
+    /// <summary>The number of dimensions of the embeddings (<c>gen_ai.embeddings.dimension.count</c>).</summary>
+    public const string EmbeddingDimensions = "gen_ai.embeddings.dimension.count";
+
+    /// <summary>The number of results a retrieval or search was asked for (<c>gen_ai.retrieval.top_k</c>).</summary>
+    public const string TopK = "gen_ai.retrieval.top_k";
+
+    /// <summary>The class of error an operation ended with (<c>error.type</c>): the exception's full type name.</summary>
+    public const string ErrorType = "error.type";
+
+    /// <summary>The vector store (<c>db.system.name</c>), such as <c>llm_stack.inmemory</c>.</summary>
+    public const string DbSystemName = "db.system.name";
+
+    /// <summary>The collection a store operation runs on (<c>db.collection.name</c>).</summary>
+    public const string DbCollectionName = "db.collection.name";
+
+    /// <summary>The store operation (<c>db.operation.name</c>), such as <c>search</c>.</summary>
+    public const string DbOperationName = "db.operation.name";
+
+    /// <summary>The number of rows (records, results) an operation returned (<c>db.response.returned_rows</c>).</summary>
+    public const string ReturnedRows = "db.response.returned_rows";
+
+    /// <summary>The ids of the chunks a RAG stage used, in order (<c>llm_stack.chunk.ids</c>, a string array).</summary>
+    public const string ChunkIds = "llm_stack.chunk.ids";
+
+    /// <summary>The number of chunks (<c>llm_stack.chunk.count</c>).</summary>
+    public const string ChunkCount = "llm_stack.chunk.count";
+
+    /// <summary>The number of documents (<c>llm_stack.document.count</c>).</summary>
+    public const string DocumentCount = "llm_stack.document.count";
+
+    /// <summary>The number of inputs in one model batch (<c>llm_stack.batch.size</c>).</summary>
+    public const string BatchSize = "llm_stack.batch.size";
+
+    /// <summary>The padded sequence length of one model batch, in tokens (<c>llm_stack.batch.sequence_length</c>).</summary>
+    public const string SequenceLength = "llm_stack.batch.sequence_length";
+
+    /// <summary>The number of records in a snapshot or collection (<c>llm_stack.record.count</c>).</summary>
+    public const string RecordCount = "llm_stack.record.count";
+
+    /// <summary>The size of a file written or read, in bytes (<c>llm_stack.file.bytes</c>).</summary>
+    public const string FileBytes = "llm_stack.file.bytes";
+
+    /// <summary>The number of prompt tokens a RAG answer's prompt took (<c>llm_stack.prompt.tokens</c>).</summary>
+    public const string PromptTokens = "llm_stack.prompt.tokens";
+
+    /// <summary>The value of <see cref="OperationName"/> for embedding generation.</summary>
+    public const string EmbeddingsOperation = "embeddings";
+
+    /// <summary>The value of <see cref="OperationName"/> for retrieval.</summary>
+    public const string RetrievalOperation = "retrieval";
+
+    /// <summary>The value of <see cref="OperationName"/> for chat generation.</summary>
+    public const string ChatOperation = "chat";
+
+    /// <summary>The value of <see cref="TokenType"/> for input tokens.</summary>
+    public const string InputTokenType = "input";
+
+    /// <summary>The value of <see cref="TokenType"/> for output tokens.</summary>
+    public const string OutputTokenType = "output";
+}
