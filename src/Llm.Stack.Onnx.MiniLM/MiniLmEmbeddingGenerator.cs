@@ -1,16 +1,16 @@
-using System.Reflection;
-
 namespace Llm.Stack.Onnx;
 
 /// <summary>
 /// Creates the built-in offline embedding model, all-MiniLM-L6-v2 (384 dimensions, 256 tokens, Apache-2.0), whose
-/// model and vocabulary this package carries inside its own assembly: no download, no file, no further reference
-/// besides a native ONNX Runtime package (<c>Microsoft.ML.OnnxRuntime</c> for CPU).
+/// model and vocabulary this package carries and copies next to the application (<c>minilm/model.onnx</c>,
+/// <c>minilm/vocab.txt</c>): no download, no further reference besides a native ONNX Runtime package
+/// (<c>Microsoft.ML.OnnxRuntime</c> for CPU).
 /// </summary>
 /// <remarks>
 /// Each call creates a new <see cref="OnnxEmbeddingGenerator"/> (about a second: a 90 MB model is loaded); create one
-/// and share it — it is safe to use from several threads at once. Cosine similarity of its normalized embeddings
-/// matches the published sentence-transformers model.
+/// and share it — it is safe to use from several threads at once. ONNX Runtime reads the model from its file, so
+/// the process holds the model's weights once. Cosine similarity of its normalized embeddings matches the published
+/// sentence-transformers model.
 /// </remarks>
 public static class MiniLmEmbeddingGenerator
 {
@@ -23,8 +23,7 @@ public static class MiniLmEmbeddingGenerator
     /// <summary>The maximum sequence length in tokens, <c>[CLS]</c> and <c>[SEP]</c> included (the model's sentence-transformers setting).</summary>
     public const int MaxTokens = 256;
 
-    private const string ModelResource = "Llm.Stack.Onnx.MiniLM.model.onnx";
-    private const string VocabularyResource = "Llm.Stack.Onnx.MiniLM.vocab.txt";
+    private const string ModelFolder = "minilm";
 
     /// <summary>Creates a generator for the built-in all-MiniLM-L6-v2 model.</summary>
     /// <param name="configure">
@@ -33,7 +32,7 @@ public static class MiniLmEmbeddingGenerator
     /// <returns>The generator; the caller disposes it.</returns>
     /// <exception cref="InvalidOperationException">
     /// The native ONNX Runtime library is missing or lacks the execution provider asked for (the message names the
-    /// NuGet package to add), or the assembly was built without its model.
+    /// NuGet package to add), or the model files are not next to the application.
     /// </exception>
     public static OnnxEmbeddingGenerator Create(Action<OnnxEmbeddingGeneratorOptions>? configure = null)
     {
@@ -47,12 +46,27 @@ public static class MiniLmEmbeddingGenerator
         };
         configure?.Invoke(options);
 
-        Assembly assembly = typeof(MiniLmEmbeddingGenerator).Assembly;
-        using Stream model = assembly.GetManifestResourceStream(ModelResource) ?? throw MissingResource(ModelResource);
-        using Stream vocabulary = assembly.GetManifestResourceStream(VocabularyResource) ?? throw MissingResource(VocabularyResource);
-        return new OnnxEmbeddingGenerator(model, vocabulary, options);
+        string folder = FindModelFolder();
+        return new OnnxEmbeddingGenerator(folder, options);
     }
 
-    private static InvalidOperationException MissingResource(string name)
-        => new($"The assembly {typeof(MiniLmEmbeddingGenerator).Assembly.GetName().Name} has no resource '{name}': it was built without the model.");
+    /// <summary>The <c>minilm</c> folder next to this assembly (or the application, when the assembly has no file of its own).</summary>
+    private static string FindModelFolder()
+    {
+        string? assemblyDirectory = Path.GetDirectoryName(typeof(MiniLmEmbeddingGenerator).Assembly.Location);
+        string[] candidates = string.IsNullOrEmpty(assemblyDirectory)
+            ? [Path.Combine(AppContext.BaseDirectory, ModelFolder)]
+            : [Path.Combine(assemblyDirectory, ModelFolder), Path.Combine(AppContext.BaseDirectory, ModelFolder)];
+        foreach (string candidate in candidates)
+        {
+            if (File.Exists(Path.Combine(candidate, "model.onnx")) && File.Exists(Path.Combine(candidate, "vocab.txt")))
+            {
+                return candidate;
+            }
+        }
+
+        throw new InvalidOperationException(
+            $"The MiniLM model files ({ModelFolder}/model.onnx and {ModelFolder}/vocab.txt) are not next to the application (looked in {string.Join(", ", candidates.Distinct(StringComparer.Ordinal))}): "
+            + "the Llm.Stack.Onnx.MiniLM package copies them to the build and publish output; restore and build again.");
+    }
 }

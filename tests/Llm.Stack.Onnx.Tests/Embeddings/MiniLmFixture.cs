@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using Llm.Stack.Onnx;
@@ -16,19 +15,9 @@ public sealed class MiniLmFixture : IDisposable
         Generator = MiniLmEmbeddingGenerator.Create();
         Folder = Path.Combine(Path.GetTempPath(), "llmstack-minilm-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
-        Assembly assembly = typeof(MiniLmEmbeddingGenerator).Assembly;
-        using (Stream model = assembly.GetManifestResourceStream("Llm.Stack.Onnx.MiniLM.model.onnx")!)
-        using (FileStream file = File.Create(Path.Combine(Folder, "model.onnx")))
-        {
-            model.CopyTo(file);
-        }
-
-        using (Stream vocab = assembly.GetManifestResourceStream("Llm.Stack.Onnx.MiniLM.vocab.txt")!)
-        using (var reader = new StreamReader(vocab, Encoding.UTF8))
-        {
-            VocabularyText = reader.ReadToEnd();
-        }
-
+        string builtIn = Path.Combine(Path.GetDirectoryName(typeof(MiniLmEmbeddingGenerator).Assembly.Location)!, "minilm");
+        File.Copy(Path.Combine(builtIn, "model.onnx"), Path.Combine(Folder, "model.onnx"));
+        VocabularyText = File.ReadAllText(Path.Combine(builtIn, "vocab.txt"), Encoding.UTF8);
         File.WriteAllText(Path.Combine(Folder, "vocab.txt"), VocabularyText);
         TokenizerJsonPath = Path.Combine(Folder, "hf-tokenizer.json");
         File.WriteAllText(TokenizerJsonPath, BuildTokenizerJson(VocabularyText));
