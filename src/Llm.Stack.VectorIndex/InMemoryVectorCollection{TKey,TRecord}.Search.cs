@@ -35,7 +35,8 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
         CollectionBinding binding = GetBinding("Search");
         Func<object?[], bool>? predicate = options.Filter is null ? null : FilterCompiler.Compile(options.Filter, _model, binding);
 
-        List<VectorSearchResult<TRecord>> results = Search(binding, property, query, top, options.Skip, options.ScoreThreshold, predicate, includeVectors);
+        int? efSearch = (options as HnswSearchOptions<TRecord>)?.EfSearch;
+        List<VectorSearchResult<TRecord>> results = Search(binding, property, query, top, options.Skip, options.ScoreThreshold, predicate, includeVectors, efSearch);
         foreach (VectorSearchResult<TRecord> result in results)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -86,7 +87,7 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
         data.Lock.EnterReadLock();
         try
         {
-            (float Goodness, int Slot)[] vectorHits = FlatSearch.Search(data, column, query, Math.Min(depth, Math.Max(1, data.Count)), predicate, _store.MaxDegreeOfParallelism, _store.QuantizationOversampling);
+            (float Goodness, int Slot)[] vectorHits = SearchColumn(data, column, query, Math.Min(depth, Math.Max(1, data.Count)), predicate, efSearch: null);
             IReadOnlyList<object> vectorKeys = [.. vectorHits.Select(h => data.Keys[h.Slot]!)];
             IReadOnlyList<object> keywordKeys = text.Length == 0 ? [] : [.. textIndex.Search(
                 text,
@@ -165,7 +166,18 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
         try
         {
             int k = (int)Math.Min(Math.Max(1, data.Count), (long)top + options.Skip);
-            (float Goodness, int Slot)[][] best = FlatSearch.SearchBatch(data, column, q, k, predicate, _store.MaxDegreeOfParallelism);
+            (float Goodness, int Slot)[][] best;
+            if (data.Columns[column].Graph is null)
+            {
+                best = FlatSearch.SearchBatch(data, column, q, k, predicate, _store.MaxDegreeOfParallelism);
+            }
+            else
+            {
+                best = new (float Goodness, int Slot)[q.Length][];
+                int? efSearch = (options as HnswSearchOptions<TRecord>)?.EfSearch;
+                Parallel.For(0, q.Length, new ParallelOptions { MaxDegreeOfParallelism = _store.MaxDegreeOfParallelism }, i =>
+                    best[i] = SearchColumn(data, column, q[i], k, predicate, efSearch, maxDegreeOfParallelism: 1));
+            }
             for (int i = 0; i < q.Length; i++)
             {
                 var list = new List<VectorSearchResult<TRecord>>(Math.Min(top, best[i].Length));
@@ -199,7 +211,8 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
         int skip,
         double? scoreThreshold,
         Func<object?[], bool>? predicate,
-        bool includeVectors)
+        bool includeVectors,
+        int? efSearch = null)
     {
         int column = binding.VectorColumns[IndexOf(_model.VectorProperties, property)];
         CollectionData data = binding.Data;
@@ -211,7 +224,7 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
         try
         {
             k = Math.Min(k, Math.Max(1, data.Count));
-            (float Goodness, int Slot)[] best = FlatSearch.Search(data, column, query, k, predicate, _store.MaxDegreeOfParallelism, _store.QuantizationOversampling);
+            (float Goodness, int Slot)[] best = SearchColumn(data, column, query, k, predicate, efSearch);
             for (int i = skip; i < best.Length; i++)
             {
                 double score = FlatSearch.ToScore(spec.Distance, best[i].Goodness);
@@ -252,5 +265,16 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
         throw property.EmbeddingGenerator is null
             ? new NotSupportedException(VectorDataStrings.InvalidSearchInputAndNoEmbeddingGeneratorWasConfigured(searchValue!.GetType(), InMemoryModelBuilder.SupportedVectorTypes))
             : new InvalidOperationException(VectorDataStrings.IncompatibleEmbeddingGeneratorWasConfiguredForInputType(typeof(TInput), property.EmbeddingGenerator.GetType()));
+    }
+
+    /// <summary>Searches one vector column: its HNSW graph when it has one, else the exact (or quantized) scan (caller holds the read lock).</summary>
+    private (float Goodness, int Slot)[] SearchColumn(
+        CollectionData data, int column, ReadOnlyMemory<float> query, int k, Func<object?[], bool>? predicate, int? efSearch, int maxDegreeOfParallelism = 0)
+    {
+        int parallelism = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : _store.MaxDegreeOfParallelism;
+        VectorColumn vectors = data.Columns[column];
+        return vectors.Graph is HnswGraph graph
+            ? HnswSearch.Search(data, column, query, k, efSearch ?? graph.Parameters.EfSearch, predicate, parallelism)
+            : FlatSearch.Search(data, column, query, k, predicate, parallelism, _store.QuantizationOversampling);
     }
 }

@@ -18,6 +18,13 @@ namespace Llm.Stack.VectorIndex;
 /// <para>Thread-safety: all members are safe to call concurrently. Every operation is atomic with respect to the
 /// others: a search or get observes an upsert batch or a delete either completely or not at all and never a
 /// partly written vector. Searches and gets run in parallel; writes are serialized per collection.</para>
+/// <para>HNSW properties (<c>IndexKind.Hnsw</c>, see <see cref="InMemoryVectorStoreOptions.Hnsw"/>): search is approximate
+/// (tune it with <see cref="HnswOptions.EfSearch"/> or per query with <see cref="HnswSearchOptions{TRecord}"/>); the rest of
+/// the API behaves as for exact properties. So that searches can run while a large batch is indexed, a batch of more than
+/// 4,096 records is stored and linked in consecutive chunks of 4,096, each atomic and on all cores: a concurrent search
+/// sees a prefix of the batch's chunks, never a record that is stored but not yet linked. Validation still covers the
+/// whole batch first, so a rejected batch changes nothing. An updated record gets a new graph node (its old node becomes a
+/// tombstone, repaired away when the collection compacts or is saved).</para>
 /// <para>Records are copied on upsert (keys, data values and vectors); a record returned by a get or a search is a new
 /// instance. Reference-typed data values (lists, arrays) are stored by reference: do not mutate them after upsert.</para>
 /// <para>Bad input (wrong dimensions, NaN or infinite components, a zero vector under a cosine function, a null or
@@ -29,6 +36,9 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord> : VectorStor
     where TKey : notnull
     where TRecord : class
 {
+    /// <summary>How many records of a batch are stored and linked under one hold of the write lock when the collection has an HNSW graph.</summary>
+    internal const int GraphChunk = 4096;
+
     private static readonly VectorSearchOptions<TRecord> DefaultSearchOptions = new();
 
     private readonly InMemoryVectorStore _store;
@@ -43,7 +53,7 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord> : VectorStor
         _store = store;
         Name = name;
         _dynamic = dynamic;
-        var builder = new InMemoryModelBuilder();
+        var builder = new InMemoryModelBuilder(store.DefaultIndexKind);
         _model = dynamic
             ? builder.BuildDynamic(definition!, store.EmbeddingGenerator)
             : builder.Build(typeof(TRecord), typeof(TKey), definition, store.EmbeddingGenerator);
@@ -53,7 +63,7 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord> : VectorStor
                 $"The key property '{_model.KeyProperty.ModelName}' has type '{_model.KeyProperty.Type.Name}' but the collection's key type is '{typeof(TKey).Name}'.", nameof(definition));
         }
 
-        _schema = CollectionSchema.FromModel(_model, store.Quantization, store.QuantizedFlatEncoding);
+        _schema = CollectionSchema.FromModel(_model, store.Quantization, store.QuantizedFlatEncoding, store.HnswFor(name));
         _metadata = new VectorStoreCollectionMetadata { VectorStoreSystemName = InMemoryVectorStore.SystemName, CollectionName = name };
     }
 
@@ -256,26 +266,39 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord> : VectorStor
 
         (CollectionBinding binding, StoredRecords stored) = await MapRecordsAsync(list, cancellationToken).ConfigureAwait(false);
         CollectionData data = binding.Data;
-        data.Lock.EnterWriteLock();
-        try
+        int chunk = data.HasGraph ? GraphChunk : list.Count;
+        for (int start = 0; start < list.Count; start += chunk)
         {
-            data.Reserve(list.Count);
-            for (int i = 0; i < list.Count; i++)
+            int end = Math.Min(list.Count, start + chunk);
+            data.Lock.EnterWriteLock();
+            try
             {
-                data.Upsert(stored.Keys[i], stored.Values[i], stored.Vectors[i]);
-            }
-
-            for (int p = 0; p < stored.ModelIds.Length; p++)
-            {
-                if (stored.ModelIds[p] is string id)
+                data.Reserve(end - start);
+                int first = data.HighWater;
+                for (int i = start; i < end; i++)
                 {
-                    data.Columns[binding.VectorColumns[p]].EmbeddingModelId = id;
+                    _ = data.Upsert(stored.Keys[i], stored.Values[i], stored.Vectors[i], linkNow: false);
+                }
+
+                // The records of a chunk sit in slots [first, HighWater): link them into each graph, on all cores when many.
+                int parallelism = data.HighWater - first >= 256 ? _store.MaxDegreeOfParallelism : 1;
+                foreach (VectorColumn column in data.Columns)
+                {
+                    column.Graph?.Build(first, data.HighWater, parallelism);
+                }
+
+                for (int p = 0; p < stored.ModelIds.Length; p++)
+                {
+                    if (stored.ModelIds[p] is string id)
+                    {
+                        data.Columns[binding.VectorColumns[p]].EmbeddingModelId = id;
+                    }
                 }
             }
-        }
-        finally
-        {
-            data.Lock.ExitWriteLock();
+            finally
+            {
+                data.Lock.ExitWriteLock();
+            }
         }
 
         for (int i = 0; i < list.Count; i++)
