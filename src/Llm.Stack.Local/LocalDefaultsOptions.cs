@@ -1,6 +1,6 @@
 namespace Llm.Stack.Local;
 
-/// <summary>Options of <c>UseLocalDefaults</c>.</summary>
+/// <summary>Options of <c>AddLocalDefaults</c>.</summary>
 /// <remarks>Read once when the services are built; do not mutate afterwards.</remarks>
 public sealed class LocalDefaultsOptions
 {

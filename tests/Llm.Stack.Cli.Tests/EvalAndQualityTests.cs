@@ -75,7 +75,7 @@ public class EvalAndQualityTests(ITestOutputHelper output)
         Assert.Equal(0, (await cli.RunAsync("ingest", "docs")).ExitCode);
 
         var services = new ServiceCollection();
-        services.AddLlmStack().UseLocalDefaults(Path.Combine(cli.WorkingDirectory, ".llmstack"));
+        services.AddLlmStack().AddLocalDefaults(Path.Combine(cli.WorkingDirectory, ".llmstack"));
         await using ServiceProvider provider = services.BuildServiceProvider();
         IRetriever retriever = provider.GetRequiredService<IRetriever>();
 

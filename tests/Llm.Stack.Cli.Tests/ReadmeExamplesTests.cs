@@ -21,7 +21,7 @@ public class ReadmeExamplesTests
 
         // README: Llm.Stack.Local
         var services = new ServiceCollection();
-        services.AddLlmStack().UseLocalDefaults(data);     // MiniLM, persisted index, hybrid retrieval, RAG
+        services.AddLlmStack().AddLocalDefaults(data);     // MiniLM, persisted index, hybrid retrieval, RAG
         await using ServiceProvider provider = services.BuildServiceProvider();
 
         var index = provider.GetRequiredService<LocalIndex>();

@@ -42,14 +42,14 @@ public sealed class EmbeddingGenerationTests
     }
 
     [Fact]
-    public async Task UseInMemoryVectorStore_registers_the_store_and_picks_up_the_embedding_generator()
+    public async Task AddInMemoryVectorStore_registers_the_store_and_picks_up_the_embedding_generator()
     {
         var services = new ServiceCollection();
         var builder = new LlmStackBuilder(services);
         var generator = new HashEmbeddingGenerator();
         builder.AddEmbeddingGenerator(_ => generator);
-        builder.UseInMemoryVectorStore(o => o.MaxDegreeOfParallelism = 1);
-        builder.UseKeyedInMemoryVectorStore("other");
+        builder.AddInMemoryVectorStore(o => o.MaxDegreeOfParallelism = 1);
+        builder.AddKeyedInMemoryVectorStore("other");
         using ServiceProvider provider = services.BuildServiceProvider();
 
         VectorStore store = provider.GetRequiredService<VectorStore>();

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.VectorData;
 
 namespace Llm.Stack;
@@ -95,11 +96,11 @@ public sealed class LlmStackBuilder
     /// <param name="lifetime">The service lifetime. The default is <see cref="ServiceLifetime.Singleton"/>.</param>
     /// <returns>This builder, so that calls chain.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="factory"/> is <see langword="null"/>.</exception>
-    /// <remarks>Packages that provide a store (the in-memory index, Chroma …) call this from their own <c>Use*</c> method.</remarks>
+    /// <remarks>Packages that provide a store (the in-memory index, Chroma …) call this from their own <c>Add*</c> method.</remarks>
     public LlmStackBuilder AddVectorStore(Func<IServiceProvider, VectorStore> factory, ServiceLifetime lifetime = ServiceLifetime.Singleton)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        RemoveAll(typeof(VectorStore), serviceKey: null);
+        Services.RemoveAll<VectorStore>();
         Services.Add(new ServiceDescriptor(typeof(VectorStore), factory, lifetime));
         return this;
     }
@@ -114,20 +115,8 @@ public sealed class LlmStackBuilder
     {
         ArgumentNullException.ThrowIfNull(serviceKey);
         ArgumentNullException.ThrowIfNull(factory);
-        RemoveAll(typeof(VectorStore), serviceKey);
+        Services.RemoveAllKeyed<VectorStore>(serviceKey);
         Services.Add(new ServiceDescriptor(typeof(VectorStore), serviceKey, factory, lifetime));
         return this;
-    }
-
-    private void RemoveAll(Type serviceType, object? serviceKey)
-    {
-        for (int i = Services.Count - 1; i >= 0; i--)
-        {
-            ServiceDescriptor d = Services[i];
-            if (d.ServiceType == serviceType && Equals(d.ServiceKey, serviceKey))
-            {
-                Services.RemoveAt(i);
-            }
-        }
     }
 }

@@ -23,7 +23,7 @@ public static class LocalDefaultsLlmStackBuilderExtensions
     /// <returns>The builder, so that calls chain.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="dataDirectory"/> is empty.</exception>
-    public static LlmStackBuilder UseLocalDefaults(this LlmStackBuilder builder, string dataDirectory, Action<LocalDefaultsOptions>? configure = null)
+    public static LlmStackBuilder AddLocalDefaults(this LlmStackBuilder builder, string dataDirectory, Action<LocalDefaultsOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);

@@ -17,7 +17,7 @@ public static class InMemoryVectorStoreLlmStackBuilderExtensions
     /// <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> of strings (if any) becomes the store's default generator, so
     /// that collections can search by text.
     /// </remarks>
-    public static LlmStackBuilder UseInMemoryVectorStore(this LlmStackBuilder builder, Action<InMemoryVectorStoreOptions>? configure = null)
+    public static LlmStackBuilder AddInMemoryVectorStore(this LlmStackBuilder builder, Action<InMemoryVectorStoreOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSingleton(sp => CreateStore(sp, null, configure));
@@ -31,7 +31,7 @@ public static class InMemoryVectorStoreLlmStackBuilderExtensions
     /// <returns>The <paramref name="builder"/>, so that calls chain.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="serviceKey"/> is <see langword="null"/>.</exception>
     /// <remarks>The store is also registered as a keyed <see cref="InMemoryVectorStore"/> under the same key.</remarks>
-    public static LlmStackBuilder UseKeyedInMemoryVectorStore(this LlmStackBuilder builder, object serviceKey, Action<InMemoryVectorStoreOptions>? configure = null)
+    public static LlmStackBuilder AddKeyedInMemoryVectorStore(this LlmStackBuilder builder, object serviceKey, Action<InMemoryVectorStoreOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(serviceKey);

@@ -1,4 +1,5 @@
 using Llm.Stack;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -56,15 +57,7 @@ public static class ChunkingLlmStackBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(factory);
-        for (int i = builder.Services.Count - 1; i >= 0; i--)
-        {
-            ServiceDescriptor descriptor = builder.Services[i];
-            if (descriptor.ServiceType == typeof(ITextChunker) && descriptor.ServiceKey is null)
-            {
-                builder.Services.RemoveAt(i);
-            }
-        }
-
+        builder.Services.RemoveAll<ITextChunker>();
         builder.Services.AddSingleton(factory);
         return builder;
     }
