@@ -46,7 +46,7 @@ internal sealed partial class CliApp
             {
                 await PrepareIndexAsync(stack, parsed, cancellationToken);
                 string name = stack.ChatClient is null ? "extractive (rag)" : "chat + rag";
-                candidates.Add(new ModelCandidate(name, new RagChatClient(stack.Rag, name), new ChatOptions { AdditionalProperties = new() { ["llmstack.omit_sources"] = true } }));
+                candidates.Add(new ModelCandidate(name, CreateRagChatClient(stack, includeSources: false)));
             }
 
             if (stack.ChatClient is { } chat)

@@ -4,6 +4,9 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.ML.Tokenizers;
 
 namespace Llm.Stack.Cli;
 
@@ -38,7 +41,7 @@ internal sealed partial class CliApp
                 await OpenIndexAsync(stack.Index, rebuild: false, cancellationToken);
             }
 
-            IChatClient served = useRag ? new RagChatClient(stack.Rag, "llmstack-rag") : chat!;
+            IChatClient served = useRag ? CreateRagChatClient(stack) : chat!;
             string modelId = served.GetService<ChatClientMetadata>()?.DefaultModelId ?? "llmstack";
             await using WebApplication app = OpenAICompatibleServer.Build(portNumber, modelId, served.GetStreamingResponseAsync);
             await app.StartAsync(cancellationToken);
@@ -57,5 +60,26 @@ internal sealed partial class CliApp
             return 0;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The RAG pipeline as a chat client (<c>serve --rag</c>, <c>eval</c>): the configured chat model with
+    /// <c>UseRetrievalAugmentation</c>, or extractive answers when none is configured.
+    /// </summary>
+    private static IChatClient CreateRagChatClient(CliStack stack, bool includeSources = true)
+    {
+        if (stack.ChatClient is { } chat)
+        {
+            return new ChatClientBuilder(chat).UseRetrievalAugmentation(stack.Retriever, c => c.IncludeSources = includeSources).Build(stack.Services);
+        }
+
+        RetrievalAugmentedChatClient extractive = RetrievalAugmentedChatClient.CreateExtractive(
+            stack.Retriever,
+            stack.Services.GetService<IReranker>(),
+            stack.Services.GetRequiredService<IOptions<RagOptions>>().Value,
+            stack.Services.GetService<Tokenizer>(),
+            stack.Services.GetService<ILogger<RagPipeline>>());
+        extractive.IncludeSources = includeSources;
+        return extractive;
     }
 }

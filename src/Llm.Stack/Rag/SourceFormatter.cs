@@ -67,9 +67,18 @@ internal static partial class SourceFormatter
         return order;
     }
 
-    /// <summary>Gets the source (path or URI) of a chunk from its metadata, if any.</summary>
+    /// <summary>
+    /// Gets the name of a chunk's source from its metadata, if any: the path relative to the ingested root
+    /// (<see cref="FileSystemDocumentSource.PathMetadataKey"/>) when known, otherwise the source or URI, but never
+    /// an absolute local path or <c>file:</c> URI (only its file name), so answers do not reveal the host's folders.
+    /// </summary>
     public static string? GetSource(DocumentChunk chunk)
     {
+        if (chunk.Metadata.TryGetValue(FileSystemDocumentSource.PathMetadataKey, out object? relative) && relative?.ToString() is { Length: > 0 } path)
+        {
+            return path;
+        }
+
         foreach (string key in (ReadOnlySpan<string>)["source", "Source", "path", "uri", "url"])
         {
             if (chunk.Metadata.TryGetValue(key, out object? value) && value is not null)
@@ -77,12 +86,22 @@ internal static partial class SourceFormatter
                 string? s = value.ToString();
                 if (!string.IsNullOrWhiteSpace(s))
                 {
-                    return s;
+                    return WithoutLocalFolders(s);
                 }
             }
         }
 
         return null;
+    }
+
+    private static string WithoutLocalFolders(string source)
+    {
+        if (Uri.TryCreate(source, UriKind.Absolute, out Uri? uri) && uri.IsFile)
+        {
+            return Path.GetFileName(uri.LocalPath);
+        }
+
+        return Path.IsPathFullyQualified(source) ? Path.GetFileName(source) : source;
     }
 
     private static string Attribute(string value) =>
