@@ -273,7 +273,7 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord> : VectorStor
             data.Lock.EnterWriteLock();
             try
             {
-                data.Reserve(end - start);
+                data.Reserve(list.Count - start); // the whole rest of the batch at once: no doubling slack
                 int first = data.HighWater;
                 for (int i = start; i < end; i++)
                 {
