@@ -63,7 +63,11 @@ internal sealed class CliStack : IAsyncDisposable
         AddChatClient(stack, options.Chat, workingDirectory);
 
         // The same offline defaults an app gets from one call; the embedder and chat model above take precedence.
-        stack.AddLocalDefaults(dataDirectory, o => o.CollectionName = options.VectorStore.CollectionName);
+        stack.AddLocalDefaults(dataDirectory, o =>
+        {
+            o.CollectionName = options.VectorStore.CollectionName;
+            o.IndexKind = options.VectorStore.IndexKind;
+        });
         stack.AddDocumentFormatReaders();
 
         // The chat model's window and answer length, when configured, shape the RAG prompt budget.

@@ -113,7 +113,9 @@ public sealed class InMemoryVectorStoreOptions
     /// <value>
     /// <c>Flat</c> (exact search), <c>QuantizedFlat</c> or <c>Hnsw</c> (an approximate graph index, see <see cref="Hnsw"/>),
     /// compared without regard to case and stored in the MEVD spelling of <see cref="Microsoft.Extensions.VectorData.IndexKind"/>.
-    /// A property that names its index kind keeps it. The default value is <c>Flat</c>.
+    /// A property that names its index kind keeps it. A store whose index kind is <c>Hnsw</c> also indexes the <c>Flat</c>
+    /// columns of the snapshots it loads with HNSW (building their graphs, logged through <see cref="LoggerFactory"/>).
+    /// The default value is <c>Flat</c>.
     /// </value>
     /// <exception cref="ArgumentException">The value is not one of the supported index kinds.</exception>
     public string IndexKind

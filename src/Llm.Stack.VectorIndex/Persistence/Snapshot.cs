@@ -14,8 +14,9 @@ namespace Llm.Stack.VectorIndex;
 /// raw float32 rows back to back, and (version 2) per vector column its HNSW graph when it has one: entry point, top
 /// level, the level of each node, the fixed-stride level-0 links as raw int32s and the upper-level links of each node
 /// above level 0; then the XxHash3-64 of the body and the end marker <c>LSVECEND</c>. Version 2 adds the graph and,
-/// for HNSW columns, the graph parameters in the metadata. Version-1 snapshots still load: the graphs of their columns
-/// are then built from the vectors (logged), when the store makes those columns HNSW.
+/// for HNSW columns, the graph parameters in the metadata. Version-1 snapshots still load. A store whose default index
+/// kind is HNSW turns the <c>Flat</c> columns it loads (every column of a version-1 snapshot) into HNSW columns and
+/// builds their graphs from the vectors, with a log line.
 /// </remarks>
 internal static class Snapshot
 {
@@ -329,9 +330,9 @@ internal static class Snapshot
                     throw new InvalidDataException($"Corrupt snapshot: vector property '{vectorName}' has invalid HNSW parameters.");
                 }
             }
-            else if (version == 1 && options.UpgradeFlatToHnsw && indexKind == IndexKind.Flat)
+            else if (options.UpgradeFlatToHnsw && indexKind == IndexKind.Flat)
             {
-                // Version 1 stored "Flat" for every property that named no index kind; a store configured for HNSW indexes them.
+                // A store configured for HNSW indexes the flat columns it loads (version 1 stored "Flat" for every property).
                 indexKind = IndexKind.Hnsw;
                 hnsw = options.HnswFor(name);
                 quantization = (byte)VectorQuantization.None;
