@@ -40,7 +40,7 @@ internal sealed partial class CliApp
         return command;
     }
 
-    private static string DescribeEmbedder(EmbeddingModelSettings settings) => settings.Provider.ToLowerInvariant() switch
+    private static string DescribeEmbedder(EmbeddingModelSettings settings) => (settings.Provider ?? EmbeddingProviders.MiniLm).ToLowerInvariant() switch
     {
         EmbeddingProviders.MiniLm => "all-MiniLM-L6-v2, built in (ONNX, 384 dimensions, offline)",
         EmbeddingProviders.Onnx => $"ONNX model in {settings.ModelPath}",

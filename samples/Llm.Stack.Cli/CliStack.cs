@@ -42,85 +42,43 @@ internal sealed class CliStack : IAsyncDisposable
     public IRetriever Retriever => _services.GetRequiredService<IRetriever>();
 
     /// <summary>Validates the configuration and composes the stack; nothing heavy is loaded until first used.</summary>
+    /// <remarks>
+    /// All the wiring is the library's: the configuration selects the providers (<c>openai</c> for a hosted or local
+    /// endpoint, <c>onnx</c>/<c>minilm</c> offline), the local defaults add the persisted index, retrieval and RAG.
+    /// The CLI only makes relative paths relative to its working directory.
+    /// </remarks>
     public static CliStack Create(IConfiguration configuration, string workingDirectory)
     {
+        configuration = WithAbsolutePaths(configuration, workingDirectory);
         var services = new ServiceCollection();
         services.AddLogging();
-        LlmStackBuilder stack = services.AddLlmStack(configuration);
+        services.AddLlmStack(configuration)
+            .AddOpenAIProvider()
+            .AddLocalDefaults()
+            .AddDocumentFormatReaders();
 
-        // Validate and read the options the way the host would at start.
-        LlmStackOptions options;
-        using (ServiceProvider probe = services.BuildServiceProvider())
-        {
-#pragma warning disable SYSLIB0066 // replaced by validation inside AddLlmStack (issue: configuration that acts)
-            probe.GetRequiredService<IStartupValidator>().Validate();
-#pragma warning restore SYSLIB0066
-            options = probe.GetRequiredService<IOptions<LlmStackOptions>>().Value;
-        }
-
-        string dataDirectory = Path.GetFullPath(options.DataDirectory, workingDirectory);
-        AddEmbedder(stack, options.Embeddings, workingDirectory);
-        AddChatClient(stack, options.Chat, workingDirectory);
-
-        // The same offline defaults an app gets from one call; the embedder and chat model above take precedence.
-        stack.AddLocalDefaults(dataDirectory, o =>
-        {
-            o.CollectionName = options.VectorStore.CollectionName;
-            o.IndexKind = options.VectorStore.IndexKind;
-        });
-        stack.AddDocumentFormatReaders();
-
-        // The chat model's window and answer length, when configured, shape the RAG prompt budget.
-        services.Configure<RagOptions>(rag =>
-        {
-            if (options.Chat.ContextWindow is int window)
-            {
-                rag.ContextWindowTokens = window;
-            }
-
-            if (options.Chat.MaxOutputTokens is int maxOutput)
-            {
-                rag.MaxAnswerTokens = maxOutput;
-            }
-        });
-
-        return new CliStack(services.BuildServiceProvider(), options, dataDirectory);
+        ServiceProvider provider = services.BuildServiceProvider();
+        LlmStackOptions options = provider.GetRequiredService<IOptions<LlmStackOptions>>().Value;
+        return new CliStack(provider, options, options.DataDirectory);
     }
 
-    private static void AddEmbedder(LlmStackBuilder stack, EmbeddingModelSettings settings, string workingDirectory)
+    /// <summary>Resolves <c>DataDirectory</c> and the model folders against the CLI's working directory.</summary>
+    private static IConfiguration WithAbsolutePaths(IConfiguration configuration, string workingDirectory)
     {
-        switch (settings.Provider.ToLowerInvariant())
+        string[] keys = ["LlmStack:DataDirectory", "LlmStack:Chat:ModelPath", "LlmStack:Embeddings:ModelPath"];
+        var absolute = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
-            case EmbeddingProviders.MiniLm:
-                stack.AddMiniLmEmbeddingGenerator(o => o.BatchSize = settings.BatchSize);
-                break;
-            case EmbeddingProviders.Onnx:
-                string modelPath = Path.GetFullPath(settings.ModelPath!, workingDirectory);
-                stack.AddEmbeddingGenerator(_ => new OnnxEmbeddingGenerator(modelPath, new OnnxEmbeddingGeneratorOptions { BatchSize = settings.BatchSize }));
-                break;
-            case EmbeddingProviders.OpenAI:
-                stack.AddEmbeddingGenerator(_ => OpenAIClients.CreateEmbeddingGenerator(settings));
-                break;
-        }
-    }
-
-    private static void AddChatClient(LlmStackBuilder stack, ChatModelSettings settings, string workingDirectory)
-    {
-        switch (settings.Provider.ToLowerInvariant())
+            ["LlmStack:DataDirectory"] = Path.GetFullPath(configuration["LlmStack:DataDirectory"] is { Length: > 0 } d ? d : new LlmStackOptions().DataDirectory, workingDirectory),
+        };
+        foreach (string key in keys.Skip(1))
         {
-            case ChatProviders.Onnx:
-                string modelPath = Path.GetFullPath(settings.ModelPath!, workingDirectory);
-                if (!Directory.Exists(modelPath))
-                {
-                    throw new CliException($"The model folder '{modelPath}' (LlmStack:Chat:ModelPath) does not exist.");
-                }
-
-                stack.AddChatClient(_ => new OnnxChatClient(modelPath));
-                break;
-            case ChatProviders.OpenAI:
-                stack.AddChatClient(_ => OpenAIClients.CreateChatClient(settings));
-                break;
+            if (configuration[key] is { Length: > 0 } path)
+            {
+                absolute[key] = Path.GetFullPath(path, workingDirectory);
+            }
         }
+
+        return new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(absolute).Build();
     }
 
     public async ValueTask DisposeAsync() => await _services.DisposeAsync();

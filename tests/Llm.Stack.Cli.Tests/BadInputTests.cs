@@ -57,7 +57,8 @@ public class BadInputTests
     {
         using var cli = new CliRunner();
         CliResult result = await cli.RunAsync("info", "--model", "models/none");
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(2, result.ExitCode);   // invalid configuration, reported by AddLlmStack(configuration)
+        Assert.Contains("LlmStack:Chat:ModelPath", result.Error, StringComparison.Ordinal);
         Assert.Contains("models/none", result.Error, StringComparison.Ordinal);
     }
 }

@@ -8,7 +8,7 @@ namespace Llm.Stack.Cli.Tests;
 public class EvalAndQualityTests(ITestOutputHelper output)
 {
     /// <summary>The repository's sample corpus: samples/data (World Factbook excerpts) and its hand-labelled questions.</summary>
-    private static string SamplesDirectory
+    internal static string SamplesDirectory
     {
         get
         {

@@ -119,4 +119,60 @@ public sealed class LlmStackBuilder
         Services.Add(new ServiceDescriptor(typeof(VectorStore), serviceKey, factory, lifetime));
         return this;
     }
+
+    /// <summary>
+    /// Registers a chat provider name: when <c>LlmStack:Chat:Provider</c> names it, <c>services.AddLlmStack(configuration)</c>
+    /// creates the stack's <see cref="IChatClient"/> with <paramref name="factory"/>. A chat client registered in code wins.
+    /// </summary>
+    /// <param name="name">The provider name, such as <c>openai</c>; compared without regard to case.</param>
+    /// <param name="factory">Creates the client from the validated <c>LlmStack:Chat</c> section.</param>
+    /// <returns>This builder, so that calls chain.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="factory"/> is <see langword="null"/>.</exception>
+    /// <remarks>Registering a name twice keeps the last registration.</remarks>
+    public LlmStackBuilder AddChatProvider(string name, Func<LlmStackProviderContext, IChatClient> factory) =>
+        AddProvider(typeof(IChatClient), name, factory);
+
+    /// <summary>
+    /// Registers an embedding provider name: when <c>LlmStack:Embeddings:Provider</c> names it, <c>services.AddLlmStack(configuration)</c>
+    /// creates the stack's embedding generator with <paramref name="factory"/>. A generator registered in code wins.
+    /// </summary>
+    /// <param name="name">The provider name, such as <c>minilm</c>; compared without regard to case.</param>
+    /// <param name="factory">Creates the generator from the validated <c>LlmStack:Embeddings</c> section.</param>
+    /// <returns>This builder, so that calls chain.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="factory"/> is <see langword="null"/>.</exception>
+    /// <remarks>Registering a name twice keeps the last registration.</remarks>
+    public LlmStackBuilder AddEmbeddingProvider(string name, Func<LlmStackProviderContext, IEmbeddingGenerator<string, Embedding<float>>> factory) =>
+        AddProvider(typeof(IEmbeddingGenerator<string, Embedding<float>>), name, factory);
+
+    /// <summary>
+    /// Registers a vector store provider name: when <c>LlmStack:VectorStore:Provider</c> names it, <c>services.AddLlmStack(configuration)</c>
+    /// creates the stack's <see cref="VectorStore"/> with <paramref name="factory"/>. A store registered in code wins.
+    /// </summary>
+    /// <param name="name">The provider name, such as <c>inmemory</c>; compared without regard to case.</param>
+    /// <param name="factory">Creates the store from the validated <c>LlmStack:VectorStore</c> section.</param>
+    /// <returns>This builder, so that calls chain.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="factory"/> is <see langword="null"/>.</exception>
+    /// <remarks>Registering a name twice keeps the last registration.</remarks>
+    public LlmStackBuilder AddVectorStoreProvider(string name, Func<LlmStackProviderContext, VectorStore> factory) =>
+        AddProvider(typeof(VectorStore), name, factory);
+
+    private LlmStackBuilder AddProvider(Type serviceType, string name, Func<LlmStackProviderContext, object> factory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(factory);
+        for (int i = Services.Count - 1; i >= 0; i--)
+        {
+            if (Services[i].ImplementationInstance is LlmStackProviderRegistration r
+                && r.ServiceType == serviceType && string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                Services.RemoveAt(i);
+            }
+        }
+
+        Services.AddSingleton(new LlmStackProviderRegistration(serviceType, name, factory));
+        return this;
+    }
 }

@@ -3,6 +3,7 @@ using Llm.Stack.Local;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.VectorData;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -11,33 +12,56 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class LocalDefaultsLlmStackBuilderExtensions
 {
     /// <summary>
-    /// Registers the offline defaults: the built-in MiniLM embedder (unless an embedder is already registered), a
-    /// <see cref="LocalIndex"/> persisted under <paramref name="dataDirectory"/> (also the stack's <see cref="VectorStore"/>),
+    /// Registers the offline defaults: the offline providers that configuration may select (<c>minilm</c> and <c>onnx</c>
+    /// for embeddings, <c>onnx</c> for chat, <c>inmemory</c> for the vector store), the built-in MiniLM embedder (unless an
+    /// embedder is already registered, in code or by configuration), a
+    /// <see cref="LocalIndex"/> persisted under <paramref name="dataDirectory"/> (also the stack's <see cref="VectorStore"/>
+    /// unless one is already registered),
     /// the document readers, an <see cref="IngestionPipeline"/> that chunks by section (unless an <see cref="ITextChunker"/>
     /// is registered), hybrid retrieval over the index as the stack's
     /// <see cref="IRetriever"/>, and the <see cref="RagPipeline"/>, which answers extractively when no chat model is registered.
     /// </summary>
     /// <param name="builder">The stack builder.</param>
-    /// <param name="dataDirectory">The folder of the index, such as <c>.llmstack</c>.</param>
-    /// <param name="configure">Changes the defaults; <see langword="null"/> to keep them.</param>
+    /// <param name="dataDirectory">
+    /// The folder of the index, such as <c>.llmstack</c>; <see langword="null"/> for <c>LlmStack:DataDirectory</c> of the
+    /// configuration given to <c>AddLlmStack(configuration)</c> (default <c>.llmstack</c>).
+    /// </param>
+    /// <param name="configure">
+    /// Changes the defaults; <see langword="null"/> to keep them. It runs after the configured values
+    /// (<c>LlmStack:VectorStore:CollectionName</c>), so what it sets wins.
+    /// </param>
     /// <returns>The builder, so that calls chain.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
-    /// <exception cref="ArgumentException"><paramref name="dataDirectory"/> is empty.</exception>
-    public static LlmStackBuilder AddLocalDefaults(this LlmStackBuilder builder, string dataDirectory, Action<LocalDefaultsOptions>? configure = null)
+    /// <exception cref="ArgumentException"><paramref name="dataDirectory"/> is empty or white space.</exception>
+    public static LlmStackBuilder AddLocalDefaults(this LlmStackBuilder builder, string? dataDirectory = null, Action<LocalDefaultsOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
-        var options = new LocalDefaultsOptions();
-        configure?.Invoke(options);
+        if (dataDirectory is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
+        }
 
-        if (!builder.Services.Any(d => d.ServiceType == typeof(IEmbeddingGenerator<string, Embedding<float>>) && d.ServiceKey is null))
+        builder.AddMiniLmProvider().AddOnnxProvider().AddInMemoryVectorStoreProvider();
+        if (!IsRegistered<IEmbeddingGenerator<string, Embedding<float>>>(builder))
         {
             builder.AddMiniLmEmbeddingGenerator();
         }
 
         builder.AddDocumentReaders();
-        builder.Services.TryAddSingleton(sp => new LocalIndex(dataDirectory, sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(), options));
-        builder.AddVectorStore(sp => sp.GetRequiredService<LocalIndex>().Store);
+        builder.Services.TryAddSingleton(sp =>
+        {
+            LlmStackOptions configured = sp.GetRequiredService<IOptions<LlmStackOptions>>().Value;
+            var options = new LocalDefaultsOptions { CollectionName = configured.VectorStore.CollectionName, IndexKind = configured.VectorStore.IndexKind };
+            configure?.Invoke(options);
+            return new LocalIndex(
+                Path.GetFullPath(dataDirectory ?? configured.DataDirectory),
+                sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
+                options);
+        });
+        if (!IsRegistered<VectorStore>(builder))
+        {
+            builder.AddVectorStore(sp => sp.GetRequiredService<LocalIndex>().Store);
+        }
         builder.Services.TryAddSingleton(sp => new IngestionPipeline(
             sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
             chunker: sp.GetService<ITextChunker>() ?? CreateChunker(sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>()),
@@ -48,6 +72,8 @@ public static class LocalDefaultsLlmStackBuilderExtensions
         builder.AddRag();
         return builder;
     }
+
+    private static bool IsRegistered<T>(LlmStackBuilder builder) => builder.Services.Any(d => d.ServiceType == typeof(T) && !d.IsKeyedService);
 
     /// <summary>
     /// Chunks within sections (headings of Markdown, HTML and DOCX; plain text falls back to paragraphs and sentences),

@@ -39,6 +39,36 @@ public static class InMemoryVectorStoreLlmStackBuilderExtensions
         return builder.AddKeyedVectorStore(serviceKey, (sp, key) => sp.GetRequiredKeyedService<InMemoryVectorStore>(key));
     }
 
+    /// <summary>
+    /// Registers the <c>inmemory</c> vector store provider: with <c>LlmStack:VectorStore:Provider</c> = <c>inmemory</c>, an
+    /// <see cref="InMemoryVectorStore"/> persisted under <c>LlmStack:DataDirectory</c> (each collection a <c>*.lsvi</c>
+    /// snapshot there, loaded when the store is created) with the <see cref="InMemoryVectorStoreOptions.Quantization"/> of
+    /// <c>LlmStack:VectorStore:Quantization</c> and the <see cref="InMemoryVectorStoreOptions.IndexKind"/> of
+    /// <c>LlmStack:VectorStore:IndexKind</c> is the stack's <c>VectorStore</c>.
+    /// </summary>
+    /// <param name="builder">The stack builder, from <c>services.AddLlmStack(configuration)</c>.</param>
+    /// <returns>The <paramref name="builder"/>, so that calls chain.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    /// <remarks>The registered embedding generator, if any, becomes the store's default generator, as with <see cref="AddInMemoryVectorStore"/>.</remarks>
+    public static LlmStackBuilder AddInMemoryVectorStoreProvider(this LlmStackBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        return builder.AddVectorStoreProvider("inmemory", context => CreateStore(context.Services, null, options =>
+        {
+            options.PersistenceDirectory = context.DataDirectory;
+            if (context.Configuration["Quantization"] is { Length: > 0 } quantization)
+            {
+                // Validated by AddLlmStack(configuration), so the value parses.
+                options.Quantization = Enum.Parse<VectorQuantization>(quantization, ignoreCase: true);
+            }
+
+            if (context.Configuration["IndexKind"] is { Length: > 0 } indexKind)
+            {
+                options.IndexKind = indexKind; // flat or hnsw, validated by AddLlmStack(configuration)
+            }
+        }));
+    }
+
     private static InMemoryVectorStore CreateStore(IServiceProvider services, object? serviceKey, Action<InMemoryVectorStoreOptions>? configure)
     {
         var options = new InMemoryVectorStoreOptions();

@@ -1,3 +1,5 @@
+using Llm.Stack.Onnx;
+
 namespace Llm.Stack;
 
 /// <summary>The chat model settings under <c>LlmStack:Chat</c>.</summary>
@@ -5,8 +7,9 @@ public sealed class ChatModelSettings
 {
     /// <summary>Gets or sets the provider of the chat model.</summary>
     /// <value>
-    /// <c>none</c> (no chat model: answers are extractive), <c>onnx</c> (a local ONNX Runtime GenAI model folder in
-    /// <see cref="ModelPath"/>) or <c>openai</c> (an OpenAI-compatible endpoint). The default value is <c>none</c>.
+    /// <c>none</c> (no chat model: answers are extractive), or a name a package registered: <c>onnx</c> (a local ONNX
+    /// Runtime GenAI model folder in <see cref="ModelPath"/>; <c>AddOnnxProvider()</c>) or <c>openai</c> (an
+    /// OpenAI-compatible endpoint; <c>AddOpenAIProvider()</c>). The default value is <c>none</c>.
     /// </value>
     public string Provider { get; set; } = ChatProviders.None;
 
@@ -29,4 +32,12 @@ public sealed class ChatModelSettings
     /// <summary>Gets or sets the maximum number of tokens of an answer.</summary>
     /// <value>The default value is <see langword="null"/>: the provider's default.</value>
     public int? MaxOutputTokens { get; set; }
+
+    /// <summary>Gets or sets the hardware a local (<c>onnx</c>) model runs on.</summary>
+    /// <value>The default value is <see langword="null"/>: the providers listed in the model's <c>genai_config.json</c>.</value>
+    public OnnxExecutionProvider? ExecutionProvider { get; set; }
+
+    /// <summary>Gets or sets the GPU a local model runs on when <see cref="ExecutionProvider"/> is <see cref="OnnxExecutionProvider.Cuda"/>.</summary>
+    /// <value>The default value is 0.</value>
+    public int DeviceId { get; set; }
 }

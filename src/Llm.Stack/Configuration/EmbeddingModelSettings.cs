@@ -1,3 +1,5 @@
+using Llm.Stack.Onnx;
+
 namespace Llm.Stack;
 
 /// <summary>The embedding model settings under <c>LlmStack:Embeddings</c>.</summary>
@@ -5,10 +7,12 @@ public sealed class EmbeddingModelSettings
 {
     /// <summary>Gets or sets the provider of the embedding model.</summary>
     /// <value>
-    /// <c>minilm</c> (the built-in all-MiniLM-L6-v2, offline), <c>onnx</c> (a BERT-family ONNX model folder in
-    /// <see cref="ModelPath"/>) or <c>openai</c> (an OpenAI-compatible endpoint). The default value is <c>minilm</c>.
+    /// A name a package registered: <c>minilm</c> (the built-in all-MiniLM-L6-v2, offline; <c>AddMiniLmProvider()</c>),
+    /// <c>onnx</c> (a BERT-family ONNX model folder in <see cref="ModelPath"/>; <c>AddOnnxProvider()</c>) or <c>openai</c>
+    /// (an OpenAI-compatible endpoint; <c>AddOpenAIProvider()</c>). The default value is <see langword="null"/>: configuration
+    /// registers no embedder, and <c>AddLocalDefaults</c> registers <c>minilm</c>.
     /// </value>
-    public string Provider { get; set; } = EmbeddingProviders.MiniLm;
+    public string? Provider { get; set; }
 
     /// <summary>Gets or sets the folder of a local model; required when <see cref="Provider"/> is <c>onnx</c>.</summary>
     public string? ModelPath { get; set; }
@@ -25,4 +29,12 @@ public sealed class EmbeddingModelSettings
     /// <summary>Gets or sets how many inputs are embedded per call.</summary>
     /// <value>From 1 to 2,048. The default value is 32.</value>
     public int BatchSize { get; set; } = 32;
+
+    /// <summary>Gets or sets the hardware a local (<c>onnx</c>, <c>minilm</c>) model runs on.</summary>
+    /// <value>The default value is <see cref="OnnxExecutionProvider.Cpu"/>.</value>
+    public OnnxExecutionProvider ExecutionProvider { get; set; }
+
+    /// <summary>Gets or sets the GPU a local model runs on when <see cref="ExecutionProvider"/> is <see cref="OnnxExecutionProvider.Cuda"/>.</summary>
+    /// <value>The default value is 0.</value>
+    public int DeviceId { get; set; }
 }

@@ -19,12 +19,12 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
         }
 
         ChatModelSettings chat = options.Chat ?? new();
-        if (CheckProvider(errors, Chat + "Provider", chat.Provider, ChatProviders.All))
+        if (CheckProvider(errors, Chat + "Provider", chat.Provider, required: true))
         {
             switch (chat.Provider.ToLowerInvariant())
             {
                 case ChatProviders.Onnx:
-                    Require(errors, Chat + "ModelPath", chat.ModelPath, chat.Provider);
+                    RequireModel(errors, Chat + "ModelPath", chat.ModelPath, chat.Provider, fileAllowed: false);
                     break;
                 case ChatProviders.OpenAI:
                     RequireEndpoint(errors, Chat + "Endpoint", chat.Endpoint, chat.Provider);
@@ -44,12 +44,12 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
         }
 
         EmbeddingModelSettings embeddings = options.Embeddings ?? new();
-        if (CheckProvider(errors, Embeddings + "Provider", embeddings.Provider, EmbeddingProviders.All))
+        if (CheckProvider(errors, Embeddings + "Provider", embeddings.Provider, required: false))
         {
             switch (embeddings.Provider.ToLowerInvariant())
             {
                 case EmbeddingProviders.Onnx:
-                    Require(errors, Embeddings + "ModelPath", embeddings.ModelPath, embeddings.Provider);
+                    RequireModel(errors, Embeddings + "ModelPath", embeddings.ModelPath, embeddings.Provider, fileAllowed: true);
                     break;
                 case EmbeddingProviders.OpenAI:
                     RequireEndpoint(errors, Embeddings + "Endpoint", embeddings.Endpoint, embeddings.Provider);
@@ -58,13 +58,23 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
             }
         }
 
+        if (chat.DeviceId < 0)
+        {
+            errors.Add($"{Chat}DeviceId must be zero or more, but is {chat.DeviceId}.");
+        }
+
+        if (embeddings.DeviceId < 0)
+        {
+            errors.Add($"{Embeddings}DeviceId must be zero or more, but is {embeddings.DeviceId}.");
+        }
+
         if (embeddings.BatchSize is < 1 or > 2048)
         {
             errors.Add($"{Embeddings}BatchSize must be from 1 to 2048, but is {embeddings.BatchSize}.");
         }
 
         VectorStoreSettings store = options.VectorStore ?? new();
-        if (CheckProvider(errors, Store + "Provider", store.Provider, VectorStoreProviders.All)
+        if (CheckProvider(errors, Store + "Provider", store.Provider, required: false)
             && string.Equals(store.Provider, VectorStoreProviders.Chroma, StringComparison.OrdinalIgnoreCase))
         {
             RequireEndpoint(errors, Store + "Endpoint", store.Endpoint, store.Provider);
@@ -83,17 +93,17 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
-    private static bool CheckProvider(List<string> errors, string key, string? value, string[] allowed)
+    /// <summary>Checks that a provider name is present when required and not blank; whether a package registered it is checked by <see cref="ConfiguredProviderValidator"/>.</summary>
+    private static bool CheckProvider(List<string> errors, string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? value, bool required)
     {
-        if (string.IsNullOrWhiteSpace(value))
+        if (value is null && !required)
         {
-            errors.Add($"{key} is required; use one of: {string.Join(", ", allowed)}.");
             return false;
         }
 
-        if (!allowed.Contains(value, StringComparer.OrdinalIgnoreCase))
+        if (string.IsNullOrWhiteSpace(value))
         {
-            errors.Add($"{key} is '{value}', which is not a known provider; use one of: {string.Join(", ", allowed)}.");
+            errors.Add($"{key} must name a provider, such as openai; it is empty.");
             return false;
         }
 
@@ -105,6 +115,21 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
         if (string.IsNullOrWhiteSpace(value))
         {
             errors.Add($"{key} is required when the provider is '{provider}'.");
+        }
+    }
+
+    private static void RequireModel(List<string> errors, string key, string? value, string provider, bool fileAllowed)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add($"{key} is required when the provider is '{provider}'.");
+            return;
+        }
+
+        string path = Path.GetFullPath(value);
+        if (!Directory.Exists(path) && !(fileAllowed && File.Exists(path)))
+        {
+            errors.Add($"{key} is '{value}', but the model {(fileAllowed ? "file or folder" : "folder")} '{path}' does not exist.");
         }
     }
 

@@ -1,13 +1,11 @@
 namespace Llm.Stack;
 
-/// <summary>The values of <see cref="VectorStoreSettings.Provider"/>.</summary>
+/// <summary>The values of <see cref="VectorStoreSettings.Provider"/> that Llm.Stack's packages register.</summary>
 public static class VectorStoreProviders
 {
-    /// <summary>The SIMD in-memory index.</summary>
+    /// <summary>The SIMD in-memory index, persisted under the data directory (Llm.Stack.VectorIndex, <c>AddInMemoryVectorStoreProvider()</c>).</summary>
     public const string InMemory = "inmemory";
 
     /// <summary>A Chroma server.</summary>
     public const string Chroma = "chroma";
-
-    internal static readonly string[] All = [InMemory, Chroma];
 }

@@ -1,11 +1,17 @@
+using Llm.Stack.VectorIndex;
+
 namespace Llm.Stack;
 
 /// <summary>The vector store settings under <c>LlmStack:VectorStore</c>.</summary>
 public sealed class VectorStoreSettings
 {
     /// <summary>Gets or sets the provider of the vector store.</summary>
-    /// <value><c>inmemory</c> (the SIMD in-memory index, persisted under the data directory) or <c>chroma</c>. The default value is <c>inmemory</c>.</value>
-    public string Provider { get; set; } = VectorStoreProviders.InMemory;
+    /// <value>
+    /// A name a package registered: <c>inmemory</c> (the SIMD in-memory index, persisted under the data directory;
+    /// <c>AddInMemoryVectorStoreProvider()</c>). The default value is <see langword="null"/>: configuration registers no
+    /// store, and <c>AddLocalDefaults</c> uses its persisted index.
+    /// </value>
+    public string? Provider { get; set; }
 
     /// <summary>Gets or sets the name of the collection documents are ingested into.</summary>
     /// <value>The default value is <c>documents</c>.</value>
@@ -20,4 +26,8 @@ public sealed class VectorStoreSettings
 
     /// <summary>Gets or sets the endpoint of a vector database server; required when <see cref="Provider"/> is <c>chroma</c>.</summary>
     public Uri? Endpoint { get; set; }
+
+    /// <summary>Gets or sets how the in-memory index compresses vectors for the first pass of a search.</summary>
+    /// <value>The default value is <see cref="VectorQuantization.None"/>: exact float32 search.</value>
+    public VectorQuantization Quantization { get; set; }
 }

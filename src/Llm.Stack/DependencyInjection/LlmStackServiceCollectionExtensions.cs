@@ -38,19 +38,34 @@ public static class LlmStackServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Adds the Llm.Stack core services with <see cref="LlmStackOptions"/> bound from the <c>LlmStack</c> section of
-    /// <paramref name="configuration"/> (or from <paramref name="configuration"/> itself when it is that section),
-    /// validated when the application starts.
+    /// Adds the Llm.Stack core services configured from the <c>LlmStack</c> section of <paramref name="configuration"/>
+    /// (or from <paramref name="configuration"/> itself when it is that section): validates every key now, binds
+    /// <see cref="LlmStackOptions"/>, the defaults of <see cref="RagOptions"/> (<c>LlmStack:Rag</c>, and the chat model's
+    /// <c>ContextWindow</c> and <c>MaxOutputTokens</c>) and of <see cref="IngestionOptions"/> (<c>LlmStack:Ingestion</c>),
+    /// and registers the chat client, embedding generator and vector store that the <c>Provider</c> keys select.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The application's configuration, or its <c>LlmStack</c> section.</param>
     /// <param name="configure">Configures the stack through the builder; <see langword="null"/> to do it later.</param>
     /// <returns>The <see cref="LlmStackBuilder"/>, so that registrations chain.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="configuration"/> is <see langword="null"/>.</exception>
+    /// <exception cref="OptionsValidationException">
+    /// A key is unknown, a value is of the wrong form or out of range, or a required setting is missing. The
+    /// <see cref="OptionsValidationException.Failures"/> name the full key path of each problem, such as
+    /// <c>LlmStack:Chat:Modle is not a known key. Did you mean LlmStack:Chat:Model?</c>
+    /// </exception>
     /// <remarks>
-    /// An unknown key or a value of the wrong type under <c>LlmStack</c> fails when the options are first read,
-    /// naming the key; a missing or invalid setting fails at start (<c>ValidateOnStart</c>) with a message that
-    /// names the key, such as <c>LlmStack:Chat:ModelPath is required when the provider is 'onnx'.</c>
+    /// <para>
+    /// A <c>Provider</c> value selects among the providers that packages registered through the builder
+    /// (<c>AddOpenAIProvider()</c>, <c>AddOnnxProvider()</c>, <c>AddMiniLmProvider()</c>, <c>AddInMemoryVectorStoreProvider()</c>,
+    /// or <c>AddLocalDefaults</c> for the offline ones). A provider no package registered fails when the options are first
+    /// read (at host start, or when the service is first resolved), naming the package and the call to add.
+    /// </para>
+    /// <para>
+    /// Code registrations win over configuration: an <see cref="Microsoft.Extensions.AI.IChatClient"/>, embedding generator or
+    /// <see cref="Microsoft.Extensions.VectorData.VectorStore"/> registered in code, before or after this call, is the one
+    /// resolved, and a callback given to <c>AddRag</c> or <c>AddIngestion</c> runs after the configured values.
+    /// </para>
     /// </remarks>
 #pragma warning disable RS0026 // See above.
     public static LlmStackBuilder AddLlmStack(this IServiceCollection services, IConfiguration configuration, Action<LlmStackBuilder>? configure = null)
@@ -62,11 +77,32 @@ public static class LlmStackServiceCollectionExtensions
         IConfiguration section = configuration is IConfigurationSection { Key: LlmStackOptions.SectionName }
             ? configuration
             : configuration.GetSection(LlmStackOptions.SectionName);
+        LlmStackOptions options = LlmStackConfiguration.Read(section);
 
         AddCoreServices(services);
         services.AddOptions<LlmStackOptions>()
-            .Bind(section, binder => binder.ErrorOnUnknownConfiguration = true)
+            .Configure(o => LlmStackConfiguration.Bind(section, o, LlmStackOptions.SectionName))
             .ValidateOnStart();
+        services.AddOptions<RagOptions>().Configure<IOptions<LlmStackOptions>>((rag, stack) =>
+        {
+            if (stack.Value.Chat.ContextWindow is int window)
+            {
+                rag.ContextWindowTokens = window;
+            }
+
+            if (stack.Value.Chat.MaxOutputTokens is int maxOutput)
+            {
+                rag.MaxAnswerTokens = maxOutput;
+            }
+
+            LlmStackConfiguration.Bind(section.GetSection(LlmStackConfiguration.RagSection), rag, $"{LlmStackOptions.SectionName}:{LlmStackConfiguration.RagSection}");
+        });
+        services.AddOptions<IngestionOptions>().Configure(ingestion =>
+            LlmStackConfiguration.Bind(section.GetSection(LlmStackConfiguration.IngestionSection), ingestion, $"{LlmStackOptions.SectionName}:{LlmStackConfiguration.IngestionSection}"));
+
+        var providers = new ConfiguredProviders(services, section);
+        providers.Register(options);
+        services.AddSingleton<IValidateOptions<LlmStackOptions>>(new ConfiguredProviderValidator(providers));
 
         var builder = new LlmStackBuilder(services);
         configure?.Invoke(builder);

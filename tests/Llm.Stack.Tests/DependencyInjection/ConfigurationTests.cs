@@ -1,4 +1,6 @@
-#pragma warning disable SYSLIB0066 // IStartupValidator is what a host runs today; validation moves into AddLlmStack
+using Llm.Stack.Onnx;
+using Llm.Stack.Tests.TestDoubles;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,12 +15,16 @@ public class ConfigurationTests
             .AddInMemoryCollection(pairs.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)))
             .Build();
 
-    private static ServiceProvider Build(IConfiguration configuration)
+    private static ServiceProvider Build(IConfiguration configuration, Action<LlmStackBuilder>? configure = null)
     {
         var services = new ServiceCollection();
-        services.AddLlmStack(configuration);
+        services.AddLlmStack(configuration, configure);
         return services.BuildServiceProvider();
     }
+
+    /// <summary>What a plain <see cref="ServiceCollection"/> app sees: the exception thrown by AddLlmStack itself.</summary>
+    private static OptionsValidationException AddFails(params (string Key, string? Value)[] pairs) =>
+        Assert.Throws<OptionsValidationException>(() => new ServiceCollection().AddLlmStack(Config(pairs)));
 
     [Fact]
     public void Options_bind_from_the_LlmStack_section()
@@ -30,9 +36,12 @@ public class ConfigurationTests
             ("LlmStack:Chat:Model", "qwen2.5-0.5b"),
             ("LlmStack:Chat:ContextWindow", "8192"),
             ("LlmStack:Embeddings:BatchSize", "64"),
-            ("LlmStack:VectorStore:CollectionName", "manuals"));
+            ("LlmStack:Embeddings:ExecutionProvider", "cuda"),
+            ("LlmStack:Embeddings:DeviceId", "1"),
+            ("LlmStack:VectorStore:CollectionName", "manuals"),
+            ("LlmStack:VectorStore:Quantization", "Int8"));
 
-        using ServiceProvider provider = Build(configuration);
+        using ServiceProvider provider = Build(configuration, stack => stack.AddChatProvider("openai", _ => new TestChatClient()));
         LlmStackOptions options = provider.GetRequiredService<IOptions<LlmStackOptions>>().Value;
 
         Assert.Equal("/var/lib/app", options.DataDirectory);
@@ -40,9 +49,12 @@ public class ConfigurationTests
         Assert.Equal(new Uri("http://127.0.0.1:8080/v1"), options.Chat.Endpoint);
         Assert.Equal("qwen2.5-0.5b", options.Chat.Model);
         Assert.Equal(8192, options.Chat.ContextWindow);
-        Assert.Equal(EmbeddingProviders.MiniLm, options.Embeddings.Provider);
+        Assert.Null(options.Embeddings.Provider);
         Assert.Equal(64, options.Embeddings.BatchSize);
+        Assert.Equal(OnnxExecutionProvider.Cuda, options.Embeddings.ExecutionProvider);
+        Assert.Equal(1, options.Embeddings.DeviceId);
         Assert.Equal("manuals", options.VectorStore.CollectionName);
+        Assert.Equal(VectorIndex.VectorQuantization.Int8, options.VectorStore.Quantization);
     }
 
     [Fact]
@@ -56,73 +68,175 @@ public class ConfigurationTests
     }
 
     [Fact]
-    public void Defaults_apply_when_the_section_is_absent_and_are_valid()
+    public void Defaults_apply_when_the_section_is_absent_and_register_nothing_from_configuration()
     {
         using ServiceProvider provider = Build(Config());
-        provider.GetRequiredService<IStartupValidator>().Validate();
 
         LlmStackOptions options = provider.GetRequiredService<IOptions<LlmStackOptions>>().Value;
         Assert.Equal(".llmstack", options.DataDirectory);
         Assert.Equal(ChatProviders.None, options.Chat.Provider);
-        Assert.Equal(VectorStoreProviders.InMemory, options.VectorStore.Provider);
+        Assert.Null(options.Embeddings.Provider);
+        Assert.Null(options.VectorStore.Provider);
+        Assert.Null(provider.GetService<IChatClient>());
+        Assert.Null(provider.GetService<IEmbeddingGenerator<string, Embedding<float>>>());
     }
 
     [Fact]
-    public void Missing_required_setting_fails_at_start_naming_the_key()
+    public void A_missing_required_setting_fails_inside_AddLlmStack_naming_the_key()
     {
-        using ServiceProvider provider = Build(Config(("LlmStack:Chat:Provider", "onnx")));
+        OptionsValidationException error = AddFails(("LlmStack:Chat:Provider", "onnx"));
 
-        OptionsValidationException error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
-
-        Assert.Contains("LlmStack:Chat:ModelPath is required when the provider is 'onnx'.", error.Message, StringComparison.Ordinal);
+        Assert.Contains("LlmStack:Chat:ModelPath is required when the provider is 'onnx'.", error.Failures);
     }
 
     [Fact]
-    public async Task A_host_refuses_to_start_with_an_invalid_setting()
+    public void A_missing_model_folder_fails_inside_AddLlmStack_naming_the_key_and_the_path()
     {
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection([new("LlmStack:Embeddings:Provider", "openai"), new("LlmStack:Embeddings:Endpoint", "ftp://example")]);
-        builder.Services.AddLlmStack(builder.Configuration);
+        OptionsValidationException error = AddFails(("LlmStack:Embeddings:Provider", "onnx"), ("LlmStack:Embeddings:ModelPath", "no/such/model"));
 
-        using IHost host = builder.Build();
-        OptionsValidationException error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
-
-        Assert.Contains("LlmStack:Embeddings:Endpoint must be an absolute http or https URI", error.Message, StringComparison.Ordinal);
-        Assert.Contains("LlmStack:Embeddings:Model is required when the provider is 'openai'.", error.Message, StringComparison.Ordinal);
+        Assert.Contains(
+            $"LlmStack:Embeddings:ModelPath is 'no/such/model', but the model file or folder '{Path.GetFullPath("no/such/model")}' does not exist.",
+            error.Failures);
     }
 
     [Theory]
-    [InlineData("LlmStack:Chat:Provider", "gpt", "LlmStack:Chat:Provider is 'gpt', which is not a known provider; use one of: none, onnx, openai.")]
+    [InlineData("LlmStack:Chat:Modle", "typo", "LlmStack:Chat:Modle is not a known key. Did you mean LlmStack:Chat:Model?")]
+    [InlineData("LlmStack:Chatt:Provider", "openai", "LlmStack:Chatt is not a known key. Did you mean LlmStack:Chat?")]
+    [InlineData("LlmStack:Rag:Topp", "3", "LlmStack:Rag:Topp is not a known key. Did you mean LlmStack:Rag:Top?")]
+    [InlineData("LlmStack:Ingestion:MaxChunkToken", "3", "LlmStack:Ingestion:MaxChunkToken is not a known key. Did you mean LlmStack:Ingestion:MaxChunkTokens?")]
+    public void An_unknown_key_fails_inside_AddLlmStack_naming_the_full_key(string key, string value, string expected)
+    {
+        OptionsValidationException error = AddFails((key, value));
+
+        string failure = Assert.Single(error.Failures);
+        Assert.StartsWith(expected, failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("BinderOptions", failure, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("LlmStack:VectorStore:Provider", "chroma", "LlmStack:VectorStore:Endpoint is required when the provider is 'chroma'.")]
     [InlineData("LlmStack:Embeddings:BatchSize", "0", "LlmStack:Embeddings:BatchSize must be from 1 to 2048, but is 0.")]
+    [InlineData("LlmStack:Embeddings:BatchSize", "many", "LlmStack:Embeddings:BatchSize is 'many', which is not a whole number.")]
+    [InlineData("LlmStack:Chat:ExecutionProvider", "gpu", "LlmStack:Chat:ExecutionProvider is 'gpu', which is not one of: Cpu, Cuda.")]
     [InlineData("LlmStack:Chat:ContextWindow", "-1", "LlmStack:Chat:ContextWindow must be a positive number of tokens, but is -1.")]
+    [InlineData("LlmStack:Chat:Provider", " ", "LlmStack:Chat:Provider must name a provider, such as openai; it is empty.")]
     [InlineData("LlmStack:DataDirectory", " ", "LlmStack:DataDirectory must not be empty.")]
-    public void Invalid_settings_are_reported_with_their_key(string key, string value, string expected)
+    [InlineData("LlmStack:Rag:Top", "0", "LlmStack:Rag:Top is '0', which is not allowed: it is out of range for this setting.")]
+    [InlineData("LlmStack:Ingestion:RemoveMissingDocuments", "maybe", "LlmStack:Ingestion:RemoveMissingDocuments is 'maybe', which is not true or false.")]
+    [InlineData("LlmStack:Chat", "openai", "LlmStack:Chat is a section, not a value: set its keys instead, such as LlmStack:Chat:Provider.")]
+    public void An_invalid_value_fails_inside_AddLlmStack_naming_the_key(string key, string value, string expected)
     {
-        using ServiceProvider provider = Build(Config((key, value)));
-
-        OptionsValidationException error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+        OptionsValidationException error = AddFails((key, value));
 
         Assert.Contains(expected, error.Failures);
     }
 
     [Fact]
-    public void Unknown_key_is_an_error_naming_it()
+    public void Every_problem_is_reported_at_once_and_no_secret_is_repeated()
     {
-        using ServiceProvider provider = Build(Config(("LlmStack:Chat:Modle", "typo")));
+        OptionsValidationException error = AddFails(
+            ("LlmStack:Chat:Provider", "openai"),
+            ("LlmStack:Chat:ApiKey", "sk-secret-value"),
+            ("LlmStack:Chat:Modle", "gpt"),
+            ("LlmStack:Embeddings:BatchSize", "many"));
 
-        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IOptions<LlmStackOptions>>().Value);
-
-        Assert.Contains("Modle", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, error.Failures.Count());
+        Assert.DoesNotContain("sk-secret-value", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Value_of_the_wrong_type_is_an_error_naming_the_key()
+    public void The_configured_provider_is_created_by_the_package_that_registered_its_name()
     {
-        using ServiceProvider provider = Build(Config(("LlmStack:Embeddings:BatchSize", "many")));
+        IConfigurationSection? seen = null;
+        var client = new TestChatClient();
+        using ServiceProvider provider = Build(
+            Config(("LlmStack:Chat:Provider", "Scripted"), ("LlmStack:Chat:Model", "tiny"), ("LlmStack:DataDirectory", "data")),
+            stack => stack.AddChatProvider("scripted", context =>
+            {
+                seen = context.Configuration;
+                Assert.Equal(Path.GetFullPath("data"), context.DataDirectory);
+                return client;
+            }));
 
-        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IOptions<LlmStackOptions>>().Value);
+        Assert.Same(client, provider.GetRequiredService<IChatClient>());
+        Assert.Equal("LlmStack:Chat", seen!.Path);
+        Assert.Equal("tiny", seen["Model"]);
+    }
 
-        Assert.Contains("LlmStack:Embeddings:BatchSize", error.Message, StringComparison.Ordinal);
+    [Fact]
+    public void An_unregistered_provider_fails_when_resolved_naming_the_package_and_the_call()
+    {
+        using ServiceProvider provider = Build(Config(
+            ("LlmStack:Chat:Provider", "openai"), ("LlmStack:Chat:Endpoint", "http://127.0.0.1:1/v1"), ("LlmStack:Chat:Model", "m")));
+
+        OptionsValidationException error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IChatClient>());
+
+        Assert.StartsWith(
+            "LlmStack:Chat:Provider is 'openai', but no package registered it: reference Llm.Stack.OpenAI and call AddOpenAIProvider()",
+            Assert.Single(error.Failures),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_host_refuses_to_start_with_an_unregistered_provider()
+    {
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection([new("LlmStack:Embeddings:Provider", "minilm")]);
+        builder.Services.AddLlmStack(builder.Configuration);
+
+        using IHost host = builder.Build();
+        OptionsValidationException error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("reference Llm.Stack.Onnx.MiniLM and call AddMiniLmProvider()", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_registration_in_code_wins_over_configuration_before_or_after_AddLlmStack()
+    {
+        IConfiguration configuration = Config(("LlmStack:Chat:Provider", "unregistered"));
+        var before = new TestChatClient { Name = "before" };
+        var after = new TestChatClient { Name = "after" };
+
+        var services = new ServiceCollection();
+        services.AddChatClient(before);
+        services.AddLlmStack(configuration);
+        using (ServiceProvider provider = services.BuildServiceProvider())
+        {
+            Assert.Same(before, provider.GetRequiredService<IChatClient>());
+            Assert.Equal("unregistered", provider.GetRequiredService<IOptions<LlmStackOptions>>().Value.Chat.Provider);
+        }
+
+        using ServiceProvider second = Build(configuration, stack => stack.AddChatClient(after));
+        Assert.Same(after, second.GetRequiredService<IChatClient>());
+        Assert.Equal("unregistered", second.GetRequiredService<IOptions<LlmStackOptions>>().Value.Chat.Provider);
+    }
+
+    [Fact]
+    public void Rag_defaults_come_from_the_chat_model_and_the_Rag_section_and_code_wins()
+    {
+        IConfiguration configuration = Config(
+            ("LlmStack:Chat:ContextWindow", "2048"),
+            ("LlmStack:Chat:MaxOutputTokens", "200"),
+            ("LlmStack:Rag:Top", "7"),
+            ("LlmStack:Rag:RewriteFollowUps", "false"));
+
+        using ServiceProvider configured = Build(configuration);
+        RagOptions rag = configured.GetRequiredService<IOptions<RagOptions>>().Value;
+        Assert.Equal((2048, 200, 7, false), (rag.ContextWindowTokens, rag.MaxAnswerTokens, rag.Top, rag.RewriteFollowUps));
+
+        using ServiceProvider overridden = Build(configuration, stack => stack.AddRag(o => o.Top = 2));
+        RagOptions code = overridden.GetRequiredService<IOptions<RagOptions>>().Value;
+        Assert.Equal((2048, 200, 2), (code.ContextWindowTokens, code.MaxAnswerTokens, code.Top));
+    }
+
+    [Fact]
+    public void Ingestion_defaults_bind_from_the_Ingestion_section()
+    {
+        using ServiceProvider provider = Build(Config(("LlmStack:Ingestion:MaxChunkTokens", "300"), ("LlmStack:Ingestion:RemoveMissingDocuments", "false")));
+
+        IngestionOptions options = provider.GetRequiredService<IOptions<IngestionOptions>>().Value;
+
+        Assert.Equal(300, options.MaxChunkTokens);
+        Assert.False(options.RemoveMissingDocuments);
     }
 }

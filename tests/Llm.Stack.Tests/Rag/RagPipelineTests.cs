@@ -104,9 +104,10 @@ public sealed class RagPipelineTests
         Assert.True(answer.IsExtractive);
         Assert.True(pipeline.IsExtractive);
         Assert.StartsWith("Extractive answer", answer.Text, StringComparison.Ordinal);
-        Assert.Contains("It flows into the Caspian Sea. [2]", answer.Text, StringComparison.Ordinal);
+        Assert.Contains("It flows into the Caspian Sea. [1]", answer.Text, StringComparison.Ordinal);
         RagCitation citation = Assert.Single(answer.Citations);
-        Assert.Equal(2, citation.Marker);
+        Assert.Equal(1, citation.Marker); // the first (only) source the answer cites, though it was retrieved second
+        Assert.Equal("rivers.md#1", citation.ChunkId);
         Assert.Equal("It flows into the Caspian Sea.", citation.Quote);
         Assert.Equal(citation.Quote, Corpus.Rivers()[1].Chunk.Text.Substring(citation.QuoteStart, citation.Quote.Length));
         Assert.Null(answer.Usage);

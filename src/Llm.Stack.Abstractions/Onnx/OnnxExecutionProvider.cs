@@ -5,6 +5,8 @@ namespace Llm.Stack.Onnx;
 /// Llm.Stack.Onnx references only the managed ONNX Runtime; the application brings the native package that
 /// provides the chosen provider: <c>Microsoft.ML.OnnxRuntime</c> for <see cref="Cpu"/>, or
 /// <c>Microsoft.ML.OnnxRuntime.Gpu.Linux</c> / <c>Microsoft.ML.OnnxRuntime.Gpu.Windows</c> for <see cref="Cuda"/>.
+/// It lives in Llm.Stack.Abstractions so that configuration (<c>LlmStack:Chat:ExecutionProvider</c>,
+/// <c>LlmStack:Embeddings:ExecutionProvider</c>) names the hardware with the same type as the ONNX options.
 /// </remarks>
 public enum OnnxExecutionProvider
 {

@@ -1,0 +1,49 @@
+using Llm.Stack;
+using Llm.Stack.Onnx;
+using Microsoft.Extensions.Configuration;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the <c>onnx</c> provider of local models, selected by configuration.</summary>
+public static class OnnxProviderLlmStackBuilderExtensions
+{
+    /// <summary>
+    /// Registers the <c>onnx</c> provider for chat and embeddings: with <c>LlmStack:Chat:Provider</c> = <c>onnx</c>, an
+    /// <see cref="OnnxChatClient"/> over the ONNX Runtime GenAI model folder in <c>LlmStack:Chat:ModelPath</c>; with
+    /// <c>LlmStack:Embeddings:Provider</c> = <c>onnx</c>, an <see cref="OnnxEmbeddingGenerator"/> over the BERT-family model in
+    /// <c>LlmStack:Embeddings:ModelPath</c>. <c>ExecutionProvider</c> (<c>Cpu</c> or <c>Cuda</c>) and <c>DeviceId</c> choose the
+    /// hardware; <c>LlmStack:Embeddings:BatchSize</c> the inputs per inference call. Models load on first use.
+    /// </summary>
+    /// <param name="builder">The stack builder, from <c>services.AddLlmStack(configuration)</c>.</param>
+    /// <returns>The builder, so that calls chain.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
+    /// <remarks>
+    /// <c>AddLlmStack(configuration)</c> checks that the model folder exists, naming the key and the path. The application references the native package (<c>Microsoft.ML.OnnxRuntimeGenAI</c> for chat, <c>Microsoft.ML.OnnxRuntime</c>
+    /// for embeddings, or their CUDA packages).
+    /// </remarks>
+    public static LlmStackBuilder AddOnnxProvider(this LlmStackBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.AddChatProvider(LocalProviderSettings.OnnxName, context =>
+        {
+            IConfigurationSection section = context.Configuration;
+            OnnxExecutionProvider? hardware = LocalProviderSettings.ExecutionProvider(section);
+            var options = new OnnxChatClientOptions
+            {
+                Provider = hardware switch
+                {
+                    OnnxExecutionProvider.Cpu => OnnxChatClientOptions.CpuProvider,
+                    OnnxExecutionProvider.Cuda => OnnxChatClientOptions.CudaProvider,
+                    _ => null,
+                },
+                DeviceId = LocalProviderSettings.DeviceId(section),
+            };
+            return new OnnxChatClient(LocalProviderSettings.ModelPath(section), options);
+        });
+        builder.AddEmbeddingProvider(LocalProviderSettings.OnnxName, context =>
+            new OnnxEmbeddingGenerator(
+                LocalProviderSettings.ModelPath(context.Configuration),
+                LocalProviderSettings.EmbeddingOptions(context.Configuration)));
+        return builder;
+    }
+}

@@ -1,0 +1,191 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+
+namespace Llm.Stack;
+
+/// <summary>
+/// Binds a configuration section onto an options object and reports every problem in plain words with the full key
+/// path: a key that names no setting (with the closest known one), a value that does not convert, a value the setting
+/// refuses. Only settable properties of simple types (text, numbers, booleans, enums, URIs, time spans) are keys;
+/// properties of the settings types of this folder are sections, bound recursively.
+/// </summary>
+internal static class ConfigurationSectionBinder
+{
+    public static void Bind(IConfiguration section, object target, string path, List<string> errors, IReadOnlyCollection<string>? otherKeys = null)
+    {
+        Dictionary<string, PropertyInfo> properties = KeysOf(target.GetType());
+        foreach (IConfigurationSection child in section.GetChildren())
+        {
+            string key = path + ":" + child.Key;
+            if (otherKeys?.Contains(child.Key, StringComparer.OrdinalIgnoreCase) == true)
+            {
+                continue;
+            }
+
+            if (!properties.TryGetValue(child.Key, out PropertyInfo? property))
+            {
+                errors.Add(UnknownKey(key, path, child.Key, [.. properties.Keys, .. otherKeys ?? []]));
+                continue;
+            }
+
+            if (IsSection(property.PropertyType))
+            {
+                if (child.Value is not null)
+                {
+                    errors.Add($"{key} is a section, not a value: set its keys instead, such as {key}:{KeysOf(property.PropertyType).Keys.First()}.");
+                    continue;
+                }
+
+                object nested = property.GetValue(target) ?? Activator.CreateInstance(property.PropertyType)!;
+                Bind(child, nested, key, errors);
+                property.SetValue(target, nested);
+                continue;
+            }
+
+            if (child.GetChildren().Any())
+            {
+                errors.Add($"{key} takes a single value, but has keys under it ({string.Join(", ", child.GetChildren().Select(c => key + ":" + c.Key))}).");
+                continue;
+            }
+
+            SetValue(target, property, key, child.Value, errors);
+        }
+    }
+
+    /// <summary>The names of the keys a type accepts.</summary>
+    public static IEnumerable<string> KeyNames(Type type) => KeysOf(type).Keys;
+
+    private static void SetValue(object target, PropertyInfo property, string key, string? raw, List<string> errors)
+    {
+        Type type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+        if (string.IsNullOrEmpty(raw))
+        {
+            if (type == typeof(string) || property.PropertyType != type)
+            {
+                Set(target, property, key, raw, type == typeof(string) ? raw : null, errors);
+            }
+
+            return;
+        }
+
+        if (!TryConvert(type, raw, out object? value))
+        {
+            errors.Add($"{key} is '{raw}', which is not {Expected(type)}.");
+            return;
+        }
+
+        Set(target, property, key, raw, value, errors);
+    }
+
+    private static void Set(object target, PropertyInfo property, string key, string? raw, object? value, List<string> errors)
+    {
+        try
+        {
+            property.SetValue(target, value);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is ArgumentException inner)
+        {
+            string reason = inner is ArgumentOutOfRangeException ? "it is out of range for this setting" : FirstSentence(inner.Message);
+            errors.Add($"{key} is '{raw}', which is not allowed: {reason}.");
+        }
+    }
+
+    private static bool TryConvert(Type type, string raw, out object? value)
+    {
+        value = null;
+        if (type.IsEnum)
+        {
+            if (Enum.TryParse(type, raw, ignoreCase: true, out object? parsed) && Enum.IsDefined(type, parsed!) && !char.IsDigit(raw.Trim()[0]))
+            {
+                value = parsed;
+                return true;
+            }
+
+            return false;
+        }
+
+        if (type == typeof(Uri))
+        {
+            bool ok = Uri.TryCreate(raw, UriKind.RelativeOrAbsolute, out Uri? uri);
+            value = uri;
+            return ok;
+        }
+
+        try
+        {
+            value = TypeDescriptor.GetConverter(type).ConvertFromInvariantString(raw);
+            return true;
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException or NotSupportedException || e.InnerException is FormatException or OverflowException)
+        {
+            return false;
+        }
+    }
+
+    private static string Expected(Type type) => type switch
+    {
+        _ when type.IsEnum => "one of: " + string.Join(", ", Enum.GetNames(type)),
+        _ when type == typeof(int) || type == typeof(long) => "a whole number",
+        _ when type == typeof(double) || type == typeof(float) => "a number",
+        _ when type == typeof(bool) => "true or false",
+        _ when type == typeof(TimeSpan) => "a time span such as 00:05:00",
+        _ when type == typeof(Uri) => "a URI",
+        _ => "a value of type " + type.Name,
+    };
+
+    private static string UnknownKey(string key, string path, string name, IReadOnlyCollection<string> known)
+    {
+        string? closest = known
+            .Select(k => (Key: k, Distance: Distance(k.ToUpperInvariant(), name.ToUpperInvariant())))
+            .Where(k => k.Distance <= Math.Max(2, name.Length / 3))
+            .OrderBy(k => k.Distance)
+            .Select(k => k.Key)
+            .FirstOrDefault();
+        string hint = closest is null ? "" : $" Did you mean {path}:{closest}?";
+        return $"{key} is not a known key.{hint} The keys of {path} are: {string.Join(", ", known)}.";
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var row = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++)
+        {
+            row[j] = j;
+        }
+
+        for (int i = 1; i <= a.Length; i++)
+        {
+            int diagonal = row[0];
+            row[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int above = row[j];
+                row[j] = Math.Min(Math.Min(row[j] + 1, row[j - 1] + 1), diagonal + (a[i - 1] == b[j - 1] ? 0 : 1));
+                diagonal = above;
+            }
+        }
+
+        return row[b.Length];
+    }
+
+    private static string FirstSentence(string message)
+    {
+        int end = message.IndexOf(" (Parameter", StringComparison.Ordinal);
+        return (end > 0 ? message[..end] : message).TrimEnd('.');
+    }
+
+    private static bool IsSection(Type type) => type.Assembly == typeof(ConfigurationSectionBinder).Assembly && type.IsClass && type.Name.EndsWith("Settings", StringComparison.Ordinal);
+
+    private static bool IsSimple(Type type)
+    {
+        type = Nullable.GetUnderlyingType(type) ?? type;
+        return type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(Uri) || type == typeof(TimeSpan) || type == typeof(decimal);
+    }
+
+    private static Dictionary<string, PropertyInfo> KeysOf(Type type) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.SetMethod?.IsPublic == true && p.GetIndexParameters().Length == 0 && (IsSimple(p.PropertyType) || IsSection(p.PropertyType)))
+            .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+}

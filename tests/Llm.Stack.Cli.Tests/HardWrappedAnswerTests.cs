@@ -1,0 +1,131 @@
+using System.Text;
+using System.Text.Json;
+using Llm.Stack.Local;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace Llm.Stack.Cli.Tests;
+
+/// <summary>
+/// Extractive answers over hard-wrapped documents, as the CLI gives them with no chat model: a README.Debian and a
+/// man page wrapped at 72 and 78 columns, a Markdown README wrapped by <c>fmt -w 72</c> (HardWrapped/), and the sample
+/// corpus re-wrapped at 72 columns. The fact that answers each question must appear in the answer, so a sentence cut
+/// at a line break fails.
+/// </summary>
+public class HardWrappedAnswerTests(ITestOutputHelper output)
+{
+    private static string HardWrappedDirectory => Path.Combine(AppContext.BaseDirectory, "HardWrapped");
+
+    [Fact]
+    public async Task Answers_over_hard_wrapped_docs_quote_the_whole_sentence_that_holds_the_fact()
+    {
+        using var cli = new CliRunner();
+        foreach (string file in Directory.GetFiles(HardWrappedDirectory).Where(f => !f.EndsWith(".jsonl", StringComparison.Ordinal)))
+        {
+            cli.Write(Path.Combine("docs", Path.GetFileName(file)), File.ReadAllText(file));
+        }
+
+        var questions = new List<(string Id, string Question, string Document, string Fact)>();
+        foreach (string line in File.ReadLines(Path.Combine(HardWrappedDirectory, "questions.jsonl")).Where(l => l.Length > 0))
+        {
+            using var json = JsonDocument.Parse(line);
+            JsonElement e = json.RootElement;
+            questions.Add((e.GetProperty("id").GetString()!, e.GetProperty("question").GetString()!, e.GetProperty("document").GetString()!, e.GetProperty("fact").GetString()!));
+        }
+
+        int answered = await AnswerAsync(cli, questions);
+
+        // Measured 2026-12-06: 14/15 (before sentences were rebuilt across wraps: 6/15). uu1 is a miss of the
+        // word-overlap scorer, not of wrapping: "what time of day ... run" shares fewer words with "fires once a day
+        // at 6:00" than with the reboot-time sentence.
+        Assert.True(answered >= 14, $"{answered}/{questions.Count}");
+    }
+
+    /// <summary>The sample corpus wrapped at 72 columns (as `fmt` or an editor would), with its 26 labelled questions and answer spans.</summary>
+    [Fact]
+    public async Task Answers_over_the_sample_corpus_wrapped_at_72_columns_keep_the_labelled_answers()
+    {
+        string samples = EvalAndQualityTests.SamplesDirectory;
+        using var cli = new CliRunner();
+        foreach (string file in Directory.GetFiles(Path.Combine(samples, "data"), "*.md"))
+        {
+            cli.Write(Path.Combine("docs", Path.GetFileName(file)), HardWrap(File.ReadAllText(file), 72));
+        }
+
+        var questions = new List<(string Id, string Question, string Document, string Fact)>();
+        foreach (string line in File.ReadLines(Path.Combine(samples, "questions.jsonl")).Where(l => l.Length > 0))
+        {
+            using var json = JsonDocument.Parse(line);
+            JsonElement e = json.RootElement;
+            questions.Add((e.GetProperty("id").GetString()!, e.GetProperty("question").GetString()!, e.GetProperty("document").GetString()! + ".md", e.GetProperty("answer").GetString()!));
+        }
+
+        int answered = await AnswerAsync(cli, questions);
+
+        // Measured 2026-12-06: 25/26 (before: 17/26); q05's passage is not retrieved at all.
+        Assert.True(answered >= 25, $"{answered}/{questions.Count}");
+    }
+
+    private async Task<int> AnswerAsync(CliRunner cli, List<(string Id, string Question, string Document, string Fact)> questions)
+    {
+        CliResult ingest = await cli.RunAsync("ingest", "docs");
+        Assert.True(ingest.ExitCode == 0, ingest.ToString());
+
+        var services = new ServiceCollection();
+        services.AddLlmStack().AddLocalDefaults(Path.Combine(cli.WorkingDirectory, ".llmstack"));
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        RagPipeline pipeline = provider.GetRequiredService<RagPipeline>();
+
+        int answered = 0;
+        foreach ((string id, string question, string document, string fact) in questions)
+        {
+            RagAnswer answer = await pipeline.AskAsync(question);
+            bool retrieved = answer.Sources.Any(s => s.Chunk.DocumentId.EndsWith(document, StringComparison.Ordinal) && Collapse(s.Chunk.Text).Contains(fact, StringComparison.OrdinalIgnoreCase));
+            bool ok = Collapse(answer.Text).Contains(fact, StringComparison.OrdinalIgnoreCase);
+            answered += ok ? 1 : 0;
+            output.WriteLine($"{id} {(ok ? "answered" : retrieved ? "MISSED (passage retrieved)" : "missed (passage not retrieved)")}: {question}\n{answer.Text}\n");
+        }
+
+        output.WriteLine($"{answered}/{questions.Count} answers hold the fact");
+        return answered;
+    }
+
+    private static string Collapse(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+
+    /// <summary>Greedy word wrap of every paragraph that is not a heading, as an editor's fill command does.</summary>
+    private static string HardWrap(string markdown, int width)
+    {
+        var sb = new StringBuilder();
+        foreach (string line in markdown.Split('\n'))
+        {
+            if (line.StartsWith('#') || line.Length <= width)
+            {
+                sb.Append(line).Append('\n');
+                continue;
+            }
+
+            int column = 0;
+            foreach (string word in line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (column > 0 && column + 1 + word.Length > width)
+                {
+                    sb.Append('\n');
+                    column = 0;
+                }
+
+                if (column > 0)
+                {
+                    sb.Append(' ');
+                    column++;
+                }
+
+                sb.Append(word);
+                column += word.Length;
+            }
+
+            sb.Append('\n');
+        }
+
+        return sb.ToString();
+    }
+}

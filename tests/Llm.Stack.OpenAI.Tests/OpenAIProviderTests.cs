@@ -1,0 +1,128 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Llm.Stack.OpenAI.Tests;
+
+public sealed class OpenAIProviderTests : IDisposable
+{
+    private readonly OpenAIProtocolServer _server = new();
+
+    public void Dispose() => _server.Dispose();
+
+    private static ServiceProvider Build(params (string Key, string Value)[] extra)
+    {
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(extra.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value)))
+            .Build();
+        var services = new ServiceCollection();
+        services.AddLlmStack(configuration).AddOpenAIProvider();
+        return services.BuildServiceProvider();
+    }
+
+    [Fact]
+    public async Task Chat_provider_openai_answers_through_the_configured_endpoint_model_and_key()
+    {
+        await using ServiceProvider provider = Build(
+            ("LlmStack:Chat:Provider", "openai"),
+            ("LlmStack:Chat:Endpoint", _server.Endpoint.ToString()),
+            ("LlmStack:Chat:Model", "tiny-chat"),
+            ("LlmStack:Chat:ApiKey", "sk-test-key"));
+
+        ChatResponse response = await provider.GetRequiredService<IChatClient>().GetResponseAsync("Which volcano erupted in 2010?");
+
+        Assert.Equal("You asked: Which volcano erupted in 2010?", response.Text);
+        Assert.Equal(8, response.Usage?.TotalTokenCount);
+        (string path, string? authorization, var body) = Assert.Single(_server.Requests);
+        Assert.Equal("/v1/chat/completions", path);
+        Assert.Equal("Bearer sk-test-key", authorization);
+        Assert.Equal("tiny-chat", body["model"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Chat_streams_from_the_endpoint()
+    {
+        await using ServiceProvider provider = Build(
+            ("LlmStack:Chat:Provider", "OpenAI"),
+            ("LlmStack:Chat:Endpoint", _server.Endpoint.ToString()),
+            ("LlmStack:Chat:Model", "tiny-chat"));
+
+        List<ChatResponseUpdate> updates = [];
+        await foreach (ChatResponseUpdate update in provider.GetRequiredService<IChatClient>().GetStreamingResponseAsync("stream this please"))
+        {
+            updates.Add(update);
+        }
+
+        Assert.True(updates.Count(u => u.Text.Length > 0) >= 4);
+        Assert.Equal("You asked: stream this please", string.Concat(updates.Select(u => u.Text)));
+        Assert.True(_server.Requests.Single().Body["stream"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task Embeddings_provider_openai_embeds_through_the_endpoint()
+    {
+        await using ServiceProvider provider = Build(
+            ("LlmStack:Embeddings:Provider", "openai"),
+            ("LlmStack:Embeddings:Endpoint", _server.Endpoint.ToString()),
+            ("LlmStack:Embeddings:Model", "tiny-embed"));
+
+        GeneratedEmbeddings<Embedding<float>> embeddings = await provider
+            .GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>()
+            .GenerateAsync(["volcano", "ash"]);
+
+        Assert.Equal([7f, 3f, 1f], embeddings[0].Vector.ToArray());
+        Assert.Equal([3f, 1f, 1f], embeddings[1].Vector.ToArray());
+        var request = Assert.Single(_server.Requests);
+        Assert.Equal("/v1/embeddings", request.Path);
+        Assert.Equal("tiny-embed", request.Body["model"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Missing_endpoint_fails_inside_AddLlmStack_naming_the_key()
+    {
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new("LlmStack:Chat:Provider", "openai"), new("LlmStack:Chat:Model", "m"), new("LlmStack:Chat:ApiKey", "sk-do-not-print")])
+            .Build();
+
+        OptionsValidationException error = Assert.Throws<OptionsValidationException>(() => new ServiceCollection().AddLlmStack(configuration).AddOpenAIProvider());
+
+        Assert.Equal("LlmStack:Chat:Endpoint is required when the provider is 'openai'.", Assert.Single(error.Failures));
+        Assert.DoesNotContain("sk-do-not-print", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_chat_client_registered_in_code_wins_over_the_configured_provider()
+    {
+        using var local = new ExtractiveEchoClient();
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([
+                new("LlmStack:Chat:Provider", "openai"),
+                new("LlmStack:Chat:Endpoint", _server.Endpoint.ToString()),
+                new("LlmStack:Chat:Model", "tiny-chat")])
+            .Build();
+        var services = new ServiceCollection();
+        services.AddLlmStack(configuration).AddOpenAIProvider().AddChatClient(local);
+        await using ServiceProvider provider = services.BuildServiceProvider();
+
+        ChatResponse response = await provider.GetRequiredService<IChatClient>().GetResponseAsync("hi");
+
+        Assert.Equal("local: hi", response.Text);
+        Assert.Empty(_server.Requests);
+    }
+
+    private sealed class ExtractiveEchoClient : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "local: " + messages.Last().Text)));
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+}
