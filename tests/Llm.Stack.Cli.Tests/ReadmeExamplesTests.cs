@@ -3,6 +3,7 @@ using Llm.Stack.Local;
 using Llm.Stack.Onnx;
 using Llm.Stack.VectorIndex;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.VectorData;
 
@@ -40,6 +41,32 @@ public class ReadmeExamplesTests
         Assert.True(answer.IsExtractive);
         Assert.Contains("30 days", answer.Text, StringComparison.Ordinal);
         Assert.Equal("ops.md", Assert.Single(answer.Citations.DistinctBy(c => c.DocumentId)).DocumentId);
+    }
+
+    [Fact]
+    public async Task Configuration_selects_among_the_providers_packages_registered()
+    {
+        using var cli = new CliRunner();
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([
+                new("LlmStack:DataDirectory", Path.Combine(cli.WorkingDirectory, ".llmstack")),
+                new("LlmStack:Embeddings:Provider", "minilm"),
+                new("LlmStack:Rag:Top", "3")])
+            .Build();
+        var services = new ServiceCollection();
+
+        // README: Configuration
+        services.AddLlmStack(configuration)     // validates every LlmStack:* key here, and registers what the Provider keys select
+            .AddOpenAIProvider()                // Llm.Stack.OpenAI: "openai" for chat and embeddings
+            .AddLocalDefaults();                // Llm.Stack.Local: "minilm", "onnx", "inmemory", the persisted index, retrieval, RAG
+        // README: end
+
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        GeneratedEmbeddings<Embedding<float>> embeddings = await provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GenerateAsync(["volcano"]);
+        Assert.Equal(384, embeddings[0].Vector.Length);
+        Assert.Equal(Path.Combine(cli.WorkingDirectory, ".llmstack"), provider.GetRequiredService<LocalIndex>().DataDirectory);
+        Assert.Equal(3, provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<RagOptions>>().Value.Top);
+        Assert.Null(provider.GetService<IChatClient>());
     }
 
     private sealed class Note

@@ -69,14 +69,14 @@ public sealed partial class RagPipeline
 
     /// <summary>Answers <paramref name="question"/> from the retrieved sources.</summary>
     /// <param name="question">The user's question.</param>
-    /// <param name="options">The options of this call; <see langword="null"/> for the pipeline's defaults.</param>
+    /// <param name="options">The options of this call, merged over the pipeline's defaults (<see cref="RagOptions.WithDefaults"/>); <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The answer with its citations, sources and usage.</returns>
     /// <exception cref="ArgumentException"><paramref name="question"/> is <see langword="null"/>, empty or white space.</exception>
     public async Task<RagAnswer> AskAsync(string question, RagOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(question);
-        options ??= _defaults;
+        options = options?.WithDefaults(_defaults) ?? _defaults;
 
         (string query, UsageDetails? usage) = await GetStandaloneQueryAsync(question, options, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<RetrievedChunk> candidates = await RetrieveAsync(query, options, cancellationToken).ConfigureAwait(false);
@@ -98,7 +98,7 @@ public sealed partial class RagPipeline
 
     /// <summary>Answers <paramref name="question"/> from the retrieved sources, streaming the answer as it is generated.</summary>
     /// <param name="question">The user's question.</param>
-    /// <param name="options">The options of this call; <see langword="null"/> for the pipeline's defaults.</param>
+    /// <param name="options">The options of this call, merged over the pipeline's defaults (<see cref="RagOptions.WithDefaults"/>); <see langword="null"/> for the defaults.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>
     /// An update with the sources, then updates with text (unknown citation markers removed), then a last update
@@ -108,7 +108,7 @@ public sealed partial class RagPipeline
     public IAsyncEnumerable<RagAnswerUpdate> AskStreamingAsync(string question, RagOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(question);
-        return AskStreamingCoreAsync(question, options ?? _defaults, cancellationToken);
+        return AskStreamingCoreAsync(question, options?.WithDefaults(_defaults) ?? _defaults, cancellationToken);
     }
 
     private async IAsyncEnumerable<RagAnswerUpdate> AskStreamingCoreAsync(string question, RagOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
