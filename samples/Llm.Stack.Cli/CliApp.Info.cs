@@ -15,26 +15,55 @@ internal sealed partial class CliApp
             await using CliStack stack = CliStack.Create(LoadConfiguration(parsed), _workingDirectory);
             LlmStackOptions options = stack.Options;
             LocalIndex index = stack.Index;
-            LocalIndexMetadata? metadata = index.ReadMetadata();
 
             var table = new Table().Border(TableBorder.Rounded).AddColumn("setting").AddColumn("value");
             table.AddRow("embedder", Markup.Escape(DescribeEmbedder(options.Embeddings)));
             table.AddRow("chat model", Markup.Escape(DescribeChat(options.Chat)));
             table.AddRow("data directory", Markup.Escape(stack.DataDirectory));
-            if (metadata is null || !File.Exists(index.SnapshotPath))
+            try
             {
-                table.AddRow("index", "[grey]empty (run llmstack ingest <paths>)[/]");
+                // Opening reads the committed generation and runs the self-check; it writes nothing.
+                await index.OpenAsync(cancellationToken: cancellationToken);
+                LocalIndexCheck check = index.LastCheck!;
+                LocalIndexMetadata? metadata = null;
+                try
+                {
+                    metadata = index.ReadMetadata();
+                }
+                catch (InvalidDataException)
+                {
+                    // Reported by the check.
+                }
+
+                if (index.Count == 0 && check.IsHealthy)
+                {
+                    table.AddRow("index", "[grey]empty (run llmstack ingest <paths>)[/]");
+                }
+                else
+                {
+                    string saved = metadata is null ? string.Empty : $", committed {metadata.SavedAt:u}";
+                    table.AddRow("index", Markup.Escape($"{check.Documents} documents, {check.Chunks} chunks, generation {check.Generation}{saved}"));
+                    if (metadata is not null)
+                    {
+                        table.AddRow("index embedder", Markup.Escape($"{metadata.EmbeddingModel} ({metadata.Dimensions} dimensions)"));
+                    }
+
+                    if (File.Exists(index.SnapshotPath))
+                    {
+                        table.AddRow("index file", Markup.Escape($"{index.SnapshotPath} ({new FileInfo(index.SnapshotPath).Length / 1024.0 / 1024.0:0.0} MB)"));
+                    }
+                }
+
+                table.AddRow("index check", check.IsHealthy
+                    ? "[green]ok[/]: state and chunks agree"
+                    : Markup.Escape("repair needed: " + string.Join(" ", check.Problems)));
             }
-            else
+            catch (EmbedderMismatchException e)
             {
-                var size = new FileInfo(index.SnapshotPath).Length;
-                table.AddRow("index", Markup.Escape($"{metadata.Chunks} chunks, {size / 1024.0 / 1024.0:0.0} MB, saved {metadata.SavedAt:u}"));
-                table.AddRow("index embedder", Markup.Escape($"{metadata.EmbeddingModel} ({metadata.Dimensions} dimensions)"));
-                table.AddRow("index file", Markup.Escape(index.SnapshotPath));
+                table.AddRow("index", Markup.Escape($"built with '{e.IndexModel}' ({e.IndexDimensions} dimensions), not the configured embedder: ingest with --rebuild"));
             }
 
             Console.Write(table);
-            await Task.CompletedTask;
             return 0;
         });
         return command;

@@ -7,20 +7,32 @@ namespace Llm.Stack.Cli;
 
 internal sealed partial class CliApp
 {
+    /// <summary>The exit code when another process is ingesting into the data folder and --no-wait was given.</summary>
+    private const int IndexBusyExitCode = 4;
+
+    /// <summary>The exit code when the index cannot be written (full disk, read-only folder); the last committed index is kept.</summary>
+    private const int IndexWriteFailedExitCode = 5;
+
     private readonly Option<bool> _rebuildOption = new("--rebuild") { Description = "Delete the index and re-embed every document (needed after changing the embedder)." };
     private readonly Option<string[]> _includeOption = new("--include") { Description = "Glob patterns of files to ingest (default: every supported file).", AllowMultipleArgumentsPerToken = true };
     private readonly Option<string[]> _excludeOption = new("--exclude") { Description = "Glob patterns of files to leave out.", AllowMultipleArgumentsPerToken = true };
+    private readonly Option<bool> _noWaitOption = new("--no-wait") { Description = "Fail at once when another process is ingesting into the same data folder, instead of waiting for it." };
 
     private Command BuildIngestCommand()
     {
         var paths = new Argument<string[]>("paths") { Description = "Files or folders to ingest. The index then mirrors them: documents no longer there are removed.", Arity = ArgumentArity.OneOrMore };
         var command = new Command("ingest", "Read, chunk and embed documents into the local index (incremental: unchanged files are skipped).")
         {
-            paths, _rebuildOption, _includeOption, _excludeOption,
+            paths, _rebuildOption, _includeOption, _excludeOption, _noWaitOption,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
             await using CliStack stack = CliStack.Create(LoadConfiguration(parsed), _workingDirectory);
+            if (parsed.GetValue(_noWaitOption))
+            {
+                stack.Index.WriterLockTimeout = TimeSpan.Zero;
+            }
+
             IngestSummary summary = await IngestAsync(stack, parsed.GetRequiredValue(paths), parsed.GetValue(_rebuildOption), parsed.GetValue(_includeOption), parsed.GetValue(_excludeOption), showProgress: true, cancellationToken);
             return summary.Failed > 0 ? 3 : 0;
         });
@@ -45,7 +57,9 @@ internal sealed partial class CliApp
         LocalIndex index = stack.Index;
         await OpenIndexAsync(index, rebuild, cancellationToken);
 
-        var sourceOptions = new FileSystemDocumentSourceOptions();
+        // Document ids are paths relative to each root (a file given alone is its file name), whatever the working directory.
+        var skipped = new List<string>();
+        var sourceOptions = new FileSystemDocumentSourceOptions { FileSkipped = (path, reason) => skipped.Add($"{path}: {reason}") };
         foreach (string root in roots)
         {
             sourceOptions.Roots.Add(root);
@@ -75,6 +89,11 @@ internal sealed partial class CliApp
             throw new CliException($"A path cannot be read: {e.Message}");
         }
 
+        foreach (string file in skipped)
+        {
+            await _error.WriteLineAsync($"skipped: {file}");
+        }
+
         var summary = new IngestSummary();
         var stopwatch = Stopwatch.StartNew();
         IngestionProgress last = default;
@@ -83,14 +102,12 @@ internal sealed partial class CliApp
 
         async Task RunAsync(ProgressTask? task)
         {
-            IAsyncEnumerable<IngestionItem> items = files.Select(f => new IngestionItem(DocumentId(f), ct => Task.FromResult<Stream>(File.OpenRead(f.FullPath)))
-            {
-                Source = new Uri(f.FullPath),
-                MediaType = f.MediaType,
-            }).ToAsyncEnumerable();
+            // Each item carries the content hash computed above: an unchanged file is not read again.
+            IAsyncEnumerable<IngestionItem> items = files.Select(FileSystemDocumentSource.CreateItem).ToAsyncEnumerable();
 
-            // LocalIndex saves the snapshot when the run ends, also when it is cancelled (Ctrl-C), so that the index on
-            // disk agrees with the manifest and the next run resumes.
+            // LocalIndex commits every few hundred chunks and when the run ends, also when it is cancelled (Ctrl-C):
+            // the next run resumes from the last commit.
+            try
             {
                 await foreach (IngestionResult result in index.IngestAsync(stack.Ingestion, items, options, cancellationToken))
                 {
@@ -107,8 +124,17 @@ internal sealed partial class CliApp
                     }
                 }
             }
+            catch (IndexLockedException e)
+            {
+                throw new CliException(e.Message, IndexBusyExitCode);
+            }
+            catch (IOException e)
+            {
+                throw new CliException(e.Message, IndexWriteFailedExitCode);
+            }
         }
 
+        index.WaitingForWriter = message => _error.WriteLine(message);
         if (showProgress && Console.Profile.Capabilities.Interactive)
         {
             await Console.Progress()
@@ -122,7 +148,7 @@ internal sealed partial class CliApp
 
         if (showProgress)
         {
-            Console.MarkupLineInterpolated($"Ingested {files.Count} file(s) in {stopwatch.Elapsed.TotalSeconds:0.0} s: [green]{summary.Added} added[/], [yellow]{summary.Changed} changed[/], {summary.Unchanged} unchanged, [blue]{summary.Removed} removed[/], [red]{summary.Failed} failed[/]; {summary.Chunks} chunks embedded; index: {index.Count} chunks in {index.SnapshotPath}");
+            Console.MarkupLineInterpolated($"Ingested {files.Count} file(s) in {stopwatch.Elapsed.TotalSeconds:0.0} s: [green]{summary.Added} added[/], [yellow]{summary.Changed} changed[/], {summary.Unchanged} unchanged, [blue]{summary.Removed} removed[/], [red]{summary.Failed} failed[/]; {summary.Chunks} chunks embedded; index: {index.Count} chunks in {index.DataDirectory}");
         }
 
         foreach (string error in summary.Errors)
@@ -134,7 +160,7 @@ internal sealed partial class CliApp
     }
 
     /// <summary>Opens the index, turning the library's errors into the CLI's advice.</summary>
-    private static async Task OpenIndexAsync(LocalIndex index, bool rebuild, CancellationToken cancellationToken)
+    private async Task OpenIndexAsync(LocalIndex index, bool rebuild, CancellationToken cancellationToken)
     {
         try
         {
@@ -147,15 +173,12 @@ internal sealed partial class CliApp
                 $"but the configured embedder is '{e.ConfiguredModel}' ({e.ConfiguredDimensions} dimensions). Vectors of different embedders " +
                 "cannot be compared: run the command again with --rebuild to re-embed every document.");
         }
-        catch (InvalidDataException e)
+
+        foreach (string problem in index.LastCheck?.Problems ?? [])
         {
-            throw new CliException($"The index in '{index.DataDirectory}' cannot be read: {e.Message} Run again with --rebuild.");
+            await _error.WriteLineAsync($"index check: {problem}");
         }
     }
-
-    /// <summary>A stable document id: the file's path relative to the working directory, with forward slashes.</summary>
-    private string DocumentId(SourceFile file) =>
-        Path.GetRelativePath(_workingDirectory, file.FullPath).Replace('\\', '/');
 
     private sealed class IngestSummary
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Llm.Stack.VectorIndex;
 using Microsoft.Extensions.AI;
@@ -6,33 +7,51 @@ using Microsoft.Extensions.VectorData;
 namespace Llm.Stack.Local;
 
 /// <summary>
-/// A document index kept in a folder: the in-memory vector index's snapshot of the chunk collection
-/// (<c>{collection}.lsvi</c>), the ingestion manifest (<c>manifest.json</c>) and <c>index.json</c>, which records the
-/// embedder the vectors came from so that embedders are never mixed.
+/// A document index kept in a folder, committed atomically: the in-memory vector index's snapshot of the chunk
+/// collection (<c>{collection}.{generation}.lsvi</c>), the ingestion state (document ids, versions, content hashes and
+/// chunk keys: <c>{collection}.{generation}.state.json</c>) and <c>index.json</c>, which names the committed generation
+/// and records the embedder the vectors came from, so that embedders are never mixed.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Open it once (<see cref="OpenAsync"/>; retrievers from <see cref="CreateRetriever"/> open it on first use), then
-/// ingest and search from several threads: searches run concurrently with ingestion. Two processes must not ingest
-/// into the same folder at the same time.
+/// Durability: a commit writes a new generation beside the committed one (each file flushed to disk, then the
+/// folder), then replaces <c>index.json</c> the same way; the rename of <c>index.json</c> is the commit. A crash at
+/// any point (<c>kill -9</c>, power loss, a full disk, a read-only folder) leaves the previous committed generation or
+/// the new one, never a mix. An ingestion commits every <see cref="IngestionOptions.CheckpointInterval"/> chunks, so
+/// that a crash late in a long run loses at most that much embedding work, and the next run converges to what a
+/// clean run gives: the same chunks, no orphans, no stale text.
 /// </para>
 /// <para>
-/// The snapshot is saved atomically after every ingestion, also when it was cancelled, so that it agrees with the
-/// manifest. When a process died between the two, the manifest is newer than the snapshot and is dropped on open:
-/// the next ingestion re-checks every document (chunk keys come from content hashes, so nothing is duplicated).
+/// Self-check: opening verifies that the state and the chunks agree. A lost or damaged state file, a damaged
+/// snapshot (the previous generation is used), or chunks the state does not know are reported in
+/// <see cref="LastCheck"/> and repaired: the affected documents are read again by the next ingestion, reusing the
+/// embeddings of unchanged chunks.
+/// </para>
+/// <para>
+/// Concurrency: one process at a time writes a folder; an ingestion holds an OS lock on <c>write.lock</c> and a second
+/// one waits for it (<see cref="WriterLockTimeout"/>) or fails with <see cref="IndexLockedException"/>. Readers take no
+/// lock: they see the last committed generation. Within a process, open the index once, then ingest and search from
+/// several threads: searches run concurrently with ingestion. Set <see cref="WriterLockTimeout"/> and
+/// <see cref="WaitingForWriter"/> before ingesting.
 /// </para>
 /// </remarks>
 public sealed class LocalIndex : IDisposable
 {
+    /// <summary>The name of the file whose OS lock one writer at a time holds.</summary>
+    public const string LockFileName = "write.lock";
+
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
     private readonly InMemoryVectorStore _store;
     private readonly SemaphoreSlim _openLock = new(1, 1);
     private readonly bool _hybrid;
     private VectorStoreCollection<string, ChunkRecord>? _collection;
+    private IngestionState _state = new();
+    private long _generation;
+    private long _committedChanges;
 
     /// <summary>Initializes a new instance of the <see cref="LocalIndex"/> class; nothing is read until it is opened.</summary>
-    /// <param name="dataDirectory">The folder of the index; created on first save.</param>
+    /// <param name="dataDirectory">The folder of the index; created on first commit.</param>
     /// <param name="embedder">The embedder the index's vectors come from.</param>
     /// <param name="options">The collection name and retrieval mode; <see langword="null"/> for the defaults.</param>
     /// <exception cref="ArgumentException"><paramref name="dataDirectory"/> is empty.</exception>
@@ -46,6 +65,7 @@ public sealed class LocalIndex : IDisposable
         CollectionName = options.CollectionName;
         _hybrid = options.HybridRetrieval;
         _store = new InMemoryVectorStore(new InMemoryVectorStoreOptions { IndexKind = options.IndexKind });
+        WriterLockTimeout = options.WriterLockTimeout;
         _embedder = embedder;
     }
 
@@ -55,11 +75,11 @@ public sealed class LocalIndex : IDisposable
     /// <summary>Gets the name of the chunk collection.</summary>
     public string CollectionName { get; }
 
-    /// <summary>Gets the path of the index snapshot.</summary>
-    public string SnapshotPath => Path.Combine(DataDirectory, CollectionName + ".lsvi");
+    /// <summary>Gets the path of the committed snapshot that was opened (or would be written first).</summary>
+    public string SnapshotPath => _generation == 0 && File.Exists(LegacySnapshotPath) ? LegacySnapshotPath : GenerationPath(Math.Max(_generation, 1), ".lsvi");
 
-    /// <summary>Gets the path of the ingestion manifest.</summary>
-    public string ManifestPath => Path.Combine(DataDirectory, "manifest.json");
+    /// <summary>Gets the path of the committed ingestion state that was opened (or would be written first).</summary>
+    public string StatePath => GenerationPath(Math.Max(_generation, 1), ".state.json");
 
     /// <summary>Gets the path of <c>index.json</c>.</summary>
     public string MetadataPath => Path.Combine(DataDirectory, "index.json");
@@ -75,6 +95,36 @@ public sealed class LocalIndex : IDisposable
     /// <summary>Gets the number of chunks in the collection (0 before it is opened).</summary>
     public int Count => _store.GetCollectionInfo(CollectionName)?.Count ?? 0;
 
+    /// <summary>Gets the number of documents in the ingestion state (0 before it is opened).</summary>
+    public int DocumentCount => _state.Count;
+
+    /// <summary>Gets the result of the self-check run by the last open; <see langword="null"/> before the index is opened.</summary>
+    public LocalIndexCheck? LastCheck { get; private set; }
+
+    /// <summary>Gets or sets how long an ingestion waits for another process that is writing the folder.</summary>
+    /// <value>
+    /// <see cref="Timeout.InfiniteTimeSpan"/> to wait until it finishes; <see cref="TimeSpan.Zero"/> to fail at once with
+    /// <see cref="IndexLockedException"/>. The default value is <see cref="LocalDefaultsOptions.WriterLockTimeout"/>.
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
+    public TimeSpan WriterLockTimeout
+    {
+        get;
+        set
+        {
+            if (value < TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The timeout must not be negative (except Timeout.InfiniteTimeSpan).");
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>Gets or sets what is told, once, when an ingestion has to wait for another process writing the folder.</summary>
+    /// <value>The callback, given a one-line message; <see langword="null"/> for none. The default value is <see langword="null"/>.</value>
+    public Action<string>? WaitingForWriter { get; set; }
+
     /// <summary>Gets the configured embedder's model id and dimensions.</summary>
     public (string ModelId, int Dimensions) Embedder
     {
@@ -85,33 +135,47 @@ public sealed class LocalIndex : IDisposable
         }
     }
 
+    /// <summary>Gets or sets a decorator of the streams a commit writes (tests inject a full disk with it).</summary>
+    internal Func<Stream, Stream>? CommitStreamDecorator { get; set; }
+
+    private string LegacySnapshotPath => Path.Combine(DataDirectory, CollectionName + ".lsvi");
+
     /// <summary>Reads <c>index.json</c> without loading the index.</summary>
-    /// <returns>The metadata, or <see langword="null"/> when the index was never saved.</returns>
-    /// <exception cref="InvalidDataException"><c>index.json</c> is corrupt.</exception>
+    /// <returns>The metadata, or <see langword="null"/> when the index was never committed.</returns>
+    /// <exception cref="InvalidDataException"><c>index.json</c> is damaged.</exception>
     public LocalIndexMetadata? ReadMetadata()
     {
-        if (!File.Exists(MetadataPath))
+        string text;
+        try
+        {
+            text = File.ReadAllText(MetadataPath);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
         }
 
         try
         {
-            return JsonSerializer.Deserialize<LocalIndexMetadata>(File.ReadAllText(MetadataPath))
-                ?? throw new InvalidDataException($"'{MetadataPath}' is empty.");
+            return JsonSerializer.Deserialize<LocalIndexMetadata>(text) is { EmbeddingModel: not null } metadata
+                ? metadata
+                : throw new InvalidDataException($"'{MetadataPath}' is damaged: it does not describe an index.");
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"'{MetadataPath}' is corrupt: {e.Message}", e);
+            throw new InvalidDataException($"'{MetadataPath}' is damaged: {e.Message}", e);
         }
     }
 
-    /// <summary>Loads the index from its folder, or starts an empty one.</summary>
-    /// <param name="rebuild"><see langword="true"/> to delete the index and start empty (after changing the embedder).</param>
+    /// <summary>Loads the last committed state of the index and checks it (see <see cref="LastCheck"/>), or starts an empty one.</summary>
+    /// <param name="rebuild">
+    /// <see langword="true"/> to start empty (after changing the embedder); the files on disk are replaced only when
+    /// the next ingestion commits, so a rebuild that fails or is interrupted keeps the previous index.
+    /// </param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the index is open.</returns>
     /// <exception cref="EmbedderMismatchException">The index was built with another embedder.</exception>
-    /// <exception cref="InvalidDataException">The snapshot or <c>index.json</c> is corrupt.</exception>
+    /// <remarks>Nothing is written: a damaged file is reported in <see cref="LastCheck"/> and repaired in memory.</remarks>
     public async Task OpenAsync(bool rebuild = false, CancellationToken cancellationToken = default)
     {
         await _openLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -122,42 +186,7 @@ public sealed class LocalIndex : IDisposable
                 return;
             }
 
-            if (_collection is not null)
-            {
-                await _store.EnsureCollectionDeletedAsync(CollectionName, cancellationToken).ConfigureAwait(false);
-                _collection = null;
-            }
-
-            if (rebuild)
-            {
-                DeleteIfExists(SnapshotPath);
-                DeleteIfExists(ManifestPath);
-                DeleteIfExists(MetadataPath);
-            }
-
-            (string modelId, int dimensions) = Embedder;
-            if (ReadMetadata() is { } metadata && (metadata.EmbeddingModel != modelId || metadata.Dimensions != dimensions))
-            {
-                throw new EmbedderMismatchException(metadata.EmbeddingModel, metadata.Dimensions, modelId, dimensions);
-            }
-
-            if (File.Exists(SnapshotPath))
-            {
-                if (File.Exists(ManifestPath) && File.GetLastWriteTimeUtc(ManifestPath) > File.GetLastWriteTimeUtc(SnapshotPath).AddSeconds(1))
-                {
-                    DeleteIfExists(ManifestPath);
-                }
-
-                await _store.LoadCollectionFromFileAsync(SnapshotPath, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                DeleteIfExists(ManifestPath);
-            }
-
-            VectorStoreCollection<string, ChunkRecord> collection = _store.GetCollection<string, ChunkRecord>(CollectionName, ChunkRecord.CreateDefinition(dimensions));
-            await collection.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
-            _collection = collection;
+            await LoadAsync(rebuild, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -165,18 +194,19 @@ public sealed class LocalIndex : IDisposable
         }
     }
 
-    /// <summary>Ingests items into the index incrementally, then saves it (also when cancelled or failing).</summary>
+    /// <summary>Ingests items into the index incrementally, committing every few chunks and at the end (also when cancelled or failing).</summary>
     /// <param name="pipeline">The ingestion pipeline.</param>
     /// <param name="items">The items; documents ingested before and missing now are removed when the options say so.</param>
     /// <param name="options">
-    /// The options of the run; its manifest path is set to the index's. When <see langword="null"/>, documents are
+    /// The options of the run; its state and checkpoint are the index's. When <see langword="null"/>, documents are
     /// processed one at a time (<see cref="IngestionOptions.MaxDegreeOfParallelism"/> = 1), because the local ONNX
-    /// embedder already spreads one call over every core: two calls at once measured 16% slower on two cores
-    /// (<c>benchmarks/RESULTS.md</c>, ingestion with MiniLM).
+    /// embedder already spreads one call over every core (<c>benchmarks/RESULTS.md</c>, ingestion with MiniLM).
     /// </param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>One result per document, as each finishes.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="pipeline"/> or <paramref name="items"/> is <see langword="null"/>.</exception>
+    /// <exception cref="IndexLockedException">Another process is writing the folder and <see cref="WriterLockTimeout"/> ran out.</exception>
+    /// <exception cref="IOException">A commit failed (full disk, read-only folder); the last committed state is kept.</exception>
     public async IAsyncEnumerable<IngestionResult> IngestAsync(
         IngestionPipeline pipeline,
         IAsyncEnumerable<IngestionItem> items,
@@ -185,37 +215,44 @@ public sealed class LocalIndex : IDisposable
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(items);
-        await OpenAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        options = options?.Clone() ?? new IngestionOptions { MaxDegreeOfParallelism = 1 };
-        options.ManifestPath = ManifestPath;
-        Directory.CreateDirectory(DataDirectory);
+        using WriterLock writer = await WriterLock.AcquireAsync(DataDirectory, WriterLockTimeout, WaitingForWriter, cancellationToken).ConfigureAwait(false);
+        await _openLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await foreach (IngestionResult result in pipeline.IngestAsync(items, Collection, options, cancellationToken).ConfigureAwait(false))
+            // Another process may have committed since this one opened the index: continue from its commit.
+            if (_collection is null || (_committedChanges >= 0 && CommittedGeneration() != _generation))
             {
-                yield return result;
+                await LoadAsync(rebuild: false, cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
-            await SaveAsync(CancellationToken.None).ConfigureAwait(false);
+            _openLock.Release();
         }
+
+        options = options?.Clone() ?? new IngestionOptions { MaxDegreeOfParallelism = 1 };
+        options.State = _state;
+        options.Checkpoint = ct => CommitAsync(writer, ct);
+        await foreach (IngestionResult result in pipeline.IngestAsync(items, Collection, options, cancellationToken).ConfigureAwait(false))
+        {
+            yield return result;
+        }
+
+        // Repairs made on open change the state without any write of the pipeline.
+        await CommitAsync(writer, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Saves the snapshot atomically, then <c>index.json</c>.</summary>
+    /// <summary>Commits the index as it is in memory, when it changed since the last commit.</summary>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
-    /// <returns>A task that completes when both are written.</returns>
+    /// <returns>A task that completes when the commit is on disk.</returns>
     /// <exception cref="InvalidOperationException">The index has not been opened.</exception>
+    /// <exception cref="IndexLockedException">Another process is writing the folder and <see cref="WriterLockTimeout"/> ran out.</exception>
+    /// <exception cref="IOException">The commit failed (full disk, read-only folder); the last committed state is kept.</exception>
     public async Task SaveAsync(CancellationToken cancellationToken = default)
     {
         _ = Collection;
-        Directory.CreateDirectory(DataDirectory);
-        await _store.SaveCollectionToFileAsync(CollectionName, SnapshotPath, cancellationToken).ConfigureAwait(false);
-        (string modelId, int dimensions) = Embedder;
-        var metadata = new LocalIndexMetadata(modelId, dimensions, Count, DateTimeOffset.UtcNow);
-        string temp = MetadataPath + ".tmp";
-        await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(metadata, Indented), cancellationToken).ConfigureAwait(false);
-        File.Move(temp, MetadataPath, overwrite: true);
+        using WriterLock writer = await WriterLock.AcquireAsync(DataDirectory, WriterLockTimeout, WaitingForWriter, cancellationToken).ConfigureAwait(false);
+        await CommitAsync(writer, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Creates a retriever over the index: hybrid (BM25 and vector, fused) unless the options turned it off.</summary>
@@ -229,11 +266,255 @@ public sealed class LocalIndex : IDisposable
         _openLock.Dispose();
     }
 
-    private static void DeleteIfExists(string path)
+    private string GenerationPath(long generation, string extension) =>
+        Path.Combine(DataDirectory, string.Create(CultureInfo.InvariantCulture, $"{CollectionName}.{generation:D8}{extension}"));
+
+    private long CommittedGeneration()
     {
-        if (File.Exists(path))
+        try
         {
-            File.Delete(path);
+            return ReadMetadata()?.Generation ?? 0;
+        }
+        catch (InvalidDataException)
+        {
+            return -1;
+        }
+    }
+
+    /// <summary>The generations with a snapshot on disk, newest first.</summary>
+    private List<long> GenerationsOnDisk()
+    {
+        var generations = new List<long>();
+        if (!Directory.Exists(DataDirectory))
+        {
+            return generations;
+        }
+
+        string prefix = CollectionName + ".";
+        foreach (string file in Directory.EnumerateFiles(DataDirectory, CollectionName + ".*.lsvi"))
+        {
+            string name = Path.GetFileName(file);
+            if (long.TryParse(name.AsSpan(prefix.Length, name.Length - prefix.Length - ".lsvi".Length), NumberStyles.None, CultureInfo.InvariantCulture, out long generation))
+            {
+                generations.Add(generation);
+            }
+        }
+
+        generations.Sort((a, b) => b.CompareTo(a));
+        return generations;
+    }
+
+    private async Task LoadAsync(bool rebuild, CancellationToken cancellationToken)
+    {
+        (string modelId, int dimensions) = Embedder;
+        var problems = new List<string>();
+        await _store.EnsureCollectionDeletedAsync(CollectionName, cancellationToken).ConfigureAwait(false);
+        _collection = null;
+        var state = new IngestionState();
+        long generation = 0;
+        if (!rebuild)
+        {
+            LocalIndexMetadata? metadata = null;
+            try
+            {
+                metadata = ReadMetadata();
+            }
+            catch (InvalidDataException e)
+            {
+                problems.Add(e.Message + " The newest readable generation is used.");
+            }
+
+            if (metadata is not null && (metadata.EmbeddingModel != modelId || metadata.Dimensions != dimensions))
+            {
+                throw new EmbedderMismatchException(metadata.EmbeddingModel, metadata.Dimensions, modelId, dimensions);
+            }
+
+            // The committed generation first; without a readable index.json, the newest on disk; then older ones.
+            List<long> candidates = GenerationsOnDisk();
+            if (metadata is not null)
+            {
+                candidates = [.. candidates.Where(g => g <= metadata.Generation)];
+            }
+
+            if (File.Exists(LegacySnapshotPath))
+            {
+                candidates.Add(0);
+            }
+
+            foreach (long candidate in candidates)
+            {
+                string path = candidate == 0 ? LegacySnapshotPath : GenerationPath(candidate, ".lsvi");
+                try
+                {
+                    string name = await _store.LoadCollectionFromFileAsync(path, cancellationToken).ConfigureAwait(false);
+                    if (name != CollectionName)
+                    {
+                        await _store.EnsureCollectionDeletedAsync(name, cancellationToken).ConfigureAwait(false);
+                        throw new InvalidDataException($"it holds the collection '{name}', not '{CollectionName}'.");
+                    }
+
+                    generation = candidate;
+                    break;
+                }
+                catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+                {
+                    problems.Add($"The snapshot '{path}' cannot be read ({e.Message}); an older generation is used, or the index starts empty.");
+                }
+            }
+
+            if (metadata is not null && generation != metadata.Generation && candidates.Count == 0)
+            {
+                problems.Add($"The snapshot of the committed generation {metadata.Generation} is missing; the index starts empty.");
+            }
+
+            if (generation > 0 || candidates.Contains(0))
+            {
+                state = await LoadStateAsync(generation, problems, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        VectorStoreCollection<string, ChunkRecord> collection = _store.GetCollection<string, ChunkRecord>(CollectionName, ChunkRecord.CreateDefinition(dimensions));
+        await collection.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
+        int repaired = await CheckAsync(collection, state, Count, cancellationToken).ConfigureAwait(false);
+        if (repaired > 0)
+        {
+            problems.Add($"{repaired} document(s) disagreed with their chunks (a lost or damaged state, or chunks left by an interrupted run); the next ingestion reads them again.");
+        }
+
+        _state = state;
+        _generation = generation;
+        // A rebuild commits even when nothing is ingested: the empty index replaces the old one.
+        _committedChanges = rebuild ? -1 : state.Changes - repaired;
+        _collection = collection;
+        LastCheck = new LocalIndexCheck
+        {
+            Generation = generation,
+            Documents = state.Count,
+            Chunks = Count,
+            RepairedDocuments = repaired,
+            Problems = problems,
+        };
+    }
+
+    private async Task<IngestionState> LoadStateAsync(long generation, List<string> problems, CancellationToken cancellationToken)
+    {
+        if (generation == 0)
+        {
+            // An index of the first format: its manifest is not trusted; the check rebuilds the state from the chunks.
+            return new IngestionState();
+        }
+
+        string path = GenerationPath(generation, ".state.json");
+        try
+        {
+            var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 81920, FileOptions.Asynchronous);
+            await using (stream.ConfigureAwait(false))
+            {
+                return await IngestionState.LoadAsync(stream, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            problems.Add($"The ingestion state '{path}' is missing; it is rebuilt from the chunks.");
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            problems.Add($"The ingestion state '{path}' cannot be read ({e.Message}); it is rebuilt from the chunks.");
+        }
+
+        return new IngestionState();
+    }
+
+    /// <summary>Makes the state agree with the chunks: a document whose committed chunks are missing, or that has chunks the state does not know, is reset to what the store holds.</summary>
+    /// <returns>The number of documents reset.</returns>
+    private static async Task<int> CheckAsync(VectorStoreCollection<string, ChunkRecord> collection, IngestionState state, int count, CancellationToken cancellationToken)
+    {
+        var stored = new Dictionary<string, (HashSet<string> Keys, long Version)>(StringComparer.Ordinal);
+        await foreach (ChunkRecord record in collection.GetAsync(r => r.DocumentId != string.Empty, Math.Max(1, count), cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (!stored.TryGetValue(record.DocumentId, out (HashSet<string> Keys, long Version) document))
+            {
+                document = (new HashSet<string>(StringComparer.Ordinal), 0);
+            }
+
+            document.Keys.Add(record.Key);
+            stored[record.DocumentId] = (document.Keys, Math.Max(document.Version, record.DocumentVersion));
+        }
+
+        int repaired = 0;
+        foreach (string id in state.GetDocumentIds())
+        {
+            (HashSet<string> Keys, long Version) document = stored.GetValueOrDefault(id, (new HashSet<string>(StringComparer.Ordinal), 0));
+            var known = new HashSet<string>(state.GetChunkKeys(id), StringComparer.Ordinal);
+            if (!state.GetCommittedChunkKeys(id).All(document.Keys.Contains) || !document.Keys.IsSubsetOf(known))
+            {
+                state.Reset(id, document.Keys, document.Version);
+                repaired++;
+            }
+
+            stored.Remove(id);
+        }
+
+        foreach ((string id, (HashSet<string> keys, long version)) in stored)
+        {
+            state.Reset(id, keys, version);
+            repaired++;
+        }
+
+        return repaired;
+    }
+
+    /// <summary>Commits the index: a new generation of snapshot and state, flushed to disk, then <c>index.json</c> pointing to it.</summary>
+    private async Task CommitAsync(WriterLock writer, CancellationToken cancellationToken)
+    {
+        long changes = _state.Changes;
+        if (changes == _committedChanges)
+        {
+            return;
+        }
+
+        writer.ThrowIfReadOnly(DataDirectory);
+        long generation = Math.Max(_generation, GenerationsOnDisk().FirstOrDefault()) + 1;
+        string snapshot = GenerationPath(generation, ".lsvi");
+        string statePath = GenerationPath(generation, ".state.json");
+        (string modelId, int dimensions) = Embedder;
+        try
+        {
+            Directory.CreateDirectory(DataDirectory);
+            await DurableFile.WriteAsync(snapshot, (s, ct) => _store.SaveCollectionAsync(CollectionName, Decorate(s), ct), cancellationToken).ConfigureAwait(false);
+            await DurableFile.WriteAsync(statePath, (s, ct) => _state.SaveAsync(Decorate(s), ct), cancellationToken).ConfigureAwait(false);
+            DurableFile.FlushDirectory(DataDirectory);
+            var metadata = new LocalIndexMetadata(modelId, dimensions, Count, DateTimeOffset.UtcNow) { Generation = generation, Documents = _state.Count };
+            await DurableFile.WriteAsync(MetadataPath, (s, ct) => JsonSerializer.SerializeAsync(Decorate(s), metadata, Indented, ct), cancellationToken).ConfigureAwait(false);
+            DurableFile.FlushDirectory(DataDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            DurableFile.TryDelete(snapshot);
+            DurableFile.TryDelete(statePath);
+            throw new IOException($"The index in '{DataDirectory}' could not be saved: {e.Message} The last committed state is kept; run the ingestion again when this is fixed.", e);
+        }
+
+        long previous = _generation;
+        _generation = generation;
+        _committedChanges = changes;
+        RemoveOldFiles(generation, previous);
+    }
+
+    private Stream Decorate(Stream stream) => CommitStreamDecorator?.Invoke(stream) ?? stream;
+
+    /// <summary>Deletes every generation but the committed and the previous one (which a reader may still be loading), and files of the first format.</summary>
+    private void RemoveOldFiles(long committed, long previous)
+    {
+        foreach (long generation in GenerationsOnDisk().Where(g => g != committed && g != previous))
+        {
+            DurableFile.TryDelete(GenerationPath(generation, ".lsvi"));
+            DurableFile.TryDelete(GenerationPath(generation, ".state.json"));
+        }
+
+        foreach (string legacy in new[] { LegacySnapshotPath, Path.Combine(DataDirectory, "manifest.json"), Path.Combine(DataDirectory, "manifest.json.journal") })
+        {
+            DurableFile.TryDelete(legacy);
         }
     }
 

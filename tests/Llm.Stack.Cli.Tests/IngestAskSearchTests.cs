@@ -39,7 +39,8 @@ public class IngestAskSearchTests
         CliResult ingest = await cli.RunAsync("ingest", "docs");
         Assert.True(ingest.ExitCode == 0, ingest.ToString());
         Assert.Contains("3 added", ingest.Output, StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(cli.WorkingDirectory, ".llmstack", "documents.lsvi")), "the index is persisted under .llmstack/");
+        Assert.True(File.Exists(Path.Combine(cli.WorkingDirectory, ".llmstack", "index.json")), "the index is committed under .llmstack/");
+        Assert.Single(Directory.GetFiles(Path.Combine(cli.WorkingDirectory, ".llmstack"), "documents.*.lsvi"));
 
         CliResult ask = await cli.RunAsync("ask", "Which town was buried by Vesuvius?");
         Assert.True(ask.ExitCode == 0, ask.ToString());
@@ -136,7 +137,43 @@ public class IngestAskSearchTests
         cli.Write("docs/rivers.txt", Rivers);
         await cli.RunAsync("ingest", "docs");
         CliResult info = await cli.RunAsync("info");
-        Assert.Contains("documents.lsvi", info.Output, StringComparison.Ordinal);
-        Assert.Contains("chunks", info.Output, StringComparison.Ordinal);
+        Assert.Contains("documents.00000001.lsvi", info.Output, StringComparison.Ordinal);
+        Assert.Contains("1 documents", info.Output, StringComparison.Ordinal);
+        Assert.Contains("ok: state and chunks agree", info.Output, StringComparison.Ordinal);
+
+        // A damaged state file is reported, not a crash; the next ingest repairs it without re-embedding.
+        string state = Directory.GetFiles(Path.Combine(cli.WorkingDirectory, ".llmstack"), "*.state.json").Max(StringComparer.Ordinal)!;
+        File.WriteAllText(state, "{ damaged");
+        CliResult damaged = await cli.RunAsync("info");
+        Assert.True(damaged.ExitCode == 0, damaged.ToString());
+        Assert.Contains("repair needed", damaged.Output, StringComparison.Ordinal);
+        CliResult repaired = await cli.RunAsync("ingest", "docs");
+        Assert.Contains("0 chunks embedded", repaired.Output, StringComparison.Ordinal);
+        Assert.Contains("ok: state and chunks agree", (await cli.RunAsync("info")).Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_single_file_is_ingested_and_asked_about_and_ids_do_not_depend_on_the_working_directory()
+    {
+        using var cli = new CliRunner();
+        string file = cli.Write("notes/volcanoes.md", Volcanoes);
+
+        CliResult ask = await cli.RunAsync("ask", "Which town was buried by Vesuvius?", "--docs", "notes/volcanoes.md");
+        Assert.True(ask.ExitCode == 0, ask.ToString());
+        Assert.Contains("Pompeii", ask.Output, StringComparison.Ordinal);
+
+        cli.Write("notes/README", Rivers);
+        CliResult folder = await cli.RunAsync("ingest", "notes");
+        Assert.True(folder.ExitCode == 0, folder.ToString());
+        Assert.Contains("1 added", folder.Output, StringComparison.Ordinal);
+
+        // The same folder from another working directory (absolute paths, the same data folder): nothing changed.
+        string data = Path.Combine(cli.WorkingDirectory, ".llmstack");
+        var output = new StringWriter();
+        int code = await new CliApp(output, new StringWriter(), Path.GetTempPath()).RunAsync(["ingest", Path.GetDirectoryName(file)!, "--data", data], CancellationToken.None);
+        Assert.True(code == 0, output.ToString());
+        Assert.Contains("0 added, 0 changed, 2 unchanged", output.ToString(), StringComparison.Ordinal);
+        CliResult again = await cli.RunAsync("ingest", "notes");
+        Assert.Contains("0 added, 0 changed, 2 unchanged", again.Output, StringComparison.Ordinal);
     }
 }

@@ -22,4 +22,7 @@ internal static partial class IngestionLog
 
     [LoggerMessage(6, LogLevel.Information, "Resuming document '{DocumentId}' left half-written by an earlier run.")]
     public static partial void Resuming(ILogger logger, string documentId);
+
+    [LoggerMessage(7, LogLevel.Warning, "The checkpoint of the ingestion into '{Collection}' failed; the previous one is kept.")]
+    public static partial void CheckpointFailed(ILogger logger, string collection, Exception exception);
 }

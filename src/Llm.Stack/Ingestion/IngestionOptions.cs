@@ -1,6 +1,6 @@
 namespace Llm.Stack;
 
-/// <summary>Options for <see cref="IngestionPipeline"/>: batching, parallelism, transforms, the manifest, progress.</summary>
+/// <summary>Options for <see cref="IngestionPipeline"/>: batching, parallelism, transforms, the state and its checkpoints, progress.</summary>
 /// <remarks>
 /// A pipeline reads its options at the start of each run; options passed to one call replace the pipeline's for
 /// that call. Not thread-safe while being configured.
@@ -80,13 +80,38 @@ public sealed class IngestionOptions
     /// <value>The default value holds one <see cref="TextNormalizationTransform"/>. Add a PII redaction or boilerplate removal transform here.</value>
     public IList<IDocumentTransform> Transforms { get; } = [new TextNormalizationTransform()];
 
-    /// <summary>Gets or sets the path of the manifest file (document → hash, version, chunk keys) that makes runs incremental and resumable.</summary>
+    /// <summary>Gets or sets the ingestion state (document → hash, version, chunk keys) that makes runs incremental.</summary>
     /// <value>
-    /// A file path, conventionally next to the store's own file; a journal <c>{path}.journal</c> is written beside it
-    /// during a run. <see langword="null"/> to keep the manifest in the pipeline's memory (per collection name), which
-    /// does not survive the process. The default value is <see langword="null"/>.
+    /// The state, changed in place by the run; persist it in <see cref="Checkpoint"/>. <see langword="null"/> to keep
+    /// it in the pipeline's memory (per collection name), which does not survive the process. The default value is
+    /// <see langword="null"/>.
     /// </value>
-    public string? ManifestPath { get; set; }
+    public IngestionState? State { get; set; }
+
+    /// <summary>Gets or sets what the pipeline calls at points where <see cref="State"/> and the collection agree, to persist them.</summary>
+    /// <value>
+    /// The callback; <see langword="null"/> for none. The default value is <see langword="null"/>. It is called every
+    /// <see cref="CheckpointInterval"/> chunks written or deleted, at the end of a run, and when a run stops early
+    /// (cancelled or failed), each time only when the state changed; no write reaches the collection while it runs.
+    /// An exception from it stops the run and is thrown to its caller.
+    /// </value>
+    public Func<CancellationToken, Task>? Checkpoint { get; set; }
+
+    /// <summary>Gets or sets how many chunks are written or deleted between two calls of <see cref="Checkpoint"/>.</summary>
+    /// <value>
+    /// The interval, at least 1. The default value is 512: a crash loses at most the embeddings of that many chunks.
+    /// A smaller interval loses less work but checkpoints more often.
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int CheckpointInterval
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            field = value;
+        }
+    } = 512;
 
     /// <summary>Gets or sets a value indicating whether documents that are no longer in the source are deleted from the store.</summary>
     /// <value>
@@ -110,7 +135,9 @@ public sealed class IngestionOptions
             MaxDegreeOfParallelism = MaxDegreeOfParallelism,
             MaxChunkTokens = MaxChunkTokens,
             MaxDocumentBytes = MaxDocumentBytes,
-            ManifestPath = ManifestPath,
+            State = State,
+            Checkpoint = Checkpoint,
+            CheckpointInterval = CheckpointInterval,
             RemoveMissingDocuments = RemoveMissingDocuments,
             Progress = Progress,
         };

@@ -17,11 +17,18 @@ namespace Llm.Stack;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Incremental: each document's content hash is kept in a manifest with its version and chunk keys. An unchanged
-/// document is skipped. A changed document's new chunks (keys derived from the new hash, tagged with the new
-/// version) are written before its old chunks are deleted, so it is never missing from the store; chunks whose text
-/// did not change keep their embeddings. Documents gone from the source are deleted. The manifest records a
-/// version as pending before it is written, so that a run that crashed resumes without duplicates or orphans.
+/// Incremental: an <see cref="IngestionState"/> records each document's content hash, version and chunk keys. An
+/// unchanged document is skipped (a source item whose content hash is the recorded one is not even read). A changed
+/// document's new chunks (keys derived from the new hash, tagged with the new version) are written before its old
+/// chunks are deleted, so it is never missing from the store; chunks whose text did not change keep their
+/// embeddings. Documents gone from the source are deleted. A version is recorded as pending before it is written, and
+/// every other chunk of the document is deleted when it is committed, so that a run resumed after a crash leaves
+/// neither duplicates nor orphans, and re-embeds only what was not written.
+/// </para>
+/// <para>
+/// Durability: the pipeline calls <see cref="IngestionOptions.Checkpoint"/> every
+/// <see cref="IngestionOptions.CheckpointInterval"/> chunks and at the end of a run, at a point where the state and
+/// the store agree; persisting both there, atomically, makes ingestion crash-safe (<c>LocalIndex</c> does).
 /// </para>
 /// <para>
 /// A document that cannot be read, transformed, chunked, embedded or written is reported as
@@ -29,7 +36,7 @@ namespace Llm.Stack;
 /// </para>
 /// <para>
 /// The pipeline is safe to use from several threads, but two runs must not write the same collection with the same
-/// manifest at the same time. Each stage runs in an OpenTelemetry activity of the <see cref="ActivitySourceName"/> source.
+/// state at the same time. Each stage runs in an OpenTelemetry activity of the <see cref="ActivitySourceName"/> source.
 /// </para>
 /// </remarks>
 public sealed class IngestionPipeline
@@ -37,14 +44,12 @@ public sealed class IngestionPipeline
     /// <summary>The name of the <see cref="ActivitySource"/> the pipeline's activities come from.</summary>
     public const string ActivitySourceName = "Llm.Stack.Ingestion";
 
-    private const int UpsertBatchSize = 256;
     private static readonly ActivitySource _activitySource = new(ActivitySourceName);
-    private readonly IEmbeddingGenerator<string, Embedding<float>> _embeddingGenerator;
-    private readonly IReadOnlyList<IDocumentReader> _readers;
-    private readonly Utf8TextReader _fallbackReader = new();
+    private readonly EmbeddingBatcher _batcher;
+    private readonly DocumentReaderRegistry _readers;
     private readonly IngestionOptions _options;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, Dictionary<string, ManifestEntry>> _memoryManifests = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IngestionState> _memoryStates = new(StringComparer.Ordinal);
 
     /// <summary>Initializes a new instance of the <see cref="IngestionPipeline"/> class.</summary>
     /// <param name="embeddingGenerator">The embedding generator.</param>
@@ -53,7 +58,11 @@ public sealed class IngestionPipeline
     /// tokens that counts with the generator's own tokenizer and stays within its input limit when it exposes
     /// <see cref="EmbeddingInputLimits"/> (see <see cref="CreateDefaultChunker"/>).
     /// </param>
-    /// <param name="readers">The readers for content items, chosen by media type; plain text and Markdown are read as strict UTF-8 when none is given for them.</param>
+    /// <param name="readers">
+    /// The readers for content items, chosen by media type (its parameters, such as <c>charset</c>, ignored) through a
+    /// <see cref="DocumentReaderRegistry"/>: for a media type several read, the last wins. <see cref="PlainTextReader"/>
+    /// and <see cref="MarkdownReader"/> read plain text and Markdown when none is given for them.
+    /// </param>
     /// <param name="options">The default options of every run; <see langword="null"/> for the defaults.</param>
     /// <param name="logger">The logger; <see langword="null"/> for none.</param>
     /// <exception cref="ArgumentNullException"><paramref name="embeddingGenerator"/> is <see langword="null"/>.</exception>
@@ -65,10 +74,11 @@ public sealed class IngestionPipeline
         ILogger<IngestionPipeline>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(embeddingGenerator);
-        _embeddingGenerator = embeddingGenerator;
+        _batcher = new EmbeddingBatcher(embeddingGenerator, _activitySource);
         _options = options?.Clone() ?? new IngestionOptions();
         Chunker = chunker ?? CreateDefaultChunker(embeddingGenerator, _options.MaxChunkTokens);
-        _readers = [.. readers ?? []];
+        // Plain text and Markdown are always readable; the readers given come after, so that theirs win.
+        _readers = new DocumentReaderRegistry([new PlainTextReader(), new MarkdownReader(), .. readers ?? []]);
         _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
@@ -155,27 +165,7 @@ public sealed class IngestionPipeline
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(collection);
-        return RunAsync(ToItems(source, cancellationToken), collection, (options ?? _options).Clone(), cancellationToken);
-
-        static async IAsyncEnumerable<IngestionItem> ToItems(FileSystemDocumentSource source, [EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            await foreach (SourceFile file in source.EnumerateFilesAsync(cancellationToken).ConfigureAwait(false))
-            {
-                yield return new IngestionItem(file.RelativePath, _ => Task.FromResult<Stream>(new FileStream(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true)))
-                {
-                    Source = new Uri(file.FullPath),
-                    MediaType = file.MediaType,
-                    ContentHash = file.ContentHash,
-                    Metadata = new Dictionary<string, object?>(StringComparer.Ordinal)
-                    {
-                        [FileSystemDocumentSource.PathMetadataKey] = file.RelativePath,
-                        [FileSystemDocumentSource.ContentHashMetadataKey] = file.ContentHash,
-                        [FileSystemDocumentSource.LengthMetadataKey] = file.Length,
-                        [FileSystemDocumentSource.LastWriteTimeMetadataKey] = file.LastWriteTimeUtc,
-                    },
-                };
-            }
-        }
+        return RunAsync(source.EnumerateItemsAsync(cancellationToken), collection, (options ?? _options).Clone(), cancellationToken);
     }
 
     private async IAsyncEnumerable<IngestionResult> RunAsync(
@@ -189,14 +179,13 @@ public sealed class IngestionPipeline
         IngestionLog.RunStarted(_logger, collection.Name);
 
         await collection.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
-        IngestionManifest manifest = options.ManifestPath is null
-            ? IngestionManifest.InMemory(_memoryManifests.GetOrAdd(collection.Name, _ => new Dictionary<string, ManifestEntry>(StringComparer.Ordinal)))
-            : await IngestionManifest.LoadAsync(options.ManifestPath, cancellationToken).ConfigureAwait(false);
-
-        var run = new Run(collection, manifest, options);
+        IngestionState state = options.State ?? _memoryStates.GetOrAdd(collection.Name, _ => new IngestionState());
+        using var writer = new ChunkStoreWriter(collection, state, options, _activitySource);
+        using var run = new Run(writer, options);
         var channel = Channel.CreateUnbounded<IngestionResult>(new UnboundedChannelOptions { SingleReader = true });
         using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task producer = ProduceAsync(source, run, channel.Writer, runCancellation.Token);
+        bool completed = false;
         try
         {
             await foreach (IngestionResult result in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
@@ -205,6 +194,7 @@ public sealed class IngestionPipeline
             }
 
             await producer.ConfigureAwait(false);
+            completed = true;
         }
         finally
         {
@@ -218,8 +208,20 @@ public sealed class IngestionPipeline
                 // The consumer stopped early or the run failed; its exception has already been observed above.
             }
 
-            manifest.Dispose();
-            run.Dispose();
+            if (!completed && !writer.CheckpointFailed)
+            {
+                // Stopped early (cancelled, or a failure of the source or the store): keep the work done so far. The
+                // state and the store agree at every point between two writes, so this checkpoint is as good as any.
+                try
+                {
+                    await writer.CheckpointAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    IngestionLog.CheckpointFailed(_logger, collection.Name, e);
+                }
+            }
+
             IngestionLog.RunFinished(_logger, collection.Name, run.Documents, run.Failed, run.Chunks, (long)run.Clock.Elapsed.TotalMilliseconds);
         }
     }
@@ -248,7 +250,7 @@ public sealed class IngestionPipeline
                 await RemoveMissingAsync(run, writer, cancellationToken).ConfigureAwait(false);
             }
 
-            await run.Manifest.CompactAsync(cancellationToken).ConfigureAwait(false);
+            await run.Writer.CheckpointAsync(cancellationToken).ConfigureAwait(false);
             writer.TryComplete();
         }
         catch (Exception e)
@@ -278,8 +280,14 @@ public sealed class IngestionPipeline
                 return;
             }
 
-            if (item.ContentHash is not null && TrySkipUnchangedItem(item, run, writer))
+            if (item.ContentHash is not null && run.Writer.State.GetUnchangedItem(item.Id, item.ContentHash) is { } unchanged)
             {
+                foreach ((string id, DocumentState entry) in unchanged)
+                {
+                    run.SeenDocuments.TryAdd(id, 0);
+                    Report(run, writer, new IngestionResult(id, IngestionStatus.Unchanged) { Source = item.Source, Version = entry.Version, ChunkCount = entry.Keys.Count });
+                }
+
                 return;
             }
 
@@ -287,11 +295,12 @@ public sealed class IngestionPipeline
             {
                 using Activity? activity = _activitySource.StartActivity("ingest.read");
                 activity?.SetTag("llmstack.item.id", item.Id);
-                string mediaType = item.MediaType ?? "text/plain";
-                // The reader registered last for a media type wins, as in DocumentReaderRegistry.
-                IDocumentReader reader = _readers.LastOrDefault(r => r.MediaTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase))
-                    ?? (_fallbackReader.MediaTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase) ? _fallbackReader : null)
-                    ?? throw new NotSupportedException($"No document reader is registered for the media type '{mediaType}' of '{item.Id}'.");
+                string mediaType = item.MediaType ?? DocumentMediaTypes.PlainText;
+                if (!_readers.TryGetReader(mediaType, out IDocumentReader? reader))
+                {
+                    throw new NotSupportedException($"No document reader is registered for the media type '{mediaType}' of '{item.Id}'. Registered: {string.Join(", ", _readers.MediaTypes)}.");
+                }
+
                 Stream stream = await item.OpenAsync(cancellationToken).ConfigureAwait(false);
                 await using (stream.ConfigureAwait(false))
                 {
@@ -306,11 +315,14 @@ public sealed class IngestionPipeline
                     await foreach (Document read in reader.ReadAsync(limited, context, cancellationToken).ConfigureAwait(false))
                     {
                         run.SeenDocuments.TryAdd(read.Id, 0);
-                        Report(run, writer, await ProcessDocumentAsync(read, item.Id, run, cancellationToken, item.ContentHash).ConfigureAwait(false));
+                        IngestionResult result = await ProcessDocumentAsync(read, item.Id, run, cancellationToken, item.ContentHash).ConfigureAwait(false);
+                        Report(run, writer, read.Metadata.TryGetValue(DocumentMetadataKeys.TextEncoding, out object? encoding) && encoding is string name
+                            ? result with { TextEncoding = name }
+                            : result);
                     }
                 }
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && !run.Writer.CheckpointFailed)
             {
                 run.FailedSources.TryAdd(item.Id, 0);
                 IngestionLog.DocumentFailed(_logger, item.Id, e);
@@ -323,28 +335,13 @@ public sealed class IngestionPipeline
         }
     }
 
-    /// <summary>Reports every document of an item as unchanged, without reading it, when the item's content hash is the one recorded.</summary>
-    private static bool TrySkipUnchangedItem(IngestionItem item, Run run, ChannelWriter<IngestionResult> writer)
-    {
-        List<KeyValuePair<string, ManifestEntry>> entries = [.. run.Manifest.Snapshot().Where(e => e.Value.SourceId == item.Id)];
-        if (entries.Count == 0 || entries.Any(e => e.Value.SourceHash != item.ContentHash || e.Value.PendingHash is not null))
-        {
-            return false;
-        }
-
-        foreach ((string id, ManifestEntry entry) in entries)
-        {
-            run.SeenDocuments.TryAdd(id, 0);
-            Report(run, writer, new IngestionResult(id, IngestionStatus.Unchanged) { Source = item.Source, Version = entry.Version, ChunkCount = entry.Keys.Count });
-        }
-
-        return true;
-    }
-
     private async Task<IngestionResult> ProcessDocumentAsync(Document document, string sourceId, Run run, CancellationToken cancellationToken, string? sourceHash = null)
     {
         using Activity? activity = _activitySource.StartActivity("ingest.document");
         activity?.SetTag("llmstack.document.id", document.Id);
+        ChunkStoreWriter store = run.Writer;
+        DocumentState? entry = store.State.Get(document.Id);
+        List<string>? written = null;
         try
         {
             Document? transformed = document;
@@ -360,7 +357,6 @@ public sealed class IngestionPipeline
                 }
             }
 
-            ManifestEntry? entry = run.Manifest.Get(document.Id);
             if (transformed is null)
             {
                 if (entry is null)
@@ -368,7 +364,7 @@ public sealed class IngestionPipeline
                     return new IngestionResult(document.Id, IngestionStatus.Skipped) { Source = document.Source };
                 }
 
-                int removed = await RemoveAsync(document.Id, entry, run, cancellationToken).ConfigureAwait(false);
+                int removed = await store.RemoveAsync(document.Id, entry, cancellationToken).ConfigureAwait(false);
                 return new IngestionResult(document.Id, IngestionStatus.Removed) { Source = document.Source, ChunkCount = removed };
             }
 
@@ -378,21 +374,13 @@ public sealed class IngestionPipeline
             }
 
             string hash = Hash(transformed.MediaType + "\n" + transformed.Text);
-            if (entry is not null && entry.Hash == hash)
+            if (entry is not null && entry.Hash == hash && entry.PendingKeys is null)
             {
-                if (entry.PendingKeys is not null)
-                {
-                    // An earlier run crashed while writing another version that is no longer wanted.
-                    await DeleteAsync(run, entry.PendingKeys.Except(entry.Keys), cancellationToken).ConfigureAwait(false);
-                    entry.PendingHash = null;
-                    entry.PendingKeys = null;
-                    entry.SourceHash = sourceHash;
-                    await run.Manifest.SetAsync(document.Id, entry, cancellationToken).ConfigureAwait(false);
-                }
-                else if (entry.SourceHash != sourceHash)
+                if (entry.SourceHash != sourceHash || entry.SourceId != sourceId)
                 {
                     entry.SourceHash = sourceHash;
-                    await run.Manifest.SetAsync(document.Id, entry, cancellationToken).ConfigureAwait(false);
+                    entry.SourceId = sourceId;
+                    await store.SetAsync(document.Id, entry, cancellationToken).ConfigureAwait(false);
                 }
 
                 return new IngestionResult(document.Id, IngestionStatus.Unchanged) { Source = document.Source, Version = entry.Version, ChunkCount = entry.Keys.Count };
@@ -401,10 +389,6 @@ public sealed class IngestionPipeline
             if (entry?.PendingHash is not null)
             {
                 IngestionLog.Resuming(_logger, document.Id);
-                if (entry.PendingHash != hash)
-                {
-                    await DeleteAsync(run, entry.PendingKeys!.Except(entry.Keys), cancellationToken).ConfigureAwait(false);
-                }
             }
 
             IReadOnlyList<DocumentChunk> chunks;
@@ -418,7 +402,7 @@ public sealed class IngestionPipeline
                 throw new InvalidDataException($"The document '{document.Id}' gave no chunks.");
             }
 
-            long version = (entry?.Version ?? 0) + 1;
+            long version = entry is null ? 1 : entry.Hash == hash ? entry.Version : entry.Version + 1;
             string prefix = hash[..12];
             var keys = new List<string>(chunks.Count);
             var chunkHashes = new List<string>(chunks.Count);
@@ -428,95 +412,102 @@ public sealed class IngestionPipeline
                 chunkHashes.Add(Hash(chunk.Text));
             }
 
+            // Vectors of chunks whose text is already stored (the previous version, or what a crashed run wrote of this one).
             var vectors = new ReadOnlyMemory<float>?[chunks.Count];
-            int reused = entry is null ? 0 : await ReuseEmbeddingsAsync(entry, chunkHashes, vectors, run, cancellationToken).ConfigureAwait(false);
+            int reused = entry is null ? 0 : await ReuseEmbeddingsAsync(store.Collection, entry, chunkHashes, vectors, cancellationToken).ConfigureAwait(false);
 
-            ManifestEntry pending = entry?.Clone() ?? new ManifestEntry();
-            pending.SourceId = sourceId;
-            pending.PendingHash = hash;
-            pending.PendingKeys = keys;
-            await run.Manifest.SetAsync(document.Id, pending, cancellationToken).ConfigureAwait(false);
-
-            await EmbedAsync(chunks, vectors, run, cancellationToken).ConfigureAwait(false);
+            var pending = new DocumentState
+            {
+                SourceId = sourceId,
+                SourceHash = entry?.SourceHash,
+                Hash = entry?.Hash ?? string.Empty,
+                Version = entry?.Version ?? 0,
+                Keys = entry?.Keys ?? [],
+                PendingHash = hash,
+                PendingKeys = [.. keys.Union(entry?.PendingHash == hash ? entry.PendingKeys ?? [] : [], StringComparer.Ordinal)],
+            };
+            await store.BeginAsync(document.Id, entry, pending, cancellationToken).ConfigureAwait(false);
+            written = keys;
 
             string source = transformed.Source?.ToString() ?? string.Empty;
-            var records = new List<ChunkRecord>(chunks.Count);
-            for (int i = 0; i < chunks.Count; i++)
+            List<ChunkRecord> Records(IEnumerable<int> indexes) => [.. indexes.Select(i => new ChunkRecord
             {
-                DocumentChunk chunk = chunks[i];
-                records.Add(new ChunkRecord
-                {
-                    Key = keys[i],
-                    Text = chunk.Text,
-                    DocumentId = document.Id,
-                    Source = source,
-                    PageNumber = chunk.PageNumber ?? 0,
-                    SectionPath = string.Join(" > ", chunk.SectionPath),
-                    Ordinal = chunk.Ordinal,
-                    Start = chunk.Start,
-                    Length = chunk.Length,
-                    ContentHash = chunkHashes[i],
-                    DocumentHash = hash,
-                    DocumentVersion = version,
-                    Embedding = vectors[i]!.Value,
-                });
+                Key = keys[i],
+                Text = chunks[i].Text,
+                DocumentId = document.Id,
+                Source = source,
+                PageNumber = chunks[i].PageNumber ?? 0,
+                SectionPath = string.Join(" > ", chunks[i].SectionPath),
+                Ordinal = chunks[i].Ordinal,
+                Start = chunks[i].Start,
+                Length = chunks[i].Length,
+                ContentHash = chunkHashes[i],
+                DocumentHash = hash,
+                DocumentVersion = version,
+                Embedding = vectors[i]!.Value,
+            })];
+
+            if (reused > 0)
+            {
+                await store.UpsertAsync(Records(Enumerable.Range(0, chunks.Count).Where(i => vectors[i] is not null)), cancellationToken).ConfigureAwait(false);
             }
 
-            using (_activitySource.StartActivity("ingest.upsert"))
+            // Each embedded batch is written at once, so that a checkpoint within a long document keeps it.
+            int embedded = await _batcher.EmbedAsync(chunks, vectors, run.Options, run.EmbeddingGate, async batch =>
             {
-                foreach (ChunkRecord[] batch in records.Chunk(UpsertBatchSize))
-                {
-                    await run.Collection.UpsertAsync(batch, cancellationToken).ConfigureAwait(false);
-                }
-            }
+                await store.UpsertAsync(Records(batch), cancellationToken).ConfigureAwait(false);
+                Interlocked.Add(ref run.Embeddings, batch.Count);
+            }, cancellationToken).ConfigureAwait(false);
 
-            if (entry is not null)
-            {
-                // The new version is in the store: only now delete the old one.
-                await DeleteAsync(run, entry.Keys.Except(keys, StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
-            }
-
-            var committed = new ManifestEntry { SourceId = sourceId, SourceHash = sourceHash, Hash = hash, Version = version, Keys = keys, ChunkHashes = chunkHashes };
-            await run.Manifest.SetAsync(document.Id, committed, cancellationToken).ConfigureAwait(false);
+            var committed = new DocumentState { SourceId = sourceId, SourceHash = sourceHash, Hash = hash, Version = version, Keys = keys };
+            await store.CommitAsync(document.Id, committed, entry?.Keys.Concat(entry.PendingKeys ?? []) ?? [], cancellationToken).ConfigureAwait(false);
+            written = null;
             Interlocked.Add(ref run.Chunks, chunks.Count);
 
             IngestionStatus status = entry is null || entry.Keys.Count == 0 ? IngestionStatus.Added : IngestionStatus.Changed;
             IngestionLog.DocumentDone(_logger, document.Id, status, version, chunks.Count);
-            return new IngestionResult(document.Id, status) { Source = document.Source, Version = version, ChunkCount = chunks.Count, ReusedEmbeddings = reused };
+            return new IngestionResult(document.Id, status) { Source = document.Source, Version = version, ChunkCount = chunks.Count, ReusedEmbeddings = chunks.Count - embedded };
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && !store.CheckpointFailed)
         {
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             IngestionLog.DocumentFailed(_logger, document.Id, e);
-            return new IngestionResult(document.Id, IngestionStatus.Failed) { Source = document.Source, Error = e, Version = run.Manifest.Get(document.Id)?.Version ?? 0 };
+            if (written is not null)
+            {
+                try
+                {
+                    await store.RollBackAsync(document.Id, entry, written, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception rollback) when (!cancellationToken.IsCancellationRequested && !store.CheckpointFailed)
+                {
+                    // The pending version stays recorded: the next run deletes or completes it.
+                    IngestionLog.DocumentFailed(_logger, document.Id, rollback);
+                }
+            }
+
+            return new IngestionResult(document.Id, IngestionStatus.Failed) { Source = document.Source, Error = e, Version = entry?.Version ?? 0 };
         }
     }
 
-    private static async Task<int> ReuseEmbeddingsAsync(ManifestEntry entry, List<string> chunkHashes, ReadOnlyMemory<float>?[] vectors, Run run, CancellationToken cancellationToken)
+    private static async Task<int> ReuseEmbeddingsAsync(
+        VectorStoreCollection<string, ChunkRecord> collection, DocumentState entry, List<string> chunkHashes, ReadOnlyMemory<float>?[] vectors, CancellationToken cancellationToken)
     {
-        if (entry.Keys.Count == 0 || entry.ChunkHashes.Count != entry.Keys.Count)
+        List<string> candidates = [.. entry.Keys.Concat(entry.PendingKeys ?? []).Distinct(StringComparer.Ordinal)];
+        if (candidates.Count == 0)
         {
             return 0;
         }
 
-        var oldKeyByHash = new Dictionary<string, string>(StringComparer.Ordinal);
-        for (int i = 0; i < entry.Keys.Count; i++)
-        {
-            oldKeyByHash.TryAdd(entry.ChunkHashes[i], entry.Keys[i]);
-        }
-
-        var wanted = chunkHashes.Where(oldKeyByHash.ContainsKey).Distinct().Select(h => oldKeyByHash[h]).ToList();
-        if (wanted.Count == 0)
-        {
-            return 0;
-        }
-
+        var wanted = new HashSet<string>(chunkHashes, StringComparer.Ordinal);
         var vectorByHash = new Dictionary<string, ReadOnlyMemory<float>>(StringComparer.Ordinal);
-        await foreach (ChunkRecord record in run.Collection.GetAsync(wanted, new RecordRetrievalOptions { IncludeVectors = true }, cancellationToken).ConfigureAwait(false))
+        foreach (string[] batch in candidates.Chunk(1024))
         {
-            if (record.Embedding.Length > 0)
+            await foreach (ChunkRecord record in collection.GetAsync(batch, new RecordRetrievalOptions { IncludeVectors = true }, cancellationToken).ConfigureAwait(false))
             {
-                vectorByHash[record.ContentHash] = record.Embedding;
+                if (record.Embedding.Length > 0 && wanted.Contains(record.ContentHash))
+                {
+                    vectorByHash[record.ContentHash] = record.Embedding;
+                }
             }
         }
 
@@ -533,62 +524,9 @@ public sealed class IngestionPipeline
         return reused;
     }
 
-    private async Task EmbedAsync(IReadOnlyList<DocumentChunk> chunks, ReadOnlyMemory<float>?[] vectors, Run run, CancellationToken cancellationToken)
-    {
-        var batches = new List<List<int>>();
-        List<int>? current = null;
-        int tokens = 0;
-        for (int i = 0; i < chunks.Count; i++)
-        {
-            if (vectors[i] is not null)
-            {
-                continue;
-            }
-
-            int chunkTokens = chunks[i].TokenCount;
-            if (current is null || current.Count >= run.Options.EmbeddingBatchSize || tokens + chunkTokens > run.Options.EmbeddingBatchTokens)
-            {
-                current = [];
-                tokens = 0;
-                batches.Add(current);
-            }
-
-            current.Add(i);
-            tokens += chunkTokens;
-        }
-
-        await Task.WhenAll(batches.Select(async batch =>
-        {
-            await run.EmbeddingGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                using Activity? activity = _activitySource.StartActivity("ingest.embed");
-                activity?.SetTag("llmstack.embed.batch_size", batch.Count);
-                GeneratedEmbeddings<Embedding<float>> embeddings = await _embeddingGenerator
-                    .GenerateAsync(batch.Select(i => chunks[i].Text), cancellationToken: cancellationToken)
-                    .ConfigureAwait(false);
-                if (embeddings.Count != batch.Count)
-                {
-                    throw new InvalidOperationException($"The embedding generator returned {embeddings.Count} embeddings for {batch.Count} inputs.");
-                }
-
-                for (int k = 0; k < batch.Count; k++)
-                {
-                    vectors[batch[k]] = embeddings[k].Vector;
-                }
-
-                Interlocked.Add(ref run.Embeddings, batch.Count);
-            }
-            finally
-            {
-                run.EmbeddingGate.Release();
-            }
-        })).ConfigureAwait(false);
-    }
-
     private async Task RemoveMissingAsync(Run run, ChannelWriter<IngestionResult> writer, CancellationToken cancellationToken)
     {
-        foreach ((string id, ManifestEntry entry) in run.Manifest.Snapshot())
+        foreach ((string id, DocumentState entry) in run.Writer.State.Snapshot())
         {
             if (run.SeenDocuments.ContainsKey(id) || run.FailedSources.ContainsKey(entry.SourceId))
             {
@@ -597,37 +535,16 @@ public sealed class IngestionPipeline
 
             try
             {
-                int removed = await RemoveAsync(id, entry, run, cancellationToken).ConfigureAwait(false);
+                int removed = await run.Writer.RemoveAsync(id, entry, cancellationToken).ConfigureAwait(false);
                 IngestionLog.DocumentRemoved(_logger, id, removed);
                 Report(run, writer, new IngestionResult(id, IngestionStatus.Removed) { ChunkCount = removed });
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && !run.Writer.CheckpointFailed)
             {
                 IngestionLog.DocumentFailed(_logger, id, e);
                 Report(run, writer, new IngestionResult(id, IngestionStatus.Failed) { Error = e, Version = entry.Version });
             }
         }
-    }
-
-    private static async Task<int> RemoveAsync(string documentId, ManifestEntry entry, Run run, CancellationToken cancellationToken)
-    {
-        List<string> keys = [.. entry.Keys.Concat(entry.PendingKeys ?? []).Distinct(StringComparer.Ordinal)];
-        await DeleteAsync(run, keys, cancellationToken).ConfigureAwait(false);
-        await run.Manifest.SetAsync(documentId, null, cancellationToken).ConfigureAwait(false);
-        return entry.Keys.Count;
-    }
-
-    private static async Task DeleteAsync(Run run, IEnumerable<string> keys, CancellationToken cancellationToken)
-    {
-        List<string> list = [.. keys];
-        if (list.Count == 0)
-        {
-            return;
-        }
-
-        using Activity? activity = _activitySource.StartActivity("ingest.delete");
-        activity?.SetTag("llmstack.delete.count", list.Count);
-        await run.Collection.DeleteAsync(list, cancellationToken).ConfigureAwait(false);
     }
 
     private static void Report(Run run, ChannelWriter<IngestionResult> writer, IngestionResult result)
@@ -647,7 +564,7 @@ public sealed class IngestionPipeline
     }
 
     /// <summary>The state of one run.</summary>
-    private sealed class Run(VectorStoreCollection<string, ChunkRecord> collection, IngestionManifest manifest, IngestionOptions options) : IDisposable
+    private sealed class Run(ChunkStoreWriter writer, IngestionOptions options) : IDisposable
     {
 #pragma warning disable SA1401, CA1051 // Counters updated with Interlocked.
         public int DocumentsField;
@@ -656,9 +573,7 @@ public sealed class IngestionPipeline
         public long Embeddings;
 #pragma warning restore SA1401, CA1051
 
-        public VectorStoreCollection<string, ChunkRecord> Collection { get; } = collection;
-
-        public IngestionManifest Manifest { get; } = manifest;
+        public ChunkStoreWriter Writer { get; } = writer;
 
         public IngestionOptions Options { get; } = options;
 

@@ -35,4 +35,7 @@ public sealed record IngestionResult
 
     /// <summary>Gets the error of a <see cref="IngestionStatus.Failed"/> document; <see langword="null"/> otherwise.</summary>
     public Exception? Error { get; init; }
+
+    /// <summary>Gets the text encoding the reader detected (<see cref="DocumentMetadataKeys.TextEncoding"/>), such as <c>windows-1252</c> for text that is not UTF-8; <see langword="null"/> when not reported.</summary>
+    public string? TextEncoding { get; init; }
 }

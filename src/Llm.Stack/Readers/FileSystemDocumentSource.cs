@@ -6,23 +6,23 @@ using Microsoft.Extensions.FileSystemGlobbing.Abstractions;
 namespace Llm.Stack;
 
 /// <summary>
-/// Lists the documents under one or more folders (include/exclude globs, media type by extension), detects which
-/// changed since the last ingestion by their SHA-256 content hash, and reads them with a
-/// <see cref="DocumentReaderRegistry"/>.
+/// Lists the documents under one or more folders or files (include/exclude globs, media type by extension, text
+/// sniffed in files without an extension), with the SHA-256 content hash of each, and hands them to an
+/// <see cref="IngestionPipeline"/> as <see cref="IngestionItem"/>s (<see cref="EnumerateItemsAsync"/>) or reads them with
+/// a <see cref="DocumentReaderRegistry"/>.
 /// </summary>
 /// <remarks>
 /// <para>
 /// A file's document id is its path relative to its root with <c>/</c> separators (<see cref="SourceFile.RelativePath"/>),
-/// stable across runs and platforms. Every document read gets the metadata entries <see cref="PathMetadataKey"/>,
-/// <see cref="ContentHashMetadataKey"/>, <see cref="LengthMetadataKey"/> and <see cref="LastWriteTimeMetadataKey"/>.
+/// stable across runs, platforms and working directories; a root that is a file gives its file name. Every document
+/// read gets the metadata entries <see cref="PathMetadataKey"/>, <see cref="ContentHashMetadataKey"/>,
+/// <see cref="LengthMetadataKey"/> and <see cref="LastWriteTimeMetadataKey"/>.
 /// </para>
 /// <para>
-/// Incremental ingestion: keep the <see cref="SourceFile.ContentHash"/> of each ingested file, pass the
-/// path→hash map to <see cref="GetChangesAsync"/> on the next run, ingest <see cref="SourceChanges.Added"/> and
-/// <see cref="SourceChanges.Modified"/>, skip <see cref="SourceChanges.Unchanged"/> and delete
-/// <see cref="SourceChanges.Deleted"/>. Files are hashed by streaming them, in bounded memory. A file that
-/// disappears while being listed is treated as absent; a missing root throws rather than reporting every file
-/// as deleted.
+/// Change detection is the pipeline's (its <see cref="IngestionState"/>): the content hash computed here travels with
+/// each item, so that an unchanged file is hashed once and never read again. Files are hashed by streaming them, in
+/// bounded memory. A file that disappears while being listed is treated as absent; a missing root throws rather than
+/// reporting every file as deleted.
 /// </para>
 /// <para>This type is thread-safe: its methods may be called concurrently; each call walks the file system anew.</para>
 /// </remarks>
@@ -48,6 +48,7 @@ public sealed class FileSystemDocumentSource
     private readonly Dictionary<string, string> _mediaTypes;
     private readonly bool _ignoreCase;
     private readonly DocumentReaderRegistry? _readers;
+    private readonly Action<string, string>? _skipped;
 
     /// <summary>Initializes a new instance of the <see cref="FileSystemDocumentSource"/> class.</summary>
     /// <param name="options">The roots, globs and media types.</param>
@@ -73,6 +74,7 @@ public sealed class FileSystemDocumentSource
         _mediaTypes = new Dictionary<string, string>(options.MediaTypesByExtension, StringComparer.OrdinalIgnoreCase);
         _ignoreCase = options.IgnoreCase;
         _readers = readers;
+        _skipped = options.FileSkipped;
     }
 
     /// <summary>Gets the absolute paths of the root folders.</summary>
@@ -95,38 +97,32 @@ public sealed class FileSystemDocumentSource
         }
     }
 
-    /// <summary>Compares the files found now with the files ingested before.</summary>
-    /// <param name="knownHashes">The relative path and content hash of every file ingested before.</param>
+    /// <summary>Lists the files as ingestion items: each carries its content hash, and is opened only when the pipeline reads it.</summary>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
-    /// <returns>The added, modified, unchanged and deleted files.</returns>
-    /// <exception cref="ArgumentNullException"><paramref name="knownHashes"/> is <see langword="null"/>.</exception>
-    /// <exception cref="DirectoryNotFoundException">A root folder does not exist.</exception>
-    public async Task<SourceChanges> GetChangesAsync(IReadOnlyDictionary<string, string> knownHashes, CancellationToken cancellationToken = default)
+    /// <returns>The items, in ordinal order of their relative paths.</returns>
+    /// <exception cref="DirectoryNotFoundException">A root does not exist.</exception>
+    public async IAsyncEnumerable<IngestionItem> EnumerateItemsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(knownHashes);
-        var added = new List<SourceFile>();
-        var modified = new List<SourceFile>();
-        var unchanged = new List<SourceFile>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         await foreach (SourceFile file in EnumerateFilesAsync(cancellationToken).ConfigureAwait(false))
         {
-            seen.Add(file.RelativePath);
-            if (!knownHashes.TryGetValue(file.RelativePath, out string? hash))
-            {
-                added.Add(file);
-            }
-            else if (string.Equals(hash, file.ContentHash, StringComparison.OrdinalIgnoreCase))
-            {
-                unchanged.Add(file);
-            }
-            else
-            {
-                modified.Add(file);
-            }
+            yield return CreateItem(file);
         }
+    }
 
-        List<string> deleted = [.. knownHashes.Keys.Where(path => !seen.Contains(path)).Order(StringComparer.Ordinal)];
-        return new SourceChanges(added, modified, unchanged, deleted);
+    /// <summary>Creates the ingestion item of a listed file: its id, media type, content hash and metadata, opened only when read.</summary>
+    /// <param name="file">A file listed by <see cref="EnumerateFilesAsync"/>.</param>
+    /// <returns>The item.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="file"/> is <see langword="null"/>.</exception>
+    public static IngestionItem CreateItem(SourceFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        return new IngestionItem(file.RelativePath, _ => Task.FromResult<Stream>(OpenRead(file.FullPath)))
+        {
+            Source = new Uri(file.FullPath),
+            MediaType = file.MediaType,
+            ContentHash = file.ContentHash,
+            Metadata = NewMetadata(file),
+        };
     }
 
     /// <summary>Reads a file with the reader registered for its media type.</summary>
@@ -150,13 +146,7 @@ public sealed class FileSystemDocumentSource
         {
             Source = new Uri(file.FullPath),
             MediaType = file.MediaType,
-            Metadata = new Dictionary<string, object?>(StringComparer.Ordinal)
-            {
-                [PathMetadataKey] = file.RelativePath,
-                [ContentHashMetadataKey] = file.ContentHash,
-                [LengthMetadataKey] = file.Length,
-                [LastWriteTimeMetadataKey] = file.LastWriteTimeUtc,
-            },
+            Metadata = NewMetadata(file),
         };
 
         FileStream stream = OpenRead(file.FullPath);
@@ -191,28 +181,69 @@ public sealed class FileSystemDocumentSource
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (string root in _roots)
         {
+            if (File.Exists(root))
+            {
+                // A root that is a file: its id is its file name, whatever the globs say.
+                string name = Path.GetFileName(root);
+                if (MediaTypeOf(name, root) is string type && seen.Add(name))
+                {
+                    files.Add((name, root, type));
+                }
+
+                continue;
+            }
+
             var directory = new DirectoryInfo(root);
             if (!directory.Exists)
             {
-                throw new DirectoryNotFoundException($"The root folder '{root}' of the document source does not exist.");
+                throw new DirectoryNotFoundException($"The root folder or file '{root}' of the document source does not exist.");
             }
 
             PatternMatchingResult result = matcher.Execute(new DirectoryInfoWrapper(directory));
             foreach (FilePatternMatch match in result.Files)
             {
                 string relativePath = match.Path.Replace('\\', '/');
-                if (!_mediaTypes.TryGetValue(Path.GetExtension(relativePath), out string? mediaType) || !seen.Add(relativePath))
+                string fullPath = Path.GetFullPath(Path.Combine(root, relativePath));
+                if (seen.Contains(relativePath) || MediaTypeOf(relativePath, fullPath) is not string mediaType)
                 {
                     continue;
                 }
 
-                files.Add((relativePath, Path.GetFullPath(Path.Combine(root, relativePath)), mediaType));
+                seen.Add(relativePath);
+                files.Add((relativePath, fullPath, mediaType));
             }
         }
 
         files.Sort((a, b) => string.CompareOrdinal(a.Item1, b.Item1));
         return files;
     }
+
+    /// <summary>The media type by extension; a file without one is plain text when its first bytes look like text, and skipped (and reported) otherwise.</summary>
+    private string? MediaTypeOf(string relativePath, string fullPath)
+    {
+        string extension = Path.GetExtension(relativePath);
+        if (extension.Length > 0)
+        {
+            return _mediaTypes.GetValueOrDefault(extension);
+        }
+
+        string? reason = TextSniffer.Sniff(fullPath);
+        if (reason is null)
+        {
+            return DocumentMediaTypes.PlainText;
+        }
+
+        _skipped?.Invoke(relativePath, reason);
+        return null;
+    }
+
+    private static Dictionary<string, object?> NewMetadata(SourceFile file) => new(StringComparer.Ordinal)
+    {
+        [PathMetadataKey] = file.RelativePath,
+        [ContentHashMetadataKey] = file.ContentHash,
+        [LengthMetadataKey] = file.Length,
+        [LastWriteTimeMetadataKey] = file.LastWriteTimeUtc,
+    };
 
     private static async Task<SourceFile?> DescribeAsync(string relativePath, string fullPath, string mediaType, CancellationToken cancellationToken)
     {

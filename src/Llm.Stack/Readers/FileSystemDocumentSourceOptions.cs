@@ -4,7 +4,7 @@ namespace Llm.Stack;
 /// <remarks>Configure before the source is created; the source copies them and later changes have no effect on it.</remarks>
 public sealed class FileSystemDocumentSourceOptions
 {
-    /// <summary>Gets the root folders to search. At least one is required.</summary>
+    /// <summary>Gets the root folders (or single files) to search. At least one is required.</summary>
     /// <value>The default value is an empty list.</value>
     /// <remarks>
     /// Relative paths (the document ids) are relative to their root. When the same relative path exists under two
@@ -30,4 +30,11 @@ public sealed class FileSystemDocumentSourceOptions
     /// <summary>Gets or sets a value indicating whether glob patterns match paths case-insensitively.</summary>
     /// <value>The default value is <see langword="true"/>, so that <c>*.md</c> also matches <c>README.MD</c>.</value>
     public bool IgnoreCase { get; set; } = true;
+
+    /// <summary>Gets or sets what is told about a file that is left out although the globs match it.</summary>
+    /// <value>
+    /// Called with the file's relative path and the reason, for a file without an extension whose first bytes are not
+    /// text. <see langword="null"/> for nothing. The default value is <see langword="null"/>.
+    /// </value>
+    public Action<string, string>? FileSkipped { get; set; }
 }

@@ -68,8 +68,8 @@ public sealed class HtmlReader : IDocumentReader
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(context);
 
-        string html = await ReaderText.ReadAllAsync(content, _encoding, context.DocumentId, cancellationToken).ConfigureAwait(false);
         Dictionary<string, object?> metadata = ReaderText.NewMetadata(context);
+        string html = await ReaderText.ReadAllAsync(content, _encoding, context.DocumentId, metadata, cancellationToken).ConfigureAwait(false);
         (string text, List<DocumentElement> elements) = Convert(html, metadata, cancellationToken);
         yield return new Document(context.DocumentId, text)
         {

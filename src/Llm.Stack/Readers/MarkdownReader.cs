@@ -52,8 +52,8 @@ public sealed class MarkdownReader : IDocumentReader
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(context);
 
-        string text = await ReaderText.ReadAllAsync(content, _encoding, context.DocumentId, cancellationToken).ConfigureAwait(false);
         Dictionary<string, object?> metadata = ReaderText.NewMetadata(context);
+        string text = await ReaderText.ReadAllAsync(content, _encoding, context.DocumentId, metadata, cancellationToken).ConfigureAwait(false);
         List<DocumentElement> elements = Parse(text, metadata, cancellationToken);
         yield return new Document(context.DocumentId, text)
         {

@@ -38,7 +38,8 @@ public sealed class PlainTextReader : IDocumentReader
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(context);
 
-        string text = await ReaderText.ReadAllAsync(content, _encoding, context.DocumentId, cancellationToken).ConfigureAwait(false);
+        Dictionary<string, object?> metadata = ReaderText.NewMetadata(context);
+        string text = await ReaderText.ReadAllAsync(content, _encoding, context.DocumentId, metadata, cancellationToken).ConfigureAwait(false);
         var elements = new List<DocumentElement>();
         TextBlocks.AddParagraphs(elements, text, 0, text.Length);
         yield return new Document(context.DocumentId, text)
@@ -46,7 +47,7 @@ public sealed class PlainTextReader : IDocumentReader
             Source = context.Source,
             MediaType = DocumentMediaTypes.PlainText,
             Elements = elements,
-            Metadata = ReaderText.NewMetadata(context),
+            Metadata = metadata,
         };
     }
 }

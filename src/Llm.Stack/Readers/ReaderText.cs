@@ -2,7 +2,7 @@ using System.Text;
 
 namespace Llm.Stack;
 
-/// <summary>Decodes text content for the readers: byte-order marks, strict UTF-8, binary detection, line endings.</summary>
+/// <summary>Decodes text content for the readers: byte-order marks, UTF-8 with a Windows-1252 fallback, binary detection, line endings.</summary>
 internal static class ReaderText
 {
     private const int BufferChars = 16 * 1024;
@@ -10,18 +10,109 @@ internal static class ReaderText
     /// <summary>Strict UTF-8 without a byte-order mark: invalid bytes throw instead of becoming U+FFFD.</summary>
     internal static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>The fallback for text that is not valid UTF-8: Windows-1252, which decodes every byte.</summary>
+    internal static readonly Encoding Windows1252 = CodePagesEncodingProvider.Instance.GetEncoding(1252)!;
+
     /// <summary>Creates a reader that detects UTF-8/16/32 byte-order marks and otherwise decodes with <paramref name="encoding"/>.</summary>
     internal static StreamReader CreateReader(Stream content, Encoding? encoding) =>
         new(content, encoding ?? StrictUtf8, detectEncodingFromByteOrderMarks: true, BufferChars, leaveOpen: true);
 
     /// <summary>
     /// Reads the whole content as text with line endings normalised to <c>\n</c>, incrementally (the stream is never
-    /// buffered whole as bytes).
+    /// buffered whole as bytes). With no <paramref name="encoding"/>: a byte-order mark (UTF-8, UTF-16) decides; without
+    /// one the content is read as UTF-8, and when it is not valid UTF-8, as Windows-1252 (a superset of Latin-1's
+    /// printable characters), the fallback recorded in <paramref name="metadata"/> under <see cref="DocumentMetadataKeys.TextEncoding"/>.
     /// </summary>
     /// <exception cref="InvalidDataException">The content is not valid in its encoding, or is binary.</exception>
-    internal static async Task<string> ReadAllAsync(Stream content, Encoding? encoding, string documentId, CancellationToken cancellationToken)
+    internal static async Task<string> ReadAllAsync(Stream content, Encoding? encoding, string documentId, IDictionary<string, object?>? metadata, CancellationToken cancellationToken)
     {
-        using StreamReader reader = CreateReader(content, encoding);
+        if (encoding is not null)
+        {
+            using StreamReader reader = CreateReader(content, encoding);
+            return await ReadWithAsync(reader, documentId, cancellationToken).ConfigureAwait(false);
+        }
+
+        byte[] buffer = new byte[BufferChars];
+        int length = await content.ReadAtLeastAsync(buffer.AsMemory(0, 4), 4, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+        ReadOnlySpan<byte> head = buffer.AsSpan(0, length);
+        if (head.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xFE]) || head.StartsWith((ReadOnlySpan<byte>)[0xFE, 0xFF]) || head.StartsWith((ReadOnlySpan<byte>)[0x00, 0x00, 0xFE, 0xFF]))
+        {
+            // UTF-16 (or UTF-32) with a byte-order mark: the reader detects which.
+            using StreamReader reader = CreateReader(new PrefixedStream(buffer, length, content), StrictUtf8);
+            string decoded = await ReadWithAsync(reader, documentId, cancellationToken).ConfigureAwait(false);
+            metadata?.TryAdd(DocumentMetadataKeys.TextEncoding, reader.CurrentEncoding.WebName);
+            return decoded;
+        }
+
+        int start = head.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
+        var text = new StringBuilder();
+        char[] chars = new char[BufferChars + 4];
+        bool pendingCr = false;
+        Decoder? fallback = null;
+        Buffer.BlockCopy(buffer, start, buffer, 0, length - start);
+        length -= start;
+        while (true)
+        {
+            int read = await content.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            bool final = read == 0;
+            length += read;
+
+            ReadOnlySpan<byte> bytes = buffer.AsSpan(0, length);
+            int consumed;
+            int written;
+            if (fallback is null)
+            {
+                System.Buffers.OperationStatus status = System.Text.Unicode.Utf8.ToUtf16(bytes, chars, out consumed, out written, replaceInvalidSequences: false, isFinalBlock: final);
+                if (status == System.Buffers.OperationStatus.InvalidData)
+                {
+                    // Not UTF-8: the text so far was, so its UTF-8 bytes are the file's; read everything again as Windows-1252.
+                    pendingCr = AppendNormalized(text, chars.AsSpan(0, written), pendingCr, documentId);
+                    byte[] prior = Encoding.UTF8.GetBytes(text.ToString());
+                    text.Clear();
+                    fallback = Windows1252.GetDecoder();
+                    pendingCr = AppendNormalized(text, Windows1252.GetString(prior), false, documentId);
+                    bytes = bytes[consumed..];
+                    metadata?.TryAdd(DocumentMetadataKeys.TextEncoding, Windows1252.WebName);
+                }
+            }
+            else
+            {
+                consumed = 0;
+                written = 0;
+            }
+
+            if (fallback is not null)
+            {
+                int offset = length - bytes.Length;
+                written = fallback.GetChars(buffer, offset, bytes.Length, chars, 0, flush: final);
+                consumed = length;
+                pendingCr = AppendNormalized(text, chars.AsSpan(0, written), pendingCr, documentId);
+            }
+            else
+            {
+                pendingCr = AppendNormalized(text, chars.AsSpan(0, written), pendingCr, documentId);
+            }
+
+            int carried = length - consumed; // an incomplete UTF-8 sequence, completed by the next read
+            Buffer.BlockCopy(buffer, consumed, buffer, 0, carried);
+            length = carried;
+            if (final)
+            {
+                break;
+            }
+        }
+
+        if (pendingCr)
+        {
+            text.Append('\n');
+        }
+
+        metadata?.TryAdd(DocumentMetadataKeys.TextEncoding, "utf-8");
+        return text.ToString();
+    }
+
+    private static async Task<string> ReadWithAsync(StreamReader reader, string documentId, CancellationToken cancellationToken)
+    {
         var text = new StringBuilder();
         char[] buffer = new char[BufferChars];
         bool pendingCr = false;

@@ -33,16 +33,18 @@ public sealed class FailureIsolationTests
             Text("good-2.txt", "A good document about pears."));
 
         Assert.Equal(9, results.Count);
-        Assert.Equal(["good-1.txt", "good-2.txt"], results.Where(r => r.Status == IngestionStatus.Added).Select(r => r.DocumentId).Order());
+        // Bytes that are not UTF-8 are read as Windows-1252, and reported so.
+        Assert.Equal(["good-1.txt", "good-2.txt", "invalid-utf8.txt"], results.Where(r => r.Status == IngestionStatus.Added).Select(r => r.DocumentId).Order());
+        Assert.Equal("windows-1252", results.Single(r => r.DocumentId == "invalid-utf8.txt").TextEncoding);
+        Assert.Equal("utf-8", results.Single(r => r.DocumentId == "good-1.txt").TextEncoding);
         Dictionary<string, Exception?> errors = results.Where(r => r.Status == IngestionStatus.Failed).ToDictionary(r => r.DocumentId, r => r.Error);
-        Assert.Contains("not valid UTF-8", Assert.IsType<InvalidDataException>(errors["invalid-utf8.txt"]).Message, StringComparison.Ordinal);
         Assert.Contains("binary", Assert.IsType<InvalidDataException>(errors["binary.txt"]).Message, StringComparison.Ordinal);
         Assert.Contains("has no text", Assert.IsType<InvalidDataException>(errors["empty.txt"]).Message, StringComparison.Ordinal);
         Assert.Contains("MaxDocumentBytes", Assert.IsType<InvalidDataException>(errors["huge.txt"]).Message, StringComparison.Ordinal);
         Assert.Contains("image/png", Assert.IsType<NotSupportedException>(errors["picture.png"]).Message, StringComparison.Ordinal);
         Assert.IsType<InvalidOperationException>(errors["poison.txt"]);
         Assert.IsType<FileNotFoundException>(errors["unopenable.txt"]);
-        Assert.Equal(["good-1.txt", "good-2.txt"], (await AllRecordsAsync(collection)).Select(r => r.DocumentId).Distinct().Order());
+        Assert.Equal(["good-1.txt", "good-2.txt", "invalid-utf8.txt"], (await AllRecordsAsync(collection)).Select(r => r.DocumentId).Distinct().Order());
     }
 
     [Fact]

@@ -109,19 +109,19 @@ public sealed class IngestionPipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task ResumesACrashedRunFromTheManifestFileWithoutDuplicatesOrOrphans()
+    public async Task ResumesAFailedRunFromThePersistedStateWithoutDuplicatesOrOrphans()
     {
-        string manifest = Path.Combine(_directory, "docs.manifest.json");
+        string manifest = Path.Combine(_directory, "docs.state.json");
         VectorStoreCollection<string, ChunkRecord> store = NewCollection();
         Document[] version1 = [Article("a", "alpha"), Article("b", "beta"), Article("c", "gamma"), Article("d", "delta")];
-        await RunAsync(NewPipeline(new HashEmbeddingGenerator()), store, new IngestionOptions { ManifestPath = manifest }, version1);
-        Assert.False(File.Exists(manifest + ".journal"), "a finished run folds its journal into the snapshot");
+        await RunAsync(NewPipeline(new HashEmbeddingGenerator()), store, await PersistedStateAsync(manifest), version1);
+        Assert.True(File.Exists(manifest), "a finished run checkpoints its state");
 
-        // Run 2 changes every document and "crashes": the store fails from its 3rd upsert on, after some writes.
+        // Run 2 changes every document and "crashes": the store fails from its 5th upsert on, after some writes.
         Document[] version2 = [.. version1.Select(d => new Document(d.Id, d.Text.Replace("Paragraph 1", "First paragraph", StringComparison.Ordinal)))];
-        var crashing = new RecordingCollection(store) { FailFromUpsert = 3 };
+        var crashing = new RecordingCollection(store) { FailFromUpsert = 5 }; // Two upserts per changed document: its reused chunks, then its embedded ones.
         List<IngestionResult> crashed = await RunAsync(
-            NewPipeline(new HashEmbeddingGenerator()), crashing, new IngestionOptions { ManifestPath = manifest, MaxDegreeOfParallelism = 1 }, version2);
+            NewPipeline(new HashEmbeddingGenerator()), crashing, await PersistedStateAsync(manifest, new IngestionOptions { MaxDegreeOfParallelism = 1 }), version2);
         Assert.Equal(2, crashed.Count(r => r.Status == IngestionStatus.Changed));
         Assert.Equal(2, crashed.Count(r => r.Status == IngestionStatus.Failed));
         Assert.All(crashed.Where(r => r.Status == IngestionStatus.Failed), r => Assert.IsType<IOException>(r.Error));
@@ -134,7 +134,7 @@ public sealed class IngestionPipelineTests : IDisposable
         // Run 3, a new process (new pipeline) with a healthy store, and document "d" changed once more meanwhile.
         Document[] version3 = [.. version2.Select(d => d.Id == "d" ? new Document("d", d.Text + "\n\nAn extra paragraph.") : d)];
         var generator = new HashEmbeddingGenerator();
-        List<IngestionResult> resumed = await RunAsync(NewPipeline(generator), store, new IngestionOptions { ManifestPath = manifest }, version3);
+        List<IngestionResult> resumed = await RunAsync(NewPipeline(generator), store, await PersistedStateAsync(manifest), version3);
 
         Assert.Equal(2, resumed.Count(r => r.Status == IngestionStatus.Unchanged));
         Assert.Equal(2, resumed.Count(r => r.Status == IngestionStatus.Changed));
@@ -152,9 +152,9 @@ public sealed class IngestionPipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task ResumesARunKilledMidWayWithoutDuplicatesOrOrphans()
+    public async Task ResumesARunKilledMidDocumentReusingTheCheckpointedEmbeddings()
     {
-        string manifest = Path.Combine(_directory, "killed.manifest.json");
+        string manifest = Path.Combine(_directory, "killed.state.json");
         VectorStoreCollection<string, ChunkRecord> store = NewCollection();
         Document[] documents = [Article("a", "alpha"), Article("b", "beta"), Article("c", "gamma")];
         using var kill = new CancellationTokenSource();
@@ -164,29 +164,28 @@ public sealed class IngestionPipelineTests : IDisposable
             {
                 if (call == 2)
                 {
-                    // The process dies while the second document is being written: nothing after this runs.
+                    // The process dies while the first document's second batch is written: nothing after this runs.
                     kill.Cancel();
                     throw new OperationCanceledException(kill.Token);
                 }
             },
         };
-        var options = new IngestionOptions { ManifestPath = manifest, MaxDegreeOfParallelism = 1, EmbeddingBatchSize = 2 };
+        IngestionOptions options = await PersistedStateAsync(manifest, new IngestionOptions { MaxDegreeOfParallelism = 1, EmbeddingBatchSize = 2, CheckpointInterval = 1 });
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(
             () => NewPipeline(new HashEmbeddingGenerator()).IngestAsync(documents.ToAsyncEnumerable(), dying, options, kill.Token).ToListAsync().AsTask());
-        Assert.True(File.Exists(manifest + ".journal"), "the journal survives the crash");
-        Assert.False(File.Exists(manifest), "the snapshot is only written by a finished run");
+        Assert.True(File.Exists(manifest), "the state was checkpointed after the first batch");
 
-        List<IngestionResult> resumed = await RunAsync(NewPipeline(new HashEmbeddingGenerator()), store, new IngestionOptions { ManifestPath = manifest }, documents);
+        var generator = new HashEmbeddingGenerator();
+        List<IngestionResult> resumed = await RunAsync(NewPipeline(generator), store, await PersistedStateAsync(manifest), documents);
 
-        Assert.Equal(IngestionStatus.Unchanged, resumed.Single(r => r.DocumentId == "a").Status);
-        Assert.Equal(IngestionStatus.Added, resumed.Single(r => r.DocumentId == "b").Status);
-        Assert.Equal(IngestionStatus.Added, resumed.Single(r => r.DocumentId == "c").Status);
+        Assert.All(resumed, r => Assert.Equal(IngestionStatus.Added, r.Status));
+        // At least the first batch was committed before the kill; whatever was committed is not embedded again.
+        Assert.InRange(resumed.Single(r => r.DocumentId == "a").ReusedEmbeddings, 2, resumed.Single(r => r.DocumentId == "a").ChunkCount);
+        Assert.Equal(resumed.Sum(r => r.ChunkCount - r.ReusedEmbeddings), generator.Inputs);
         List<ChunkRecord> records = await AllRecordsAsync(store);
         Assert.Equal(resumed.Sum(r => r.ChunkCount), records.Count);
         Assert.Equal(records.Count, records.Select(r => (r.DocumentId, r.Ordinal)).Distinct().Count());
-        Assert.True(File.Exists(manifest));
-        Assert.False(File.Exists(manifest + ".journal"));
     }
 
     [Fact]
@@ -273,7 +272,7 @@ public sealed class IngestionPipelineTests : IDisposable
         var generator = new HashEmbeddingGenerator();
         IngestionPipeline pipeline = NewPipeline(generator);
         VectorStoreCollection<string, ChunkRecord> collection = NewCollection();
-        var options = new IngestionOptions { ManifestPath = Path.Combine(_directory, "files.manifest.json") };
+        IngestionOptions options = await PersistedStateAsync(Path.Combine(_directory, "files.state.json"));
 
         List<IngestionResult> first = await pipeline.IngestAsync(source, collection, options).ToListAsync();
         Assert.Equal(["one.txt", "sub/two.md"], first.Select(r => r.DocumentId).Order());

@@ -31,9 +31,28 @@ internal static class IngestionTestKit
         new(id, string.Join("\n\n", Enumerable.Range(1, paragraphs).Select(p =>
             $"Paragraph {p} about {topic}. " + string.Join(' ', Enumerable.Range(0, 30).Select(w => $"{topic}{(p * 31) + w}")) + ".")));
 
-    public static IngestionOptions SmallChunks(string? manifestPath = null) => new()
+    /// <summary>Options whose state is read from <paramref name="statePath"/> (as a new process would) and written back at each checkpoint.</summary>
+    public static async Task<IngestionOptions> PersistedStateAsync(string statePath, IngestionOptions? options = null)
     {
-        ManifestPath = manifestPath,
+        options = options?.Clone() ?? new IngestionOptions();
+        IngestionState state = new();
+        if (File.Exists(statePath))
+        {
+            await using FileStream stream = File.OpenRead(statePath);
+            state = await IngestionState.LoadAsync(stream);
+        }
+
+        options.State = state;
+        options.Checkpoint = async ct =>
+        {
+            await using FileStream stream = File.Create(statePath);
+            await state.SaveAsync(stream, ct);
+        };
+        return options;
+    }
+
+    public static IngestionOptions SmallChunks() => new()
+    {
         EmbeddingBatchSize = 4,
         MaxDegreeOfParallelism = 2,
     };

@@ -59,42 +59,25 @@ public sealed class FileSystemDocumentSourceTests : IDisposable
     }
 
     [Fact]
-    public async Task Change_detection_reports_added_modified_unchanged_and_deleted()
+    public async Task A_file_root_is_listed_by_its_name_and_extension_less_text_is_sniffed()
     {
-        Write("keep.md", "# same");
-        Write("edit.md", "# before");
-        Write("gone.md", "# bye");
-        FileSystemDocumentSource source = Create();
+        Write("notes.md", "# notes");
+        Write("README", "Plain text without an extension.");
+        File.WriteAllBytes(Path.Combine(_root, "blob"), [0x7F, (byte)'E', (byte)'L', (byte)'F', 0, 0, 1, 2]);
+        var skipped = new List<string>();
+        FileSystemDocumentSource folder = Create(o => o.FileSkipped = (path, reason) => skipped.Add($"{path}: {reason}"));
 
-        SourceChanges first = await source.GetChangesAsync(new Dictionary<string, string>());
-        Assert.Equal(["edit.md", "gone.md", "keep.md"], first.Added.Select(f => f.RelativePath));
-        Assert.True(first.HasChanges);
-        Dictionary<string, string> known = first.Added.ToDictionary(f => f.RelativePath, f => f.ContentHash);
+        List<SourceFile> files = await folder.EnumerateFilesAsync().ToListAsync();
 
-        Write("edit.md", "# after");
-        File.Delete(Path.Combine(_root, "gone.md"));
-        Write("new/fresh.md", "# new");
-        SourceChanges second = await source.GetChangesAsync(known);
+        Assert.Equal(["README", "notes.md"], files.Select(f => f.RelativePath));
+        Assert.Equal("text/plain", files[0].MediaType);
+        Assert.Equal("blob: it looks binary (it contains NUL bytes)", Assert.Single(skipped));
 
-        Assert.Equal(["new/fresh.md"], second.Added.Select(f => f.RelativePath));
-        Assert.Equal(["edit.md"], second.Modified.Select(f => f.RelativePath));
-        Assert.Equal(["keep.md"], second.Unchanged.Select(f => f.RelativePath));
-        Assert.Equal(["gone.md"], second.Deleted);
-
-        Dictionary<string, string> now = (await source.EnumerateFilesAsync().ToListAsync()).ToDictionary(f => f.RelativePath, f => f.ContentHash);
-        Assert.False((await source.GetChangesAsync(now)).HasChanges);
-    }
-
-    [Fact]
-    public async Task A_touched_file_with_the_same_content_is_unchanged()
-    {
-        Write("a.md", "# same");
-        FileSystemDocumentSource source = Create();
-        Dictionary<string, string> known = (await source.EnumerateFilesAsync().ToListAsync()).ToDictionary(f => f.RelativePath, f => f.ContentHash);
-
-        File.SetLastWriteTimeUtc(Path.Combine(_root, "a.md"), DateTime.UtcNow.AddHours(1));
-
-        Assert.False((await source.GetChangesAsync(known)).HasChanges);
+        var single = new FileSystemDocumentSourceOptions();
+        single.Roots.Add(Path.Combine(_root, "notes.md"));
+        IngestionItem item = Assert.Single(await new FileSystemDocumentSource(single).EnumerateItemsAsync().ToListAsync());
+        Assert.Equal("notes.md", item.Id);
+        Assert.Equal(files[1].ContentHash, item.ContentHash);
     }
 
     [Fact]
@@ -172,7 +155,7 @@ public sealed class FileSystemDocumentSourceTests : IDisposable
         options.Roots.Add(Path.Combine(_root, "missing"));
         var source = new FileSystemDocumentSource(options);
 
-        await Assert.ThrowsAsync<DirectoryNotFoundException>(() => source.GetChangesAsync(new Dictionary<string, string> { ["a.md"] = "00" }));
+        await Assert.ThrowsAsync<DirectoryNotFoundException>(() => source.EnumerateItemsAsync().ToListAsync().AsTask());
     }
 
     [Fact]

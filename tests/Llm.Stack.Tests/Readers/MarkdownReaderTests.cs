@@ -120,10 +120,12 @@ public class MarkdownReaderTests
     }
 
     [Fact]
-    public async Task Binary_and_invalid_utf8_are_rejected()
+    public async Task Binary_is_rejected_and_text_that_is_not_utf8_is_read_as_windows_1252()
     {
         await Assert.ThrowsAsync<InvalidDataException>(() => ReadAllAsync(new MarkdownReader(), [(byte)'#', (byte)' ', 0, 1, 2]));
-        await Assert.ThrowsAsync<InvalidDataException>(() => ReadAllAsync(new MarkdownReader(), [(byte)'#', (byte)' ', 0xFF, 0xFE, 0xFD]));
+        Document latin = Assert.Single(await ReadAllAsync(new MarkdownReader(), [(byte)'#', (byte)' ', 0x43, 0x61, 0x66, 0xE9]));
+        Assert.Equal("# Café", latin.Text);
+        Assert.Equal("windows-1252", latin.Metadata[DocumentMetadataKeys.TextEncoding]);
     }
 
     [Theory]

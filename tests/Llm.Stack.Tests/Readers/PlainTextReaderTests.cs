@@ -35,15 +35,29 @@ public class PlainTextReaderTests
         AssertElementsWellFormed(document);
     }
 
-    [Fact]
-    public async Task Invalid_utf8_is_rejected_with_the_document_id()
+    [Theory]
+    [InlineData(10)]
+    [InlineData(40_000)]
+    public async Task Text_that_is_not_utf8_is_read_as_windows_1252_and_reported(int validPrefixChars)
     {
-        byte[] bytes = [.. "valid start "u8.ToArray(), 0xC3, 0x28, .. " end"u8.ToArray()];
+        // A long valid prefix (with CR LF and characters that are multi-byte in UTF-8, so also in Windows-1252) crosses
+        // the decoder's buffer before the first byte that is not UTF-8.
+        string prefix = string.Concat(Enumerable.Repeat("Crème brûlée\r\n", (validPrefixChars / 14) + 1));
+        Encoding windows1252 = CodePagesEncodingProvider.Instance.GetEncoding(1252)!;
+        byte[] bytes = [.. Encoding.UTF8.GetBytes(prefix), .. windows1252.GetBytes("Café crème, 10 € — fin\r\n")];
 
-        InvalidDataException ex = await Assert.ThrowsAsync<InvalidDataException>(() => ReadAllAsync(new PlainTextReader(), bytes, "notes/latin.txt"));
+        Document document = Assert.Single(await ReadAllAsync(new PlainTextReader(), bytes, "notes/latin.txt"));
 
-        Assert.Contains("notes/latin.txt", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("utf-8", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(windows1252.GetString(bytes).Replace("\r\n", "\n", StringComparison.Ordinal), document.Text);
+        Assert.Equal("windows-1252", document.Metadata[DocumentMetadataKeys.TextEncoding]);
+    }
+
+    [Fact]
+    public async Task Utf8_text_is_reported_as_utf8()
+    {
+        Document document = await ReadOneAsync(new PlainTextReader(), "Grüße");
+
+        Assert.Equal("utf-8", document.Metadata[DocumentMetadataKeys.TextEncoding]);
     }
 
     [Fact]
