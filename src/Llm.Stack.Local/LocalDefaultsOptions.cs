@@ -1,3 +1,5 @@
+using Llm.Stack.VectorIndex;
+
 namespace Llm.Stack.Local;
 
 /// <summary>Options of <c>AddLocalDefaults</c>.</summary>
@@ -16,6 +18,18 @@ public sealed class LocalDefaultsOptions
             field = value;
         }
     } = "documents";
+
+    /// <summary>Gets or sets the index kind of the chunk vectors: <c>flat</c> (exact) or <c>hnsw</c> (approximate graph).</summary>
+    /// <value>
+    /// Compared without regard to case (see <c>InMemoryVectorStoreOptions.IndexKind</c>). With <c>hnsw</c>, an index saved
+    /// as flat gets its graph built when it is opened. The default value is <c>Flat</c>.
+    /// </value>
+    /// <exception cref="ArgumentException">The value is not a supported index kind.</exception>
+    public string IndexKind
+    {
+        get;
+        set => field = new InMemoryVectorStoreOptions { IndexKind = value }.IndexKind;
+    } = Microsoft.Extensions.VectorData.IndexKind.Flat;
 
     /// <summary>Gets or sets a value indicating whether retrieval fuses BM25 keyword and vector rankings.</summary>
     /// <value>The default value is <see langword="true"/>; <see langword="false"/> searches by vector only.</value>

@@ -42,7 +42,7 @@ public sealed class LocalIndex : IDisposable
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
-    private readonly InMemoryVectorStore _store = new();
+    private readonly InMemoryVectorStore _store;
     private readonly SemaphoreSlim _openLock = new(1, 1);
     private readonly bool _hybrid;
     private VectorStoreCollection<string, ChunkRecord>? _collection;
@@ -64,6 +64,7 @@ public sealed class LocalIndex : IDisposable
         DataDirectory = Path.GetFullPath(dataDirectory);
         CollectionName = options.CollectionName;
         _hybrid = options.HybridRetrieval;
+        _store = new InMemoryVectorStore(new InMemoryVectorStoreOptions { IndexKind = options.IndexKind });
         WriterLockTimeout = options.WriterLockTimeout;
         _embedder = embedder;
     }

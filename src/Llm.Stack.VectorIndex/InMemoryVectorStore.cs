@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.VectorData;
 
 namespace Llm.Stack.VectorIndex;
@@ -33,6 +35,8 @@ public sealed class InMemoryVectorStore : VectorStore
     private readonly string? _persistenceDirectory;
     private readonly Lock _saveGate = new();
     private readonly Timer? _saveTimer;
+    private readonly HnswParameters _hnsw;
+    private readonly Dictionary<string, HnswParameters> _collectionHnsw;
     private bool _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="InMemoryVectorStore"/> class with default options.</summary>
@@ -52,6 +56,10 @@ public sealed class InMemoryVectorStore : VectorStore
         Quantization = options.Quantization;
         QuantizedFlatEncoding = options.QuantizedFlatEncoding;
         QuantizationOversampling = options.QuantizationOversampling;
+        DefaultIndexKind = options.IndexKind;
+        _hnsw = options.Hnsw.ToParameters();
+        _collectionHnsw = options.CollectionHnsw.ToDictionary(p => p.Key, p => (p.Value ?? throw new ArgumentException($"The HNSW options of collection '{p.Key}' are null.", nameof(options))).ToParameters(), StringComparer.Ordinal);
+        Logger = options.LoggerFactory?.CreateLogger<InMemoryVectorStore>() ?? (ILogger)NullLogger.Instance;
         if (options.PersistenceDirectory is string directory)
         {
             _persistenceDirectory = Path.GetFullPath(directory);
@@ -78,6 +86,16 @@ public sealed class InMemoryVectorStore : VectorStore
     internal VectorQuantization QuantizedFlatEncoding { get; }
 
     internal int QuantizationOversampling { get; }
+
+    internal string DefaultIndexKind { get; }
+
+    internal ILogger Logger { get; }
+
+    private SnapshotReadOptions ReadOptions => new(DefaultIndexKind == IndexKind.Hnsw, HnswFor, MaxDegreeOfParallelism, Logger);
+
+    /// <summary>Gets the HNSW parameters of a collection: its own when configured, else the store's.</summary>
+    internal HnswParameters HnswFor(string collectionName)
+        => _collectionHnsw.TryGetValue(collectionName, out HnswParameters? parameters) ? parameters : _hnsw;
 
     /// <summary>Gets or sets a decorator of the file streams snapshots are saved to (tests simulate crashes with it).</summary>
     internal Func<Stream, Stream>? SaveStreamDecorator { get; set; }
@@ -205,7 +223,7 @@ public sealed class InMemoryVectorStore : VectorStore
     {
         ArgumentNullException.ThrowIfNull(source);
         cancellationToken.ThrowIfCancellationRequested();
-        CollectionData data = Snapshot.Read(source);
+        CollectionData data = Snapshot.Read(source, ReadOptions);
         Install(data);
         return Task.FromResult(data.Name);
     }
@@ -303,14 +321,37 @@ public sealed class InMemoryVectorStore : VectorStore
         base.Dispose(disposing);
     }
 
-    private static CollectionData ReadFile(string path)
+    private CollectionData ReadFile(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-        return Snapshot.Read(stream);
+        return Snapshot.Read(stream, ReadOptions);
+    }
+
+    /// <summary>Compacts a collection with HNSW graphs that holds tombstones, so that its graphs are saved instead of rebuilt on load.</summary>
+    private static void CompactForSave(CollectionData data)
+    {
+        if (!data.HasGraph)
+        {
+            return;
+        }
+
+        data.Lock.EnterWriteLock();
+        try
+        {
+            if (data.Tombstones > 0)
+            {
+                data.Compact();
+            }
+        }
+        finally
+        {
+            data.Lock.ExitWriteLock();
+        }
     }
 
     private static void WriteSnapshot(CollectionData data, Stream destination)
     {
+        CompactForSave(data);
         data.Lock.EnterReadLock();
         try
         {
@@ -343,6 +384,7 @@ public sealed class InMemoryVectorStore : VectorStore
         string full = Path.GetFullPath(path);
         _ = Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         string temp = $"{full}.{Guid.NewGuid():N}.tmp";
+        CompactForSave(data);
         long version;
         try
         {

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 
 namespace Llm.Stack.VectorIndex;
 
@@ -107,4 +108,40 @@ public sealed class InMemoryVectorStoreOptions
             field = value;
         }
     } = 10;
+
+    /// <summary>Gets or sets the index kind of vector properties that do not name one.</summary>
+    /// <value>
+    /// <c>Flat</c> (exact search), <c>QuantizedFlat</c> or <c>Hnsw</c> (an approximate graph index, see <see cref="Hnsw"/>),
+    /// compared without regard to case and stored in the MEVD spelling of <see cref="Microsoft.Extensions.VectorData.IndexKind"/>.
+    /// A property that names its index kind keeps it. A store whose index kind is <c>Hnsw</c> also indexes the <c>Flat</c>
+    /// columns of the snapshots it loads with HNSW (building their graphs, logged through <see cref="LoggerFactory"/>).
+    /// The default value is <c>Flat</c>.
+    /// </value>
+    /// <exception cref="ArgumentException">The value is not one of the supported index kinds.</exception>
+    public string IndexKind
+    {
+        get;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            field = value.ToUpperInvariant() switch
+            {
+                "FLAT" => Microsoft.Extensions.VectorData.IndexKind.Flat,
+                "QUANTIZEDFLAT" => Microsoft.Extensions.VectorData.IndexKind.QuantizedFlat,
+                "HNSW" => Microsoft.Extensions.VectorData.IndexKind.Hnsw,
+                _ => throw new ArgumentException($"Index kind '{value}' is not supported by the in-memory vector store; use Flat, QuantizedFlat or Hnsw.", nameof(value)),
+            };
+        }
+    } = Microsoft.Extensions.VectorData.IndexKind.Flat;
+
+    /// <summary>Gets the HNSW parameters of the store's collections (M, EfConstruction, EfSearch, Seed).</summary>
+    /// <value>Applied to every collection not named in <see cref="CollectionHnsw"/>.</value>
+    public HnswOptions Hnsw { get; } = new();
+
+    /// <summary>Gets the HNSW parameters of individual collections, by collection name, overriding <see cref="Hnsw"/>.</summary>
+    public IDictionary<string, HnswOptions> CollectionHnsw { get; } = new Dictionary<string, HnswOptions>(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets the logger factory of the store (snapshot loading reports graph rebuilds through it).</summary>
+    /// <value>The default value is <see langword="null"/>: nothing is logged.</value>
+    public ILoggerFactory? LoggerFactory { get; set; }
 }

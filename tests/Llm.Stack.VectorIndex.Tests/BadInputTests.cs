@@ -82,17 +82,36 @@ public sealed class BadInputTests
         var options = new InMemoryVectorStoreOptions();
         Assert.Throws<ArgumentOutOfRangeException>(() => options.MaxDegreeOfParallelism = 0);
         Assert.Equal(Environment.ProcessorCount, options.MaxDegreeOfParallelism);
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.Hnsw.M = 1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.Hnsw.M = 129);
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.Hnsw.EfConstruction = 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.Hnsw.EfSearch = 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HnswSearchOptions<Hotel> { EfSearch = 0 });
+        Assert.Equal((16, 200, 64), (options.Hnsw.M, options.Hnsw.EfConstruction, options.Hnsw.EfSearch));
+        ArgumentException kind = Assert.Throws<ArgumentException>(() => options.IndexKind = "ivf");
+        Assert.Contains("ivf", kind.Message, StringComparison.Ordinal);
+        options.IndexKind = "hnsw";
+        Assert.Equal(IndexKind.Hnsw, options.IndexKind);
+        options.CollectionHnsw["bad"] = null!;
+        Assert.Throws<ArgumentException>(() => new InMemoryVectorStore(options));
     }
 
     [Fact]
     public void Unsupported_index_kinds_and_distance_functions_are_rejected()
     {
         var store = new InMemoryVectorStore();
-        var hnsw = new VectorStoreCollectionDefinition
+        var diskAnn = new VectorStoreCollectionDefinition
         {
             Properties = [new VectorStoreKeyProperty("Key", typeof(int)), new VectorStoreVectorProperty("Vector", typeof(ReadOnlyMemory<float>), 2) { IndexKind = IndexKind.DiskAnn }],
         };
-        Assert.Throws<NotSupportedException>(() => store.GetCollection<int, Row<int>>("x", hnsw));
+        NotSupportedException e = Assert.Throws<NotSupportedException>(() => store.GetCollection<int, Row<int>>("x", diskAnn));
+        Assert.Contains("DiskAnn", e.Message, StringComparison.Ordinal);
+        Assert.Contains(IndexKind.Hnsw, e.Message, StringComparison.Ordinal);
+        var hnsw = new VectorStoreCollectionDefinition
+        {
+            Properties = [new VectorStoreKeyProperty("Key", typeof(int)), new VectorStoreVectorProperty("Vector", typeof(ReadOnlyMemory<float>), 2) { IndexKind = IndexKind.Hnsw }],
+        };
+        Assert.NotNull(store.GetCollection<int, Row<int>>("hnsw", hnsw)); // HNSW is supported (HnswTests)
         var bogus = new VectorStoreCollectionDefinition
         {
             Properties = [new VectorStoreKeyProperty("Key", typeof(int)), new VectorStoreVectorProperty("Vector", typeof(ReadOnlyMemory<float>), 2) { DistanceFunction = "Bogus" }],

@@ -51,7 +51,7 @@ public static class LocalDefaultsLlmStackBuilderExtensions
         builder.Services.TryAddSingleton(sp =>
         {
             LlmStackOptions configured = sp.GetRequiredService<IOptions<LlmStackOptions>>().Value;
-            var options = new LocalDefaultsOptions { CollectionName = configured.VectorStore.CollectionName };
+            var options = new LocalDefaultsOptions { CollectionName = configured.VectorStore.CollectionName, IndexKind = configured.VectorStore.IndexKind };
             configure?.Invoke(options);
             return new LocalIndex(
                 Path.GetFullPath(dataDirectory ?? configured.DataDirectory),

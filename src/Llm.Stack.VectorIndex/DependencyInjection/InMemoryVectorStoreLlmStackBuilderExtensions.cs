@@ -43,7 +43,8 @@ public static class InMemoryVectorStoreLlmStackBuilderExtensions
     /// Registers the <c>inmemory</c> vector store provider: with <c>LlmStack:VectorStore:Provider</c> = <c>inmemory</c>, an
     /// <see cref="InMemoryVectorStore"/> persisted under <c>LlmStack:DataDirectory</c> (each collection a <c>*.lsvi</c>
     /// snapshot there, loaded when the store is created) with the <see cref="InMemoryVectorStoreOptions.Quantization"/> of
-    /// <c>LlmStack:VectorStore:Quantization</c> is the stack's <c>VectorStore</c>.
+    /// <c>LlmStack:VectorStore:Quantization</c> and the <see cref="InMemoryVectorStoreOptions.IndexKind"/> of
+    /// <c>LlmStack:VectorStore:IndexKind</c> is the stack's <c>VectorStore</c>.
     /// </summary>
     /// <param name="builder">The stack builder, from <c>services.AddLlmStack(configuration)</c>.</param>
     /// <returns>The <paramref name="builder"/>, so that calls chain.</returns>
@@ -59,6 +60,11 @@ public static class InMemoryVectorStoreLlmStackBuilderExtensions
             {
                 // Validated by AddLlmStack(configuration), so the value parses.
                 options.Quantization = Enum.Parse<VectorQuantization>(quantization, ignoreCase: true);
+            }
+
+            if (context.Configuration["IndexKind"] is { Length: > 0 } indexKind)
+            {
+                options.IndexKind = indexKind; // flat or hnsw, validated by AddLlmStack(configuration)
             }
         }));
     }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.VectorData.ProviderServices;
 namespace Llm.Stack.VectorIndex;
 
 /// <summary>Builds and validates the MEVD collection model for the in-memory index (run once per collection handle).</summary>
-internal sealed class InMemoryModelBuilder() : CollectionModelBuilder(BuildingOptions)
+internal sealed class InMemoryModelBuilder(string defaultIndexKind) : CollectionModelBuilder(BuildingOptions)
 {
     internal const string SupportedVectorTypes = "ReadOnlyMemory<float>, ReadOnlyMemory<float>?, float[], Embedding<float>";
 
@@ -67,7 +67,7 @@ internal sealed class InMemoryModelBuilder() : CollectionModelBuilder(BuildingOp
         foreach (VectorPropertyModel vector in VectorProperties)
         {
             vector.DistanceFunction ??= DistanceFunction.CosineSimilarity;
-            vector.IndexKind ??= IndexKind.Flat;
+            vector.IndexKind ??= defaultIndexKind;
         }
     }
 
@@ -83,10 +83,10 @@ internal sealed class InMemoryModelBuilder() : CollectionModelBuilder(BuildingOp
             }
 
             _ = Distances.Parse(vector.DistanceFunction, vector.ModelName);
-            if (vector.IndexKind is not (null or IndexKind.Flat or IndexKind.QuantizedFlat or IndexKind.Dynamic))
+            if (vector.IndexKind is not (null or IndexKind.Flat or IndexKind.QuantizedFlat or IndexKind.Hnsw or IndexKind.Dynamic))
             {
                 throw new NotSupportedException(
-                    $"Index kind '{vector.IndexKind}' of vector property '{vector.ModelName}' is not supported by the in-memory vector store; use {IndexKind.Flat} (exact) or {IndexKind.QuantizedFlat}.");
+                    $"Index kind '{vector.IndexKind}' of vector property '{vector.ModelName}' is not supported by the in-memory vector store; use {IndexKind.Flat} (exact), {IndexKind.QuantizedFlat} or {IndexKind.Hnsw} (approximate graph).");
             }
         }
     }

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using Microsoft.Extensions.VectorData;
 
 namespace Llm.Stack.VectorIndex;
 
@@ -10,11 +11,16 @@ namespace Llm.Stack.VectorIndex;
 /// Layout (little-endian): the magic <c>LSVECIDX</c> and an int32 format version; then the hashed body: the metadata
 /// (name, key, data columns with types, vector columns with dimensions, distance function, index kind and embedding
 /// model id, record count), the records (key and values), and per vector column the presence flags, the norms and the
-/// raw float32 rows back to back; then the XxHash3-64 of the body and the end marker <c>LSVECEND</c>.
+/// raw float32 rows back to back, and (version 2) per vector column its HNSW graph when it has one: entry point, top
+/// level, the level of each node, the fixed-stride level-0 links as raw int32s and the upper-level links of each node
+/// above level 0; then the XxHash3-64 of the body and the end marker <c>LSVECEND</c>. Version 2 adds the graph and,
+/// for HNSW columns, the graph parameters in the metadata. Version-1 snapshots still load. A store whose default index
+/// kind is HNSW turns the <c>Flat</c> columns it loads (every column of a version-1 snapshot) into HNSW columns and
+/// builds their graphs from the vectors, with a log line.
 /// </remarks>
 internal static class Snapshot
 {
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     private static readonly byte[] Magic = "LSVECIDX"u8.ToArray();
     private static readonly byte[] EndMagic = "LSVECEND"u8.ToArray();
@@ -75,6 +81,15 @@ internal static class Snapshot
                         hashing.Write(MemoryMarshal.AsBytes((ReadOnlySpan<float>)column.Row(slot)));
                     }
                 }
+
+                // A graph is saved only over dense slots (the store compacts before saving); otherwise the reader rebuilds it.
+                bool graph = dense && column.Graph is not null;
+                writer.Write(graph);
+                writer.Flush();
+                if (graph)
+                {
+                    WriteGraph(writer, hashing, column.Graph!, live.Count);
+                }
             }
 
             writer.Flush();
@@ -85,16 +100,18 @@ internal static class Snapshot
     }
 
     /// <summary>Reads a whole snapshot, verifying its checksum, into new collection data.</summary>
-    public static CollectionData Read(Stream stream)
+    /// <param name="stream">The snapshot.</param>
+    /// <param name="options">How the reading store shapes the collection (index kind of version-1 columns, HNSW parameters) and logs.</param>
+    public static CollectionData Read(Stream stream, SnapshotReadOptions options)
     {
         try
         {
-            ReadHeader(stream);
+            int version = ReadHeader(stream);
             var hashing = new HashingStream(stream);
             CollectionData data;
             using (var reader = new BinaryReader(hashing, Encoding.UTF8, leaveOpen: true))
             {
-                (string name, CollectionSchema schema, int count, string?[] modelIds) = ReadMeta(reader);
+                (string name, CollectionSchema schema, int count, string?[] modelIds) = ReadMeta(reader, version, options);
                 data = new CollectionData(name, schema, Math.Max(count, 1));
                 for (int c = 0; c < modelIds.Length; c++)
                 {
@@ -130,6 +147,23 @@ internal static class Snapshot
                     hashing.ReadExactly(MemoryMarshal.AsBytes(column.Norms.AsSpan(0, count)));
                     hashing.ReadExactly(MemoryMarshal.AsBytes(column.Data.AsSpan(0, count * column.Dimensions)));
                     column.RebuildCodes(count);
+                    bool hasGraph = version >= 2 && reader.ReadBoolean();
+                    if (hasGraph && column.Graph is null)
+                    {
+                        throw new InvalidDataException($"Corrupt snapshot: vector property '{column.Spec.Name}' has a graph but is not HNSW-indexed.");
+                    }
+
+                    if (hasGraph)
+                    {
+                        ReadGraph(reader, hashing, column.Graph!, count);
+                    }
+                    else if (column.Graph is HnswGraph graph)
+                    {
+                        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+                        graph.Build(count, options.MaxDegreeOfParallelism);
+                        double elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                        SnapshotLog.GraphRebuilt(options.Logger, name, column.Spec.Name, version, count, elapsed);
+                    }
                 }
             }
 
@@ -159,9 +193,9 @@ internal static class Snapshot
     {
         try
         {
-            ReadHeader(stream);
+            int version = ReadHeader(stream);
             using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-            (string name, CollectionSchema schema, int count, string?[] modelIds) = ReadMeta(reader);
+            (string name, CollectionSchema schema, int count, string?[] modelIds) = ReadMeta(reader, version, SnapshotReadOptions.AsWritten);
             return Info(name, schema, count, modelIds);
         }
         catch (EndOfStreamException e)
@@ -181,7 +215,7 @@ internal static class Snapshot
     private static Type[] ValueTypes(CollectionSchema schema)
         => [.. schema.Data.Select(d => d.Type), .. schema.Vectors.Select(v => InMemoryModelBuilder.IsNativeVectorType(v.SourceType) ? typeof(string) : v.SourceType)];
 
-    private static void ReadHeader(Stream stream)
+    private static int ReadHeader(Stream stream)
     {
         Span<byte> header = stackalloc byte[12];
         stream.ReadExactly(header);
@@ -191,10 +225,12 @@ internal static class Snapshot
         }
 
         int version = BitConverter.ToInt32(header[8..]);
-        if (version != FormatVersion)
+        if (version is < 1 or > FormatVersion)
         {
-            throw new InvalidDataException($"Unsupported snapshot version {version}: this build reads version {FormatVersion}.");
+            throw new InvalidDataException($"Unsupported snapshot version {version}: this build reads versions 1 to {FormatVersion}.");
         }
+
+        return version;
     }
 
     private static void WriteMeta(BinaryWriter writer, CollectionData data, int count)
@@ -229,6 +265,13 @@ internal static class Snapshot
             writer.Write((byte)v.Distance);
             writer.Write(v.IndexKind);
             writer.Write((byte)v.Quantization);
+            if (v.Hnsw is HnswParameters hnsw)
+            {
+                writer.Write(hnsw.M);
+                writer.Write(hnsw.EfConstruction);
+                writer.Write(hnsw.EfSearch);
+                writer.Write(hnsw.Seed);
+            }
             string? modelId = data.Columns[c].EmbeddingModelId;
             writer.Write(modelId is not null);
             if (modelId is not null)
@@ -240,7 +283,7 @@ internal static class Snapshot
         writer.Write(count);
     }
 
-    private static (string Name, CollectionSchema Schema, int Count, string?[] ModelIds) ReadMeta(BinaryReader reader)
+    private static (string Name, CollectionSchema Schema, int Count, string?[] ModelIds) ReadMeta(BinaryReader reader, int version, SnapshotReadOptions options)
     {
         string name = reader.ReadString();
         string keyName = reader.ReadString();
@@ -278,12 +321,96 @@ internal static class Snapshot
                 throw new InvalidDataException($"Corrupt snapshot: vector property '{vectorName}' has an invalid quantization.");
             }
 
-            vectors[i] = new VectorColumnSpec(vectorName, source, dimensions, (DistanceKind)distance, indexKind, (VectorQuantization)quantization);
+            HnswParameters? hnsw = null;
+            if (version >= 2 && indexKind == IndexKind.Hnsw)
+            {
+                hnsw = new HnswParameters(reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32(), reader.ReadInt32());
+                if (hnsw.M is < 2 or > 128 || hnsw.EfConstruction < 1 || hnsw.EfSearch < 1)
+                {
+                    throw new InvalidDataException($"Corrupt snapshot: vector property '{vectorName}' has invalid HNSW parameters.");
+                }
+            }
+            else if (options.UpgradeFlatToHnsw && indexKind == IndexKind.Flat)
+            {
+                // A store configured for HNSW indexes the flat columns it loads (version 1 stored "Flat" for every property).
+                indexKind = IndexKind.Hnsw;
+                hnsw = options.HnswFor(name);
+                quantization = (byte)VectorQuantization.None;
+            }
+
+            vectors[i] = new VectorColumnSpec(vectorName, source, dimensions, (DistanceKind)distance, indexKind, (VectorQuantization)quantization, hnsw);
             modelIds[i] = reader.ReadBoolean() ? reader.ReadString() : null;
         }
 
         int count = ReadCount(reader, "record");
         return (name, new CollectionSchema(keyName, keyType, data, vectors), count, modelIds);
+    }
+
+    private static void WriteGraph(BinaryWriter writer, HashingStream hashing, HnswGraph graph, int count)
+    {
+        writer.Write(graph.EntryPoint);
+        writer.Write(graph.MaxLevel);
+        writer.Flush();
+        hashing.Write(graph.Levels.AsSpan(0, count));
+        hashing.Write(MemoryMarshal.AsBytes(graph.Links0.AsSpan(0, count * graph.Stride0)));
+        for (int node = 0; node < count; node++)
+        {
+            if (graph.Upper[node] is int[] upper)
+            {
+                hashing.Write(MemoryMarshal.AsBytes(upper.AsSpan()));
+            }
+        }
+    }
+
+    private static void ReadGraph(BinaryReader reader, HashingStream hashing, HnswGraph graph, int count)
+    {
+        int entry = reader.ReadInt32();
+        int maxLevel = reader.ReadInt32();
+        Span<byte> levels = graph.Levels.AsSpan(0, count);
+        hashing.ReadExactly(levels);
+        Span<int> links0 = graph.Links0.AsSpan(0, count * graph.Stride0);
+        hashing.ReadExactly(MemoryMarshal.AsBytes(links0));
+        int top = -1;
+        for (int node = 0; node < count; node++)
+        {
+            int level = levels[node];
+            top = Math.Max(top, level);
+            if (level > 0)
+            {
+                int[] upper = new int[level * (graph.M + 1)];
+                hashing.ReadExactly(MemoryMarshal.AsBytes(upper.AsSpan()));
+                graph.Upper[node] = upper;
+                CheckLinks(upper, graph.M, graph.M + 1, count);
+            }
+        }
+
+        CheckLinks(links0, graph.M0, graph.Stride0, count);
+        if (count == 0 ? entry != -1 || maxLevel != -1 : entry < 0 || entry >= count || maxLevel != top || levels[entry] != top)
+        {
+            throw new InvalidDataException("Corrupt snapshot: the HNSW entry point or top level is invalid.");
+        }
+
+        graph.Restore(entry, maxLevel);
+    }
+
+    private static void CheckLinks(ReadOnlySpan<int> links, int capacity, int stride, int count)
+    {
+        for (int start = 0; start < links.Length; start += stride)
+        {
+            int n = links[start];
+            if ((uint)n > (uint)capacity)
+            {
+                throw new InvalidDataException("Corrupt snapshot: an HNSW neighbour list is longer than the graph allows.");
+            }
+
+            foreach (int neighbour in links.Slice(start + 1, n))
+            {
+                if ((uint)neighbour >= (uint)count)
+                {
+                    throw new InvalidDataException("Corrupt snapshot: an HNSW link points outside the collection.");
+                }
+            }
+        }
     }
 
     private static int ReadCount(BinaryReader reader, string what)

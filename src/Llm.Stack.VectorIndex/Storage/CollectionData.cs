@@ -25,6 +25,7 @@ internal sealed class CollectionData
         for (int i = 0; i < Columns.Length; i++)
         {
             Columns[i] = new VectorColumn(schema.Vectors[i], capacity);
+            HasGraph |= Columns[i].Graph is not null;
         }
 
         TextIndexes = new Bm25Index<object>?[schema.Data.Length];
@@ -75,7 +76,18 @@ internal sealed class CollectionData
     /// <param name="values">The record's values, laid out as <see cref="CollectionSchema.ValueCount"/>.</param>
     /// <param name="vectors">One vector per vector column, <see langword="null"/> when the record has none.</param>
     public void Upsert(object key, object?[] values, float[]?[] vectors)
+        => Upsert(key, values, vectors, linkNow: true);
+
+    /// <summary>Stores a record; with <paramref name="linkNow"/> <see langword="false"/> the caller links the slot into the graphs itself (a bulk build).</summary>
+    /// <returns>The record's slot.</returns>
+    public int Upsert(object key, object?[] values, float[]?[] vectors, bool linkNow)
     {
+        // A graph node's vector never changes in place: an updated record moves to a new slot and its old node becomes a tombstone.
+        if (HasGraph && _slotOf.ContainsKey(key))
+        {
+            _ = Remove(key);
+        }
+
         if (!_slotOf.TryGetValue(key, out int slot))
         {
             if (HighWater == Keys.Length)
@@ -95,6 +107,10 @@ internal sealed class CollectionData
             if (vectors[c] is float[] v)
             {
                 Columns[c].Set(slot, v);
+                if (linkNow && Columns[c].Graph is HnswGraph graph)
+                {
+                    graph.Insert(slot, graph.DrawLevel(), concurrent: false);
+                }
             }
             else
             {
@@ -103,7 +119,11 @@ internal sealed class CollectionData
         }
 
         Version++;
+        return slot;
     }
+
+    /// <summary>Gets whether a vector column is indexed by an HNSW graph.</summary>
+    public bool HasGraph { get; }
 
     /// <summary>Appends a loaded record to the next slot without touching vectors (snapshot loading, before publication).</summary>
     /// <returns><see langword="false"/> when the key is already present.</returns>
@@ -155,7 +175,7 @@ internal sealed class CollectionData
         Keys[slot] = null;
         foreach (VectorColumn column in Columns)
         {
-            column.Clear(slot);
+            column.Delete(slot);
         }
 
         foreach (Bm25Index<object>? index in TextIndexes)
@@ -179,6 +199,21 @@ internal sealed class CollectionData
     /// <summary>Moves live slots down over the tombstones, keeping their order (caller holds the write lock).</summary>
     public void Compact()
     {
+        if (HasGraph)
+        {
+            var newId = new int[HighWater];
+            int next = 0;
+            for (int slot = 0; slot < HighWater; slot++)
+            {
+                newId[slot] = Values[slot] is null ? -1 : next++;
+            }
+
+            foreach (VectorColumn column in Columns)
+            {
+                column.Graph?.Compact(newId, next);
+            }
+        }
+
         int to = 0;
         for (int from = 0; from < HighWater; from++)
         {

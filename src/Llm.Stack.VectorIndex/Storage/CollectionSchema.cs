@@ -28,7 +28,7 @@ internal sealed class CollectionSchema
     /// <summary>Gets the index of the key in the per-record values.</summary>
     public int KeyIndex => Data.Length + Vectors.Length;
 
-    public static CollectionSchema FromModel(CollectionModel model, VectorQuantization flatQuantization, VectorQuantization quantizedFlatEncoding)
+    public static CollectionSchema FromModel(CollectionModel model, VectorQuantization flatQuantization, VectorQuantization quantizedFlatEncoding, HnswParameters hnsw)
     {
         var data = new DataColumnSpec[model.DataProperties.Count];
         for (int i = 0; i < data.Length; i++)
@@ -43,10 +43,11 @@ internal sealed class CollectionSchema
             VectorPropertyModel p = model.VectorProperties[i];
             DistanceKind distance = Distances.Parse(p.DistanceFunction, p.ModelName);
             string indexKind = p.IndexKind ?? IndexKind.Flat;
-            VectorQuantization quantization = distance is DistanceKind.ManhattanDistance or DistanceKind.HammingDistance ? VectorQuantization.None
+            bool graph = indexKind == IndexKind.Hnsw;
+            VectorQuantization quantization = graph || distance is DistanceKind.ManhattanDistance or DistanceKind.HammingDistance ? VectorQuantization.None
                 : indexKind == IndexKind.QuantizedFlat ? quantizedFlatEncoding
                 : flatQuantization;
-            vectors[i] = new VectorColumnSpec(p.StorageName, p.Type, p.Dimensions, distance, indexKind, quantization);
+            vectors[i] = new VectorColumnSpec(p.StorageName, p.Type, p.Dimensions, distance, indexKind, quantization, graph ? hnsw : null);
         }
 
         return new CollectionSchema(model.KeyProperty.StorageName, model.KeyProperty.Type, data, vectors);
@@ -60,5 +61,5 @@ internal sealed class CollectionSchema
 /// <summary>A data column of the schema.</summary>
 internal sealed record DataColumnSpec(string Name, Type Type, bool IsIndexed, bool IsFullTextIndexed);
 
-/// <summary>A vector column of the schema.</summary>
-internal sealed record VectorColumnSpec(string Name, Type SourceType, int Dimensions, DistanceKind Distance, string IndexKind, VectorQuantization Quantization);
+/// <summary>A vector column of the schema; <paramref name="Hnsw"/> is set when the column is indexed by an HNSW graph.</summary>
+internal sealed record VectorColumnSpec(string Name, Type SourceType, int Dimensions, DistanceKind Distance, string IndexKind, VectorQuantization Quantization, HnswParameters? Hnsw = null);

@@ -20,7 +20,11 @@ internal sealed class VectorColumn
         Scales = Quantization == VectorQuantization.Int8 ? new float[capacity] : [];
         CodeSums = Quantization == VectorQuantization.Int8 ? new int[capacity] : [];
         Bits = Quantization == VectorQuantization.Binary ? new ulong[(long)capacity * Words] : [];
+        Graph = spec.Hnsw is HnswParameters hnsw ? new HnswGraph(this, hnsw, capacity) : null;
     }
+
+    /// <summary>Gets the HNSW graph over the rows when the column's index kind is HNSW.</summary>
+    public HnswGraph? Graph { get; }
 
     public VectorQuantization Quantization { get; }
 
@@ -54,6 +58,7 @@ internal sealed class VectorColumn
 
     public void Resize(int capacity)
     {
+        Graph?.Resize(capacity);
         var data = new float[(long)capacity * Dimensions];
         Array.Copy(Data, data, Math.Min(Data.LongLength, data.LongLength));
         Data = data;
@@ -129,6 +134,19 @@ internal sealed class VectorColumn
         else if (Quantization == VectorQuantization.Binary)
         {
             Bits.AsSpan(slot * Words, Words).Clear();
+        }
+    }
+
+    /// <summary>Deletes the row of a deleted record: cleared, or for a graph column kept as a tombstone the graph still passes through until compaction.</summary>
+    public void Delete(int slot)
+    {
+        if (Graph is null)
+        {
+            Clear(slot);
+        }
+        else
+        {
+            Present[slot] = false;
         }
     }
 

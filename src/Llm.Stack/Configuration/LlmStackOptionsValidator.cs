@@ -80,6 +80,11 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
             RequireEndpoint(errors, Store + "Endpoint", store.Endpoint, store.Provider);
         }
 
+        if (!string.Equals(store.IndexKind, "flat", StringComparison.OrdinalIgnoreCase) && !string.Equals(store.IndexKind, "hnsw", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{Store}IndexKind must be 'flat' or 'hnsw', but is '{store.IndexKind}'.");
+        }
+
         if (string.IsNullOrWhiteSpace(store.CollectionName))
         {
             errors.Add($"{Store}CollectionName must not be empty.");

@@ -17,6 +17,13 @@ public sealed class VectorStoreSettings
     /// <value>The default value is <c>documents</c>.</value>
     public string CollectionName { get; set; } = "documents";
 
+    /// <summary>Gets or sets the index kind of the in-memory store's vector properties.</summary>
+    /// <value>
+    /// <c>flat</c> (exact search) or <c>hnsw</c> (an approximate HNSW graph: much faster on large collections, recall
+    /// tuned by <c>EfSearch</c>). An existing flat index is indexed with HNSW when it is next loaded. The default value is <c>flat</c>.
+    /// </value>
+    public string IndexKind { get; set; } = "flat";
+
     /// <summary>Gets or sets the endpoint of a vector database server; required when <see cref="Provider"/> is <c>chroma</c>.</summary>
     public Uri? Endpoint { get; set; }
 

@@ -1,0 +1,134 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Engines;
+using Cloud.Unum.USearch;
+using Llm.Stack.VectorIndex;
+using Microsoft.Extensions.VectorData;
+using Item = Llm.Stack.Benchmarks.VectorIndex.HnswData.Item;
+
+namespace Llm.Stack.Benchmarks.VectorIndex;
+
+/// <summary>
+/// HNSW search on one thread: QPS against recall@10 for EfSearch 16 … 256 over <see cref="HnswData"/> (100k × 384 by
+/// default), the project's index (through the MEVD <c>SearchAsync</c>, records materialized) against USearch (NuGet
+/// <c>Cloud.Unum.USearch</c>, in process, f32, cosine), both built with M 16 and efConstruction 200. One operation is one
+/// query (1,000 per invocation, cycled). The setup prints recall@10 over the 1,000 held-out queries for each case
+/// (<c>// recall ...</c>) and the index memory per vector (<c>// memory ...</c>). hnswlib on the same data: <c>hnswlib_bench.py</c>.
+/// Run in process so the indexes are built once: <c>--inProcess</c>.
+/// </summary>
+[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+public class HnswSearchBenchmark
+{
+    private static InMemoryVectorCollection<int, Item>? s_ours;
+    private static USearchIndex? s_usearch;
+
+    private HnswSearchOptions<Item> _options = new();
+    private int _next;
+
+    /// <summary>The libraries compared.</summary>
+    public enum Library
+    {
+        /// <summary>This project's HNSW index.</summary>
+        LlmStack,
+
+        /// <summary>USearch 2.26.6 (C++ through its .NET binding).</summary>
+        USearch,
+    }
+
+    /// <summary>Gets or sets the library.</summary>
+    [Params(Library.LlmStack, Library.USearch)]
+    public Library Index { get; set; }
+
+    /// <summary>Gets or sets the search candidate list size.</summary>
+    [Params(16, 32, 64, 128, 256)]
+    public int Ef { get; set; }
+
+    /// <summary>Builds the index of the case's library once per process (all cores), sets ef and prints the recall.</summary>
+    [GlobalSetup]
+    public async Task SetupAsync()
+    {
+        _options = new HnswSearchOptions<Item> { EfSearch = Ef };
+        double recall = 0;
+        if (Index == Library.LlmStack)
+        {
+            s_ours ??= await BuildOursAsync(Environment.ProcessorCount);
+            for (int q = 0; q < HnswData.QueryCount; q++)
+            {
+                int[] ids = await s_ours.SearchAsync(HnswData.Queries[q], HnswData.Top, _options).Select(r => r.Record.Id).ToArrayAsync();
+                recall += HnswData.Recall(q, ids);
+            }
+        }
+        else
+        {
+            s_usearch ??= BuildUSearch(Environment.ProcessorCount);
+            USearchNative.ChangeExpansionSearch(s_usearch, Ef);
+            for (int q = 0; q < HnswData.QueryCount; q++)
+            {
+                int found = s_usearch.Search(HnswData.Queries[q], HnswData.Top, out ulong[] keys, out float[] _);
+                recall += HnswData.Recall(q, [.. keys.Take(found).Select(k => (int)k)]);
+            }
+        }
+
+        Console.WriteLine($"// recall {Index} ef {Ef}: {recall / HnswData.QueryCount:F4}");
+    }
+
+    /// <summary>One top-10 query on one thread.</summary>
+    [Benchmark]
+    public async Task<int> Query()
+    {
+        float[] query = HnswData.Queries[_next++ % HnswData.QueryCount];
+        int sum = 0;
+        if (Index == Library.LlmStack)
+        {
+            await foreach (VectorSearchResult<Item> result in s_ours!.SearchAsync(query, HnswData.Top, _options))
+            {
+                sum += result.Record.Id;
+            }
+        }
+        else
+        {
+            int found = s_usearch!.Search(query, HnswData.Top, out ulong[] keys, out float[] _);
+            for (int i = 0; i < found; i++)
+            {
+                sum += (int)keys[i];
+            }
+        }
+
+        return sum;
+    }
+
+    internal static async Task<InMemoryVectorCollection<int, Item>> BuildOursAsync(int threads)
+    {
+        List<Item> items = HnswData.Items();
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+        var store = new InMemoryVectorStore(new InMemoryVectorStoreOptions { MaxDegreeOfParallelism = threads });
+        InMemoryVectorCollection<int, Item> collection = store.GetCollection<int, Item>("hnsw");
+        await collection.EnsureCollectionExistsAsync();
+        await collection.UpsertAsync(items);
+        items.Clear();
+        long after = GC.GetTotalMemory(forceFullCollection: true);
+        HnswGraph graph = collection.GetBinding("bench").Data.Columns[0].Graph!;
+        long index = ((long)HnswData.N * ((HnswData.Dimensions * sizeof(float)) + sizeof(float) + 1)) + graph.LinkBytes;
+        Console.WriteLine($"// memory LlmStack: {(double)(after - before) / HnswData.N:F0} bytes/vector for the whole collection (managed heap delta: records, keys, values, vectors, graph); {(double)index / HnswData.N:F0} bytes/vector for vectors, norms, flags and graph links");
+        return collection;
+    }
+
+    internal static USearchIndex BuildUSearch(int threads)
+    {
+        var index = new USearchIndex(MetricKind.Cos, ScalarKind.Float32, HnswData.Dimensions, 16, 200, 64);
+        USearchNative.Reserve(index, HnswData.N, threads);
+        float[][] vectors = HnswData.Vectors;
+        if (threads <= 1)
+        {
+            for (int i = 0; i < vectors.Length; i++)
+            {
+                index.Add((ulong)i, vectors[i]);
+            }
+        }
+        else
+        {
+            _ = Parallel.For(0, vectors.Length, new ParallelOptions { MaxDegreeOfParallelism = threads }, i => index.Add((ulong)i, vectors[i]));
+        }
+
+        return index;
+    }
+}

@@ -1,0 +1,737 @@
+using System.Runtime.CompilerServices;
+
+namespace Llm.Stack.VectorIndex;
+
+/// <summary>
+/// A hierarchical navigable small world graph (Malkov and Yashunin, 2016) over the rows of one <see cref="VectorColumn"/>,
+/// laid out as hnswlib does: node ids are the column's dense slots, level-0 neighbour lists live inline in one
+/// fixed-stride <see cref="int"/> array (<c>[count, n1 … n2M]</c> per node), upper levels in one small array per node
+/// that has them. Vectors are not copied: distances read the column's rows and norms.
+/// </summary>
+/// <remarks>
+/// <para>Deleted nodes stay in the graph as tombstones (their vector and links are kept so searches still pass through
+/// them) and are never returned; <see cref="Compact"/> repairs the lists that pointed at them and renumbers the nodes
+/// together with the column's slots.</para>
+/// <para>Thread-safety: <see cref="Search"/> may run on many threads at once while no insert runs (the collection's
+/// read lock). <see cref="Insert"/> with <c>concurrent: true</c> may run on many threads at once (a parallel bulk build):
+/// each neighbour list is then read and written under a striped lock. Everything else needs exclusive access.</para>
+/// </remarks>
+internal sealed class HnswGraph
+{
+    private const int Stripes = 1024;
+
+    /// <summary>How many first nodes of a graph a parallel build inserts on one thread.</summary>
+    private const int SequentialSeed = 1024;
+
+    [ThreadStatic]
+    private static VisitedSet? t_visited;
+
+    [ThreadStatic]
+    private static SearchScratch? t_scratch;
+
+    private readonly VectorColumn _column;
+    private readonly DistanceKind _kind;
+    private readonly double _levelMultiplier;
+    private readonly Lock[] _stripes;
+    private readonly Lock _entryLock = new();
+    private Random _random;
+    private int[] _links0;
+    private int[]?[] _upper;
+    private byte[] _levels;
+
+    public HnswGraph(VectorColumn column, HnswParameters parameters, int capacity)
+    {
+        _column = column;
+        _kind = column.Spec.Distance;
+        Parameters = parameters;
+        M = parameters.M;
+        M0 = 2 * parameters.M;
+        Stride0 = M0 + 1;
+        _levelMultiplier = 1 / Math.Log(Math.Max(2, M));
+        _random = new Random(parameters.Seed);
+        _links0 = new int[(long)capacity * Stride0];
+        _upper = new int[]?[capacity];
+        _levels = new byte[capacity];
+        _stripes = new Lock[Stripes];
+        for (int i = 0; i < Stripes; i++)
+        {
+            _stripes[i] = new Lock();
+        }
+    }
+
+    public HnswParameters Parameters { get; }
+
+    /// <summary>Gets the maximum number of neighbours per node on the upper levels.</summary>
+    public int M { get; }
+
+    /// <summary>Gets the maximum number of neighbours per node on level 0 (2M, as in hnswlib).</summary>
+    public int M0 { get; }
+
+    /// <summary>Gets the number of <see cref="int"/>s per node in the level-0 link array.</summary>
+    public int Stride0 { get; }
+
+    /// <summary>Gets the entry point (a node on the top level), or -1 for an empty graph.</summary>
+    public int EntryPoint { get; private set; } = -1;
+
+    /// <summary>Gets the top level of the graph (-1 when empty).</summary>
+    public int MaxLevel { get; private set; } = -1;
+
+    /// <summary>Gets the level-0 links (<see cref="Stride0"/> ints per node).</summary>
+    internal int[] Links0 => _links0;
+
+    /// <summary>Gets the upper-level links of each node (<c>level × (M + 1)</c> ints), <see langword="null"/> for level-0 nodes.</summary>
+    internal int[]?[] Upper => _upper;
+
+    /// <summary>Gets the top level of each node.</summary>
+    internal byte[] Levels => _levels;
+
+    /// <summary>Gets the bytes the graph holds per node slot (links only; vectors are the column's).</summary>
+    public long LinkBytes
+    {
+        get
+        {
+            long bytes = (long)_links0.Length * sizeof(int) + _levels.Length;
+            foreach (int[]? upper in _upper)
+            {
+                bytes += upper is null ? 0 : (upper.Length * sizeof(int)) + 24;
+            }
+
+            return bytes;
+        }
+    }
+
+    public void Resize(int capacity)
+    {
+        Array.Resize(ref _links0, capacity * Stride0);
+        Array.Resize(ref _upper, capacity);
+        Array.Resize(ref _levels, capacity);
+    }
+
+    /// <summary>Draws the level of a new node from the seeded generator (exclusive access).</summary>
+    public int DrawLevel()
+        => Math.Min(byte.MaxValue - 1, (int)(-Math.Log(1 - _random.NextDouble()) * _levelMultiplier));
+
+    /// <summary>Inserts the node <paramref name="slot"/>, whose vector is already in the column.</summary>
+    /// <param name="slot">The node.</param>
+    /// <param name="level">Its level, from <see cref="DrawLevel"/>.</param>
+    /// <param name="concurrent">Whether other inserts run at the same time (locks each neighbour list it reads or writes).</param>
+    public void Insert(int slot, int level, bool concurrent)
+    {
+        _levels[slot] = (byte)level;
+        _upper[slot] = level > 0 ? new int[level * (M + 1)] : null;
+        _links0[slot * Stride0] = 0;
+        ReadOnlySpan<float> vector = _column.Row(slot);
+        float norm = _column.Norms[slot];
+
+        bool holdingEntry = false;
+        if (concurrent)
+        {
+            _entryLock.Enter();
+            holdingEntry = true;
+        }
+
+        try
+        {
+            int entry = EntryPoint;
+            int maxLevel = MaxLevel;
+            if (entry < 0)
+            {
+                EntryPoint = slot;
+                MaxLevel = level;
+                return;
+            }
+
+            // A node that raises the top level keeps the entry lock until it is linked, so no one enters through it half-built.
+            if (holdingEntry && level <= maxLevel)
+            {
+                _entryLock.Exit();
+                holdingEntry = false;
+            }
+
+            int current = entry;
+            float best = Goodness(vector, norm, current);
+            for (int l = maxLevel; l > level; l--)
+            {
+                (current, best) = Greedy(vector, norm, current, best, l, concurrent);
+            }
+
+            SearchScratch scratch = t_scratch ??= new SearchScratch();
+            for (int l = Math.Min(level, maxLevel); l >= 0; l--)
+            {
+                HnswHeap found = SearchLayer(vector, norm, current, best, Parameters.EfConstruction, l, accept: null, concurrent, scratch);
+                int n = found.Count;
+                Span<(float Goodness, int Slot)> candidates = scratch.Candidates(n);
+                _ = found.DrainBestFirst(candidates);
+                current = candidates[0].Slot;
+                best = candidates[0].Goodness;
+                int capacity = l == 0 ? M0 : M;
+                int[] selected = scratch.Selected;
+                int count = SelectNeighbours(candidates[..n], M, selected);
+                Span<int> own = Links(slot, l);
+                LockNode(slot, concurrent);
+                try
+                {
+                    own[0] = count;
+                    selected.AsSpan(0, count).CopyTo(own[1..]);
+                }
+                finally
+                {
+                    UnlockNode(slot, concurrent);
+                }
+
+                for (int i = 0; i < count; i++)
+                {
+                    Connect(selected[i], slot, l, capacity, concurrent, scratch);
+                }
+            }
+
+            if (level > maxLevel)
+            {
+                EntryPoint = slot;
+                MaxLevel = level;
+            }
+        }
+        finally
+        {
+            if (holdingEntry)
+            {
+                _entryLock.Exit();
+            }
+        }
+    }
+
+    /// <summary>Inserts the present rows of slots <c>[first, end)</c>, in parallel over up to <paramref name="maxDegreeOfParallelism"/> cores.</summary>
+    /// <remarks>
+    /// Levels are drawn in slot order from the seeded generator, so they never depend on the degree of parallelism; with
+    /// one core the graph is the one sequential inserts build. In parallel, the first nodes of an empty graph are inserted
+    /// on one thread so that the others start from a connected graph. Needs exclusive access to the graph.
+    /// </remarks>
+    public void Build(int first, int end, int maxDegreeOfParallelism)
+    {
+        bool[] present = _column.Present;
+        int[] levels = new int[end - first];
+        for (int slot = first; slot < end; slot++)
+        {
+            levels[slot - first] = present[slot] ? DrawLevel() : -1;
+        }
+
+        int sequentialEnd = maxDegreeOfParallelism <= 1 ? end : Math.Min(end, first + Math.Max(0, SequentialSeed - Math.Max(0, first)));
+        for (int slot = first; slot < sequentialEnd; slot++)
+        {
+            if (levels[slot - first] >= 0)
+            {
+                Insert(slot, levels[slot - first], concurrent: false);
+            }
+        }
+
+        if (sequentialEnd < end)
+        {
+            Parallel.For(sequentialEnd, end, new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism }, slot =>
+            {
+                if (levels[slot - first] >= 0)
+                {
+                    Insert(slot, levels[slot - first], concurrent: true);
+                }
+            });
+        }
+    }
+
+    /// <summary>Builds the graph over the present rows of slots <c>[0, count)</c> of an empty graph.</summary>
+    public void Build(int count, int maxDegreeOfParallelism) => Build(0, count, maxDegreeOfParallelism);
+
+    /// <summary>Finds the best <paramref name="k"/> accepted nodes for a query (no insert may run at the same time).</summary>
+    /// <param name="query">The query vector.</param>
+    /// <param name="queryNorm">Its Euclidean norm.</param>
+    /// <param name="k">The number of results wanted.</param>
+    /// <param name="ef">The size of the dynamic candidate list (at least <paramref name="k"/> is used).</param>
+    /// <param name="accept">Which nodes may be returned: live ones passing the filter. Rejected nodes are still traversed.</param>
+    /// <returns>The results, best first.</returns>
+    public (float Goodness, int Slot)[] Search(ReadOnlySpan<float> query, float queryNorm, int k, int ef, Func<int, bool> accept)
+    {
+        int entry = EntryPoint;
+        if (entry < 0)
+        {
+            return [];
+        }
+
+        float best = Goodness(query, queryNorm, entry);
+        int current = entry;
+        for (int l = MaxLevel; l > 0; l--)
+        {
+            (current, best) = Greedy(query, queryNorm, current, best, l, concurrent: false);
+        }
+
+        SearchScratch scratch = t_scratch ??= new SearchScratch();
+        HnswHeap found = SearchLayer(query, queryNorm, current, best, Math.Max(ef, k), 0, accept, concurrent: false, scratch);
+        while (found.Count > k)
+        {
+            found.Pop();
+        }
+
+        var results = new (float Goodness, int Slot)[found.Count];
+        _ = found.DrainBestFirst(results);
+        return results;
+    }
+
+    /// <summary>Repairs the lists that point at removed nodes and renumbers the graph (exclusive access).</summary>
+    /// <param name="newId">The new id of each old node, -1 for a removed one.</param>
+    /// <param name="count">The number of nodes kept.</param>
+    public void Compact(int[] newId, int count)
+    {
+        int oldCount = newId.Length;
+        SearchScratch scratch = t_scratch ??= new SearchScratch();
+        var pool = new List<int>();
+        var seen = new HashSet<int>();
+
+        // Repair: a kept node that links to removed nodes gets its list rebuilt from its kept neighbours and the kept
+        // neighbours of those removed nodes (two hops through the tombstone), chosen by the same heuristic as inserts.
+        for (int node = 0; node < oldCount; node++)
+        {
+            if (newId[node] < 0)
+            {
+                continue;
+            }
+
+            for (int l = 0; l <= _levels[node]; l++)
+            {
+                Span<int> links = Links(node, l);
+                int n = links[0];
+                bool touched = false;
+                for (int i = 1; i <= n; i++)
+                {
+                    touched |= newId[links[i]] < 0;
+                }
+
+                if (!touched)
+                {
+                    continue;
+                }
+
+                pool.Clear();
+                seen.Clear();
+                _ = seen.Add(node);
+                for (int i = 1; i <= n; i++)
+                {
+                    int neighbour = links[i];
+                    if (newId[neighbour] >= 0)
+                    {
+                        if (seen.Add(neighbour))
+                        {
+                            pool.Add(neighbour);
+                        }
+
+                        continue;
+                    }
+
+                    if (_levels[neighbour] < l)
+                    {
+                        continue;
+                    }
+
+                    Span<int> second = Links(neighbour, l);
+                    for (int j = 1; j <= second[0]; j++)
+                    {
+                        int candidate = second[j];
+                        if (newId[candidate] >= 0 && _levels[candidate] >= l && seen.Add(candidate))
+                        {
+                            pool.Add(candidate);
+                        }
+                    }
+                }
+
+                ReadOnlySpan<float> vector = _column.Row(node);
+                float norm = _column.Norms[node];
+                Span<(float Goodness, int Slot)> candidates = scratch.Candidates(pool.Count);
+                for (int i = 0; i < pool.Count; i++)
+                {
+                    candidates[i] = (Goodness(vector, norm, pool[i]), pool[i]);
+                }
+
+                candidates = candidates[..pool.Count];
+                candidates.Sort(static (a, b) => b.Goodness.CompareTo(a.Goodness) is int c && c != 0 ? c : a.Slot.CompareTo(b.Slot));
+                int capacity = l == 0 ? M0 : M;
+                int[] selected = scratch.Selected;
+                int kept = SelectNeighbours(candidates, capacity, selected);
+                links[0] = kept;
+                selected.AsSpan(0, kept).CopyTo(links[1..]);
+            }
+        }
+
+        // New entry point when the old one is removed: the kept node with the highest level (lowest id among equals).
+        int entry = EntryPoint;
+        if (entry >= 0 && newId[entry] < 0)
+        {
+            entry = -1;
+            int top = -1;
+            for (int node = 0; node < oldCount; node++)
+            {
+                if (newId[node] >= 0 && _levels[node] > top)
+                {
+                    top = _levels[node];
+                    entry = node;
+                }
+            }
+
+            MaxLevel = top;
+        }
+
+        // Renumber: nodes move down in order (newId[node] <= node), so rewriting in place is safe.
+        for (int node = 0; node < oldCount; node++)
+        {
+            int to = newId[node];
+            if (to < 0)
+            {
+                continue;
+            }
+
+            for (int l = 0; l <= _levels[node]; l++)
+            {
+                Span<int> links = Links(node, l);
+                for (int i = 1; i <= links[0]; i++)
+                {
+                    links[i] = newId[links[i]];
+                }
+            }
+
+            if (to != node)
+            {
+                _links0.AsSpan(node * Stride0, Stride0).CopyTo(_links0.AsSpan(to * Stride0, Stride0));
+                _upper[to] = _upper[node];
+                _levels[to] = _levels[node];
+            }
+        }
+
+        for (int node = count; node < oldCount; node++)
+        {
+            _links0[node * Stride0] = 0;
+            _upper[node] = null;
+            _levels[node] = 0;
+        }
+
+        EntryPoint = entry < 0 ? -1 : newId[entry];
+        if (EntryPoint < 0)
+        {
+            MaxLevel = -1;
+        }
+    }
+
+    /// <summary>Restores a graph read from a snapshot (the arrays were filled by the reader).</summary>
+    public void Restore(int entryPoint, int maxLevel)
+    {
+        EntryPoint = entryPoint;
+        MaxLevel = maxLevel;
+    }
+
+    /// <summary>Resets the level generator (a rebuilt graph draws the same levels as the original inserts would).</summary>
+    public void ResetRandom() => _random = new Random(Parameters.Seed);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Span<int> Links(int node, int level)
+        => level == 0 ? _links0.AsSpan(node * Stride0, Stride0) : _upper[node].AsSpan((level - 1) * (M + 1), M + 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private float Goodness(ReadOnlySpan<float> vector, float norm, int node)
+        => FlatSearch.Goodness(_kind, vector, _column.Row(node), norm, _column.Norms[node]);
+
+    private (int Node, float Goodness) Greedy(ReadOnlySpan<float> vector, float norm, int current, float best, int level, bool concurrent)
+    {
+        Span<int> copy = stackalloc int[M + 1];
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            ReadOnlySpan<int> links = ReadLinks(current, level, concurrent, copy);
+            for (int i = 1; i <= links[0]; i++)
+            {
+                int candidate = links[i];
+                float g = Goodness(vector, norm, candidate);
+                if (g > best)
+                {
+                    best = g;
+                    current = candidate;
+                    changed = true;
+                }
+            }
+        }
+
+        return (current, best);
+    }
+
+    private HnswHeap SearchLayer(
+        ReadOnlySpan<float> vector, float norm, int entry, float entryGoodness, int ef, int level, Func<int, bool>? accept, bool concurrent, SearchScratch scratch)
+    {
+        VisitedSet visited = t_visited ??= new VisitedSet();
+        visited.Reset(_levels.Length);
+        HnswHeap candidates = scratch.Queue;
+        HnswHeap results = scratch.Results;
+        candidates.Clear();
+        results.Clear();
+        Span<int> copy = level == 0 ? scratch.Copy0(Stride0) : scratch.Copy0(M + 1);
+        visited.Mark(entry);
+        candidates.Push(-entryGoodness, entry);
+        float lowerBound = float.NegativeInfinity;
+        if (accept is null || accept(entry))
+        {
+            results.Push(entryGoodness, entry);
+            lowerBound = entryGoodness;
+        }
+
+        while (candidates.Count > 0)
+        {
+            float g = -candidates.TopKey;
+            if (g < lowerBound && results.Count >= ef)
+            {
+                break;
+            }
+
+            int current = candidates.TopId;
+            candidates.Pop();
+            ReadOnlySpan<int> links = ReadLinks(current, level, concurrent, copy);
+            int n = links[0];
+            for (int i = 1; i <= n; i++)
+            {
+                int neighbour = links[i];
+                if (!visited.TryMark(neighbour))
+                {
+                    continue;
+                }
+
+                float gn = Goodness(vector, norm, neighbour);
+                if (results.Count < ef || gn > lowerBound)
+                {
+                    candidates.Push(-gn, neighbour);
+                    if (accept is null || accept(neighbour))
+                    {
+                        results.Push(gn, neighbour);
+                        if (results.Count > ef)
+                        {
+                            results.Pop();
+                        }
+
+                        lowerBound = results.TopKey;
+                    }
+                }
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>The neighbour selection heuristic (Malkov and Yashunin, algorithm 4, as hnswlib runs it): a candidate is kept only when it is closer to the base than to every neighbour already kept.</summary>
+    /// <param name="candidates">Candidates, best first.</param>
+    /// <param name="max">The maximum number to keep.</param>
+    /// <param name="selected">Receives the kept nodes.</param>
+    /// <returns>The number kept.</returns>
+    private int SelectNeighbours(ReadOnlySpan<(float Goodness, int Slot)> candidates, int max, int[] selected)
+    {
+        if (candidates.Length <= max)
+        {
+            for (int i = 0; i < candidates.Length; i++)
+            {
+                selected[i] = candidates[i].Slot;
+            }
+
+            return candidates.Length;
+        }
+
+        int count = 0;
+        foreach ((float toBase, int candidate) in candidates)
+        {
+            if (count >= max)
+            {
+                break;
+            }
+
+            ReadOnlySpan<float> row = _column.Row(candidate);
+            float norm = _column.Norms[candidate];
+            bool keep = true;
+            for (int j = 0; j < count; j++)
+            {
+                if (Goodness(row, norm, selected[j]) > toBase)
+                {
+                    keep = false;
+                    break;
+                }
+            }
+
+            if (keep)
+            {
+                selected[count++] = candidate;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Adds <paramref name="node"/> to the list of <paramref name="target"/>, shrinking it with the heuristic when full.</summary>
+    private void Connect(int target, int node, int level, int capacity, bool concurrent, SearchScratch scratch)
+    {
+        LockNode(target, concurrent);
+        try
+        {
+            Span<int> links = Links(target, level);
+            int n = links[0];
+            for (int i = 1; i <= n; i++)
+            {
+                if (links[i] == node)
+                {
+                    return;
+                }
+            }
+
+            if (n < capacity)
+            {
+                links[n + 1] = node;
+                links[0] = n + 1;
+                return;
+            }
+
+            ReadOnlySpan<float> row = _column.Row(target);
+            float norm = _column.Norms[target];
+            Span<(float Goodness, int Slot)> candidates = scratch.Shrink(n + 1);
+            for (int i = 0; i < n; i++)
+            {
+                candidates[i] = (Goodness(row, norm, links[i + 1]), links[i + 1]);
+            }
+
+            candidates[n] = (Goodness(row, norm, node), node);
+            candidates.Sort(static (a, b) => b.Goodness.CompareTo(a.Goodness) is int c && c != 0 ? c : a.Slot.CompareTo(b.Slot));
+            int[] kept = scratch.ShrinkSelected;
+            int count = SelectNeighbours(candidates, capacity, kept);
+            links[0] = count;
+            kept.AsSpan(0, count).CopyTo(links[1..]);
+        }
+        finally
+        {
+            UnlockNode(target, concurrent);
+        }
+    }
+
+    private ReadOnlySpan<int> ReadLinks(int node, int level, bool concurrent, Span<int> copy)
+    {
+        Span<int> links = Links(node, level);
+        if (!concurrent)
+        {
+            return links;
+        }
+
+        using (_stripes[node & (Stripes - 1)].EnterScope())
+        {
+            links[..(links[0] + 1)].CopyTo(copy);
+        }
+
+        return copy;
+    }
+
+    private void LockNode(int node, bool concurrent)
+    {
+        if (concurrent)
+        {
+            _stripes[node & (Stripes - 1)].Enter();
+        }
+    }
+
+    private void UnlockNode(int node, bool concurrent)
+    {
+        if (concurrent)
+        {
+            _stripes[node & (Stripes - 1)].Exit();
+        }
+    }
+
+    /// <summary>Marks visited nodes with a generation number, so resetting costs nothing per search.</summary>
+    private sealed class VisitedSet
+    {
+        private int[] _marks = [];
+        private int _generation;
+
+        public void Reset(int capacity)
+        {
+            if (_marks.Length < capacity)
+            {
+                _marks = new int[capacity];
+                _generation = 0;
+            }
+
+            if (++_generation == int.MaxValue)
+            {
+                Array.Clear(_marks);
+                _generation = 1;
+            }
+        }
+
+        public void Mark(int node) => _marks[node] = _generation;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool TryMark(int node)
+        {
+            ref int mark = ref _marks[node];
+            if (mark == _generation)
+            {
+                return false;
+            }
+
+            mark = _generation;
+            return true;
+        }
+    }
+
+    /// <summary>Per-thread reusable buffers of a search or insert.</summary>
+    private sealed class SearchScratch
+    {
+        private (float, int)[] _candidates = new (float, int)[256];
+        private (float, int)[] _shrink = new (float, int)[64];
+        private int[] _copy = new int[64];
+
+        public HnswHeap Queue { get; } = new(256);
+
+        public HnswHeap Results { get; } = new(256);
+
+        public int[] Selected { get; private set; } = new int[256];
+
+        public int[] ShrinkSelected { get; private set; } = new int[256];
+
+        public Span<(float Goodness, int Slot)> Candidates(int n)
+        {
+            if (_candidates.Length < n)
+            {
+                _candidates = new (float, int)[n * 2];
+            }
+
+            if (Selected.Length < n)
+            {
+                Selected = new int[n * 2];
+            }
+
+            return _candidates.AsSpan(0, n);
+        }
+
+        public Span<(float Goodness, int Slot)> Shrink(int n)
+        {
+            if (_shrink.Length < n)
+            {
+                _shrink = new (float, int)[n * 2];
+            }
+
+            if (ShrinkSelected.Length < n)
+            {
+                ShrinkSelected = new int[n * 2];
+            }
+
+            return _shrink.AsSpan(0, n);
+        }
+
+        public Span<int> Copy0(int n)
+        {
+            if (_copy.Length < n)
+            {
+                _copy = new int[n * 2];
+            }
+
+            return _copy.AsSpan(0, n);
+        }
+    }
+}
+
+/// <summary>The construction and search parameters of an HNSW graph.</summary>
+internal sealed record HnswParameters(int M, int EfConstruction, int EfSearch, int Seed);

@@ -1,0 +1,84 @@
+namespace Llm.Stack.VectorIndex;
+
+/// <summary>Search of an HNSW-indexed column: the graph, or an exact scan of the matching records when a filter admits few of them.</summary>
+internal static class HnswSearch
+{
+    /// <summary>The fewest records below which a filtered search is always exact.</summary>
+    internal const int ExactFilterMinimum = 2_000;
+
+    /// <summary>
+    /// Returns how many matching records a filtered search scores exactly instead of walking the graph:
+    /// <c>max(2,000, live records / 20)</c>. Below it a scan of the matches is cheaper than a graph walk that must step
+    /// over the many rejected nodes, and it is exact.
+    /// </summary>
+    internal static int ExactFilterThreshold(int liveRecords) => Math.Max(ExactFilterMinimum, liveRecords / 20);
+
+    /// <summary>Searches column <paramref name="columnIndex"/> of <paramref name="data"/> (caller holds the read lock).</summary>
+    /// <remarks>
+    /// Never returns fewer than <paramref name="k"/> results while at least that many live records pass the filter: when the
+    /// graph walk finds fewer (a filter rejecting most of the region the walk explores), the search falls back to the exact scan.
+    /// </remarks>
+    public static (float Goodness, int Slot)[] Search(
+        CollectionData data, int columnIndex, ReadOnlyMemory<float> queryMemory, int k, int ef, Func<object?[], bool>? filter, int maxDegreeOfParallelism)
+    {
+        VectorColumn column = data.Columns[columnIndex];
+        HnswGraph graph = column.Graph!;
+        ReadOnlySpan<float> query = queryMemory.Span;
+        float queryNorm = MathF.Sqrt(VectorKernels.SumOfSquares(query));
+        object?[]?[] values = data.Values;
+        bool[] present = column.Present;
+        if (filter is not null)
+        {
+            int threshold = ExactFilterThreshold(data.Count);
+            int[] matches = System.Buffers.ArrayPool<int>.Shared.Rent(Math.Min(threshold, data.HighWater) + 1);
+            try
+            {
+                int n = 0;
+                bool few = true;
+                for (int slot = 0; slot < data.HighWater; slot++)
+                {
+                    if (present[slot] && filter(values[slot]!))
+                    {
+                        if (n == threshold)
+                        {
+                            few = false;
+                            break;
+                        }
+
+                        matches[n++] = slot;
+                    }
+                }
+
+                if (few)
+                {
+                    TopK heap = TopK.ForThread(0, Math.Max(1, k));
+                    DistanceKind kind = column.Spec.Distance;
+                    for (int i = 0; i < n; i++)
+                    {
+                        int slot = matches[i];
+                        heap.Add(FlatSearch.Goodness(kind, query, column.Row(slot), queryNorm, column.Norms[slot]), slot);
+                    }
+
+                    return heap.ToSortedArray();
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<int>.Shared.Return(matches);
+            }
+        }
+
+        Func<int, bool> accept = filter is null ? slot => present[slot] : slot => present[slot] && filter(values[slot]!);
+        (float Goodness, int Slot)[] results = graph.Search(query, queryNorm, k, Math.Max(ef, k), accept);
+        if (results.Length < k)
+        {
+            (float Goodness, int Slot)[] exact = FlatSearch.Search(data, columnIndex, queryMemory, k, filter, maxDegreeOfParallelism);
+            if (exact.Length > results.Length)
+            {
+                return exact;
+            }
+        }
+
+        return results;
+    }
+}
