@@ -335,6 +335,12 @@ public sealed class LocalIndex : IDisposable
             {
                 candidates = [.. candidates.Where(g => g <= metadata.Generation)];
             }
+            else
+            {
+                // No index.json: a snapshot whose state file is missing was never committed (a run killed between the
+                // two renames of its first commit). The state is written second, so a generation with both is whole.
+                candidates = [.. candidates.Where(g => File.Exists(GenerationPath(g, ".state.json")))];
+            }
 
             if (File.Exists(LegacySnapshotPath))
             {

@@ -120,6 +120,35 @@ public sealed class FaultTests : IDisposable
         Assert.Equal(expected, await TestFolder.DumpAsync(data));
     }
 
+    [Fact]
+    public async Task A_first_commit_killed_between_its_snapshot_and_its_state_is_not_loaded()
+    {
+        string docs = _folder.WriteCorpus("docs", 1);
+        string clean = await CleanDumpAsync(docs, "clean");
+        string data = _folder.Path("data");
+        await IngestAsync(data, docs, null);
+
+        // What a kill between the snapshot's rename and the state's rename of a first commit leaves: a snapshot, no
+        // state and no index.json. Nothing was committed, so the index opens empty and healthy.
+        File.Delete(Path.Combine(data, "index.json"));
+        foreach (string state in Directory.EnumerateFiles(data, "*.state.json"))
+        {
+            File.Delete(state);
+        }
+
+        var embedder = new DeterministicEmbedder();
+        using (var index = new LocalIndex(data, embedder))
+        {
+            await index.OpenAsync();
+            Assert.True(index.LastCheck!.IsHealthy, string.Join("\n", index.LastCheck.Problems));
+            Assert.Equal(0, index.Count);
+            List<IngestionResult> results = await index.IngestAsync(IngestHost.NewPipeline(embedder), Items(docs), new IngestionOptions { EmbeddingBatchSize = 4, CheckpointInterval = 8 }).ToListAsync();
+            Assert.DoesNotContain(results, r => r.Status == IngestionStatus.Failed);
+        }
+
+        Assert.Equal(clean, await TestFolder.DumpAsync(data));
+    }
+
     private static IAsyncEnumerable<IngestionItem> Items(string docs) =>
         new FileSystemDocumentSource(new FileSystemDocumentSourceOptions { Roots = { docs } }).EnumerateItemsAsync();
 
