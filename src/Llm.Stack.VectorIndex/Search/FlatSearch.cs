@@ -343,8 +343,14 @@ internal static class FlatSearch
         bool dotProduct = kind is DistanceKind.DotProductSimilarity or DistanceKind.NegativeDotProductSimilarity;
         float queryNormSquared = queryNorm * queryNorm;
         float threshold = heap.Threshold;
+        sbyte[] codeArray = column.Codes;
         for (int slot = start; slot < end; slot++)
         {
+            if (slot + 2 < end)
+            {
+                VectorKernels.Prefetch(codeArray, (slot + 2) * dim, dim);
+            }
+
             if (!present[slot] || (filter is not null && !filter(values[slot]!)))
             {
                 continue;
@@ -447,6 +453,11 @@ internal static class FlatSearch
         float threshold = heap.Threshold;
         for (int slot = start; slot < end; slot++)
         {
+            if (slot + 1 < end)
+            {
+                VectorKernels.Prefetch(data, (slot + 1) * dim, dim);
+            }
+
             if (!present[slot])
             {
                 continue;

@@ -124,6 +124,7 @@ public class ConfigurationTests
     [InlineData("LlmStack:Rag:Top", "0", "LlmStack:Rag:Top is '0', which is not allowed: it is out of range for this setting.")]
     [InlineData("LlmStack:Ingestion:RemoveMissingDocuments", "maybe", "LlmStack:Ingestion:RemoveMissingDocuments is 'maybe', which is not true or false.")]
     [InlineData("LlmStack:Chat", "openai", "LlmStack:Chat is a section, not a value: set its keys instead, such as LlmStack:Chat:Provider.")]
+    [InlineData("LlmStack:VectorStore:IndexKind", "ivf", "LlmStack:VectorStore:IndexKind must be 'flat' or 'hnsw', but is 'ivf'.")]
     public void An_invalid_value_fails_inside_AddLlmStack_naming_the_key(string key, string value, string expected)
     {
         OptionsValidationException error = AddFails((key, value));

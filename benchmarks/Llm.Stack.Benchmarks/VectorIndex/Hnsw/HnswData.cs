@@ -5,11 +5,17 @@ using Microsoft.Extensions.VectorData;
 namespace Llm.Stack.Benchmarks.VectorIndex;
 
 /// <summary>
-/// The data of the HNSW benchmarks, built once per process: <see cref="N"/> × 384 clustered unit vectors (256 Gaussian
-/// centres, σ 1, plus noise σ 0.6, as <see cref="VectorSearchBenchmark"/>), 1,000 held-out queries from the same
-/// distribution, and the exact top-10 of each query (the ground truth, from the exact index). The same arrays are
-/// written to <see cref="Directory"/> (raw little-endian float32 / int32) so that <c>hnswlib_bench.py</c> runs on the very
-/// same data and truth.
+/// The data of the HNSW benchmarks, built once per process, and the exact top-10 of each query (the ground truth, from
+/// the exact index). Two data sets:
+/// <list type="bullet">
+/// <item>real sentence embeddings, when <c>LLMSTACK_HNSW_DATA</c> names a folder written by <c>prepare-minilm</c>
+/// (<see cref="MiniLmPassages"/>): all-MiniLM-L6-v2 vectors of documentation passages and 1,000 held-out passages as
+/// queries;</item>
+/// <item>otherwise synthetic: <see cref="N"/> × 384 clustered unit vectors (256 Gaussian centres, σ 1, plus noise σ 0.6,
+/// as <see cref="VectorSearchBenchmark"/>) and 1,000 held-out queries from the same distribution.</item>
+/// </list>
+/// The arrays and the truth are written to <see cref="Directory"/> (raw little-endian float32 / int32) so that
+/// <c>hnswlib_bench.py</c> runs on the very same data and truth.
 /// </summary>
 internal static class HnswData
 {
@@ -19,11 +25,21 @@ internal static class HnswData
 
     private static readonly Lazy<(float[][] Vectors, float[][] Queries, int[][] Truth)> s_data = new(Create);
 
-    /// <summary>Gets the number of vectors: <c>LLMSTACK_HNSW_N</c>, default 100,000.</summary>
-    public static int N { get; } = int.TryParse(Environment.GetEnvironmentVariable("LLMSTACK_HNSW_N"), out int n) ? n : 100_000;
+    private static readonly string? s_prepared = Environment.GetEnvironmentVariable("LLMSTACK_HNSW_DATA");
 
-    /// <summary>Gets the folder the data files are written to: <c>LLMSTACK_HNSW_DIR</c>, default <c>/tmp/llmstack-hnsw</c>.</summary>
-    public static string Directory { get; } = Environment.GetEnvironmentVariable("LLMSTACK_HNSW_DIR") ?? Path.Combine(Path.GetTempPath(), "llmstack-hnsw");
+    /// <summary>Gets the number of vectors: that of the prepared folder, else <c>LLMSTACK_HNSW_N</c>, default 100,000.</summary>
+    public static int N { get; } = s_prepared is not null
+        ? int.Parse(File.ReadAllText(Path.Combine(s_prepared, "shape.txt")).Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)
+        : int.TryParse(Environment.GetEnvironmentVariable("LLMSTACK_HNSW_N"), out int n) ? n : 100_000;
+
+    /// <summary>Gets the name of the data set, for the benchmarks' output.</summary>
+    public static string Name => s_prepared is null ? $"synthetic clustered {N:N0} x {Dimensions}" : $"MiniLM passages {N:N0} x {Dimensions} ({s_prepared})";
+
+    /// <summary>
+    /// Gets the folder the data files are written to: the prepared folder, else <c>LLMSTACK_HNSW_DIR</c>, default
+    /// <c>/tmp/llmstack-hnsw</c>.
+    /// </summary>
+    public static string Directory { get; } = s_prepared ?? Environment.GetEnvironmentVariable("LLMSTACK_HNSW_DIR") ?? Path.Combine(Path.GetTempPath(), "llmstack-hnsw");
 
     public static float[][] Vectors => s_data.Value.Vectors;
 
@@ -46,11 +62,23 @@ internal static class HnswData
 
     private static (float[][], float[][], int[][]) Create()
     {
-        var random = new Random(42);
-        float[][] centers = [.. Enumerable.Range(0, 256).Select(_ => VectorSearchBenchmark.Gaussian(random, 1f, Dimensions))];
-        float[] Next() => Normalize(VectorSearchBenchmark.Add(centers[random.Next(centers.Length)], VectorSearchBenchmark.Gaussian(random, 0.6f, Dimensions)));
-        float[][] vectors = [.. Enumerable.Range(0, N).Select(_ => Next())];
-        float[][] queries = [.. Enumerable.Range(0, QueryCount).Select(_ => Next())];
+        float[][] vectors;
+        float[][] queries;
+        if (s_prepared is not null)
+        {
+            vectors = Read(Path.Combine(s_prepared, "vectors.f32"), N);
+            queries = Read(Path.Combine(s_prepared, "queries.f32"), QueryCount);
+        }
+        else
+        {
+            var random = new Random(42);
+            float[][] centers = [.. Enumerable.Range(0, 256).Select(_ => VectorSearchBenchmark.Gaussian(random, 1f, Dimensions))];
+            float[] Next() => Normalize(VectorSearchBenchmark.Add(centers[random.Next(centers.Length)], VectorSearchBenchmark.Gaussian(random, 0.6f, Dimensions)));
+            vectors = [.. Enumerable.Range(0, N).Select(_ => Next())];
+            queries = [.. Enumerable.Range(0, QueryCount).Select(_ => Next())];
+        }
+
+        Console.WriteLine($"// data: {Name}");
 
         using var store = new InMemoryVectorStore();
         InMemoryVectorCollection<int, VectorSearchBenchmark.Item> exact = store.GetCollection<int, VectorSearchBenchmark.Item>("exact");
@@ -60,11 +88,26 @@ internal static class HnswData
         int[][] truth = [.. results.Select(r => r.Select(x => x.Record.Id).ToArray())];
 
         _ = System.IO.Directory.CreateDirectory(Directory);
-        Write("vectors.f32", vectors.SelectMany(v => v).ToArray());
-        Write("queries.f32", queries.SelectMany(v => v).ToArray());
+        if (s_prepared is null)
+        {
+            Write("vectors.f32", vectors.SelectMany(v => v).ToArray());
+            Write("queries.f32", queries.SelectMany(v => v).ToArray());
+            File.WriteAllText(Path.Combine(Directory, "shape.txt"), $"{N} {QueryCount} {Dimensions} {Top}\n");
+        }
+
         Write("truth.i32", truth.SelectMany(t => t).ToArray());
-        File.WriteAllText(Path.Combine(Directory, "shape.txt"), $"{N} {QueryCount} {Dimensions} {Top}\n");
         return (vectors, queries, truth);
+    }
+
+    private static float[][] Read(string path, int count)
+    {
+        float[] all = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
+        if (all.Length != count * Dimensions)
+        {
+            throw new InvalidDataException($"{path} holds {all.Length} floats; {count} x {Dimensions} expected.");
+        }
+
+        return [.. Enumerable.Range(0, count).Select(i => all.AsSpan(i * Dimensions, Dimensions).ToArray())];
     }
 
     private static void Write<T>(string name, T[] values)
