@@ -88,6 +88,11 @@ public sealed class BatchAndInt8KernelTests
                 Assert.Equal(expected, QuantizedKernels.DotBiased256(ref q[0], ref r[0], n));
             }
 
+            if (AvxVnni.IsSupported && n >= 32)
+            {
+                Assert.Equal(expected, QuantizedKernels.DotBiasedVnni(ref q[0], ref r[0], n));
+            }
+
             if (Vector128.IsHardwareAccelerated && n >= 16)
             {
                 Assert.Equal(expected, QuantizedKernels.DotBiased128(ref q[0], ref r[0], n));

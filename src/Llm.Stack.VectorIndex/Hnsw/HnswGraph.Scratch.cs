@@ -48,6 +48,7 @@ internal sealed partial class HnswGraph
         private (float, int)[] _candidates = new (float, int)[256];
         private (float, int)[] _shrink = new (float, int)[64];
         private int[] _copy = new int[64];
+        private int[] _fresh = new int[64];
 
         public HnswHeap Queue { get; } = new(256);
 
@@ -85,6 +86,16 @@ internal sealed partial class HnswGraph
             }
 
             return _shrink.AsSpan(0, n);
+        }
+
+        public Span<int> Fresh(int n)
+        {
+            if (_fresh.Length < n)
+            {
+                _fresh = new int[n * 2];
+            }
+
+            return _fresh.AsSpan(0, n);
         }
 
         public Span<int> Copy0(int n)

@@ -291,6 +291,9 @@ internal sealed partial class HnswGraph
     private float Goodness(ReadOnlySpan<float> vector, float norm, int node)
         => FlatSearch.Goodness(_kind, vector, _column.Row(node), norm, _column.Norms[node]);
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void PrefetchRow(int node) => VectorKernels.Prefetch(_column.Data, node * _column.Dimensions, _column.Dimensions);
+
     private (int Node, float Goodness) Greedy(ReadOnlySpan<float> vector, float norm, int current, float best, int level, bool concurrent)
     {
         Span<int> copy = stackalloc int[M + 1];
@@ -325,6 +328,7 @@ internal sealed partial class HnswGraph
         candidates.Clear();
         results.Clear();
         Span<int> copy = level == 0 ? scratch.Copy0(Stride0) : scratch.Copy0(M + 1);
+        Span<int> fresh = scratch.Fresh(Stride0);
         visited.Mark(entry);
         candidates.Push(-entryGoodness, entry);
         float lowerBound = float.NegativeInfinity;
@@ -345,13 +349,30 @@ internal sealed partial class HnswGraph
             int current = candidates.TopId;
             candidates.Pop();
             ReadOnlySpan<int> links = ReadLinks(current, level, concurrent, copy);
-            int n = links[0];
-            for (int i = 1; i <= n; i++)
+
+            // The unvisited neighbours first, then their distances with the next one's row prefetched: the rows are
+            // scattered in memory, and a row's loads in flight while the previous row is scored hide most of the latency.
+            int n = 0;
+            for (int i = 1; i <= links[0]; i++)
             {
                 int neighbour = links[i];
-                if (!visited.TryMark(neighbour))
+                if (visited.TryMark(neighbour))
                 {
-                    continue;
+                    fresh[n++] = neighbour;
+                }
+            }
+
+            if (n > 0)
+            {
+                PrefetchRow(fresh[0]);
+            }
+
+            for (int i = 0; i < n; i++)
+            {
+                int neighbour = fresh[i];
+                if (i + 1 < n)
+                {
+                    PrefetchRow(fresh[i + 1]);
                 }
 
                 float gn = Goodness(vector, norm, neighbour);

@@ -155,6 +155,11 @@ internal static class QuantizedKernels
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int DotBiased(ref byte q, ref sbyte r, int n)
     {
+        if (AvxVnni.IsSupported && n >= Vector256<byte>.Count)
+        {
+            return DotBiasedVnni(ref q, ref r, n);
+        }
+
         if (Avx512BW.IsSupported && n >= Vector512<byte>.Count)
         {
             return DotBiased512(ref q, ref r, n);
@@ -207,6 +212,40 @@ internal static class QuantizedKernels
         }
 
         return Vector512.Sum(a0 + a1);
+    }
+
+    /// <summary>
+    /// The AVX-VNNI core (<c>vpdpbusd</c>: four unsigned × signed byte products summed into each 32-bit lane in one
+    /// instruction, where the other cores need three); requires <c>n &gt;= 32</c>. Preferred when the CPU has AVX-VNNI,
+    /// even over the 512-bit core: one instruction per 32 bytes does less work than three per 64.
+    /// </summary>
+    internal static int DotBiasedVnni(ref byte q, ref sbyte r, int n)
+    {
+        const int C = 32;
+        Vector256<int> a0 = Vector256<int>.Zero, a1 = a0, a2 = a0, a3 = a0;
+        int i = 0;
+        for (; i <= n - (4 * C); i += 4 * C)
+        {
+            a0 = AvxVnni.MultiplyWideningAndAdd(a0, Vector256.LoadUnsafe(ref q, (nuint)i), Vector256.LoadUnsafe(ref r, (nuint)i));
+            a1 = AvxVnni.MultiplyWideningAndAdd(a1, Vector256.LoadUnsafe(ref q, (nuint)(i + C)), Vector256.LoadUnsafe(ref r, (nuint)(i + C)));
+            a2 = AvxVnni.MultiplyWideningAndAdd(a2, Vector256.LoadUnsafe(ref q, (nuint)(i + (2 * C))), Vector256.LoadUnsafe(ref r, (nuint)(i + (2 * C))));
+            a3 = AvxVnni.MultiplyWideningAndAdd(a3, Vector256.LoadUnsafe(ref q, (nuint)(i + (3 * C))), Vector256.LoadUnsafe(ref r, (nuint)(i + (3 * C))));
+        }
+
+        for (; i <= n - C; i += C)
+        {
+            a0 = AvxVnni.MultiplyWideningAndAdd(a0, Vector256.LoadUnsafe(ref q, (nuint)i), Vector256.LoadUnsafe(ref r, (nuint)i));
+        }
+
+        if (i < n)
+        {
+            // Overlapping load of the last full chunk; the query lanes already counted are zeroed.
+            int start = n - C;
+            Vector256<byte> keep = Vector256.GreaterThanOrEqual(Vector256<byte>.Indices, Vector256.Create((byte)(i - start)));
+            a1 = AvxVnni.MultiplyWideningAndAdd(a1, Vector256.LoadUnsafe(ref q, (nuint)start) & keep, Vector256.LoadUnsafe(ref r, (nuint)start));
+        }
+
+        return Vector256.Sum((a0 + a1) + (a2 + a3));
     }
 
     /// <summary>The 256-bit core (AVX2 <c>vpmaddubsw</c> then <c>vpmaddwd</c>); requires <c>n &gt;= 32</c>.</summary>

@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using Cloud.Unum.USearch;
 using Llm.Stack.VectorIndex;
 
@@ -8,10 +7,10 @@ namespace Llm.Stack.Benchmarks.VectorIndex;
 /// <summary>
 /// HNSW build time over <see cref="HnswData"/> (M 16, efConstruction 200): the project's index (one <c>UpsertAsync</c> of
 /// every record, linked on <see cref="Threads"/> cores) against USearch (in process; <c>Add</c> from that many threads).
-/// One operation is one whole build; run a single iteration: <c>--inProcess --strategy Monitoring --iterationCount 1</c>.
+/// One operation is one whole build; it runs in process, one iteration (<see cref="HnswJobs.Build"/>).
 /// hnswlib on the same data: <c>hnswlib_bench.py</c>.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 0, iterationCount: 1)]
+[Config(typeof(HnswJobs.Build))]
 public class HnswBuildBenchmark
 {
     /// <summary>Gets or sets the library.</summary>

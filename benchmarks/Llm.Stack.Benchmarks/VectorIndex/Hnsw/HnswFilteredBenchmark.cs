@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using Llm.Stack.VectorIndex;
 using Microsoft.Extensions.VectorData;
 using Item = Llm.Stack.Benchmarks.VectorIndex.HnswData.Item;
@@ -12,11 +11,11 @@ namespace Llm.Stack.Benchmarks.VectorIndex;
 /// the matching records (below the threshold <c>max(2,000, live / 20)</c>); at 10% and 50% it walks the graph. The setup
 /// prints recall@10 against the exact filtered search.
 /// </summary>
-[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[Config(typeof(HnswJobs.Search))]
 public class HnswFilteredBenchmark
 {
     private static InMemoryVectorCollection<int, Item>? s_collection;
-    private static InMemoryVectorCollection<int, VectorSearchBenchmark.Item>? s_exactIds;
+    private static InMemoryVectorCollection<int, Item>? s_exact;
 
     private VectorSearchOptions<Item> _options = new();
     private int _next;
@@ -32,18 +31,28 @@ public class HnswFilteredBenchmark
         s_collection ??= await HnswSearchBenchmark.BuildOursAsync(Environment.ProcessorCount);
         int percent = Percent;
         _options = new HnswSearchOptions<Item> { EfSearch = 64, Filter = r => r.Group < percent };
-        if (s_exactIds is null)
+        if (s_exact is null)
         {
+            // The same records with the vector property declared flat: the exact filtered search is the truth.
+            var definition = new VectorStoreCollectionDefinition
+            {
+                Properties =
+                [
+                    new VectorStoreKeyProperty(nameof(Item.Id), typeof(int)),
+                    new VectorStoreDataProperty(nameof(Item.Group), typeof(int)) { IsIndexed = true },
+                    new VectorStoreVectorProperty(nameof(Item.Vector), typeof(ReadOnlyMemory<float>), HnswData.Dimensions) { IndexKind = IndexKind.Flat },
+                ],
+            };
             var store = new InMemoryVectorStore();
-            s_exactIds = store.GetCollection<int, VectorSearchBenchmark.Item>("exact");
-            await s_exactIds.EnsureCollectionExistsAsync();
-            await s_exactIds.UpsertAsync(HnswData.Vectors.Select((v, i) => new VectorSearchBenchmark.Item { Id = i, Vector = v }));
+            s_exact = store.GetCollection<int, Item>("exact", definition);
+            await s_exact.EnsureCollectionExistsAsync();
+            await s_exact.UpsertAsync(HnswData.Items());
         }
 
         double hits = 0;
         for (int q = 0; q < 200; q++)
         {
-            HashSet<int> truth = [.. await s_exactIds.SearchAsync(HnswData.Queries[q], 10, new() { Filter = r => r.Id % 100 < percent }).Select(r => r.Record.Id).ToListAsync()];
+            HashSet<int> truth = [.. await s_exact.SearchAsync(HnswData.Queries[q], 10, new() { Filter = r => r.Group < percent }).Select(r => r.Record.Id).ToListAsync()];
             hits += await s_collection.SearchAsync(HnswData.Queries[q], 10, _options).CountAsync(r => truth.Contains(r.Record.Id));
         }
 

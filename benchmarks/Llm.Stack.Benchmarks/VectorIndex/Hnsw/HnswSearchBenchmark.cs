@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using Cloud.Unum.USearch;
 using Llm.Stack.VectorIndex;
 using Microsoft.Extensions.VectorData;
@@ -13,9 +12,9 @@ namespace Llm.Stack.Benchmarks.VectorIndex;
 /// <c>Cloud.Unum.USearch</c>, in process, f32, cosine), both built with M 16 and efConstruction 200. One operation is one
 /// query (1,000 per invocation, cycled). The setup prints recall@10 over the 1,000 held-out queries for each case
 /// (<c>// recall ...</c>) and the index memory per vector (<c>// memory ...</c>). hnswlib on the same data: <c>hnswlib_bench.py</c>.
-/// Run in process so the indexes are built once: <c>--inProcess</c>.
+/// Runs in process so that each index is built once (<see cref="HnswJobs.Search"/>).
 /// </summary>
-[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[Config(typeof(HnswJobs.Search))]
 public class HnswSearchBenchmark
 {
     private static InMemoryVectorCollection<int, Item>? s_ours;
@@ -35,8 +34,12 @@ public class HnswSearchBenchmark
     }
 
     /// <summary>Gets or sets the library.</summary>
-    [Params(Library.LlmStack, Library.USearch)]
+    [ParamsSource(nameof(Libraries))]
     public Library Index { get; set; }
+
+    /// <summary>Gets the libraries compared: both, or the one <c>LLMSTACK_HNSW_ONLY</c> names (<c>LlmStack</c> or <c>USearch</c>).</summary>
+    public static IEnumerable<Library> Libraries()
+        => Enum.TryParse(Environment.GetEnvironmentVariable("LLMSTACK_HNSW_ONLY"), out Library only) ? [only] : [Library.LlmStack, Library.USearch];
 
     /// <summary>Gets or sets the search candidate list size.</summary>
     [Params(16, 32, 64, 128, 256)]

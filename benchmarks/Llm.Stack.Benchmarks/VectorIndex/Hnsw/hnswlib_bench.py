@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """hnswlib reference for the HNSW benchmarks (Debian python3-hnswlib; run with /usr/bin/python3 in the same session).
 
-Reads the data HnswData writes (LLMSTACK_HNSW_DIR, default /tmp/llmstack-hnsw: vectors.f32, queries.f32, truth.i32,
+Reads the data HnswData writes (LLMSTACK_HNSW_DATA, the real-embedding folder of prepare-minilm, else LLMSTACK_HNSW_DIR,
+default /tmp/llmstack-hnsw: vectors.f32, queries.f32, truth.i32,
 shape.txt), so the data and the ground truth are the very ones the .NET benchmarks use. Builds with M 16,
 efConstruction 200, space 'cosine', on one thread and on all cores (timed), then searches one query per call on one
 thread for ef 16 ... 256 and prints QPS and recall@10. Memory: the index's own size from hnswlib's layout
@@ -13,7 +14,7 @@ import time
 import hnswlib
 import numpy as np
 
-folder = os.environ.get("LLMSTACK_HNSW_DIR", "/tmp/llmstack-hnsw")
+folder = os.environ.get("LLMSTACK_HNSW_DATA") or os.environ.get("LLMSTACK_HNSW_DIR", "/tmp/llmstack-hnsw")
 n, nq, d, top = (int(x) for x in open(os.path.join(folder, "shape.txt")).read().split())
 x = np.fromfile(os.path.join(folder, "vectors.f32"), dtype=np.float32).reshape(n, d)
 q = np.fromfile(os.path.join(folder, "queries.f32"), dtype=np.float32).reshape(nq, d)
@@ -36,7 +37,7 @@ def build(threads):
 
 cores = os.cpu_count()
 index, seconds1, grown = build(1)
-print(f"hnswlib {hnswlib.__file__} n={n} d={d}")
+print(f"hnswlib {hnswlib.__file__} n={n} d={d} data={folder}", flush=True)
 print(f"build 1 thread: {seconds1:.1f} s; RSS growth {grown / n:.0f} bytes/vector")
 if cores > 1:
     _, seconds_all, _ = build(cores)
