@@ -91,6 +91,19 @@ public class ReadmeExamplesTests
         Assert.Equal(200, Assert.IsType<StructureChunker>(provider.GetRequiredService<ITextChunker>()).MaxTokens);
     }
 
+    [Fact]
+    public void Pii_detector_finds_validated_personal_data_only()
+    {
+        // README: Guardrails
+        string text = "Mail ann@example.com, card 4111 1111 1111 1111, order 1632122330792447, v2.4.0.1.";
+        IReadOnlyList<PiiMatch> found = PiiDetector.Default.Detect(text);
+        string[] items = [.. found.Select(m => $"{m.Kind}: {text.Substring(m.Start, m.Length)}")];
+        // ["Email: ann@example.com", "PaymentCard: 4111 1111 1111 1111"]: the order number fails the card checks
+        // README: end
+
+        Assert.Equal(["Email: ann@example.com", "PaymentCard: 4111 1111 1111 1111"], items);
+    }
+
     private sealed class Note
     {
         [VectorStoreKey]
