@@ -11,8 +11,9 @@ namespace Llm.Stack;
 /// standard), so parsing costs grow with the square of the nesting depth: a page of a few megabytes made of nested
 /// <c>&lt;div&gt;</c>s takes minutes. Browsers bound the depth for the same reason (Chromium stops nesting at 512
 /// levels and adds deeper elements as siblings). This pass does likewise: a start tag that would open an element
-/// deeper than the limit is left out, with its end tag, so its content joins the element at the limit. Text is never
-/// dropped, and markup within the limit is unchanged (the input itself is returned when nothing is deeper).
+/// deeper than the limit is left out, with its end tag, so its content joins the element at the limit; the tags of
+/// <c>script</c>, <c>style</c> and the other raw-text elements are always kept (they hold text, not elements, so they
+/// never nest, and their text must stay theirs). Text is never dropped, and markup within the limit is unchanged (the input itself is returned when nothing is deeper).
 /// </para>
 /// <para>
 /// The depth is tracked as a parser would, closely enough to bound it: void elements and self-closing tags open
@@ -130,7 +131,7 @@ internal static class HtmlDepthLimiter
             else
             {
                 CloseImplied(open, name);
-                if (open.Count >= maxDepth)
+                if (open.Count >= maxDepth && !RawTextElements.Contains(name))
                 {
                     dropped ??= new Dictionary<string, int>(StringComparer.Ordinal);
                     dropped[name] = dropped.GetValueOrDefault(name) + 1;
