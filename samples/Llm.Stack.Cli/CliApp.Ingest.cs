@@ -97,8 +97,8 @@ internal sealed partial class CliApp
         var summary = new IngestSummary();
         var stopwatch = Stopwatch.StartNew();
         IngestionProgress last = default;
-        // One document at a time: the local ONNX embedder already uses every core for one call (two at once measured slower).
-        var options = new IngestionOptions { MaxDegreeOfParallelism = 1, Progress = new Progress<IngestionProgress>(p => last = p) };
+        // Merged over the configured defaults (LlmStack:Ingestion), which AddLocalDefaults makes one document at a time.
+        var options = new IngestionOptions { Progress = new Progress<IngestionProgress>(p => last = p) };
 
         async Task RunAsync(ProgressTask? task)
         {

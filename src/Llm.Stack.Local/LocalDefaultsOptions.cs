@@ -31,6 +31,13 @@ public sealed class LocalDefaultsOptions
         set => field = new InMemoryVectorStoreOptions { IndexKind = value }.IndexKind;
     } = Microsoft.Extensions.VectorData.IndexKind.Flat;
 
+    /// <summary>Gets or sets the key of the keyed <see cref="Microsoft.Extensions.VectorData.VectorStore"/> that holds the chunks.</summary>
+    /// <value>
+    /// The service key, such as the one given to <c>AddKeyedInMemoryVectorStore</c>; <see langword="null"/> for the stack's
+    /// (unkeyed) store when one is registered, else the index's own in-memory store. The default value is <see langword="null"/>.
+    /// </value>
+    public object? VectorStoreKey { get; set; }
+
     /// <summary>Gets or sets a value indicating whether retrieval fuses BM25 keyword and vector rankings.</summary>
     /// <value>The default value is <see langword="true"/>; <see langword="false"/> searches by vector only.</value>
     public bool HybridRetrieval { get; set; } = true;

@@ -1,7 +1,10 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Llm.Stack.VectorIndex;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.VectorData;
 
 namespace Llm.Stack.Local;
@@ -10,9 +13,21 @@ namespace Llm.Stack.Local;
 /// A document index kept in a folder, committed atomically: the in-memory vector index's snapshot of the chunk
 /// collection (<c>{collection}.{generation}.lsvi</c>), the ingestion state (document ids, versions, content hashes and
 /// chunk keys: <c>{collection}.{generation}.state.json</c>) and <c>index.json</c>, which names the committed generation
-/// and records the embedder the vectors came from, so that embedders are never mixed.
+/// and records the embedder the vectors came from, so that embedders are never mixed. The chunks can also live in an
+/// application's own <see cref="VectorStore"/> (see <see cref="SavesSnapshots"/>).
 /// </summary>
 /// <remarks>
+/// <para>
+/// Stores: without a store, or with an <see cref="InMemoryVectorStore"/> that persists nothing by itself (such as one
+/// registered with <c>AddInMemoryVectorStore()</c>), the index loads and saves that store's chunk collection as the
+/// snapshots above. With any other store (a server such as Chroma or PostgreSQL, or an <see cref="InMemoryVectorStore"/>
+/// with its own <see cref="InMemoryVectorStoreOptions.PersistenceDirectory"/>), the store keeps the chunks and their
+/// durability is its own: a commit writes only the state and <c>index.json</c>, after the store acknowledged every write
+/// the state records. A crash can then leave the store ahead of the committed state (chunks written or deleted since),
+/// or, with a store that saves lazily, behind it; the self-check on open compares the state with the chunks the store
+/// holds and re-reads every document on which they disagree, so that no document counts as indexed whose chunks the
+/// store does not hold, and no chunk is left that no document owns.
+/// </para>
 /// <para>
 /// Durability: a commit writes a new generation beside the committed one (each file flushed to disk, then the
 /// folder), then replaces <c>index.json</c> the same way; the rename of <c>index.json</c> is the commit. A crash at
@@ -40,9 +55,13 @@ public sealed class LocalIndex : IDisposable
     /// <summary>The name of the file whose OS lock one writer at a time holds.</summary>
     public const string LockFileName = "write.lock";
 
+    private const int ScanPageSize = 1000;
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
-    private readonly InMemoryVectorStore _store;
+    private readonly VectorStore _store;
+    private readonly InMemoryVectorStore? _snapshotStore;
+    private readonly bool _ownsStore;
+    private readonly ILogger _logger;
     private readonly SemaphoreSlim _openLock = new(1, 1);
     private readonly bool _hybrid;
     private VectorStoreCollection<string, ChunkRecord>? _collection;
@@ -54,9 +73,20 @@ public sealed class LocalIndex : IDisposable
     /// <param name="dataDirectory">The folder of the index; created on first commit.</param>
     /// <param name="embedder">The embedder the index's vectors come from.</param>
     /// <param name="options">The collection name and retrieval mode; <see langword="null"/> for the defaults.</param>
+    /// <param name="store">
+    /// The store that holds the chunk collection (see <see cref="SavesSnapshots"/>); <see langword="null"/> for an
+    /// <see cref="InMemoryVectorStore"/> of <see cref="LocalDefaultsOptions.IndexKind"/> owned by the index. A store given
+    /// here is not disposed by the index.
+    /// </param>
+    /// <param name="logger">The logger; <see langword="null"/> for none. Messages name files and document counts, never document text.</param>
     /// <exception cref="ArgumentException"><paramref name="dataDirectory"/> is empty.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="embedder"/> is <see langword="null"/>.</exception>
-    public LocalIndex(string dataDirectory, IEmbeddingGenerator<string, Embedding<float>> embedder, LocalDefaultsOptions? options = null)
+    public LocalIndex(
+        string dataDirectory,
+        IEmbeddingGenerator<string, Embedding<float>> embedder,
+        LocalDefaultsOptions? options = null,
+        VectorStore? store = null,
+        ILogger<LocalIndex>? logger = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
         ArgumentNullException.ThrowIfNull(embedder);
@@ -64,7 +94,10 @@ public sealed class LocalIndex : IDisposable
         DataDirectory = Path.GetFullPath(dataDirectory);
         CollectionName = options.CollectionName;
         _hybrid = options.HybridRetrieval;
-        _store = new InMemoryVectorStore(new InMemoryVectorStoreOptions { IndexKind = options.IndexKind });
+        _ownsStore = store is null;
+        _store = store ?? new InMemoryVectorStore(new InMemoryVectorStoreOptions { IndexKind = options.IndexKind });
+        _snapshotStore = _store is InMemoryVectorStore { PersistenceDirectory: null } memory ? memory : null;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
         WriterLockTimeout = options.WriterLockTimeout;
         _embedder = embedder;
     }
@@ -87,13 +120,22 @@ public sealed class LocalIndex : IDisposable
     /// <summary>Gets the vector store that holds the collection.</summary>
     public VectorStore Store => _store;
 
+    /// <summary>Gets a value indicating whether the index saves the chunks itself, as snapshots of its in-memory store.</summary>
+    /// <value>
+    /// <see langword="true"/> for an <see cref="InMemoryVectorStore"/> that persists nothing by itself: each commit writes
+    /// a snapshot of the chunks with the state. <see langword="false"/> for any other store, which keeps the chunks
+    /// durable itself: each commit writes only the state, and opening checks it against the chunks the store holds.
+    /// </value>
+    public bool SavesSnapshots => _snapshotStore is not null;
+
     /// <summary>Gets the chunk collection.</summary>
     /// <exception cref="InvalidOperationException">The index has not been opened.</exception>
     public VectorStoreCollection<string, ChunkRecord> Collection =>
         _collection ?? throw new InvalidOperationException("The index is not open: call OpenAsync first.");
 
     /// <summary>Gets the number of chunks in the collection (0 before it is opened).</summary>
-    public int Count => _store.GetCollectionInfo(CollectionName)?.Count ?? 0;
+    /// <value>With a store the index does not save (<see cref="SavesSnapshots"/> is <see langword="false"/>), the chunks the ingestion state holds.</value>
+    public int Count => _snapshotStore is not null ? _snapshotStore.GetCollectionInfo(CollectionName)?.Count ?? 0 : StateChunkCount(_state);
 
     /// <summary>Gets the number of documents in the ingestion state (0 before it is opened).</summary>
     public int DocumentCount => _state.Count;
@@ -134,6 +176,9 @@ public sealed class LocalIndex : IDisposable
             return (metadata?.DefaultModelId ?? _embedder.GetType().Name, metadata?.DefaultModelDimensions ?? 0);
         }
     }
+
+    /// <summary>Gets the ingestion state as opened or last changed (tests read what it counts as indexed).</summary>
+    internal IngestionState State => _state;
 
     /// <summary>Gets or sets a decorator of the streams a commit writes (tests inject a full disk with it).</summary>
     internal Func<Stream, Stream>? CommitStreamDecorator { get; set; }
@@ -198,9 +243,10 @@ public sealed class LocalIndex : IDisposable
     /// <param name="pipeline">The ingestion pipeline.</param>
     /// <param name="items">The items; documents ingested before and missing now are removed when the options say so.</param>
     /// <param name="options">
-    /// The options of the run; its state and checkpoint are the index's. When <see langword="null"/>, documents are
-    /// processed one at a time (<see cref="IngestionOptions.MaxDegreeOfParallelism"/> = 1), because the local ONNX
-    /// embedder already spreads one call over every core (<c>benchmarks/RESULTS.md</c>, ingestion with MiniLM).
+    /// The options of the run, merged over the pipeline's defaults (<see cref="IngestionOptions.WithDefaults"/>); its
+    /// state and checkpoint are the index's. <see langword="null"/> for the pipeline's defaults (<c>AddLocalDefaults</c>
+    /// makes them process one document at a time, because the local ONNX embedder already spreads one call over every
+    /// core: <c>benchmarks/RESULTS.md</c>, ingestion with MiniLM).
     /// </param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>One result per document, as each finishes.</returns>
@@ -215,7 +261,7 @@ public sealed class LocalIndex : IDisposable
     {
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(items);
-        using WriterLock writer = await WriterLock.AcquireAsync(DataDirectory, WriterLockTimeout, WaitingForWriter, cancellationToken).ConfigureAwait(false);
+        using WriterLock writer = await WriterLock.AcquireAsync(DataDirectory, WriterLockTimeout, OnWaiting, cancellationToken).ConfigureAwait(false);
         await _openLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -230,7 +276,7 @@ public sealed class LocalIndex : IDisposable
             _openLock.Release();
         }
 
-        options = options?.Clone() ?? new IngestionOptions { MaxDegreeOfParallelism = 1 };
+        options = options?.Clone() ?? new IngestionOptions();
         options.State = _state;
         options.Checkpoint = ct => CommitAsync(writer, ct);
         await foreach (IngestionResult result in pipeline.IngestAsync(items, Collection, options, cancellationToken).ConfigureAwait(false))
@@ -251,7 +297,7 @@ public sealed class LocalIndex : IDisposable
     public async Task SaveAsync(CancellationToken cancellationToken = default)
     {
         _ = Collection;
-        using WriterLock writer = await WriterLock.AcquireAsync(DataDirectory, WriterLockTimeout, WaitingForWriter, cancellationToken).ConfigureAwait(false);
+        using WriterLock writer = await WriterLock.AcquireAsync(DataDirectory, WriterLockTimeout, OnWaiting, cancellationToken).ConfigureAwait(false);
         await CommitAsync(writer, cancellationToken).ConfigureAwait(false);
     }
 
@@ -262,8 +308,23 @@ public sealed class LocalIndex : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        _store.Dispose();
+        if (_ownsStore)
+        {
+            _store.Dispose();
+        }
+
         _openLock.Dispose();
+    }
+
+    private static int StateChunkCount(IngestionState state)
+    {
+        int count = 0;
+        foreach (string id in state.GetDocumentIds())
+        {
+            count += state.GetChunkKeys(id).Count;
+        }
+
+        return count;
     }
 
     private string GenerationPath(long generation, string extension) =>
@@ -281,9 +342,10 @@ public sealed class LocalIndex : IDisposable
         }
     }
 
-    /// <summary>The generations with a snapshot on disk, newest first.</summary>
+    /// <summary>The generations with a snapshot (or, when the store keeps the chunks, a state file) on disk, newest first.</summary>
     private List<long> GenerationsOnDisk()
     {
+        string extension = SavesSnapshots ? ".lsvi" : ".state.json";
         var generations = new List<long>();
         if (!Directory.Exists(DataDirectory))
         {
@@ -291,10 +353,10 @@ public sealed class LocalIndex : IDisposable
         }
 
         string prefix = CollectionName + ".";
-        foreach (string file in Directory.EnumerateFiles(DataDirectory, CollectionName + ".*.lsvi"))
+        foreach (string file in Directory.EnumerateFiles(DataDirectory, CollectionName + ".*" + extension))
         {
             string name = Path.GetFileName(file);
-            if (long.TryParse(name.AsSpan(prefix.Length, name.Length - prefix.Length - ".lsvi".Length), NumberStyles.None, CultureInfo.InvariantCulture, out long generation))
+            if (long.TryParse(name.AsSpan(prefix.Length, name.Length - prefix.Length - extension.Length), NumberStyles.None, CultureInfo.InvariantCulture, out long generation))
             {
                 generations.Add(generation);
             }
@@ -306,9 +368,16 @@ public sealed class LocalIndex : IDisposable
 
     private async Task LoadAsync(bool rebuild, CancellationToken cancellationToken)
     {
+        long started = Stopwatch.GetTimestamp();
         (string modelId, int dimensions) = Embedder;
         var problems = new List<string>();
-        await _store.EnsureCollectionDeletedAsync(CollectionName, cancellationToken).ConfigureAwait(false);
+        if (_snapshotStore is not null || rebuild)
+        {
+            // The index owns the collection of its in-memory store: it is loaded from the committed snapshot. A rebuild
+            // of a store that keeps the chunks itself starts by emptying its collection.
+            await _store.EnsureCollectionDeletedAsync(CollectionName, cancellationToken).ConfigureAwait(false);
+        }
+
         _collection = null;
         var state = new IngestionState();
         long generation = 0;
@@ -335,53 +404,44 @@ public sealed class LocalIndex : IDisposable
             {
                 candidates = [.. candidates.Where(g => g <= metadata.Generation)];
             }
-            else
+            else if (_snapshotStore is not null)
             {
                 // No index.json: a snapshot whose state file is missing was never committed (a run killed between the
                 // two renames of its first commit). The state is written second, so a generation with both is whole.
                 candidates = [.. candidates.Where(g => File.Exists(GenerationPath(g, ".state.json")))];
             }
 
-            if (File.Exists(LegacySnapshotPath))
+            if (_snapshotStore is null)
             {
-                candidates.Add(0);
-            }
-
-            foreach (long candidate in candidates)
-            {
-                string path = candidate == 0 ? LegacySnapshotPath : GenerationPath(candidate, ".lsvi");
-                try
+                // The store holds the chunks: the newest committed state is read, and the check below compares it with them.
+                if (candidates.Count > 0)
                 {
-                    string name = await _store.LoadCollectionFromFileAsync(path, cancellationToken).ConfigureAwait(false);
-                    if (name != CollectionName)
-                    {
-                        await _store.EnsureCollectionDeletedAsync(name, cancellationToken).ConfigureAwait(false);
-                        throw new InvalidDataException($"it holds the collection '{name}', not '{CollectionName}'.");
-                    }
-
-                    generation = candidate;
-                    break;
+                    generation = candidates[0];
+                    state = await LoadStateAsync(generation, problems, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+                else if (metadata is not null)
                 {
-                    problems.Add($"The snapshot '{path}' cannot be read ({e.Message}); an older generation is used, or the index starts empty.");
+                    problems.Add($"The ingestion state of the committed generation {metadata.Generation} is missing; it is rebuilt from the chunks.");
                 }
             }
-
-            if (metadata is not null && generation != metadata.Generation && candidates.Count == 0)
+            else
             {
-                problems.Add($"The snapshot of the committed generation {metadata.Generation} is missing; the index starts empty.");
-            }
+                generation = await LoadSnapshotAsync(_snapshotStore, candidates, problems, cancellationToken).ConfigureAwait(false);
+                if (metadata is not null && generation != metadata.Generation && candidates.Count == 0)
+                {
+                    problems.Add($"The snapshot of the committed generation {metadata.Generation} is missing; the index starts empty.");
+                }
 
-            if (generation > 0 || candidates.Contains(0))
-            {
-                state = await LoadStateAsync(generation, problems, cancellationToken).ConfigureAwait(false);
+                if (generation > 0 || candidates.Contains(0))
+                {
+                    state = await LoadStateAsync(generation, problems, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
 
         VectorStoreCollection<string, ChunkRecord> collection = _store.GetCollection<string, ChunkRecord>(CollectionName, ChunkRecord.CreateDefinition(dimensions));
         await collection.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
-        int repaired = await CheckAsync(collection, state, Count, cancellationToken).ConfigureAwait(false);
+        int repaired = await CheckAsync(collection, state, cancellationToken).ConfigureAwait(false);
         if (repaired > 0)
         {
             problems.Add($"{repaired} document(s) disagreed with their chunks (a lost or damaged state, or chunks left by an interrupted run); the next ingestion reads them again.");
@@ -400,6 +460,43 @@ public sealed class LocalIndex : IDisposable
             RepairedDocuments = repaired,
             Problems = problems,
         };
+        LocalIndexLog.Opened(_logger, DataDirectory, generation, state.Count, Count, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        foreach (string problem in problems)
+        {
+            LocalIndexLog.CheckProblem(_logger, DataDirectory, problem);
+        }
+    }
+
+    /// <summary>Loads the newest readable snapshot among <paramref name="candidates"/> into the store.</summary>
+    /// <returns>Its generation; 0 when none could be read (or the legacy snapshot was).</returns>
+    private async Task<long> LoadSnapshotAsync(InMemoryVectorStore store, List<long> candidates, List<string> problems, CancellationToken cancellationToken)
+    {
+        if (File.Exists(LegacySnapshotPath))
+        {
+            candidates.Add(0);
+        }
+
+        foreach (long candidate in candidates)
+        {
+            string path = candidate == 0 ? LegacySnapshotPath : GenerationPath(candidate, ".lsvi");
+            try
+            {
+                string name = await store.LoadCollectionFromFileAsync(path, cancellationToken).ConfigureAwait(false);
+                if (name != CollectionName)
+                {
+                    await store.EnsureCollectionDeletedAsync(name, cancellationToken).ConfigureAwait(false);
+                    throw new InvalidDataException($"it holds the collection '{name}', not '{CollectionName}'.");
+                }
+
+                return candidate;
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                problems.Add($"The snapshot '{path}' cannot be read ({e.Message}); an older generation is used, or the index starts empty.");
+            }
+        }
+
+        return 0;
     }
 
     private async Task<IngestionState> LoadStateAsync(long generation, List<string> problems, CancellationToken cancellationToken)
@@ -433,10 +530,10 @@ public sealed class LocalIndex : IDisposable
 
     /// <summary>Makes the state agree with the chunks: a document whose committed chunks are missing, or that has chunks the state does not know, is reset to what the store holds.</summary>
     /// <returns>The number of documents reset.</returns>
-    private static async Task<int> CheckAsync(VectorStoreCollection<string, ChunkRecord> collection, IngestionState state, int count, CancellationToken cancellationToken)
+    private async Task<int> CheckAsync(VectorStoreCollection<string, ChunkRecord> collection, IngestionState state, CancellationToken cancellationToken)
     {
         var stored = new Dictionary<string, (HashSet<string> Keys, long Version)>(StringComparer.Ordinal);
-        await foreach (ChunkRecord record in collection.GetAsync(r => r.DocumentId != string.Empty, Math.Max(1, count), cancellationToken: cancellationToken).ConfigureAwait(false))
+        await foreach (ChunkRecord record in ScanAsync(collection, cancellationToken).ConfigureAwait(false))
         {
             if (!stored.TryGetValue(record.DocumentId, out (HashSet<string> Keys, long Version) document))
             {
@@ -470,6 +567,37 @@ public sealed class LocalIndex : IDisposable
         return repaired;
     }
 
+    /// <summary>Every chunk of the collection, without vectors: in one call from the in-memory store, in pages ordered by key from any other.</summary>
+    private async IAsyncEnumerable<ChunkRecord> ScanAsync(
+        VectorStoreCollection<string, ChunkRecord> collection, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (_snapshotStore is not null)
+        {
+            await foreach (ChunkRecord record in collection.GetAsync(r => r.DocumentId != string.Empty, Math.Max(1, Count), cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                yield return record;
+            }
+
+            yield break;
+        }
+
+        for (int skip = 0; ; skip += ScanPageSize)
+        {
+            var options = new FilteredRecordRetrievalOptions<ChunkRecord> { Skip = skip, OrderBy = o => o.Ascending(r => r.Key) };
+            int read = 0;
+            await foreach (ChunkRecord record in collection.GetAsync(r => r.DocumentId != string.Empty, ScanPageSize, options, cancellationToken).ConfigureAwait(false))
+            {
+                read++;
+                yield return record;
+            }
+
+            if (read < ScanPageSize)
+            {
+                yield break;
+            }
+        }
+    }
+
     /// <summary>Commits the index: a new generation of snapshot and state, flushed to disk, then <c>index.json</c> pointing to it.</summary>
     private async Task CommitAsync(WriterLock writer, CancellationToken cancellationToken)
     {
@@ -480,6 +608,7 @@ public sealed class LocalIndex : IDisposable
         }
 
         writer.ThrowIfReadOnly(DataDirectory);
+        long started = Stopwatch.GetTimestamp();
         long generation = Math.Max(_generation, GenerationsOnDisk().FirstOrDefault()) + 1;
         string snapshot = GenerationPath(generation, ".lsvi");
         string statePath = GenerationPath(generation, ".state.json");
@@ -487,7 +616,12 @@ public sealed class LocalIndex : IDisposable
         try
         {
             Directory.CreateDirectory(DataDirectory);
-            await DurableFile.WriteAsync(snapshot, (s, ct) => _store.SaveCollectionAsync(CollectionName, Decorate(s), ct), cancellationToken).ConfigureAwait(false);
+            if (_snapshotStore is InMemoryVectorStore store)
+            {
+                await DurableFile.WriteAsync(snapshot, (s, ct) => store.SaveCollectionAsync(CollectionName, Decorate(s), ct), cancellationToken).ConfigureAwait(false);
+            }
+
+            // Without snapshots, the store has acknowledged every write the state records: the state follows the chunks.
             await DurableFile.WriteAsync(statePath, (s, ct) => _state.SaveAsync(Decorate(s), ct), cancellationToken).ConfigureAwait(false);
             DurableFile.FlushDirectory(DataDirectory);
             var metadata = new LocalIndexMetadata(modelId, dimensions, Count, DateTimeOffset.UtcNow) { Generation = generation, Documents = _state.Count };
@@ -498,13 +632,21 @@ public sealed class LocalIndex : IDisposable
         {
             DurableFile.TryDelete(snapshot);
             DurableFile.TryDelete(statePath);
+            LocalIndexLog.CommitFailed(_logger, DataDirectory, generation, e);
             throw new IOException($"The index in '{DataDirectory}' could not be saved: {e.Message} The last committed state is kept; run the ingestion again when this is fixed.", e);
         }
 
         long previous = _generation;
         _generation = generation;
         _committedChanges = changes;
+        LocalIndexLog.Committed(_logger, DataDirectory, generation, _state.Count, Count, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         RemoveOldFiles(generation, previous);
+    }
+
+    private void OnWaiting(string message)
+    {
+        LocalIndexLog.WaitingForWriter(_logger, DataDirectory);
+        WaitingForWriter?.Invoke(message);
     }
 
     private Stream Decorate(Stream stream) => CommitStreamDecorator?.Invoke(stream) ?? stream;
@@ -516,6 +658,12 @@ public sealed class LocalIndex : IDisposable
         {
             DurableFile.TryDelete(GenerationPath(generation, ".lsvi"));
             DurableFile.TryDelete(GenerationPath(generation, ".state.json"));
+        }
+
+        if (_snapshotStore is null)
+        {
+            // A store that persists itself may keep its own files here (the in-memory store's {collection}.lsvi).
+            return;
         }
 
         foreach (string legacy in new[] { LegacySnapshotPath, Path.Combine(DataDirectory, "manifest.json"), Path.Combine(DataDirectory, "manifest.json.journal") })

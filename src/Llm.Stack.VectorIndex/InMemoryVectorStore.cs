@@ -75,6 +75,10 @@ public sealed class InMemoryVectorStore : VectorStore
         }
     }
 
+    /// <summary>Gets the folder the store persists its collections to by itself (<see cref="InMemoryVectorStoreOptions.PersistenceDirectory"/>).</summary>
+    /// <value>The full path; <see langword="null"/> when the store persists nothing by itself (its owner saves snapshots).</value>
+    public string? PersistenceDirectory => _persistenceDirectory;
+
     internal IEmbeddingGenerator? EmbeddingGenerator { get; }
 
     internal int MaxDegreeOfParallelism { get; }

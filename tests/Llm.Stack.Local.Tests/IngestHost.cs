@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Llm.Stack.VectorIndex;
 
 namespace Llm.Stack.Local.Tests;
 
@@ -10,10 +11,12 @@ namespace Llm.Stack.Local.Tests;
 /// deterministic embedder, because the embedder is not under test.
 /// </summary>
 /// <remarks>
-/// <c>ingest DATA DOCS [--no-wait] [--delay-ms N] [--checkpoint N]</c> ingests the folder DOCS into DATA (exit 0; 3 when a
+/// <c>ingest DATA DOCS [--no-wait] [--delay-ms N] [--checkpoint N] [--app-store]</c> ingests the folder DOCS into DATA (exit 0; 3 when a
 /// document failed; 4 when the folder is locked and --no-wait was given; 5 when the index cannot be written).
-/// <c>dump DATA</c> opens the index read-only and prints the self-check's problems (<c>problem: …</c>) and one line per
-/// chunk (<c>key TAB sha256(text)</c>) in key order, then <c>documents N</c>.
+/// <c>dump DATA [--app-store] [--committed]</c> opens the index read-only and prints the self-check's problems (<c>problem: …</c>) and one line per
+/// chunk (<c>key TAB sha256(text)</c>) in key order, then <c>documents N</c>, then with <c>--committed</c> one <c>committed KEY</c> line per chunk the state counts as indexed. With <c>--app-store</c>, the chunks live in
+/// an application's store that persists itself, lazily (an in-memory store saving to <c>DATA/store</c> a few
+/// milliseconds after each change), so that a kill can leave it behind or ahead of the committed ingestion state.
 /// </remarks>
 internal static class IngestHost
 {
@@ -28,7 +31,7 @@ internal static class IngestHost
         return args[0] switch
         {
             "ingest" => await IngestAsync(args[1], args[2], args[3..]),
-            "dump" => await DumpAsync(args[1]),
+            "dump" => await DumpAsync(args[1], args[2..]),
             _ => 2,
         };
     }
@@ -58,7 +61,8 @@ internal static class IngestHost
     {
         int delay = IntOption(options, "--delay-ms", 0);
         var embedder = new DeterministicEmbedder(TimeSpan.FromMilliseconds(delay));
-        using var index = new LocalIndex(data, embedder);
+        using InMemoryVectorStore? store = AppStore(data, options);
+        using var index = new LocalIndex(data, embedder, store: store);
         if (options.Contains("--no-wait"))
         {
             index.WriterLockTimeout = TimeSpan.Zero;
@@ -95,12 +99,30 @@ internal static class IngestHost
         return failed > 0 ? 3 : 0;
     }
 
-    private static async Task<int> DumpAsync(string data)
+    /// <summary>The application's own store that persists itself, when <c>--app-store</c> is given.</summary>
+    public static InMemoryVectorStore? AppStore(string data, string[] options) => options.Contains("--app-store")
+        ? new InMemoryVectorStore(new InMemoryVectorStoreOptions { PersistenceDirectory = Path.Combine(data, "store"), PersistenceInterval = TimeSpan.FromMilliseconds(40) })
+        : null;
+
+    private static async Task<int> DumpAsync(string data, string[] options)
     {
-        using var index = new LocalIndex(data, new DeterministicEmbedder());
+        using InMemoryVectorStore? store = AppStore(data, options);
+        using var index = new LocalIndex(data, new DeterministicEmbedder(), store: store);
         foreach (string line in await DescribeAsync(index))
         {
             Console.WriteLine(line);
+        }
+
+        if (options.Contains("--committed"))
+        {
+            // What the state counts as indexed, after the open's self-check.
+            foreach (string id in index.State.GetDocumentIds())
+            {
+                foreach (string key in index.State.GetCommittedChunkKeys(id))
+                {
+                    Console.WriteLine("committed " + key);
+                }
+            }
         }
 
         return 0;

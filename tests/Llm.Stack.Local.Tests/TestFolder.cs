@@ -78,9 +78,9 @@ internal sealed class TestFolder : IDisposable
     }
 
     /// <summary>The chunk set of an index (and its self-check's problems), read by a separate process.</summary>
-    public static async Task<string> DumpAsync(string data)
+    public static async Task<string> DumpAsync(string data, params string[] options)
     {
-        HostResult result = await RunHostAsync("dump", data);
+        HostResult result = await RunHostAsync(["dump", data, .. options]);
         Assert.True(result.ExitCode == 0, result.ToString());
         return result.Output;
     }

@@ -59,6 +59,9 @@ public static class TelemetryTags
     /// <summary>The number of chunks (<c>llm_stack.chunk.count</c>).</summary>
     public const string ChunkCount = "llm_stack.chunk.count";
 
+    /// <summary>The id of a document (<c>llm_stack.document.id</c>): its path relative to the ingested root, or the id its source gave.</summary>
+    public const string DocumentId = "llm_stack.document.id";
+
     /// <summary>The number of documents (<c>llm_stack.document.count</c>).</summary>
     public const string DocumentCount = "llm_stack.document.count";
 

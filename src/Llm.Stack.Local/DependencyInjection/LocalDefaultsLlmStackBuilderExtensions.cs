@@ -15,8 +15,10 @@ public static class LocalDefaultsLlmStackBuilderExtensions
     /// Registers the offline defaults: the offline providers that configuration may select (<c>minilm</c> and <c>onnx</c>
     /// for embeddings, <c>onnx</c> for chat, <c>inmemory</c> for the vector store), the built-in MiniLM embedder (unless an
     /// embedder is already registered, in code or by configuration), a
-    /// <see cref="LocalIndex"/> persisted under <paramref name="dataDirectory"/> (also the stack's <see cref="VectorStore"/>
-    /// unless one is already registered),
+    /// <see cref="LocalIndex"/> under <paramref name="dataDirectory"/> whose chunks live in the stack's
+    /// <see cref="VectorStore"/> when one is registered (in code, before or after this call, by configuration with
+    /// <c>LlmStack:VectorStore:Provider</c>, or under <see cref="LocalDefaultsOptions.VectorStoreKey"/>), and otherwise in
+    /// the index's own in-memory store persisted in that folder (then also the stack's <see cref="VectorStore"/>),
     /// the document readers, an <see cref="IngestionPipeline"/> that chunks by section (unless an <see cref="ITextChunker"/>
     /// is registered), hybrid retrieval over the index as the stack's
     /// <see cref="IRetriever"/>, and the <see cref="RagPipeline"/>, which answers extractively when no chat model is registered.
@@ -48,25 +50,41 @@ public static class LocalDefaultsLlmStackBuilderExtensions
         }
 
         builder.AddDocumentReaders();
-        builder.Services.TryAddSingleton(sp =>
+        builder.Services.AddOptions<IngestionOptions>();
+        IServiceCollection services = builder.Services;
+        ServiceDescriptor? ownStore = null;
+        if (!IsRegistered<VectorStore>(builder))
+        {
+            builder.AddVectorStore(sp => sp.GetRequiredService<LocalIndex>().Store);
+            ownStore = services.Last(d => d.ServiceType == typeof(VectorStore) && !d.IsKeyedService);
+        }
+
+        services.TryAddSingleton(sp =>
         {
             LlmStackOptions configured = sp.GetRequiredService<IOptions<LlmStackOptions>>().Value;
             var options = new LocalDefaultsOptions { CollectionName = configured.VectorStore.CollectionName, IndexKind = configured.VectorStore.IndexKind };
             configure?.Invoke(options);
+
+            // The store registered in code or by configuration (LlmStack:VectorStore:Provider), read when the index is
+            // created, so that a registration made after this call counts too; none: the index's own in-memory store.
+            VectorStore? store = options.VectorStoreKey is { } key
+                ? sp.GetRequiredKeyedService<VectorStore>(key)
+                : services.LastOrDefault(d => d.ServiceType == typeof(VectorStore) && !d.IsKeyedService) is { } registered && registered != ownStore
+                    ? sp.GetRequiredService<VectorStore>()
+                    : null;
             return new LocalIndex(
                 Path.GetFullPath(dataDirectory ?? configured.DataDirectory),
                 sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
-                options);
+                options,
+                store,
+                sp.GetService<ILogger<LocalIndex>>());
         });
-        if (!IsRegistered<VectorStore>(builder))
-        {
-            builder.AddVectorStore(sp => sp.GetRequiredService<LocalIndex>().Store);
-        }
         builder.Services.TryAddSingleton(sp => new IngestionPipeline(
             sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
             chunker: sp.GetService<ITextChunker>() ?? CreateChunker(sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>()),
             readers: sp.GetServices<IDocumentReader>(),
-            options: null,
+            // One document at a time unless configured: the local ONNX embedder already spreads one call over every core.
+            options: sp.GetRequiredService<IOptions<IngestionOptions>>().Value.WithDefaults(new IngestionOptions { MaxDegreeOfParallelism = 1 }),
             logger: sp.GetService<ILogger<IngestionPipeline>>()));
         builder.AddRetriever(sp => sp.GetRequiredService<LocalIndex>().CreateRetriever());
         builder.AddRag();

@@ -16,17 +16,15 @@ internal sealed class ChunkStoreWriter : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Func<CancellationToken, Task>? _checkpoint;
     private readonly int _interval;
-    private readonly ActivitySource _activitySource;
     private long _checkpointedChanges;
     private int _sinceCheckpoint;
 
-    public ChunkStoreWriter(VectorStoreCollection<string, ChunkRecord> collection, IngestionState state, IngestionOptions options, ActivitySource activitySource)
+    public ChunkStoreWriter(VectorStoreCollection<string, ChunkRecord> collection, IngestionState state, IngestionOptions options)
     {
         Collection = collection;
         State = state;
         _checkpoint = options.Checkpoint;
         _interval = options.CheckpointInterval;
-        _activitySource = activitySource;
         _checkpointedChanges = state.Changes;
     }
 
@@ -62,7 +60,7 @@ internal sealed class ChunkStoreWriter : IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using (_activitySource.StartActivity("ingest.upsert"))
+            using (LlmStackTelemetry.Start(LlmStackTelemetry.IngestUpsertSpanName))
             {
                 foreach (ChunkRecord[] batch in records.Chunk(UpsertBatchSize))
                 {
@@ -190,7 +188,7 @@ internal sealed class ChunkStoreWriter : IDisposable
             return;
         }
 
-        using Activity? activity = _activitySource.StartActivity("ingest.checkpoint");
+        using Activity? activity = LlmStackTelemetry.Start(LlmStackTelemetry.IngestCheckpointSpanName);
         try
         {
             await _checkpoint(cancellationToken).ConfigureAwait(false);
@@ -213,8 +211,8 @@ internal sealed class ChunkStoreWriter : IDisposable
             return;
         }
 
-        using Activity? activity = _activitySource.StartActivity("ingest.delete");
-        activity?.SetTag("llmstack.delete.count", list.Count);
+        using Activity? activity = LlmStackTelemetry.Start(LlmStackTelemetry.IngestDeleteSpanName);
+        activity?.SetTag(TelemetryTags.ChunkCount, list.Count);
         await Collection.DeleteAsync(list, cancellationToken).ConfigureAwait(false);
     }
 }

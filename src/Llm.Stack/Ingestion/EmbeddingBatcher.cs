@@ -7,7 +7,7 @@ namespace Llm.Stack;
 /// Groups the chunks of a document that need an embedding into batches bounded by count and by tokens, embeds them
 /// with bounded parallelism, and hands each embedded batch on as soon as it is done.
 /// </summary>
-internal sealed class EmbeddingBatcher(IEmbeddingGenerator<string, Embedding<float>> generator, ActivitySource activitySource)
+internal sealed class EmbeddingBatcher(IEmbeddingGenerator<string, Embedding<float>> generator)
 {
     /// <summary>Embeds every chunk whose vector is still missing; <paramref name="onBatch"/> receives the indexes of each batch once its vectors are set.</summary>
     /// <returns>The number of embeddings generated.</returns>
@@ -25,8 +25,8 @@ internal sealed class EmbeddingBatcher(IEmbeddingGenerator<string, Embedding<flo
             await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                using Activity? activity = activitySource.StartActivity("ingest.embed");
-                activity?.SetTag("llmstack.embed.batch_size", batch.Count);
+                using Activity? activity = LlmStackTelemetry.Start(LlmStackTelemetry.IngestEmbedSpanName);
+                activity?.SetTag(TelemetryTags.BatchSize, batch.Count);
                 GeneratedEmbeddings<Embedding<float>> embeddings = await generator
                     .GenerateAsync(batch.Select(i => chunks[i].Text), cancellationToken: cancellationToken)
                     .ConfigureAwait(false);

@@ -36,15 +36,13 @@ namespace Llm.Stack;
 /// </para>
 /// <para>
 /// The pipeline is safe to use from several threads, but two runs must not write the same collection with the same
-/// state at the same time. Each stage runs in an OpenTelemetry activity of the <see cref="ActivitySourceName"/> source.
+/// state at the same time. A run and each of its stages are spans of <see cref="LlmStackTelemetry.ActivitySourceName"/>
+/// (<see cref="LlmStackTelemetry.IngestSpanName"/> and the <c>llm_stack.ingestion.*</c> names beside it); logs name
+/// documents by id and never hold their text.
 /// </para>
 /// </remarks>
 public sealed class IngestionPipeline
 {
-    /// <summary>The name of the <see cref="ActivitySource"/> the pipeline's activities come from.</summary>
-    public const string ActivitySourceName = "Llm.Stack.Ingestion";
-
-    private static readonly ActivitySource _activitySource = new(ActivitySourceName);
     private readonly EmbeddingBatcher _batcher;
     private readonly DocumentReaderRegistry _readers;
     private readonly IngestionOptions _options;
@@ -74,7 +72,7 @@ public sealed class IngestionPipeline
         ILogger<IngestionPipeline>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(embeddingGenerator);
-        _batcher = new EmbeddingBatcher(embeddingGenerator, _activitySource);
+        _batcher = new EmbeddingBatcher(embeddingGenerator);
         _options = options?.Clone() ?? new IngestionOptions();
         Chunker = chunker ?? CreateDefaultChunker(embeddingGenerator, _options.MaxChunkTokens);
         // Plain text and Markdown are always readable; the readers given come after, so that theirs win.
@@ -110,7 +108,7 @@ public sealed class IngestionPipeline
     /// <summary>Ingests the items of a source (files, blobs, records …) into a collection, incrementally.</summary>
     /// <param name="source">The items; an item's content is opened and read inside the pipeline, so that a bad item fails alone.</param>
     /// <param name="collection">The collection to write; it is created when it does not exist.</param>
-    /// <param name="options">The options of this run; <see langword="null"/> for the pipeline's.</param>
+    /// <param name="options">The options of this run, merged over the pipeline's (<see cref="IngestionOptions.WithDefaults"/>); <see langword="null"/> for the pipeline's.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>One result per document (and per item that could not be read), as each finishes, then one per document removed.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="collection"/> is <see langword="null"/>.</exception>
@@ -124,13 +122,13 @@ public sealed class IngestionPipeline
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(collection);
-        return RunAsync(source, collection, (options ?? _options).Clone(), cancellationToken);
+        return RunAsync(source, collection, options?.WithDefaults(_options) ?? _options.Clone(), cancellationToken);
     }
 
     /// <summary>Ingests documents already read into a collection, incrementally.</summary>
     /// <param name="documents">The documents.</param>
     /// <param name="collection">The collection to write; it is created when it does not exist.</param>
-    /// <param name="options">The options of this run; <see langword="null"/> for the pipeline's.</param>
+    /// <param name="options">The options of this run, merged over the pipeline's (<see cref="IngestionOptions.WithDefaults"/>); <see langword="null"/> for the pipeline's.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>One result per document, as each finishes, then one per document removed.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="documents"/> or <paramref name="collection"/> is <see langword="null"/>.</exception>
@@ -144,13 +142,13 @@ public sealed class IngestionPipeline
     {
         ArgumentNullException.ThrowIfNull(documents);
         ArgumentNullException.ThrowIfNull(collection);
-        return RunAsync(documents.Select(IngestionItem.FromDocument), collection, (options ?? _options).Clone(), cancellationToken);
+        return RunAsync(documents.Select(IngestionItem.FromDocument), collection, options?.WithDefaults(_options) ?? _options.Clone(), cancellationToken);
     }
 
     /// <summary>Ingests the files of a <see cref="FileSystemDocumentSource"/> into a collection, incrementally.</summary>
     /// <param name="source">The file-system source; its files are read with the pipeline's readers, chosen by media type.</param>
     /// <param name="collection">The collection to write; it is created when it does not exist.</param>
-    /// <param name="options">The options of this run; <see langword="null"/> for the pipeline's.</param>
+    /// <param name="options">The options of this run, merged over the pipeline's (<see cref="IngestionOptions.WithDefaults"/>); <see langword="null"/> for the pipeline's.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>One result per document (and per file that could not be read), as each finishes, then one per document removed.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="source"/> or <paramref name="collection"/> is <see langword="null"/>.</exception>
@@ -165,7 +163,7 @@ public sealed class IngestionPipeline
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(collection);
-        return RunAsync(source.EnumerateItemsAsync(cancellationToken), collection, (options ?? _options).Clone(), cancellationToken);
+        return RunAsync(source.EnumerateItemsAsync(cancellationToken), collection, options?.WithDefaults(_options) ?? _options.Clone(), cancellationToken);
     }
 
     private async IAsyncEnumerable<IngestionResult> RunAsync(
@@ -174,13 +172,13 @@ public sealed class IngestionPipeline
         IngestionOptions options,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using Activity? activity = _activitySource.StartActivity("ingest");
-        activity?.SetTag("db.collection.name", collection.Name);
+        using Activity? activity = LlmStackTelemetry.Start(LlmStackTelemetry.IngestSpanName);
+        activity?.SetTag(TelemetryTags.DbCollectionName, collection.Name);
         IngestionLog.RunStarted(_logger, collection.Name);
 
         await collection.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
         IngestionState state = options.State ?? _memoryStates.GetOrAdd(collection.Name, _ => new IngestionState());
-        using var writer = new ChunkStoreWriter(collection, state, options, _activitySource);
+        using var writer = new ChunkStoreWriter(collection, state, options);
         using var run = new Run(writer, options);
         var channel = Channel.CreateUnbounded<IngestionResult>(new UnboundedChannelOptions { SingleReader = true });
         using var runCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -293,8 +291,8 @@ public sealed class IngestionPipeline
 
             try
             {
-                using Activity? activity = _activitySource.StartActivity("ingest.read");
-                activity?.SetTag("llmstack.item.id", item.Id);
+                using Activity? activity = LlmStackTelemetry.Start(LlmStackTelemetry.IngestReadSpanName);
+                activity?.SetTag(TelemetryTags.DocumentId, item.Id);
                 string mediaType = item.MediaType ?? DocumentMediaTypes.PlainText;
                 if (!_readers.TryGetReader(mediaType, out IDocumentReader? reader))
                 {
@@ -307,7 +305,7 @@ public sealed class IngestionPipeline
                     if (stream.CanSeek && stream.Length > run.Options.MaxDocumentBytes)
                     {
                         throw new InvalidDataException(
-                            $"'{item.Id}' is {stream.Length} bytes, larger than the limit of {run.Options.MaxDocumentBytes} bytes ({nameof(IngestionOptions)}.{nameof(IngestionOptions.MaxDocumentBytes)}).");
+                            $"'{item.Id}' is {stream.Length} bytes, larger than the limit of {run.Options.MaxDocumentBytes} bytes ({IngestionOptions.MaxDocumentBytesSetting}).");
                     }
 
                     var limited = new LimitedReadStream(stream, run.Options.MaxDocumentBytes, item.Id);
@@ -337,15 +335,15 @@ public sealed class IngestionPipeline
 
     private async Task<IngestionResult> ProcessDocumentAsync(Document document, string sourceId, Run run, CancellationToken cancellationToken, string? sourceHash = null)
     {
-        using Activity? activity = _activitySource.StartActivity("ingest.document");
-        activity?.SetTag("llmstack.document.id", document.Id);
+        using Activity? activity = LlmStackTelemetry.Start(LlmStackTelemetry.IngestDocumentSpanName);
+        activity?.SetTag(TelemetryTags.DocumentId, document.Id);
         ChunkStoreWriter store = run.Writer;
         DocumentState? entry = store.State.Get(document.Id);
         List<string>? written = null;
         try
         {
             Document? transformed = document;
-            using (_activitySource.StartActivity("ingest.transform"))
+            using (LlmStackTelemetry.Start(LlmStackTelemetry.IngestTransformSpanName))
             {
                 foreach (IDocumentTransform transform in run.Options.Transforms)
                 {
@@ -392,7 +390,7 @@ public sealed class IngestionPipeline
             }
 
             IReadOnlyList<DocumentChunk> chunks;
-            using (_activitySource.StartActivity("ingest.chunk"))
+            using (LlmStackTelemetry.Start(LlmStackTelemetry.IngestChunkSpanName))
             {
                 chunks = await Chunker.ChunkAsync(transformed, cancellationToken).ConfigureAwait(false);
             }

@@ -44,7 +44,7 @@ internal sealed class LimitedReadStream(Stream inner, long limit, string itemId)
         _read += read;
         if (_read > limit)
         {
-            throw new InvalidDataException($"'{itemId}' is larger than the limit of {limit} bytes ({nameof(IngestionOptions)}.{nameof(IngestionOptions.MaxDocumentBytes)}).");
+            throw new InvalidDataException($"'{itemId}' is larger than the limit of {limit} bytes ({IngestionOptions.MaxDocumentBytesSetting}).");
         }
 
         return read;

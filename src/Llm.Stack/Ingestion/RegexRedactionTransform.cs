@@ -9,12 +9,13 @@ namespace Llm.Stack;
 /// </summary>
 /// <remarks>
 /// Patterns are applied in order; a later pattern does not see text an earlier one replaced. Element ranges move
-/// with the text. Immutable and safe to use from several threads. For PII detection beyond regular expressions,
-/// implement <see cref="IDocumentTransform"/> over a dedicated service.
+/// with the text. Immutable and safe to use from several threads. <see cref="CreatePiiRedaction"/> finds personal
+/// data with <see cref="PiiDetector"/> (validated, not only pattern-matched) instead of patterns.
 /// </remarks>
 public sealed class RegexRedactionTransform : IDocumentTransform
 {
     private readonly (Regex Pattern, string Replacement)[] _rules;
+    private readonly PiiDetector? _detector;
 
     /// <summary>Initializes a new instance of the <see cref="RegexRedactionTransform"/> class.</summary>
     /// <param name="rules">The patterns and what replaces each match (an empty string removes it).</param>
@@ -25,15 +26,21 @@ public sealed class RegexRedactionTransform : IDocumentTransform
         _rules = [.. rules.Select(r => (r.Key ?? throw new ArgumentNullException(nameof(rules), "A pattern is null."), r.Value ?? throw new ArgumentNullException(nameof(rules), "A replacement is null.")))];
     }
 
-    /// <summary>Creates a transform that redacts e-mail addresses, phone numbers, payment card numbers and IBANs.</summary>
-    /// <returns>A transform replacing them by <c>[EMAIL]</c>, <c>[PHONE]</c>, <c>[CARD]</c> and <c>[IBAN]</c>.</returns>
-    public static RegexRedactionTransform CreatePiiRedaction() => new(
-    [
-        new(new Regex(@"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)), "[EMAIL]"),
-        new(new Regex(@"\b(?:\d[ -]?){13,16}\b", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)), "[CARD]"),
-        new(new Regex(@"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)), "[IBAN]"),
-        new(new Regex(@"(?<![\w.])\+?\d{1,3}?[ .-]?\(?\d{2,4}\)?[ .-]\d{3,4}[ .-]\d{3,4}(?![\w.])", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)), "[PHONE]"),
-    ]);
+    private RegexRedactionTransform(PiiDetector detector)
+    {
+        _rules = [];
+        _detector = detector;
+    }
+
+    /// <summary>
+    /// Creates a transform that redacts what <see cref="PiiDetector.Default"/> finds: e-mail addresses, phone numbers,
+    /// payment card numbers, IBANs, US social security numbers, IP addresses and secrets.
+    /// </summary>
+    /// <returns>
+    /// A transform replacing them by <c>[EMAIL]</c>, <c>[PHONE]</c>, <c>[CARD]</c>, <c>[IBAN]</c>, <c>[SSN]</c>,
+    /// <c>[IP]</c> and <c>[SECRET]</c>.
+    /// </returns>
+    public static RegexRedactionTransform CreatePiiRedaction() => new(PiiDetector.Default);
 
     /// <summary>Creates a transform that removes whole lines matching any of <paramref name="linePatterns"/> (page footers, banners …).</summary>
     /// <param name="linePatterns">Patterns matched against each line without its line break, such as <c>^Page \d+ of \d+$</c>.</param>
@@ -51,6 +58,15 @@ public sealed class RegexRedactionTransform : IDocumentTransform
     {
         ArgumentNullException.ThrowIfNull(document);
         Document current = document;
+        if (_detector is not null)
+        {
+            IReadOnlyList<PiiMatch> matches = _detector.Detect(current.Text);
+            if (matches.Count > 0)
+            {
+                current = DocumentRewriter.Apply(current, [.. matches.Select(m => new TextEdit(m.Start, m.Length, Label(m.Kind)))]);
+            }
+        }
+
         foreach ((Regex pattern, string replacement) in _rules)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -69,4 +85,15 @@ public sealed class RegexRedactionTransform : IDocumentTransform
 
         return new ValueTask<Document?>(current);
     }
+
+    private static string Label(PiiKind kind) => kind switch
+    {
+        PiiKind.Email => "[EMAIL]",
+        PiiKind.Phone => "[PHONE]",
+        PiiKind.PaymentCard => "[CARD]",
+        PiiKind.Iban => "[IBAN]",
+        PiiKind.UsSsn => "[SSN]",
+        PiiKind.IPAddress => "[IP]",
+        _ => "[SECRET]",
+    };
 }

@@ -9,7 +9,7 @@ namespace Llm.Stack;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Spans: the RAG stages of <see cref="RagPipeline"/> (<see cref="RewriteSpanName"/>, <see cref="RetrieveSpanName"/>,
+/// Spans: ingestion (<see cref="IngestSpanName"/> and its stages), the RAG stages of <see cref="RagPipeline"/> (<see cref="RewriteSpanName"/>, <see cref="RetrieveSpanName"/>,
 /// <see cref="RerankSpanName"/>, <see cref="AssembleSpanName"/>, <see cref="GenerateSpanName"/>), each naming the chunk
 /// ids it used in <see cref="TelemetryTags.ChunkIds"/>. Metrics: <see cref="RetrievalDurationName"/>,
 /// <see cref="IngestedDocumentsName"/> and <see cref="IngestedChunksName"/>. Tag names are in <see cref="TelemetryTags"/>;
@@ -45,6 +45,33 @@ public static class LlmStackTelemetry
 
     /// <summary>The span of answer generation (the chat model's call, or the extractive answer).</summary>
     public const string GenerateSpanName = "llm_stack.rag.generate";
+
+    /// <summary>The span of one ingestion run (<see cref="IngestionPipeline"/>), the parent of the ingestion stage spans.</summary>
+    public const string IngestSpanName = "llm_stack.ingestion.ingest";
+
+    /// <summary>The span of opening and reading one source item with its document reader.</summary>
+    public const string IngestReadSpanName = "llm_stack.ingestion.read";
+
+    /// <summary>The span of one document's transforms, chunking, embedding and writes.</summary>
+    public const string IngestDocumentSpanName = "llm_stack.ingestion.document";
+
+    /// <summary>The span of one document's transforms.</summary>
+    public const string IngestTransformSpanName = "llm_stack.ingestion.transform";
+
+    /// <summary>The span of chunking one document.</summary>
+    public const string IngestChunkSpanName = "llm_stack.ingestion.chunk";
+
+    /// <summary>The span of one embedding call of ingestion (<see cref="TelemetryTags.BatchSize"/> chunks).</summary>
+    public const string IngestEmbedSpanName = "llm_stack.ingestion.embed";
+
+    /// <summary>The span of one write of chunks to the collection.</summary>
+    public const string IngestUpsertSpanName = "llm_stack.ingestion.upsert";
+
+    /// <summary>The span of one deletion of chunks from the collection (<see cref="TelemetryTags.ChunkCount"/> chunks).</summary>
+    public const string IngestDeleteSpanName = "llm_stack.ingestion.delete";
+
+    /// <summary>The span of one checkpoint (<see cref="IngestionOptions.Checkpoint"/>).</summary>
+    public const string IngestCheckpointSpanName = "llm_stack.ingestion.checkpoint";
 
     /// <summary>The histogram of retrieval durations, in seconds (retrieval and reranking of one question).</summary>
     public const string RetrievalDurationName = "llm_stack.retrieval.duration";

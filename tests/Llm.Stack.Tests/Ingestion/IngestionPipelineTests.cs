@@ -228,7 +228,7 @@ public sealed class IngestionPipelineTests : IDisposable
         var activities = new List<string>();
         using var listener = new ActivityListener
         {
-            ShouldListenTo = s => s.Name == IngestionPipeline.ActivitySourceName,
+            ShouldListenTo = s => s.Name == LlmStackTelemetry.ActivitySourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
             ActivityStopped = a => { lock (activities) { activities.Add(a.OperationName); } },
         };
@@ -241,7 +241,11 @@ public sealed class IngestionPipelineTests : IDisposable
         Assert.Equal(2, progress.Max(p => p.Documents));
         Assert.True(progress.Max(p => p.Embeddings) > 0);
         Assert.Equal(progress.Max(p => p.Chunks), progress.Max(p => p.Embeddings));
-        Assert.Superset(new HashSet<string> { "ingest", "ingest.document", "ingest.transform", "ingest.chunk", "ingest.embed", "ingest.upsert" }, new HashSet<string>(activities) { });
+        Assert.Superset(new HashSet<string>
+            {
+                LlmStackTelemetry.IngestSpanName, LlmStackTelemetry.IngestDocumentSpanName, LlmStackTelemetry.IngestTransformSpanName,
+                LlmStackTelemetry.IngestChunkSpanName, LlmStackTelemetry.IngestEmbedSpanName, LlmStackTelemetry.IngestUpsertSpanName,
+            }, new HashSet<string>(activities) { });
     }
 
     [Fact]
@@ -306,16 +310,5 @@ public sealed class IngestionPipelineTests : IDisposable
         InvalidOperationException duplicate = await Assert.ThrowsAsync<InvalidOperationException>(
             () => RunAsync(pipeline, NewCollection(), null, new Document("a", "x"), new Document("a", "y")));
         Assert.Contains("'a' twice", duplicate.Message, StringComparison.Ordinal);
-    }
-
-    private sealed class SynchronousProgress(Action<IngestionProgress> report) : IProgress<IngestionProgress>
-    {
-        public void Report(IngestionProgress value)
-        {
-            lock (this)
-            {
-                report(value);
-            }
-        }
     }
 }
