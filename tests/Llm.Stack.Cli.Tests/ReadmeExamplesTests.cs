@@ -1,6 +1,7 @@
 using Llm.Stack.Evaluation;
 using Llm.Stack.Local;
 using Llm.Stack.Onnx;
+using Llm.Stack.TestUtilities;
 using Llm.Stack.VectorIndex;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -71,6 +72,23 @@ public class ReadmeExamplesTests
         Assert.Equal(Path.Combine(cli.WorkingDirectory, ".llmstack"), provider.GetRequiredService<LocalIndex>().DataDirectory);
         Assert.Equal(3, provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<RagOptions>>().Value.Top);
         Assert.Null(provider.GetService<IChatClient>());
+    }
+
+    [Fact]
+    public void The_configuration_example_is_valid_and_acts()
+    {
+        string readme = File.ReadAllText(Path.Combine(RepositoryPaths.Root(), "README.md"));
+        int section = readme.IndexOf("\n## Configuration\n", StringComparison.Ordinal);
+        int start = readme.IndexOf("```json\n", section, StringComparison.Ordinal) + "```json\n".Length;
+        string json = readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)].Replace("…", "key", StringComparison.Ordinal);
+        IConfiguration configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build();
+
+        var services = new ServiceCollection();
+        services.AddLlmStack(configuration).AddOpenAIProvider().AddLocalDefaults();
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        Assert.Equal(32768, provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<RagOptions>>().Value.ContextWindowTokens);
+        Assert.Equal(200, Assert.IsType<StructureChunker>(provider.GetRequiredService<ITextChunker>()).MaxTokens);
     }
 
     [Fact]

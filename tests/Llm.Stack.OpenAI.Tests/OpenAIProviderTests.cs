@@ -1,3 +1,4 @@
+using Llm.Stack.TestUtilities;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

@@ -5,7 +5,7 @@ namespace Llm.Stack;
 
 /// <summary>
 /// Reads the <c>LlmStack</c> section: <see cref="LlmStackOptions"/> and the sections of the other options types
-/// (<c>LlmStack:Rag</c>, <c>LlmStack:Ingestion</c>), each problem reported with its full key path.
+/// (<c>LlmStack:Rag</c>, <c>LlmStack:Ingestion</c>, <c>LlmStack:Chunking</c>), each problem reported with its full key path.
 /// </summary>
 internal static class LlmStackConfiguration
 {
@@ -18,15 +18,25 @@ internal static class LlmStackConfiguration
         [IngestionSection] = typeof(IngestionOptions),
     };
 
+    /// <summary>The sections under <c>LlmStack</c> that are not properties of <see cref="LlmStackOptions"/>.</summary>
+    private static readonly string[] OtherSections = [.. OptionSections.Keys, ChunkingConfiguration.SectionName];
+
     /// <summary>Binds and validates the whole section, throwing one exception that lists every problem.</summary>
     public static LlmStackOptions Read(IConfiguration section)
     {
         var errors = new List<string>();
         var options = new LlmStackOptions();
-        ConfigurationSectionBinder.Bind(section, options, LlmStackOptions.SectionName, errors, OptionSections.Keys);
+        ConfigurationSectionBinder.Bind(section, options, LlmStackOptions.SectionName, errors, OtherSections);
         foreach ((string name, Type type) in OptionSections)
         {
             ConfigurationSectionBinder.Bind(section.GetSection(name), Activator.CreateInstance(type)!, $"{LlmStackOptions.SectionName}:{name}", errors);
+        }
+
+        string chunking = $"{LlmStackOptions.SectionName}:{ChunkingConfiguration.SectionName}";
+        if (ChunkingConfiguration.Read(section.GetSection(ChunkingConfiguration.SectionName), chunking, errors) is not null
+            && section.GetSection(IngestionSection)[nameof(IngestionOptions.MaxChunkTokens)] is not null)
+        {
+            errors.Add($"{LlmStackOptions.SectionName}:{IngestionSection}:{nameof(IngestionOptions.MaxChunkTokens)} sizes the default chunker, which {chunking} replaces: set {chunking}:MaxTokens instead.");
         }
 
         if (errors.Count == 0 && new LlmStackOptionsValidator().Validate(Options.DefaultName, options) is { Failed: true } result)
@@ -42,7 +52,7 @@ internal static class LlmStackConfiguration
     public static void Bind(IConfiguration section, object target, string path)
     {
         var errors = new List<string>();
-        ConfigurationSectionBinder.Bind(section, target, path, errors, target is LlmStackOptions ? OptionSections.Keys : null);
+        ConfigurationSectionBinder.Bind(section, target, path, errors, target is LlmStackOptions ? OtherSections : null);
         ThrowIfAny(errors, target.GetType());
     }
 

@@ -8,7 +8,8 @@ namespace Llm.Stack;
 /// Options are read after the service provider is built; do not mutate an instance after that. Keys are
 /// <c>LlmStack:DataDirectory</c>, <c>LlmStack:Chat:*</c>, <c>LlmStack:Embeddings:*</c> and
 /// <c>LlmStack:VectorStore:*</c>; <c>LlmStack:Rag:*</c> and <c>LlmStack:Ingestion:*</c> set the defaults of
-/// <see cref="RagOptions"/> and <see cref="IngestionOptions"/>. An unknown key is an error, so a typo never goes unnoticed.
+/// <see cref="RagOptions"/> and <see cref="IngestionOptions"/>, and <c>LlmStack:Chunking:*</c> chooses and sizes the
+/// stack's <see cref="ITextChunker"/>. An unknown key is an error, so a typo never goes unnoticed.
 /// </remarks>
 public sealed class LlmStackOptions
 {

@@ -42,7 +42,10 @@ public static class LlmStackServiceCollectionExtensions
     /// (or from <paramref name="configuration"/> itself when it is that section): validates every key now, binds
     /// <see cref="LlmStackOptions"/>, the defaults of <see cref="RagOptions"/> (<c>LlmStack:Rag</c>, and the chat model's
     /// <c>ContextWindow</c> and <c>MaxOutputTokens</c>) and of <see cref="IngestionOptions"/> (<c>LlmStack:Ingestion</c>),
-    /// and registers the chat client, embedding generator and vector store that the <c>Provider</c> keys select.
+    /// and registers the chat client, embedding generator and vector store that the <c>Provider</c> keys select, and the
+    /// <see cref="ITextChunker"/> that <c>LlmStack:Chunking</c> describes (<c>Chunker</c>: <c>Recursive</c>, <c>Token</c>,
+    /// <c>Sentence</c>, <c>Structure</c> or <c>Semantic</c>; the other keys are its options' settable properties, such as
+    /// <c>MaxTokens</c> and <c>OverlapTokens</c>; it counts with the embedding model's tokenizer up to its input limit).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The application's configuration, or its <c>LlmStack</c> section.</param>
@@ -62,8 +65,8 @@ public static class LlmStackServiceCollectionExtensions
     /// read (at host start, or when the service is first resolved), naming the package and the call to add.
     /// </para>
     /// <para>
-    /// Code registrations win over configuration: an <see cref="Microsoft.Extensions.AI.IChatClient"/>, embedding generator or
-    /// <see cref="Microsoft.Extensions.VectorData.VectorStore"/> registered in code, before or after this call, is the one
+    /// Code registrations win over configuration: an <see cref="Microsoft.Extensions.AI.IChatClient"/>, embedding generator,
+    /// <see cref="Microsoft.Extensions.VectorData.VectorStore"/> or <see cref="ITextChunker"/> registered in code, before or after this call, is the one
     /// resolved, and a callback given to <c>AddRag</c> or <c>AddIngestion</c> runs after the configured values.
     /// </para>
     /// </remarks>
@@ -99,6 +102,13 @@ public static class LlmStackServiceCollectionExtensions
         });
         services.AddOptions<IngestionOptions>().Configure(ingestion =>
             LlmStackConfiguration.Bind(section.GetSection(LlmStackConfiguration.IngestionSection), ingestion, $"{LlmStackOptions.SectionName}:{LlmStackConfiguration.IngestionSection}"));
+
+        IConfigurationSection chunking = section.GetSection(ChunkingConfiguration.SectionName);
+        if (chunking.GetChildren().Any())
+        {
+            services.TryAddSingleton<ITextChunker>(sp =>
+                ChunkingConfiguration.Create(chunking, $"{LlmStackOptions.SectionName}:{ChunkingConfiguration.SectionName}", sp));
+        }
 
         var providers = new ConfiguredProviders(services, section);
         providers.Register(options);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Llm.Stack.TestUtilities;
 
 namespace Llm.Stack.OpenAI.Tests.Consumer;
 

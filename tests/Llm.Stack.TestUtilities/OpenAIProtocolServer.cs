@@ -5,7 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Llm.Stack.OpenAI.Tests;
+namespace Llm.Stack.TestUtilities;
 
 /// <summary>
 /// A real HTTP server on a free loopback port that speaks the OpenAI chat-completions and embeddings protocol: it answers
