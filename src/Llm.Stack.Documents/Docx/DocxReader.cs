@@ -58,15 +58,15 @@ public sealed class DocxReader : IDocumentReader
 
     private static Document Read(Stream stream, DocumentReadContext context, CancellationToken cancellationToken)
     {
-        Dictionary<string, object?> metadata = DocumentText.NewMetadata(context);
+        Dictionary<string, object?> metadata = ReaderText.NewMetadata(context);
         Writer writer;
         try
         {
             using WordprocessingDocument word = WordprocessingDocument.Open(stream, isEditable: false);
             Body body = word.MainDocumentPart?.Document?.Body
                 ?? throw new InvalidDataException($"Document '{context.DocumentId}' is a package without a Word document body.");
-            DocumentText.SetIfAbsent(metadata, TitleMetadataKey, word.PackageProperties.Title);
-            DocumentText.SetIfAbsent(metadata, AuthorMetadataKey, word.PackageProperties.Creator);
+            ReaderText.SetIfAbsent(metadata, TitleMetadataKey, word.PackageProperties.Title);
+            ReaderText.SetIfAbsent(metadata, AuthorMetadataKey, word.PackageProperties.Creator);
             writer = new Writer(StyleLevels(word.MainDocumentPart!.StyleDefinitionsPart?.Styles), cancellationToken);
             writer.WalkBlocks(body);
         }
@@ -77,7 +77,7 @@ public sealed class DocxReader : IDocumentReader
 
         if (writer.FirstTitle is { } title)
         {
-            DocumentText.SetIfAbsent(metadata, TitleMetadataKey, title);
+            ReaderText.SetIfAbsent(metadata, TitleMetadataKey, title);
         }
 
         return new Document(context.DocumentId, writer.Text.ToString())
@@ -156,15 +156,14 @@ public sealed class DocxReader : IDocumentReader
 
     private sealed class Writer(Dictionary<string, int> styleLevels, CancellationToken cancellationToken)
     {
-        private readonly List<(int Level, string Title)> _headings = [];
-        private IReadOnlyList<string> _sectionPath = [];
+        private readonly SectionPathTracker _sections = new();
         private bool _listOpen;
 
         public StringBuilder Text { get; } = new();
 
         public List<DocumentElement> Elements { get; } = [];
 
-        public string? FirstTitle { get; private set; }
+        public string? FirstTitle => _sections.FirstTitle;
 
         public void WalkBlocks(OpenXmlElement container)
         {
@@ -193,7 +192,7 @@ public sealed class DocxReader : IDocumentReader
 
         private void AddParagraph(Paragraph paragraph)
         {
-            string text = DocumentText.Clean(ParagraphText(paragraph));
+            string text = ReaderText.Clean(ParagraphText(paragraph));
             if (text.Length == 0)
             {
                 return;
@@ -220,7 +219,7 @@ public sealed class DocxReader : IDocumentReader
                 Text.Append(Text.Length == 0 ? string.Empty : _listOpen ? "\n" : "\n\n");
                 int start = Text.Length;
                 Text.Append(line);
-                Elements.Add(new DocumentElement(DocumentElementKind.ListItem, start, line.Length) { SectionPath = _sectionPath });
+                Elements.Add(new DocumentElement(DocumentElementKind.ListItem, start, line.Length) { SectionPath = _sections.Current });
                 _listOpen = true;
                 return;
             }
@@ -257,16 +256,8 @@ public sealed class DocxReader : IDocumentReader
 
         private void AddHeading(int level, string title)
         {
-            while (_headings.Count > 0 && _headings[^1].Level >= level)
-            {
-                _headings.RemoveAt(_headings.Count - 1);
-            }
-
-            string[] parentPath = _headings.ConvertAll(h => h.Title).ToArray();
-            _headings.Add((level, title));
-            FirstTitle ??= level == 1 ? title : null;
+            IReadOnlyList<string> parentPath = _sections.Enter(level, title);
             AddBlock(DocumentElementKind.Heading, title, level, parentPath);
-            _sectionPath = _headings.ConvertAll(h => h.Title).ToArray();
         }
 
         private int StartBlock()
@@ -287,7 +278,7 @@ public sealed class DocxReader : IDocumentReader
             Elements.Add(new DocumentElement(kind, start, content.Length)
             {
                 HeadingLevel = headingLevel,
-                SectionPath = sectionPath ?? _sectionPath,
+                SectionPath = sectionPath ?? _sections.Current,
             });
         }
 
@@ -303,7 +294,7 @@ public sealed class DocxReader : IDocumentReader
                     var cellText = new StringBuilder();
                     foreach (Paragraph paragraph in cell.Descendants<Paragraph>())
                     {
-                        string text = DocumentText.Clean(ParagraphText(paragraph)).Replace('\n', ' ');
+                        string text = ReaderText.Clean(ParagraphText(paragraph)).Replace('\n', ' ');
                         if (text.Length > 0)
                         {
                             cellText.Append(cellText.Length > 0 ? " " : string.Empty).Append(text);
@@ -345,7 +336,7 @@ public sealed class DocxReader : IDocumentReader
 
             Elements.Add(new DocumentElement(DocumentElementKind.Table, start, Text.Length - start)
             {
-                SectionPath = _sectionPath,
+                SectionPath = _sections.Current,
                 Rows = ranges,
                 HasHeaderRow = firstRowIsHeader && rows.Count > 1,
             });

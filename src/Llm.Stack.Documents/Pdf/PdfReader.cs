@@ -50,7 +50,7 @@ public sealed class PdfReader : IDocumentReader
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(context);
 
-        Stream seekable = await DocumentText.SeekableAsync(content, cancellationToken).ConfigureAwait(false);
+        Stream seekable = await ReaderText.SeekableAsync(content, cancellationToken).ConfigureAwait(false);
         try
         {
             yield return Read(seekable, context, cancellationToken);
@@ -68,19 +68,19 @@ public sealed class PdfReader : IDocumentReader
     {
         var text = new StringBuilder();
         var elements = new List<DocumentElement>();
-        Dictionary<string, object?> metadata = DocumentText.NewMetadata(context);
+        Dictionary<string, object?> metadata = ReaderText.NewMetadata(context);
         try
         {
             using PdfDocument pdf = PdfDocument.Open(stream, new ParsingOptions { UseLenientParsing = true });
-            DocumentText.SetIfAbsent(metadata, TitleMetadataKey, pdf.Information.Title);
-            DocumentText.SetIfAbsent(metadata, AuthorMetadataKey, pdf.Information.Author);
-            DocumentText.SetIfAbsent(metadata, SubjectMetadataKey, pdf.Information.Subject);
+            ReaderText.SetIfAbsent(metadata, TitleMetadataKey, pdf.Information.Title);
+            ReaderText.SetIfAbsent(metadata, AuthorMetadataKey, pdf.Information.Author);
+            ReaderText.SetIfAbsent(metadata, SubjectMetadataKey, pdf.Information.Subject);
             metadata[PageCountMetadataKey] = pdf.NumberOfPages;
             for (int number = 1; number <= pdf.NumberOfPages; number++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 Page page = pdf.GetPage(number);
-                string pageText = DocumentText.Clean(ContentOrderTextExtractor.GetText(page, addDoubleNewline: true));
+                string pageText = ReaderText.Clean(ContentOrderTextExtractor.GetText(page, addDoubleNewline: true));
                 if (pageText.Length == 0)
                 {
                     continue;
@@ -117,7 +117,7 @@ public sealed class PdfReader : IDocumentReader
     private static void AddPageParagraphs(List<DocumentElement> elements, string pageText, int offset, int pageNumber)
     {
         var local = new List<DocumentElement>();
-        DocumentText.AddParagraphs(local, pageText, 0, pageText.Length, pageNumber);
+        ReaderText.AddParagraphs(local, pageText, 0, pageText.Length, pageNumber: pageNumber);
         foreach (DocumentElement element in local)
         {
             elements.Add(new DocumentElement(element.Kind, element.Start + offset, element.Length) { PageNumber = pageNumber });

@@ -61,7 +61,7 @@ internal sealed class CsvParser(TextReader reader, char delimiter, int maxRecord
                     }
                 }
 
-                if (ReaderText.IsBinaryControl(c))
+                if (TextDecoding.IsBinaryControl(c))
                 {
                     throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
                         $"Document '{documentId}' looks binary, not CSV: it contains a control character on line {_line}."));
@@ -159,7 +159,7 @@ internal sealed class CsvParser(TextReader reader, char delimiter, int maxRecord
         }
         catch (DecoderFallbackException ex)
         {
-            throw ReaderText.InvalidEncoding(documentId, reader is StreamReader s ? s.CurrentEncoding : Encoding.UTF8, ex);
+            throw TextDecoding.InvalidEncoding(documentId, reader is StreamReader s ? s.CurrentEncoding : Encoding.UTF8, ex);
         }
 
         _position = 0;

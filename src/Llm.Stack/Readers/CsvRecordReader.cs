@@ -57,7 +57,7 @@ public sealed class CsvRecordReader : IDocumentReader
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(context);
 
-        using StreamReader reader = ReaderText.CreateReader(content, _encoding);
+        using StreamReader reader = TextDecoding.CreateReader(content, _encoding);
         var parser = new CsvParser(reader, _options.Delimiter, _options.MaxRecordLength, context.DocumentId);
         var fields = new List<string>();
         string[]? header = null;

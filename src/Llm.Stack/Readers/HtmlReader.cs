@@ -24,6 +24,10 @@ namespace Llm.Stack;
 /// and description become the <c>title</c>, <c>language</c> and <c>description</c> metadata entries.
 /// </para>
 /// <para>Encoding is detected as by <see cref="PlainTextReader"/> (byte-order marks, strict UTF-8, binary rejected).</para>
+/// <para>
+/// Reading is linear in the input, however deeply the markup nests: as in browsers, elements nested deeper than 512
+/// levels are read as part of their ancestor at that depth (their text is kept, their own structure is not).
+/// </para>
 /// <para>This type is thread-safe: one instance may read many streams concurrently.</para>
 /// </remarks>
 public sealed class HtmlReader : IDocumentReader
@@ -69,7 +73,7 @@ public sealed class HtmlReader : IDocumentReader
         ArgumentNullException.ThrowIfNull(context);
 
         Dictionary<string, object?> metadata = ReaderText.NewMetadata(context);
-        string html = await ReaderText.ReadAllAsync(content, _encoding, context.DocumentId, metadata, cancellationToken).ConfigureAwait(false);
+        string html = await TextDecoding.ReadAllAsync(content, _encoding, context.DocumentId, metadata, cancellationToken).ConfigureAwait(false);
         (string text, List<DocumentElement> elements) = Convert(html, metadata, cancellationToken);
         yield return new Document(context.DocumentId, text)
         {
@@ -80,10 +84,13 @@ public sealed class HtmlReader : IDocumentReader
         };
     }
 
-    internal static (string Text, List<DocumentElement> Elements) Convert(string html, IDictionary<string, object?> metadata, CancellationToken cancellationToken)
+    /// <summary>Converts markup to text and elements, nesting flattened past <paramref name="maxDepth"/> (the benchmark's baseline passes <see cref="int.MaxValue"/>).</summary>
+    internal static (string Text, List<DocumentElement> Elements) Convert(
+        string html, IDictionary<string, object?> metadata, CancellationToken cancellationToken, int maxDepth = HtmlDepthLimiter.DefaultMaxDepth)
     {
         var parser = new HtmlParser();
-        using IHtmlDocument document = parser.ParseDocument(html);
+        // Bounded nesting keeps parsing linear in the input (see HtmlDepthLimiter).
+        using IHtmlDocument document = parser.ParseDocument(HtmlDepthLimiter.Limit(html, maxDepth));
 
         IElement? root = document.QuerySelector("main") ?? document.QuerySelector("article") ?? document.QuerySelector("[role=main]");
         bool fromBody = root is null;
@@ -98,18 +105,10 @@ public sealed class HtmlReader : IDocumentReader
             title = writer.FirstTitle;
         }
 
-        SetIfAbsent(metadata, TitleMetadataKey, title);
-        SetIfAbsent(metadata, LanguageMetadataKey, document.DocumentElement?.GetAttribute("lang"));
-        SetIfAbsent(metadata, DescriptionMetadataKey, document.QuerySelector("meta[name=description]")?.GetAttribute("content")?.Trim());
+        ReaderText.SetIfAbsent(metadata, TitleMetadataKey, title);
+        ReaderText.SetIfAbsent(metadata, LanguageMetadataKey, document.DocumentElement?.GetAttribute("lang"));
+        ReaderText.SetIfAbsent(metadata, DescriptionMetadataKey, document.QuerySelector("meta[name=description]")?.GetAttribute("content")?.Trim());
         return (writer.Text.ToString(), writer.Elements);
-    }
-
-    private static void SetIfAbsent(IDictionary<string, object?> metadata, string key, string? value)
-    {
-        if (!string.IsNullOrWhiteSpace(value) && !metadata.ContainsKey(key))
-        {
-            metadata[key] = value;
-        }
     }
 
     /// <summary>Collapses runs of HTML white space into one space; <c>\n</c> marks from <c>&lt;br&gt;</c> survive.</summary>
@@ -164,15 +163,14 @@ public sealed class HtmlReader : IDocumentReader
 
     private sealed class Writer(bool fromBody, CancellationToken cancellationToken)
     {
-        private readonly List<(int Level, string Title)> _headings = [];
-        private IReadOnlyList<string> _sectionPath = [];
+        private readonly SectionPathTracker _sections = new();
         private bool _listOpen;
 
         public StringBuilder Text { get; } = new();
 
         public List<DocumentElement> Elements { get; } = [];
 
-        public string? FirstTitle { get; private set; }
+        public string? FirstTitle => _sections.FirstTitle;
 
         public void WalkBlock(IElement container)
         {
@@ -379,20 +377,8 @@ public sealed class HtmlReader : IDocumentReader
                 return;
             }
 
-            while (_headings.Count > 0 && _headings[^1].Level >= level)
-            {
-                _headings.RemoveAt(_headings.Count - 1);
-            }
-
-            string[] parentPath = _headings.ConvertAll(h => h.Title).ToArray();
-            _headings.Add((level, title));
-            if (level == 1)
-            {
-                FirstTitle ??= title;
-            }
-
+            IReadOnlyList<string> parentPath = _sections.Enter(level, title);
             AddBlock(DocumentElementKind.Heading, title, level, parentPath);
-            _sectionPath = _headings.ConvertAll(h => h.Title).ToArray();
         }
 
         private int StartBlock()
@@ -417,7 +403,7 @@ public sealed class HtmlReader : IDocumentReader
             Elements.Add(new DocumentElement(kind, start, content.Length)
             {
                 HeadingLevel = headingLevel,
-                SectionPath = sectionPath ?? _sectionPath,
+                SectionPath = sectionPath ?? _sections.Current,
             });
         }
 
@@ -478,7 +464,7 @@ public sealed class HtmlReader : IDocumentReader
                     int start = Text.Length;
                     Text.Append(line);
                     _listOpen = true;
-                    Elements.Add(new DocumentElement(DocumentElementKind.ListItem, start, line.Length) { SectionPath = _sectionPath });
+                    Elements.Add(new DocumentElement(DocumentElementKind.ListItem, start, line.Length) { SectionPath = _sections.Current });
                 }
 
                 number++;
@@ -557,7 +543,7 @@ public sealed class HtmlReader : IDocumentReader
 
             Elements.Add(new DocumentElement(DocumentElementKind.Table, start, Text.Length - start)
             {
-                SectionPath = _sectionPath,
+                SectionPath = _sections.Current,
                 Rows = ranges,
                 HasHeaderRow = rows[0].Header,
             });

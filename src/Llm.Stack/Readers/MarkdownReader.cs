@@ -53,7 +53,7 @@ public sealed class MarkdownReader : IDocumentReader
         ArgumentNullException.ThrowIfNull(context);
 
         Dictionary<string, object?> metadata = ReaderText.NewMetadata(context);
-        string text = await ReaderText.ReadAllAsync(content, _encoding, context.DocumentId, metadata, cancellationToken).ConfigureAwait(false);
+        string text = await TextDecoding.ReadAllAsync(content, _encoding, context.DocumentId, metadata, cancellationToken).ConfigureAwait(false);
         List<DocumentElement> elements = Parse(text, metadata, cancellationToken);
         yield return new Document(context.DocumentId, text)
         {
@@ -81,13 +81,12 @@ public sealed class MarkdownReader : IDocumentReader
 
     private sealed class Walker(string text, CancellationToken cancellationToken)
     {
-        private readonly List<(int Level, string Title)> _headings = [];
-        private IReadOnlyList<string> _sectionPath = [];
+        private readonly SectionPathTracker _sections = new();
         private int _lastEnd;
 
         public List<DocumentElement> Elements { get; } = [];
 
-        public string? FirstTitle { get; private set; }
+        public string? FirstTitle => _sections.FirstTitle;
 
         public string? FrontMatterTitle { get; private set; }
 
@@ -175,23 +174,7 @@ public sealed class MarkdownReader : IDocumentReader
 
         private void AddHeading(HeadingBlock heading)
         {
-            string title = InlineText(heading.Inline).Trim();
-            while (_headings.Count > 0 && _headings[^1].Level >= heading.Level)
-            {
-                _headings.RemoveAt(_headings.Count - 1);
-            }
-
-            string[] parentPath = _headings.ConvertAll(h => h.Title).ToArray();
-            if (title.Length > 0)
-            {
-                _headings.Add((heading.Level, title));
-                if (heading.Level == 1)
-                {
-                    FirstTitle ??= title;
-                }
-            }
-
-            _sectionPath = _headings.ConvertAll(h => h.Title).ToArray();
+            IReadOnlyList<string> parentPath = _sections.Enter(heading.Level, InlineText(heading.Inline));
             Add(DocumentElementKind.Heading, heading.Span.Start, End(heading), heading.Level, parentPath);
         }
 
@@ -240,7 +223,7 @@ public sealed class MarkdownReader : IDocumentReader
 
             Elements.Add(new DocumentElement(DocumentElementKind.Table, start, end - start)
             {
-                SectionPath = _sectionPath,
+                SectionPath = _sections.Current,
                 Rows = rows,
                 HasHeaderRow = hasHeader,
             });
@@ -264,7 +247,7 @@ public sealed class MarkdownReader : IDocumentReader
             Elements.Add(new DocumentElement(kind, start, end - start)
             {
                 HeadingLevel = headingLevel,
-                SectionPath = sectionPath ?? _sectionPath,
+                SectionPath = sectionPath ?? _sections.Current,
             });
             _lastEnd = end;
         }

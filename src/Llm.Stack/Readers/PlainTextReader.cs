@@ -39,9 +39,9 @@ public sealed class PlainTextReader : IDocumentReader
         ArgumentNullException.ThrowIfNull(context);
 
         Dictionary<string, object?> metadata = ReaderText.NewMetadata(context);
-        string text = await ReaderText.ReadAllAsync(content, _encoding, context.DocumentId, metadata, cancellationToken).ConfigureAwait(false);
+        string text = await TextDecoding.ReadAllAsync(content, _encoding, context.DocumentId, metadata, cancellationToken).ConfigureAwait(false);
         var elements = new List<DocumentElement>();
-        TextBlocks.AddParagraphs(elements, text, 0, text.Length);
+        ReaderText.AddParagraphs(elements, text, 0, text.Length);
         yield return new Document(context.DocumentId, text)
         {
             Source = context.Source,

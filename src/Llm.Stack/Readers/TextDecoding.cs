@@ -2,8 +2,8 @@ using System.Text;
 
 namespace Llm.Stack;
 
-/// <summary>Decodes text content for the readers: byte-order marks, UTF-8 with a Windows-1252 fallback, binary detection, line endings.</summary>
-internal static class ReaderText
+/// <summary>Decodes text content for the core readers (the shared reader helpers are in <see cref="ReaderText"/>): byte-order marks, UTF-8 with a Windows-1252 fallback, binary detection, line endings.</summary>
+internal static class TextDecoding
 {
     private const int BufferChars = 16 * 1024;
 
@@ -198,22 +198,4 @@ internal static class ReaderText
 
     internal static InvalidDataException Binary(string documentId, int offset) =>
         new($"Document '{documentId}' looks binary, not text: it contains a control character (such as NUL) near character {offset}.");
-
-    /// <summary>Copies the context's metadata into a new dictionary for a document.</summary>
-    internal static Dictionary<string, object?> NewMetadata(DocumentReadContext context)
-    {
-        var metadata = new Dictionary<string, object?>(StringComparer.Ordinal);
-        if (context.Metadata is { } source)
-        {
-            foreach (KeyValuePair<string, object?> pair in source)
-            {
-                metadata[pair.Key] = pair.Value;
-            }
-        }
-
-        return metadata;
-    }
-
-    /// <summary>Whether the character is white space that separates blocks.</summary>
-    internal static bool IsBlank(ReadOnlySpan<char> line) => line.IsWhiteSpace();
 }
