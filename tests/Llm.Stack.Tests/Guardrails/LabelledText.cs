@@ -3,20 +3,20 @@ using System.Text;
 namespace Llm.Stack.Tests.Guardrails;
 
 /// <summary>
-/// A labelled set of documents read from an embedded resource: documents start with a <c>### name</c> line, lines
-/// starting with <c>#</c> before the first document are comments, and each labelled span is written
+/// A labelled set of documents read from an embedded resource: documents start with a header line (<c>### name</c>
+/// by default), lines before the first document are comments, and each labelled span is written
 /// <c>⟦Label|text⟧</c> (the markers are removed from the document's text).
 /// </summary>
 internal sealed record LabelledText(string Name, string Text, IReadOnlyList<(string Label, int Start, int Length)> Spans)
 {
-    public static IReadOnlyList<LabelledText> Load(string resource)
+    public static IReadOnlyList<LabelledText> Load(string resource, string header = "### ")
     {
         using Stream stream = typeof(LabelledText).Assembly.GetManifestResourceStream("Llm.Stack.Tests.Guardrails." + resource)
             ?? throw new InvalidOperationException($"The resource {resource} is not embedded.");
         using var reader = new StreamReader(stream, Encoding.UTF8);
         string all = reader.ReadToEnd().Replace("\r\n", "\n", StringComparison.Ordinal);
         var documents = new List<LabelledText>();
-        foreach (string part in all.Split("\n### ")[1..])
+        foreach (string part in all.Split("\n" + header)[1..])
         {
             int newline = part.IndexOf('\n', StringComparison.Ordinal);
             documents.Add(Parse(part[..newline].Trim(), part[(newline + 1)..]));
