@@ -1,6 +1,7 @@
 using Llm.Stack;
 using Llm.Stack.Onnx;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -21,6 +22,10 @@ public static class MiniLmLlmStackBuilderExtensions
         Action<OnnxEmbeddingGeneratorOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.AddEmbeddingGenerator(_ => MiniLmEmbeddingGenerator.Create(configure));
+        return builder.AddEmbeddingGenerator(sp => MiniLmEmbeddingGenerator.Create(options =>
+        {
+            configure?.Invoke(options);
+            options.LoggerFactory ??= sp.GetService<ILoggerFactory>();
+        }));
     }
 }

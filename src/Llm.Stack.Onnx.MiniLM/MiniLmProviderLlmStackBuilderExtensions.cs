@@ -2,6 +2,7 @@ using System.Globalization;
 using Llm.Stack;
 using Llm.Stack.Onnx;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -38,6 +39,8 @@ public static class MiniLmProviderLlmStackBuilderExtensions
             {
                 options.BatchSize = int.Parse(batch, NumberStyles.Integer, CultureInfo.InvariantCulture);
             }
+
+            options.LoggerFactory = context.Services.GetService<ILoggerFactory>();
         }));
     }
 }

@@ -1,5 +1,7 @@
 // RS0026: the overloads with optional parameters are the MEVD base class's, which these members override.
 #pragma warning disable RS0026
+using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.VectorData;
@@ -29,14 +31,31 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
         ArgumentNullException.ThrowIfNull(searchValue);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
         options ??= DefaultSearchOptions;
-        bool includeVectors = CheckIncludeVectors(options.IncludeVectors);
-        VectorPropertyModel property = _model.GetVectorPropertyOrSingle(options);
-        ReadOnlyMemory<float> query = await ResolveQueryAsync(searchValue, property, cancellationToken).ConfigureAwait(false);
-        CollectionBinding binding = GetBinding("Search");
-        Func<object?[], bool>? predicate = options.Filter is null ? null : FilterCompiler.Compile(options.Filter, _model, binding);
+        Activity? activity = VectorIndexTelemetry.StartSearch(Name, VectorIndexTelemetry.SearchOperation, top);
+        long started = VectorIndexTelemetry.StartSearchTimer();
+        List<VectorSearchResult<TRecord>> results;
+        try
+        {
+            bool includeVectors = CheckIncludeVectors(options.IncludeVectors);
+            VectorPropertyModel property = _model.GetVectorPropertyOrSingle(options);
+            ReadOnlyMemory<float> query = await ResolveQueryAsync(searchValue, property, cancellationToken).ConfigureAwait(false);
+            CollectionBinding binding = GetBinding("Search");
+            Func<object?[], bool>? predicate = options.Filter is null ? null : FilterCompiler.Compile(options.Filter, _model, binding);
 
-        int? efSearch = (options as HnswSearchOptions<TRecord>)?.EfSearch;
-        List<VectorSearchResult<TRecord>> results = Search(binding, property, query, top, options.Skip, options.ScoreThreshold, predicate, includeVectors, efSearch);
+            int? efSearch = (options as HnswSearchOptions<TRecord>)?.EfSearch;
+            results = Search(binding, property, query, top, options.Skip, options.ScoreThreshold, predicate, includeVectors, efSearch);
+            EndSearch(activity, started, VectorIndexTelemetry.SearchOperation, results);
+        }
+        catch (Exception e)
+        {
+            VectorIndexTelemetry.SetError(activity, e);
+            throw;
+        }
+        finally
+        {
+            activity?.Dispose();
+        }
+
         foreach (VectorSearchResult<TRecord> result in results)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -68,6 +87,35 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
         ArgumentNullException.ThrowIfNull(keywords);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
         options ??= new HybridSearchOptions<TRecord>();
+        Activity? activity = VectorIndexTelemetry.StartSearch(Name, VectorIndexTelemetry.HybridSearchOperation, top);
+        long started = VectorIndexTelemetry.StartSearchTimer();
+        List<VectorSearchResult<TRecord>> results;
+        try
+        {
+            results = await HybridSearchCoreAsync(searchValue, keywords, top, options, cancellationToken).ConfigureAwait(false);
+            EndSearch(activity, started, VectorIndexTelemetry.HybridSearchOperation, results);
+        }
+        catch (Exception e)
+        {
+            VectorIndexTelemetry.SetError(activity, e);
+            throw;
+        }
+        finally
+        {
+            activity?.Dispose();
+        }
+
+        foreach (VectorSearchResult<TRecord> result in results)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return result;
+        }
+    }
+
+    private async Task<List<VectorSearchResult<TRecord>>> HybridSearchCoreAsync<TInput>(
+        TInput searchValue, ICollection<string> keywords, int top, HybridSearchOptions<TRecord> options, CancellationToken cancellationToken)
+        where TInput : notnull
+    {
         bool includeVectors = CheckIncludeVectors(options.IncludeVectors);
         VectorPropertyModel vectorProperty = _model.GetVectorPropertyOrSingle(new VectorSearchOptions<TRecord> { VectorProperty = options.VectorProperty });
         DataPropertyModel textProperty = _model.GetFullTextDataPropertyOrSingle(options.AdditionalProperty);
@@ -112,11 +160,7 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
             data.Lock.ExitReadLock();
         }
 
-        foreach (VectorSearchResult<TRecord> result in results)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            yield return result;
-        }
+        return results;
     }
 
     /// <summary>Searches with many query vectors in one call, reading each stored vector from memory once per block of queries.</summary>
@@ -146,6 +190,25 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
         ArgumentNullException.ThrowIfNull(queries);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
         options ??= DefaultSearchOptions;
+        using Activity? activity = VectorIndexTelemetry.StartSearch(Name, VectorIndexTelemetry.BatchSearchOperation, top);
+        long started = VectorIndexTelemetry.StartSearchTimer();
+        try
+        {
+            IReadOnlyList<IReadOnlyList<VectorSearchResult<TRecord>>> results = SearchBatch(queries, top, options, cancellationToken);
+            activity?.SetTag(TelemetryTags.BatchSize, queries.Count);
+            VectorIndexTelemetry.EndSearch(activity, started, Name, VectorIndexTelemetry.BatchSearchOperation, results.Sum(r => r.Count));
+            return Task.FromResult(results);
+        }
+        catch (Exception e)
+        {
+            VectorIndexTelemetry.SetError(activity, e);
+            throw;
+        }
+    }
+
+    private IReadOnlyList<VectorSearchResult<TRecord>>[] SearchBatch(
+        IReadOnlyList<ReadOnlyMemory<float>> queries, int top, VectorSearchOptions<TRecord> options, CancellationToken cancellationToken)
+    {
         bool includeVectors = CheckIncludeVectors(options.IncludeVectors);
         VectorPropertyModel property = _model.GetVectorPropertyOrSingle(options);
         CollectionBinding binding = GetBinding("SearchBatch");
@@ -200,7 +263,7 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
             data.Lock.ExitReadLock();
         }
 
-        return Task.FromResult<IReadOnlyList<IReadOnlyList<VectorSearchResult<TRecord>>>>(results);
+        return results;
     }
 
     internal List<VectorSearchResult<TRecord>> Search(
@@ -242,6 +305,22 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
         }
 
         return results;
+    }
+
+    /// <summary>Ends a search's telemetry: its duration, result count and the keys of its results (only when the span records data).</summary>
+    private void EndSearch(Activity? activity, long started, string operation, List<VectorSearchResult<TRecord>> results)
+    {
+        VectorIndexTelemetry.EndSearch(activity, started, Name, operation, results.Count);
+        if (activity is { IsAllDataRequested: true })
+        {
+            var keys = new string?[results.Count];
+            for (int i = 0; i < keys.Length; i++)
+            {
+                keys[i] = Convert.ToString(_model.KeyProperty.GetValueAsObject(results[i].Record!), CultureInfo.InvariantCulture);
+            }
+
+            activity.SetTag(TelemetryTags.RecordKeys, keys);
+        }
     }
 
     private static async ValueTask<ReadOnlyMemory<float>> ResolveQueryAsync<TInput>(TInput searchValue, VectorPropertyModel property, CancellationToken cancellationToken)

@@ -228,7 +228,12 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord> : VectorStor
                 _ = data.Remove(k);
             }
 
+            int tombstones = data.Tombstones;
             data.CompactIfWorthwhile();
+            if (data.Tombstones < tombstones)
+            {
+                VectorIndexLog.Compacted(_store.Logger, Name, tombstones - data.Tombstones, data.Count);
+            }
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -227,7 +228,7 @@ public sealed class InMemoryVectorStore : VectorStore
     {
         ArgumentNullException.ThrowIfNull(source);
         cancellationToken.ThrowIfCancellationRequested();
-        CollectionData data = Snapshot.Read(source, ReadOptions);
+        CollectionData data = Load(() => Snapshot.Read(source, ReadOptions), "a stream", fileBytes: -1);
         Install(data);
         return Task.FromResult(data.Name);
     }
@@ -328,11 +329,53 @@ public sealed class InMemoryVectorStore : VectorStore
     private CollectionData ReadFile(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.SequentialScan);
-        return Snapshot.Read(stream, ReadOptions);
+        return Load(() => Snapshot.Read(stream, ReadOptions), $"'{path}'", stream.Length);
+    }
+
+    /// <summary>Reads a snapshot inside its span, and logs it.</summary>
+    private CollectionData Load(Func<CollectionData> read, string source, long fileBytes)
+    {
+        using Activity? activity = VectorIndexTelemetry.StartSnapshot(VectorIndexTelemetry.SnapshotLoadSpanName, collection: null);
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            CollectionData data = read();
+            activity?.SetTag(TelemetryTags.DbCollectionName, data.Name);
+            VectorIndexTelemetry.EndSnapshot(activity, data.Count, fileBytes);
+            double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            VectorIndexLog.SnapshotLoaded(Logger, data.Name, data.Count, source, elapsed);
+            return data;
+        }
+        catch (Exception e)
+        {
+            VectorIndexTelemetry.SetError(activity, e);
+            throw;
+        }
+    }
+
+    /// <summary>Writes a snapshot inside its span, and logs it; <paramref name="write"/> returns the bytes written, or -1 when unknown.</summary>
+    private T Save<T>(CollectionData data, string target, Func<(T Result, long FileBytes)> write)
+    {
+        using Activity? activity = VectorIndexTelemetry.StartSnapshot(VectorIndexTelemetry.SnapshotSaveSpanName, data.Name);
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            (T result, long fileBytes) = write();
+            int count = data.Count;
+            VectorIndexTelemetry.EndSnapshot(activity, count, fileBytes);
+            double elapsed = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            VectorIndexLog.SnapshotSaved(Logger, data.Name, count, target, elapsed);
+            return result;
+        }
+        catch (Exception e)
+        {
+            VectorIndexTelemetry.SetError(activity, e);
+            throw;
+        }
     }
 
     /// <summary>Compacts a collection with HNSW graphs that holds tombstones, so that its graphs are saved instead of rebuilt on load.</summary>
-    private static void CompactForSave(CollectionData data)
+    private void CompactForSave(CollectionData data)
     {
         if (!data.HasGraph)
         {
@@ -342,9 +385,10 @@ public sealed class InMemoryVectorStore : VectorStore
         data.Lock.EnterWriteLock();
         try
         {
-            if (data.Tombstones > 0)
+            if (data.Tombstones is int reclaimed and > 0)
             {
                 data.Compact();
+                VectorIndexLog.Compacted(Logger, data.Name, reclaimed, data.Count);
             }
         }
         finally
@@ -353,9 +397,10 @@ public sealed class InMemoryVectorStore : VectorStore
         }
     }
 
-    private static void WriteSnapshot(CollectionData data, Stream destination)
+    private void WriteSnapshot(CollectionData data, Stream destination) => Save(data, "a stream", () =>
     {
         CompactForSave(data);
+        long start = destination.CanSeek ? destination.Position : -1;
         data.Lock.EnterReadLock();
         try
         {
@@ -365,7 +410,9 @@ public sealed class InMemoryVectorStore : VectorStore
         {
             data.Lock.ExitReadLock();
         }
-    }
+
+        return (true, start >= 0 ? destination.Position - start : -1);
+    });
 
     private CollectionData GetDataOrThrow(string name, string operation)
         => TryGetData(name) ?? throw new VectorStoreException($"Collection '{name}' does not exist.")
@@ -383,9 +430,15 @@ public sealed class InMemoryVectorStore : VectorStore
     private string FileFor(string name) => Path.Combine(_persistenceDirectory!, Uri.EscapeDataString(name) + SnapshotExtension);
 
     /// <summary>Saves <paramref name="data"/> to <paramref name="path"/> through a flushed temporary file and a rename.</summary>
-    private long SaveFile(CollectionData data, string path)
+    private long SaveFile(CollectionData data, string path) => Save(data, $"'{path}'", () =>
     {
-        string full = Path.GetFullPath(path);
+        long version = WriteFile(data, path, out string full);
+        return (version, new FileInfo(full).Length);
+    });
+
+    private long WriteFile(CollectionData data, string path, out string full)
+    {
+        full = Path.GetFullPath(path);
         _ = Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         string temp = $"{full}.{Guid.NewGuid():N}.tmp";
         CompactForSave(data);
@@ -435,6 +488,7 @@ public sealed class InMemoryVectorStore : VectorStore
         {
             // Kept for diagnosis and retried on the next tick; the final save on dispose reports errors.
             LastSaveError = e;
+            VectorIndexLog.AutomaticSaveFailed(Logger, _persistenceDirectory!, e);
         }
     }
 

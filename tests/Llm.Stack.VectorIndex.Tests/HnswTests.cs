@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.VectorData;
 
 namespace Llm.Stack.VectorIndex.Tests;
@@ -315,7 +316,7 @@ public sealed class HnswTests
     public async Task A_snapshot_holds_the_graph_and_loads_it_without_rebuilding()
     {
         List<Point> points = Points(Clustered(5_000, 22));
-        var logs = new ListLoggerFactory();
+        var logs = new ListLoggerFactory(LogLevel.Information);
         using var store = new InMemoryVectorStore(new InMemoryVectorStoreOptions { IndexKind = IndexKind.Hnsw, LoggerFactory = logs });
         InMemoryVectorCollection<int, Point> hnsw = await CollectionAsync(IndexKind.Hnsw, points, store: store);
         await hnsw.DeleteAsync(Enumerable.Range(0, 100)); // tombstones: compacted before saving
@@ -349,7 +350,7 @@ public sealed class HnswTests
     [Fact]
     public async Task A_version_1_snapshot_loaded_by_an_HNSW_store_gets_its_graph_built_with_a_log_line()
     {
-        var logs = new ListLoggerFactory();
+        var logs = new ListLoggerFactory(LogLevel.Information);
         using var store = new InMemoryVectorStore(new InMemoryVectorStoreOptions { IndexKind = IndexKind.Hnsw, LoggerFactory = logs });
         string name = await store.LoadCollectionFromFileAsync(SnapshotFixtureTests.Version1Path);
         string message = Assert.Single(logs.Messages);
@@ -374,7 +375,7 @@ public sealed class HnswTests
         using var buffer = new MemoryStream();
         await store.SaveCollectionAsync(name, buffer);
         buffer.Position = 0;
-        var quiet = new ListLoggerFactory();
+        var quiet = new ListLoggerFactory(LogLevel.Information);
         using var again = new InMemoryVectorStore(new InMemoryVectorStoreOptions { IndexKind = IndexKind.Hnsw, LoggerFactory = quiet });
         _ = await again.LoadCollectionAsync(buffer);
         Assert.Empty(quiet.Messages);

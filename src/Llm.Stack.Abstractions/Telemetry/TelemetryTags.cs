@@ -71,6 +71,12 @@ public static class TelemetryTags
     /// <summary>The padded sequence length of one model batch, in tokens (<c>llm_stack.batch.sequence_length</c>).</summary>
     public const string SequenceLength = "llm_stack.batch.sequence_length";
 
+    /// <summary>
+    /// The keys of the records a vector search returned, best first (<c>llm_stack.record.keys</c>, a string array): the
+    /// chunk ids when the records are chunks.
+    /// </summary>
+    public const string RecordKeys = "llm_stack.record.keys";
+
     /// <summary>The number of records in a snapshot or collection (<c>llm_stack.record.count</c>).</summary>
     public const string RecordCount = "llm_stack.record.count";
 

@@ -9,13 +9,12 @@ internal static class GenAiProviderSelection
 {
     internal const string CpuPackage = "Microsoft.ML.OnnxRuntimeGenAI";
     internal const string CudaPackage = "Microsoft.ML.OnnxRuntimeGenAI.Cuda";
-    internal const string DirectMLPackage = "Microsoft.ML.OnnxRuntimeGenAI.DirectML";
 
     /// <summary>Makes the calls on <paramref name="config"/> that select the provider of <paramref name="options"/>.</summary>
     /// <remarks>
-    /// No provider set: the model's <c>genai_config.json</c> decides (no call). <c>cpu</c>: all providers cleared
-    /// (GenAI runs on the CPU when none is appended). Any other: cleared, appended, then <c>device_id</c> (CUDA)
-    /// and every pass-through option set on it.
+    /// No provider set: the model's <c>genai_config.json</c> decides (no call). CPU: all providers cleared (GenAI runs
+    /// on the CPU when none is appended). CUDA: cleared, appended, then <c>device_id</c> and every pass-through option
+    /// set on it.
     /// </remarks>
     internal static void Apply(IGenAiProviderConfig config, OnnxChatClientOptions options)
     {
@@ -24,22 +23,20 @@ internal static class GenAiProviderSelection
             config.Overlay($"{{\"model\":{{\"decoder\":{{\"session_options\":{{\"intra_op_num_threads\":{threads.ToString(CultureInfo.InvariantCulture)}}}}}}}}}");
         }
 
-        if (options.Provider is not { } provider)
+        if (options.ExecutionProvider is not { } hardware)
         {
             return;
         }
 
         config.ClearProviders();
-        if (IsCpu(provider))
+        if (hardware == OnnxExecutionProvider.Cpu)
         {
             return;
         }
 
+        string provider = GenAiName(hardware);
         config.AppendProvider(provider);
-        if (IsCuda(provider))
-        {
-            config.SetProviderOption(provider, "device_id", options.DeviceId.ToString(CultureInfo.InvariantCulture));
-        }
+        config.SetProviderOption(provider, "device_id", options.DeviceId.ToString(CultureInfo.InvariantCulture));
 
         foreach (KeyValuePair<string, string> option in options.ProviderOptions.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
@@ -47,35 +44,34 @@ internal static class GenAiProviderSelection
         }
     }
 
-    internal static bool IsCpu(string provider) => string.Equals(provider, OnnxChatClientOptions.CpuProvider, StringComparison.OrdinalIgnoreCase);
-
-    internal static bool IsCuda(string provider) => string.Equals(provider, OnnxChatClientOptions.CudaProvider, StringComparison.OrdinalIgnoreCase);
+    /// <summary>The name GenAI's <c>Config.AppendProvider</c> takes for <paramref name="provider"/>.</summary>
+    internal static string GenAiName(OnnxExecutionProvider provider) => provider switch
+    {
+        OnnxExecutionProvider.Cuda => "cuda",
+        _ => "cpu",
+    };
 
     /// <summary>The NuGet package whose native library provides <paramref name="provider"/>.</summary>
-    internal static string PackageFor(string? provider) =>
-        provider is null || IsCpu(provider) ? CpuPackage
-        : IsCuda(provider) ? CudaPackage
-        : string.Equals(provider, "dml", StringComparison.OrdinalIgnoreCase) ? DirectMLPackage
-        : $"the Microsoft.ML.OnnxRuntimeGenAI native package built with the '{provider}' execution provider";
+    internal static string PackageFor(OnnxExecutionProvider? provider) => provider == OnnxExecutionProvider.Cuda ? CudaPackage : CpuPackage;
 
     /// <summary>Translates a failure to load the native library or a provider into one clear exception; null when <paramref name="exception"/> is something else.</summary>
-    internal static Exception? Translate(Exception exception, string? provider)
+    internal static Exception? Translate(Exception exception, OnnxExecutionProvider? provider)
     {
         Exception root = exception is TypeInitializationException { InnerException: { } inner } ? inner : exception;
         if (root is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
         {
             return new InvalidOperationException(
-                $"The ONNX Runtime GenAI native library could not be loaded. Add the NuGet package '{PackageFor(provider)}' (version 0.18.0, the same as Microsoft.ML.OnnxRuntimeGenAI.Managed) to the application: Llm.Stack.Onnx references only the managed package so that the application chooses the CPU or CUDA build.",
+                $"The ONNX Runtime GenAI native library could not be loaded. Add the NuGet package '{PackageFor(provider)}' (version 0.20.0, the same as Microsoft.ML.OnnxRuntimeGenAI.Managed) to the application: Llm.Stack.Onnx references only the managed package so that the application chooses the CPU or CUDA build.",
                 exception);
         }
 
-        if (root is OnnxRuntimeGenAIException && provider is not null && !IsCpu(provider)
+        if (root is OnnxRuntimeGenAIException && provider is { } hardware && hardware != OnnxExecutionProvider.Cpu
             && (root.Message.Contains("not available", StringComparison.OrdinalIgnoreCase)
                 || root.Message.Contains("Failed to load library", StringComparison.OrdinalIgnoreCase)
                 || root.Message.Contains("provider", StringComparison.OrdinalIgnoreCase)))
         {
             return new InvalidOperationException(
-                $"The '{provider}' execution provider is not available in the ONNX Runtime GenAI native library of this application. Add the NuGet package '{PackageFor(provider)}' instead of the CPU package '{CpuPackage}' (and the provider's own runtime, e.g. CUDA 12 and cuDNN 9 for 'cuda'). Native error: {root.Message}",
+                $"The '{GenAiName(hardware)}' execution provider is not available in the ONNX Runtime GenAI native library of this application. Add the NuGet package '{PackageFor(provider)}' instead of the CPU package '{CpuPackage}' (and the provider's own runtime: CUDA 12 and cuDNN 9 for 'cuda'). Native error: {root.Message}",
                 exception);
         }
 

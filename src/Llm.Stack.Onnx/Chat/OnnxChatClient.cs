@@ -90,7 +90,7 @@ public sealed class OnnxChatClient : IChatClient
             _model = new Model(_config);
             _ownsModel = true;
         }
-        catch (Exception ex) when (GenAiProviderSelection.Translate(ex, options.Provider) is { } clear)
+        catch (Exception ex) when (GenAiProviderSelection.Translate(ex, options.ExecutionProvider) is { } clear)
         {
             _config?.Dispose();
             throw clear;
@@ -134,7 +134,7 @@ public sealed class OnnxChatClient : IChatClient
             _model = new Model(config);
             _ownsModel = true;
         }
-        catch (Exception ex) when (GenAiProviderSelection.Translate(ex, options.Provider) is { } clear)
+        catch (Exception ex) when (GenAiProviderSelection.Translate(ex, options.ExecutionProvider) is { } clear)
         {
             throw clear;
         }
@@ -150,16 +150,16 @@ public sealed class OnnxChatClient : IChatClient
     /// <summary>Initializes a new instance of the <see cref="OnnxChatClient"/> class from a loaded GenAI <see cref="Model"/>.</summary>
     /// <param name="model">The model.</param>
     /// <param name="ownsModel"><see langword="true"/> to dispose <paramref name="model"/> with the client.</param>
-    /// <param name="options">The options, or <see langword="null"/> for the defaults. A model's provider is chosen when it is loaded, so <see cref="OnnxChatClientOptions.Provider"/> must not be set.</param>
+    /// <param name="options">The options, or <see langword="null"/> for the defaults. A model's provider is chosen when it is loaded, so <see cref="OnnxChatClientOptions.ExecutionProvider"/> must not be set.</param>
     /// <exception cref="ArgumentNullException"><paramref name="model"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="options"/> sets a provider or thread count, which cannot be applied to a loaded model.</exception>
     public OnnxChatClient(Model model, bool ownsModel, OnnxChatClientOptions? options)
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= new OnnxChatClientOptions();
-        if (options.Provider is not null || options.IntraOpThreads != 0)
+        if (options.ExecutionProvider is not null || options.IntraOpThreads != 0)
         {
-            throw new ArgumentException("A loaded Model's execution provider and threads are fixed: set Provider and IntraOpThreads on the Config it is created from, or use another constructor.", nameof(options));
+            throw new ArgumentException("A loaded Model's execution provider and threads are fixed: set ExecutionProvider and IntraOpThreads on the Config it is created from, or use another constructor.", nameof(options));
         }
 
         _model = model;

@@ -1,6 +1,7 @@
 using Llm.Stack;
 using Llm.Stack.Onnx;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -14,12 +15,16 @@ public static class OnnxChatClientLlmStackBuilderExtensions
     /// <returns>A <see cref="ChatClientBuilder"/> to add middleware, e.g. <c>.UseFunctionInvocation()</c>.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="modelPath"/> is <see langword="null"/>, empty or white space.</exception>
-    /// <remarks>The application also references the native package: <c>Microsoft.ML.OnnxRuntimeGenAI</c> (CPU) or <c>Microsoft.ML.OnnxRuntimeGenAI.Cuda</c>.</remarks>
+    /// <remarks>
+    /// The application also references the native package: <c>Microsoft.ML.OnnxRuntimeGenAI</c> (CPU) or
+    /// <c>Microsoft.ML.OnnxRuntimeGenAI.Cuda</c>. The client logs through the registered <see cref="ILoggerFactory"/>
+    /// unless <paramref name="configure"/> sets <see cref="OnnxChatClientOptions.LoggerFactory"/>.
+    /// </remarks>
     public static ChatClientBuilder AddOnnxChatClient(this LlmStackBuilder builder, string modelPath, Action<OnnxChatClientOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
-        return builder.AddChatClient(_ => new OnnxChatClient(modelPath, CreateOptions(configure)));
+        return builder.AddChatClient(sp => new OnnxChatClient(modelPath, CreateOptions(sp, configure)));
     }
 
     /// <summary>Registers a local ONNX Runtime GenAI model as a named (keyed) <see cref="IChatClient"/> (a singleton, loaded on first use).</summary>
@@ -35,13 +40,14 @@ public static class OnnxChatClientLlmStackBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(serviceKey);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
-        return builder.AddKeyedChatClient(serviceKey, _ => new OnnxChatClient(modelPath, CreateOptions(configure)));
+        return builder.AddKeyedChatClient(serviceKey, sp => new OnnxChatClient(modelPath, CreateOptions(sp, configure)));
     }
 
-    private static OnnxChatClientOptions CreateOptions(Action<OnnxChatClientOptions>? configure)
+    private static OnnxChatClientOptions CreateOptions(IServiceProvider services, Action<OnnxChatClientOptions>? configure)
     {
         var options = new OnnxChatClientOptions();
         configure?.Invoke(options);
+        options.LoggerFactory ??= services.GetService<ILoggerFactory>();
         return options;
     }
 }

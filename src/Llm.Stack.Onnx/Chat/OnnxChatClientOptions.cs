@@ -6,33 +6,29 @@ namespace Llm.Stack.Onnx;
 /// <remarks>Read once when the client is created; changing them afterwards has no effect on that client. Not thread-safe.</remarks>
 public sealed class OnnxChatClientOptions
 {
-    /// <summary>The name of the CPU execution provider.</summary>
-    public const string CpuProvider = "cpu";
-
-    /// <summary>The name of the CUDA execution provider (needs the <c>Microsoft.ML.OnnxRuntimeGenAI.Cuda</c> native package).</summary>
-    public const string CudaProvider = "cuda";
-
-    /// <summary>Gets or sets the execution provider: <see cref="CpuProvider"/>, <see cref="CudaProvider"/>, or another name GenAI knows (<c>dml</c>, <c>webgpu</c>, <c>NvTensorRtRtx</c>, …).</summary>
+    /// <summary>Gets or sets the hardware the model runs on, named as for the embedder (<c>OnnxSessionOptions.ExecutionProvider</c>) and in configuration (<c>LlmStack:Chat:ExecutionProvider</c>).</summary>
     /// <value>
-    /// The provider name. The default value is <see langword="null"/>: the providers listed in the model's
-    /// <c>genai_config.json</c> are used (a model exported for CUDA runs on CUDA).
+    /// <see cref="OnnxExecutionProvider.Cpu"/> or <see cref="OnnxExecutionProvider.Cuda"/> (which needs the
+    /// <c>Microsoft.ML.OnnxRuntimeGenAI.Cuda</c> native package). The default value is <see langword="null"/>: the
+    /// providers listed in the model's <c>genai_config.json</c> are used (a model exported for CUDA runs on CUDA; other
+    /// GenAI providers, such as DirectML, are chosen there too).
     /// </value>
-    /// <exception cref="ArgumentException">The value is empty or white space.</exception>
-    public string? Provider
+    /// <exception cref="ArgumentOutOfRangeException">The value is not a defined <see cref="OnnxExecutionProvider"/>.</exception>
+    public OnnxExecutionProvider? ExecutionProvider
     {
         get;
         set
         {
-            if (value is not null)
+            if (value is { } provider && !Enum.IsDefined(provider))
             {
-                ArgumentException.ThrowIfNullOrWhiteSpace(value);
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Not a defined execution provider.");
             }
 
             field = value;
         }
     }
 
-    /// <summary>Gets or sets the GPU to run on when <see cref="Provider"/> is <see cref="CudaProvider"/>.</summary>
+    /// <summary>Gets or sets the GPU to run on when <see cref="ExecutionProvider"/> is <see cref="OnnxExecutionProvider.Cuda"/>.</summary>
     /// <value>The CUDA device id. The default value is 0.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
     public int DeviceId
@@ -45,8 +41,8 @@ public sealed class OnnxChatClientOptions
         }
     }
 
-    /// <summary>Gets provider options passed through to GenAI's <c>Config.SetProviderOption</c> for <see cref="Provider"/> (e.g. <c>enable_cuda_graph</c>).</summary>
-    /// <value>The options by name. Empty by default. Ignored when <see cref="Provider"/> is <see langword="null"/> or <see cref="CpuProvider"/>.</value>
+    /// <summary>Gets provider options passed through to GenAI's <c>Config.SetProviderOption</c> for <see cref="ExecutionProvider"/> (e.g. <c>enable_cuda_graph</c>).</summary>
+    /// <value>The options by name. Empty by default. Ignored when <see cref="ExecutionProvider"/> is <see langword="null"/> or <see cref="OnnxExecutionProvider.Cpu"/>.</value>
     public IDictionary<string, string> ProviderOptions { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>Gets or sets the number of threads ONNX Runtime uses within one operator (as <c>OnnxEmbeddingGeneratorOptions.IntraOpThreads</c>).</summary>
@@ -93,7 +89,8 @@ public sealed class OnnxChatClientOptions
 
     /// <summary>Gets or sets the logger factory the client logs through.</summary>
     /// <value>
-    /// The default value is <see langword="null"/>: no logging. The model's load is logged at Information, each
+    /// The default value is <see langword="null"/>: no logging (<c>AddOnnxChatClient</c> and the <c>onnx</c> provider set
+    /// the application's <see cref="ILoggerFactory"/> when it registers one). The model's load is logged at Information, each
     /// generation's token counts and duration at Debug, and the prompt text only at Trace.
     /// </value>
     public ILoggerFactory? LoggerFactory { get; set; }

@@ -1,6 +1,7 @@
 using Llm.Stack;
 using Llm.Stack.Onnx;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -12,7 +13,8 @@ public static class OnnxProviderLlmStackBuilderExtensions
     /// <see cref="OnnxChatClient"/> over the ONNX Runtime GenAI model folder in <c>LlmStack:Chat:ModelPath</c>; with
     /// <c>LlmStack:Embeddings:Provider</c> = <c>onnx</c>, an <see cref="OnnxEmbeddingGenerator"/> over the BERT-family model in
     /// <c>LlmStack:Embeddings:ModelPath</c>. <c>ExecutionProvider</c> (<c>Cpu</c> or <c>Cuda</c>) and <c>DeviceId</c> choose the
-    /// hardware; <c>LlmStack:Embeddings:BatchSize</c> the inputs per inference call. Models load on first use.
+    /// hardware (<see cref="OnnxExecutionProvider"/>, as in the options of both); <c>LlmStack:Embeddings:BatchSize</c> the
+    /// inputs per inference call. Models load on first use and log through the registered <see cref="ILoggerFactory"/>.
     /// </summary>
     /// <param name="builder">The stack builder, from <c>services.AddLlmStack(configuration)</c>.</param>
     /// <returns>The builder, so that calls chain.</returns>
@@ -27,23 +29,20 @@ public static class OnnxProviderLlmStackBuilderExtensions
         builder.AddChatProvider(LocalProviderSettings.OnnxName, context =>
         {
             IConfigurationSection section = context.Configuration;
-            OnnxExecutionProvider? hardware = LocalProviderSettings.ExecutionProvider(section);
             var options = new OnnxChatClientOptions
             {
-                Provider = hardware switch
-                {
-                    OnnxExecutionProvider.Cpu => OnnxChatClientOptions.CpuProvider,
-                    OnnxExecutionProvider.Cuda => OnnxChatClientOptions.CudaProvider,
-                    _ => null,
-                },
+                ExecutionProvider = LocalProviderSettings.ExecutionProvider(section),
                 DeviceId = LocalProviderSettings.DeviceId(section),
+                LoggerFactory = context.Services.GetService<ILoggerFactory>(),
             };
             return new OnnxChatClient(LocalProviderSettings.ModelPath(section), options);
         });
         builder.AddEmbeddingProvider(LocalProviderSettings.OnnxName, context =>
-            new OnnxEmbeddingGenerator(
-                LocalProviderSettings.ModelPath(context.Configuration),
-                LocalProviderSettings.EmbeddingOptions(context.Configuration)));
+        {
+            OnnxEmbeddingGeneratorOptions options = LocalProviderSettings.EmbeddingOptions(context.Configuration);
+            options.LoggerFactory = context.Services.GetService<ILoggerFactory>();
+            return new OnnxEmbeddingGenerator(LocalProviderSettings.ModelPath(context.Configuration), options);
+        });
         return builder;
     }
 }

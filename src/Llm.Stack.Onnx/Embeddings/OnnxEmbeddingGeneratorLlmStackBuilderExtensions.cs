@@ -1,6 +1,7 @@
 using Llm.Stack;
 using Llm.Stack.Onnx;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -21,8 +22,12 @@ public static class OnnxEmbeddingGeneratorLlmStackBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
-        var options = new OnnxEmbeddingGeneratorOptions();
-        configure?.Invoke(options);
-        return builder.AddEmbeddingGenerator(_ => new OnnxEmbeddingGenerator(modelPath, options));
+        return builder.AddEmbeddingGenerator(sp =>
+        {
+            var options = new OnnxEmbeddingGeneratorOptions();
+            configure?.Invoke(options);
+            options.LoggerFactory ??= sp.GetService<ILoggerFactory>();
+            return new OnnxEmbeddingGenerator(modelPath, options);
+        });
     }
 }

@@ -1,6 +1,7 @@
 using Llm.Stack;
 using Llm.Stack.Onnx;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -21,10 +22,14 @@ public static class OnnxCrossEncoderLlmStackBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(modelPath);
-        var options = new OnnxCrossEncoderOptions();
-        configure?.Invoke(options);
         builder.Services.RemoveAll<ICrossEncoder>();
-        builder.Services.AddSingleton<ICrossEncoder>(_ => new OnnxCrossEncoder(modelPath, options));
+        builder.Services.AddSingleton<ICrossEncoder>(sp =>
+        {
+            var options = new OnnxCrossEncoderOptions();
+            configure?.Invoke(options);
+            options.LoggerFactory ??= sp.GetService<ILoggerFactory>();
+            return new OnnxCrossEncoder(modelPath, options);
+        });
         return builder;
     }
 }

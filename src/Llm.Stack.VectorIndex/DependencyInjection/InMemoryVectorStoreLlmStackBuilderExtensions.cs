@@ -1,6 +1,7 @@
 using Llm.Stack;
 using Llm.Stack.VectorIndex;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -75,6 +76,7 @@ public static class InMemoryVectorStoreLlmStackBuilderExtensions
         configure?.Invoke(options);
         options.EmbeddingGenerator ??= (serviceKey is null ? null : services.GetKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(serviceKey))
             ?? services.GetService<IEmbeddingGenerator<string, Embedding<float>>>();
+        options.LoggerFactory ??= services.GetService<ILoggerFactory>();
         return new InMemoryVectorStore(options);
     }
 }

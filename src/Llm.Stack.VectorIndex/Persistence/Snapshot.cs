@@ -162,7 +162,7 @@ internal static class Snapshot
                         long started = System.Diagnostics.Stopwatch.GetTimestamp();
                         graph.Build(count, options.MaxDegreeOfParallelism);
                         double elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                        SnapshotLog.GraphRebuilt(options.Logger, name, column.Spec.Name, version, count, elapsed);
+                        VectorIndexLog.GraphRebuilt(options.Logger, name, column.Spec.Name, version, count, elapsed);
                     }
                 }
             }

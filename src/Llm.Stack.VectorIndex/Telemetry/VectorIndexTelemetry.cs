@@ -11,7 +11,8 @@ namespace Llm.Stack.VectorIndex;
 /// <para>
 /// Spans: <see cref="SearchSpanName"/> for each vector or hybrid search of a collection, <see cref="SnapshotLoadSpanName"/>
 /// and <see cref="SnapshotSaveSpanName"/> for each snapshot read or written. Metrics: <see cref="SearchDurationName"/>.
-/// Tag names are in <see cref="TelemetryTags"/>; no tag holds a vector or record content.
+/// Tag names are in <see cref="TelemetryTags"/>; a search span names the keys of the records it returned
+/// (<see cref="TelemetryTags.RecordKeys"/>), and no tag holds a vector or record content.
 /// </para>
 /// <para>
 /// Subscribe with OpenTelemetry's <c>AddSource(VectorIndexTelemetry.ActivitySourceName)</c> and
@@ -38,6 +39,15 @@ public static class VectorIndexTelemetry
 
     /// <summary>The histogram of search durations, in seconds.</summary>
     public const string SearchDurationName = "llm_stack.vector.search.duration";
+
+    /// <summary>The <see cref="TelemetryTags.DbOperationName"/> of a vector search.</summary>
+    internal const string SearchOperation = "search";
+
+    /// <summary>The <see cref="TelemetryTags.DbOperationName"/> of a hybrid (vector and keyword) search.</summary>
+    internal const string HybridSearchOperation = "hybrid_search";
+
+    /// <summary>The <see cref="TelemetryTags.DbOperationName"/> of a batch of vector searches.</summary>
+    internal const string BatchSearchOperation = "search_batch";
 
     /// <summary>The value of <see cref="TelemetryTags.DbSystemName"/> for this store.</summary>
     internal const string SystemName = "llm_stack.inmemory";
@@ -89,8 +99,8 @@ public static class VectorIndexTelemetry
         }
     }
 
-    /// <summary>Starts the span of a snapshot read or write, when someone listens.</summary>
-    internal static Activity? StartSnapshot(string spanName, string collection)
+    /// <summary>Starts the span of a snapshot read or write, when someone listens; a read learns its collection's name from the snapshot.</summary>
+    internal static Activity? StartSnapshot(string spanName, string? collection)
     {
         if (!Source.HasListeners())
         {
@@ -98,8 +108,26 @@ public static class VectorIndexTelemetry
         }
 
         Activity? activity = Source.StartActivity(spanName, ActivityKind.Internal);
-        activity?.SetTag(TelemetryTags.DbSystemName, SystemName).SetTag(TelemetryTags.DbCollectionName, collection);
+        activity?.SetTag(TelemetryTags.DbSystemName, SystemName);
+        if (collection is not null)
+        {
+            activity?.SetTag(TelemetryTags.DbCollectionName, collection);
+        }
+
         return activity;
+    }
+
+    /// <summary>Ends a snapshot read or write: its span's record count, and the file's size when known.</summary>
+    internal static void EndSnapshot(Activity? activity, int records, long fileBytes)
+    {
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag(TelemetryTags.RecordCount, records);
+            if (fileBytes >= 0)
+            {
+                activity.SetTag(TelemetryTags.FileBytes, fileBytes);
+            }
+        }
     }
 
     /// <summary>Marks a span as failed with the exception's type.</summary>

@@ -79,7 +79,7 @@ public sealed class OnnxChatClientOptionsAndServicesTests(TinyChatModelFixture f
     public async Task A_client_over_a_caller_owned_config_generates_like_the_path_constructor()
     {
         using var config = new Config(fixture.BaseModelPath);
-        using var client = new OnnxChatClient(config, ownsConfig: false, new OnnxChatClientOptions { Provider = "cpu", IntraOpThreads = 1 });
+        using var client = new OnnxChatClient(config, ownsConfig: false, new OnnxChatClientOptions { ExecutionProvider = OnnxExecutionProvider.Cpu, IntraOpThreads = 1 });
 
         ChatResponse viaConfig = await client.GetResponseAsync(Hello, new ChatOptions { MaxOutputTokens = 10 });
         ChatResponse viaPath = await fixture.Client.GetResponseAsync(Hello, new ChatOptions { MaxOutputTokens = 10 });
@@ -93,7 +93,7 @@ public sealed class OnnxChatClientOptionsAndServicesTests(TinyChatModelFixture f
     {
         using var model = new Model(fixture.BaseModelPath);
 
-        ArgumentException error = Assert.Throws<ArgumentException>(() => new OnnxChatClient(model, false, new OnnxChatClientOptions { Provider = "cuda" }));
+        ArgumentException error = Assert.Throws<ArgumentException>(() => new OnnxChatClient(model, false, new OnnxChatClientOptions { ExecutionProvider = OnnxExecutionProvider.Cuda }));
 
         Assert.Equal("options", error.ParamName);
     }
@@ -123,17 +123,17 @@ public sealed class OnnxChatClientOptionsAndServicesTests(TinyChatModelFixture f
     {
         var options = new OnnxChatClientOptions();
 
-        Assert.Null(options.Provider);
+        Assert.Null(options.ExecutionProvider);
         Assert.Equal(0, options.DeviceId);
         Assert.Empty(options.ProviderOptions);
         Assert.Equal(0, options.IntraOpThreads);
         Assert.Null(options.PromptFormatter);
         Assert.Equal(ToolCallFormat.Auto, options.ToolCallFormat);
-        Assert.Throws<ArgumentException>(() => options.Provider = " ");
+        Assert.Throws<ArgumentOutOfRangeException>(() => options.ExecutionProvider = (OnnxExecutionProvider)7);
         Assert.Throws<ArgumentOutOfRangeException>(() => options.DeviceId = -1);
         Assert.Throws<ArgumentOutOfRangeException>(() => options.IntraOpThreads = -1);
         Assert.Throws<ArgumentOutOfRangeException>(() => options.ToolCallFormat = (ToolCallFormat)42);
-        options.Provider = null;
+        options.ExecutionProvider = null;
         options.IntraOpThreads = 0;
     }
 

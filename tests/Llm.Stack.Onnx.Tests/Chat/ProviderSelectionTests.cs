@@ -35,13 +35,13 @@ public sealed class ProviderSelectionTests
     [Fact]
     public void Cpu_clears_the_providers()
     {
-        Assert.Equal(["ClearProviders()"], CallsFor(new OnnxChatClientOptions { Provider = "CPU", ProviderOptions = { ["ignored"] = "1" } }));
+        Assert.Equal(["ClearProviders()"], CallsFor(new OnnxChatClientOptions { ExecutionProvider = OnnxExecutionProvider.Cpu, ProviderOptions = { ["ignored"] = "1" } }));
     }
 
     [Fact]
     public void Cuda_appends_the_provider_with_its_device_id_then_the_pass_through_options()
     {
-        var options = new OnnxChatClientOptions { Provider = "cuda", DeviceId = 1 };
+        var options = new OnnxChatClientOptions { ExecutionProvider = OnnxExecutionProvider.Cuda, DeviceId = 1 };
         options.ProviderOptions["enable_cuda_graph"] = "1";
         options.ProviderOptions["cudnn_conv_algo_search"] = "DEFAULT";
 
@@ -57,20 +57,11 @@ public sealed class ProviderSelectionTests
     }
 
     [Fact]
-    public void Another_provider_is_appended_with_its_options_and_no_device_id()
-    {
-        var options = new OnnxChatClientOptions { Provider = "dml" };
-        options.ProviderOptions["device_filter"] = "gpu";
-
-        Assert.Equal(["ClearProviders()", "AppendProvider(dml)", "SetProviderOption(dml, device_filter, gpu)"], CallsFor(options));
-    }
-
-    [Fact]
     public void The_thread_count_is_set_through_a_config_overlay()
     {
         Assert.Equal(
             ["Overlay({\"model\":{\"decoder\":{\"session_options\":{\"intra_op_num_threads\":3}}}})", "ClearProviders()"],
-            CallsFor(new OnnxChatClientOptions { IntraOpThreads = 3, Provider = "cpu" }));
+            CallsFor(new OnnxChatClientOptions { IntraOpThreads = 3, ExecutionProvider = OnnxExecutionProvider.Cpu }));
     }
 
     [Fact]
@@ -79,7 +70,7 @@ public sealed class ProviderSelectionTests
         string path = TinyModelFiles.Write(Path.Combine(Path.GetTempPath(), "llm-stack-tiny-cuda-" + Guid.NewGuid().ToString("N")[..8]), new TinyModelSpec());
         try
         {
-            InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => new OnnxChatClient(path, new OnnxChatClientOptions { Provider = "cuda" }));
+            InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => new OnnxChatClient(path, new OnnxChatClientOptions { ExecutionProvider = OnnxExecutionProvider.Cuda }));
 
             Assert.Contains("'Microsoft.ML.OnnxRuntimeGenAI.Cuda'", error.Message, StringComparison.Ordinal);
             Assert.Contains("'cuda'", error.Message, StringComparison.Ordinal);
@@ -97,11 +88,11 @@ public sealed class ProviderSelectionTests
         var missing = new DllNotFoundException("Unable to load shared library 'onnxruntime-genai'");
 
         Exception cpu = GenAiProviderSelection.Translate(missing, null)!;
-        Exception cuda = GenAiProviderSelection.Translate(new TypeInitializationException("X", missing), "cuda")!;
+        Exception cuda = GenAiProviderSelection.Translate(new TypeInitializationException("X", missing), OnnxExecutionProvider.Cuda)!;
 
         Assert.IsType<InvalidOperationException>(cpu);
         Assert.Contains("'Microsoft.ML.OnnxRuntimeGenAI'", cpu.Message, StringComparison.Ordinal);
         Assert.Contains("'Microsoft.ML.OnnxRuntimeGenAI.Cuda'", cuda.Message, StringComparison.Ordinal);
-        Assert.Null(GenAiProviderSelection.Translate(new IOException("disk"), "cuda"));
+        Assert.Null(GenAiProviderSelection.Translate(new IOException("disk"), OnnxExecutionProvider.Cuda));
     }
 }

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Logging;
 
 namespace Llm.Stack.VectorIndex.Tests;
 
-/// <summary>A logger factory that keeps every formatted message (all levels) in <see cref="Messages"/>.</summary>
-public sealed class ListLoggerFactory : ILoggerFactory
+/// <summary>A logger factory that keeps every formatted message at <paramref name="minimumLevel"/> or above in <see cref="Messages"/>.</summary>
+public sealed class ListLoggerFactory(LogLevel minimumLevel = LogLevel.Trace) : ILoggerFactory
 {
     public ConcurrentQueue<string> Messages { get; } = new();
 
@@ -12,20 +12,25 @@ public sealed class ListLoggerFactory : ILoggerFactory
     {
     }
 
-    public ILogger CreateLogger(string categoryName) => new ListLogger(Messages);
+    public ILogger CreateLogger(string categoryName) => new ListLogger(Messages, minimumLevel);
 
     public void Dispose()
     {
     }
 
-    private sealed class ListLogger(ConcurrentQueue<string> messages) : ILogger
+    private sealed class ListLogger(ConcurrentQueue<string> messages, LogLevel minimumLevel) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => true;
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= minimumLevel;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            => messages.Enqueue(formatter(state, exception));
+        {
+            if (IsEnabled(logLevel))
+            {
+                messages.Enqueue(formatter(state, exception));
+            }
+        }
     }
 }
