@@ -7,8 +7,8 @@ namespace Llm.Stack.Benchmarks.VectorIndex;
 
 /// <summary>
 /// Filtered HNSW search latency on one thread over <see cref="HnswData"/>: top 10 with a filter admitting 1%, 10% or 50%
-/// of the records (<c>Group &lt; Percent</c>, EfSearch 64). At 1% of 50k–100k records the search is the exact scan of
-/// the matching records (below the threshold <c>max(2,000, live / 20)</c>); at 10% and 50% it walks the graph. The setup
+/// of the records (<c>Group &lt; Percent</c>, EfSearch 64). At 1% and 10% of 100k records the search is the exact scan of
+/// the matching records (below the threshold <c>max(2,000, live / 8)</c>); at 50% it walks the graph. The setup
 /// prints recall@10 against the exact filtered search.
 /// </summary>
 [Config(typeof(HnswJobs.Search))]
