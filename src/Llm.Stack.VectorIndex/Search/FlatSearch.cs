@@ -344,9 +344,13 @@ internal static class FlatSearch
         float queryNormSquared = queryNorm * queryNorm;
         float threshold = heap.Threshold;
         sbyte[] codeArray = column.Codes;
+
+        // Prefetching is for the full scan: with a filter most rows may be skipped unread, and prefetching them all
+        // would turn a selective filtered scan into a read of the whole column.
+        bool prefetch = filter is null;
         for (int slot = start; slot < end; slot++)
         {
-            if (slot + 2 < end)
+            if (prefetch && slot + 2 < end)
             {
                 VectorKernels.Prefetch(codeArray, (slot + 2) * dim, dim);
             }
@@ -451,9 +455,10 @@ internal static class FlatSearch
         float[] norms = column.Norms;
         bool[] present = column.Present;
         float threshold = heap.Threshold;
+        bool prefetch = filter is null; // as in ScanInt8: a filtered scan must not read the rows it skips
         for (int slot = start; slot < end; slot++)
         {
-            if (slot + 1 < end)
+            if (prefetch && slot + 1 < end)
             {
                 VectorKernels.Prefetch(data, (slot + 1) * dim, dim);
             }

@@ -54,6 +54,8 @@ internal static unsafe class NativeProbe
 
         BuildLine = $"gcc {arguments}";
         Console.WriteLine($"// C probes: {BuildLine}");
-        return NativeLibrary.Load(output);
+        nint library = NativeLibrary.Load(output);
+        File.Delete(output); // the loaded library stays mapped; nothing is left in the temp folder
+        return library;
     }
 }
