@@ -337,7 +337,7 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
 
         if (property.EmbeddingGenerator is IEmbeddingGenerator<TInput, Embedding<float>> generator)
         {
-            GeneratedEmbeddings<Embedding<float>> embeddings = await generator.GenerateAsync([searchValue], cancellationToken: cancellationToken).ConfigureAwait(false);
+            GeneratedEmbeddings<Embedding<float>> embeddings = await generator.GenerateAsync([searchValue], EmbeddingPurpose.ForQuery(), cancellationToken).ConfigureAwait(false);
             return embeddings[0].Vector;
         }
 

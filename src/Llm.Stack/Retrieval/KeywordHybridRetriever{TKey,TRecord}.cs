@@ -48,7 +48,7 @@ public sealed class KeywordHybridRetriever<TKey, TRecord> : IRetriever
         ArgumentException.ThrowIfNullOrWhiteSpace(query);
         options ??= new RetrievalOptions();
 
-        Embedding<float> embedding = await _embeddingGenerator.GenerateAsync(query, cancellationToken: cancellationToken).ConfigureAwait(false);
+        Embedding<float> embedding = await _embeddingGenerator.GenerateAsync(query, EmbeddingPurpose.ForQuery(), cancellationToken).ConfigureAwait(false);
         List<string> keywords = Keywords(query);
         bool filterAfter = options.MetadataFilter is { Count: > 0 };
         int fetch = filterAfter ? checked(options.Top * 4) : options.Top;

@@ -70,7 +70,7 @@ public sealed class VectorStoreRetriever<TKey, TRecord> : IRetriever
         IAsyncEnumerable<VectorSearchResult<TRecord>> results;
         if (_embeddingGenerator is not null)
         {
-            Embedding<float> embedding = await _embeddingGenerator.GenerateAsync(query, cancellationToken: cancellationToken).ConfigureAwait(false);
+            Embedding<float> embedding = await _embeddingGenerator.GenerateAsync(query, EmbeddingPurpose.ForQuery(), cancellationToken).ConfigureAwait(false);
             results = _collection.SearchAsync(embedding.Vector, fetch, searchOptions, cancellationToken);
         }
         else

@@ -1,0 +1,293 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using System.Numerics.Tensors;
+using System.Text;
+using System.Text.Json;
+
+namespace Llm.Stack;
+
+/// <summary>
+/// A learned linear map applied to query embeddings, so that retrieval fits a domain without re-embedding the
+/// indexed documents: the adapted query is <c>normalize(q + W q)</c>, where <c>W</c> is a full
+/// <c>d × d</c> matrix (<see cref="Rank"/> 0) or the low-rank product <c>B A</c> (<see cref="Rank"/> r).
+/// </summary>
+/// <remarks>
+/// <para>
+/// An adapter records the embedder it was trained for (<see cref="EmbedderModelId"/>, <see cref="Dimensions"/>);
+/// <see cref="Microsoft.Extensions.AI.EmbeddingAdapterEmbeddingGeneratorBuilderExtensions.UseEmbeddingAdapter"/> refuses
+/// another one. Train one with <see cref="EmbeddingAdapterTrainer"/>.
+/// </para>
+/// <para>
+/// The file format (version 1, little-endian): the magic <c>LSEADAPT</c>, a 32-bit version, the length and UTF-8 JSON of
+/// the header (embedder, dimensions, rank, creation time, training report), the weights as 32-bit floats (<c>W</c>
+/// row-major, or <c>A</c> then <c>B</c>), and the XxHash3-64 of everything before it. A damaged or truncated file is
+/// rejected with <see cref="InvalidDataException"/>.
+/// </para>
+/// <para>Instances are immutable and thread-safe.</para>
+/// </remarks>
+public sealed class EmbeddingAdapter
+{
+    private const int FormatVersion = 1;
+    private static ReadOnlySpan<byte> Magic => "LSEADAPT"u8;
+    private const int MaxHeaderBytes = 1 << 20;
+
+    private readonly float[] _down; // full: W (d×d); low-rank: A (r×d)
+    private readonly float[]? _up;  // low-rank: B (d×r)
+
+    /// <summary>Initializes a new instance of the <see cref="EmbeddingAdapter"/> class from its weights.</summary>
+    /// <param name="embedderModelId">The model id of the embedder the adapter was trained for.</param>
+    /// <param name="dimensions">The embedding dimensions.</param>
+    /// <param name="rank">0 for a full matrix; otherwise the rank of the low-rank product.</param>
+    /// <param name="weights">
+    /// The weights: <c>W</c> row-major (<c>d × d</c> values) when <paramref name="rank"/> is 0; otherwise <c>A</c>
+    /// (<c>r × d</c>, row-major) followed by <c>B</c> (<c>d × r</c>, row-major).
+    /// </param>
+    /// <param name="report">The training report to keep with the adapter, or <see langword="null"/>.</param>
+    /// <exception cref="ArgumentException"><paramref name="embedderModelId"/> is empty, or a weight is not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The dimensions, rank or number of weights do not fit together.</exception>
+    public EmbeddingAdapter(string embedderModelId, int dimensions, int rank, ReadOnlySpan<float> weights, EmbeddingAdapterReport? report = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(embedderModelId);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimensions);
+        ArgumentOutOfRangeException.ThrowIfNegative(rank);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(rank, dimensions);
+        int expected = checked(rank == 0 ? dimensions * dimensions : 2 * rank * dimensions);
+        if (weights.Length != expected)
+        {
+            throw new ArgumentOutOfRangeException(nameof(weights), weights.Length,
+                $"An adapter of {dimensions} dimensions and rank {rank} has {expected} weights, not {weights.Length}.");
+        }
+
+        for (int i = 0; i < weights.Length; i++)
+        {
+            if (!float.IsFinite(weights[i]))
+            {
+                throw new ArgumentException($"Weight {i} is {weights[i]}; every weight must be a finite number.", nameof(weights));
+            }
+        }
+
+        EmbedderModelId = embedderModelId;
+        Dimensions = dimensions;
+        Rank = rank;
+        Report = report;
+        if (rank == 0)
+        {
+            _down = weights.ToArray();
+        }
+        else
+        {
+            _down = weights[..(rank * dimensions)].ToArray();
+            _up = weights[(rank * dimensions)..].ToArray();
+        }
+    }
+
+    /// <summary>Gets the model id of the embedder the adapter was trained for.</summary>
+    public string EmbedderModelId { get; }
+
+    /// <summary>Gets the embedding dimensions.</summary>
+    public int Dimensions { get; }
+
+    /// <summary>Gets the rank of the low-rank map, or 0 for a full matrix.</summary>
+    public int Rank { get; }
+
+    /// <summary>Gets the report of the training that produced the adapter, when it was kept.</summary>
+    public EmbeddingAdapterReport? Report { get; }
+
+    /// <summary>Gets a copy of the weights in the layout the constructor takes.</summary>
+    /// <returns>The weights.</returns>
+    public float[] GetWeights() => _up is null ? (float[])_down.Clone() : [.. _down, .. _up];
+
+    /// <summary>Maps a query embedding: <c>normalize(q + W q)</c>.</summary>
+    /// <param name="query">The query embedding, <see cref="Dimensions"/> values.</param>
+    /// <param name="destination">Receives the adapted embedding; may be the same memory as <paramref name="query"/>.</param>
+    /// <exception cref="ArgumentException">A span's length is not <see cref="Dimensions"/>, or the query holds a value that is not finite.</exception>
+    public void Apply(ReadOnlySpan<float> query, Span<float> destination)
+    {
+        int d = Dimensions;
+        if (query.Length != d)
+        {
+            throw new ArgumentException($"The query has {query.Length} dimensions; the adapter was trained for {d} ({EmbedderModelId}).", nameof(query));
+        }
+
+        if (destination.Length != d)
+        {
+            throw new ArgumentException($"The destination has {destination.Length} values; the adapter writes {d}.", nameof(destination));
+        }
+
+        if (!float.IsFinite(TensorPrimitives.Sum(query)))
+        {
+            throw new ArgumentException("The query embedding holds a value that is not a finite number.", nameof(query));
+        }
+
+        float[] rented = System.Buffers.ArrayPool<float>.Shared.Rent(d + Rank);
+        try
+        {
+            Span<float> output = rented.AsSpan(0, d);
+            Forward(query, output, rented.AsSpan(d, Rank));
+            float norm = TensorPrimitives.Norm(output);
+            if (norm > 0f)
+            {
+                TensorPrimitives.Divide(output, norm, destination);
+            }
+            else
+            {
+                output.CopyTo(destination);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Computes <c>q + W q</c> without normalising; <paramref name="hidden"/> holds <see cref="Rank"/> values.</summary>
+    internal void Forward(ReadOnlySpan<float> query, Span<float> output, Span<float> hidden) =>
+        Forward(_down, _up, Dimensions, Rank, query, output, hidden);
+
+    /// <summary>
+    /// Computes <c>q + W q</c> for the weights of a full (<paramref name="up"/> <see langword="null"/>) or low-rank map;
+    /// shared with the trainer, so that training and use compute the same map.
+    /// </summary>
+    internal static void Forward(float[] down, float[]? up, int d, int rank, ReadOnlySpan<float> query, Span<float> output, Span<float> hidden)
+    {
+        if (up is null)
+        {
+            for (int i = 0; i < d; i++)
+            {
+                output[i] = query[i] + TensorPrimitives.Dot(down.AsSpan(i * d, d), query);
+            }
+
+            return;
+        }
+
+        for (int k = 0; k < rank; k++)
+        {
+            hidden[k] = TensorPrimitives.Dot(down.AsSpan(k * d, d), query);
+        }
+
+        for (int i = 0; i < d; i++)
+        {
+            output[i] = query[i] + TensorPrimitives.Dot(up.AsSpan(i * rank, rank), hidden);
+        }
+    }
+
+    /// <summary>Writes the adapter to a file, atomically (a temporary file renamed over the target).</summary>
+    /// <param name="path">The file to write.</param>
+    /// <param name="cancellationToken">A token to cancel the write.</param>
+    /// <returns>A task that completes when the file is written and flushed to disk.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    public async Task SaveAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string full = Path.GetFullPath(path);
+        string temporary = full + ".tmp";
+        await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+        {
+            await stream.WriteAsync(Serialize(), cancellationToken).ConfigureAwait(false);
+            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, full, overwrite: true);
+    }
+
+    /// <summary>Reads an adapter written by <see cref="SaveAsync"/>.</summary>
+    /// <param name="path">The file to read.</param>
+    /// <param name="cancellationToken">A token to cancel the read.</param>
+    /// <returns>The adapter.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not an adapter, is of a newer version, or is damaged.</exception>
+    public static async Task<EmbeddingAdapter> LoadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        byte[] bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+        return Deserialize(bytes, path);
+    }
+
+    internal byte[] Serialize()
+    {
+        var header = new AdapterHeader(EmbedderModelId, Dimensions, Rank, Report);
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(header, EmbeddingAdapterJsonContext.Default.AdapterHeader);
+        int weightCount = _down.Length + (_up?.Length ?? 0);
+        byte[] buffer = new byte[Magic.Length + 4 + 4 + json.Length + (weightCount * 4) + 8];
+        Span<byte> span = buffer;
+        Magic.CopyTo(span);
+        int offset = Magic.Length;
+        BinaryPrimitives.WriteInt32LittleEndian(span[offset..], FormatVersion);
+        offset += 4;
+        BinaryPrimitives.WriteInt32LittleEndian(span[offset..], json.Length);
+        offset += 4;
+        json.CopyTo(span[offset..]);
+        offset += json.Length;
+        foreach (float weight in _down)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(span[offset..], weight);
+            offset += 4;
+        }
+
+        foreach (float weight in _up ?? [])
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(span[offset..], weight);
+            offset += 4;
+        }
+
+        BinaryPrimitives.WriteUInt64LittleEndian(span[offset..], XxHash3.HashToUInt64(span[..offset]));
+        return buffer;
+    }
+
+    internal static EmbeddingAdapter Deserialize(ReadOnlySpan<byte> bytes, string source)
+    {
+        if (bytes.Length < Magic.Length + 16 || !bytes.StartsWith(Magic))
+        {
+            throw new InvalidDataException($"'{source}' is not an Llm.Stack embedding adapter file.");
+        }
+
+        int offset = Magic.Length;
+        int version = BinaryPrimitives.ReadInt32LittleEndian(bytes[offset..]);
+        if (version != FormatVersion)
+        {
+            throw new InvalidDataException($"'{source}' is an embedding adapter of format version {version}; this version of Llm.Stack reads version {FormatVersion}.");
+        }
+
+        ReadOnlySpan<byte> body = bytes[..^8];
+        if (XxHash3.HashToUInt64(body) != BinaryPrimitives.ReadUInt64LittleEndian(bytes[^8..]))
+        {
+            throw new InvalidDataException($"The embedding adapter '{source}' is damaged or truncated (its checksum does not match).");
+        }
+
+        offset += 4;
+        int jsonLength = BinaryPrimitives.ReadInt32LittleEndian(bytes[offset..]);
+        offset += 4;
+        if (jsonLength <= 0 || jsonLength > MaxHeaderBytes || offset + jsonLength > body.Length)
+        {
+            throw new InvalidDataException($"The embedding adapter '{source}' has a damaged header.");
+        }
+
+        AdapterHeader header = JsonSerializer.Deserialize(bytes.Slice(offset, jsonLength), EmbeddingAdapterJsonContext.Default.AdapterHeader)
+            ?? throw new InvalidDataException($"The embedding adapter '{source}' has an empty header.");
+        offset += jsonLength;
+        ReadOnlySpan<byte> weightBytes = body[offset..];
+        if (weightBytes.Length % 4 != 0)
+        {
+            throw new InvalidDataException($"The embedding adapter '{source}' has a damaged weight section.");
+        }
+
+        float[] weights = new float[weightBytes.Length / 4];
+        for (int i = 0; i < weights.Length; i++)
+        {
+            weights[i] = BinaryPrimitives.ReadSingleLittleEndian(weightBytes[(i * 4)..]);
+        }
+
+        try
+        {
+            return new EmbeddingAdapter(header.Embedder, header.Dimensions, header.Rank, weights, header.Report);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new InvalidDataException($"The embedding adapter '{source}' is inconsistent: {exception.Message}", exception);
+        }
+    }
+
+    internal sealed record AdapterHeader(string Embedder, int Dimensions, int Rank, EmbeddingAdapterReport? Report);
+}
