@@ -8,6 +8,23 @@ if (args is ["prepare-minilm", string corpus, string output, ..])
     return await Llm.Stack.Benchmarks.VectorIndex.MiniLmPassages.PrepareAsync(corpus, output, count);
 }
 
+if (args is ["measure-adapter", string pairs, ..])
+{
+    int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    double Real(int i, double fallback) => args.Length > i ? double.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
+    var defaults = new Llm.Stack.EmbeddingAdapterTrainerOptions();
+    var options = new Llm.Stack.EmbeddingAdapterTrainerOptions
+    {
+        Rank = Arg(3, defaults.Rank),
+        Seed = Arg(4, defaults.Seed),
+        LearningRate = Real(5, defaults.LearningRate),
+        WeightDecay = Real(6, defaults.WeightDecay),
+        Scale = Real(7, defaults.Scale),
+        HardNegatives = Arg(8, defaults.HardNegatives),
+    };
+    return await Llm.Stack.Benchmarks.Tuning.AdapterMeasurement.RunAsync(pairs, Arg(2, 500), options);
+}
+
 IConfig config = DefaultConfig.Instance.AddDiagnoser(MemoryDiagnoser.Default);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
 return 0;

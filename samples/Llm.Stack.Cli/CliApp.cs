@@ -16,6 +16,7 @@ internal sealed partial class CliApp
 
     private readonly Option<string?> _configOption = new("--config") { Description = "A configuration file (default: llmstack.json in the working directory, when present)." };
     private readonly Option<string?> _dataOption = new("--data") { Description = "Where the index is kept (LlmStack:DataDirectory; default: .llmstack)." };
+    private readonly Option<string?> _adapterOption = new("--adapter") { Description = "An embedding adapter file (from tune-embeddings) applied to queries (LlmStack:Embeddings:Adapter)." };
     private readonly Option<string?> _modelOption = new("--model") { Description = "A local ONNX Runtime GenAI model folder to generate answers with (LlmStack:Chat:ModelPath)." };
 
     /// <summary>One example per command, shown by <c>--help</c>.</summary>
@@ -23,7 +24,8 @@ internal sealed partial class CliApp
     {
         ["ingest"] = ["llmstack ingest samples/data", "llmstack ingest docs --include \"**/*.md\" --exclude \"drafts/**\""],
         ["ask"] = ["llmstack ask \"Which volcano in Iceland erupted in 2010?\" --docs samples/data", "LLMSTACK_ENDPOINT=http://localhost:11434/v1 LLMSTACK_MODEL=llama3.2 llmstack ask \"Why did flights stop?\""],
-        ["search"] = ["llmstack search \"ash cloud\" --top 3"],
+        ["search"] = ["llmstack search \"ash cloud\" --top 3", "llmstack search \"ash cloud\" --adapter tuned.lsea"],
+        ["tune-embeddings"] = ["llmstack tune-embeddings pairs.jsonl --out tuned.lsea", "llmstack ask \"Why did flights stop?\" --adapter tuned.lsea"],
         ["eval"] = ["llmstack eval samples/questions.jsonl --out eval-report"],
         ["info"] = ["llmstack info --data .llmstack"],
         ["serve"] = ["llmstack serve --rag --port 8080", "LLMSTACK_SERVER_API_KEY=<key> llmstack serve --rag --host 0.0.0.0"],
@@ -87,6 +89,11 @@ internal sealed partial class CliApp
         catch (InvalidOperationException e) when (e.Message.Contains("configuration", StringComparison.OrdinalIgnoreCase))
         {
             await _error.WriteLineAsync($"error: invalid configuration: {e.Message}");
+            return CliExitCodes.InvalidConfiguration;
+        }
+        catch (Exception e) when (Flatten(e).OfType<EmbeddingAdapterMismatchException>().FirstOrDefault() is { } mismatch)
+        {
+            await _error.WriteLineAsync($"error: invalid configuration: LlmStack:Embeddings:Adapter: {mismatch.Message}");
             return CliExitCodes.InvalidConfiguration;
         }
         catch (Exception e) when (DescribeFault(e) is (string message, int exitCode))
@@ -192,6 +199,8 @@ internal sealed partial class CliApp
         root.Options.Add(_configOption);
         root.Options.Add(_dataOption);
         root.Options.Add(_modelOption);
+        root.Options.Add(_adapterOption);
+        _adapterOption.Recursive = true;
         _configOption.Recursive = true;
         _dataOption.Recursive = true;
         _modelOption.Recursive = true;
@@ -200,6 +209,7 @@ internal sealed partial class CliApp
         root.Subcommands.Add(BuildAskCommand());
         root.Subcommands.Add(BuildSearchCommand());
         root.Subcommands.Add(BuildEvalCommand());
+        root.Subcommands.Add(BuildTuneEmbeddingsCommand());
         root.Subcommands.Add(BuildInfoCommand());
         root.Subcommands.Add(BuildServeCommand());
         foreach (Command command in root.Subcommands)
@@ -220,6 +230,11 @@ internal sealed partial class CliApp
         if (parsed.GetValue(_dataOption) is { } data)
         {
             commandLine["LlmStack:DataDirectory"] = data;
+        }
+
+        if (parsed.GetValue(_adapterOption) is { } adapter)
+        {
+            commandLine["LlmStack:Embeddings:Adapter"] = Path.GetFullPath(adapter, _workingDirectory);
         }
 
         if (parsed.GetValue(_modelOption) is { } model)

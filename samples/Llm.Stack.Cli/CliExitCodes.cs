@@ -27,6 +27,9 @@ internal static class CliExitCodes
     /// <summary><c>serve</c> cannot listen: the port is in use, not permitted, or the address is not this machine's.</summary>
     public const int AddressUnavailable = 7;
 
+    /// <summary><c>tune-embeddings</c> trained an adapter that does not rank the held-out pairs better than the base embedder; nothing was saved.</summary>
+    public const int AdapterNotBetter = 8;
+
     /// <summary>Interrupted with Ctrl-C; an interrupted ingest keeps what it committed and resumes next time.</summary>
     public const int Cancelled = 130;
 }

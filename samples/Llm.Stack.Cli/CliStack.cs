@@ -65,7 +65,7 @@ internal sealed class CliStack : IAsyncDisposable
     /// <summary>Resolves <c>DataDirectory</c> and the model folders against the CLI's working directory.</summary>
     private static IConfiguration WithAbsolutePaths(IConfiguration configuration, string workingDirectory)
     {
-        string[] keys = ["LlmStack:DataDirectory", "LlmStack:Chat:ModelPath", "LlmStack:Embeddings:ModelPath"];
+        string[] keys = ["LlmStack:DataDirectory", "LlmStack:Chat:ModelPath", "LlmStack:Embeddings:ModelPath", "LlmStack:Embeddings:Adapter"];
         var absolute = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["LlmStack:DataDirectory"] = Path.GetFullPath(configuration["LlmStack:DataDirectory"] is { Length: > 0 } d ? d : new LlmStackOptions().DataDirectory, workingDirectory),

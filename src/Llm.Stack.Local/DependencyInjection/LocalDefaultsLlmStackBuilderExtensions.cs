@@ -72,9 +72,16 @@ public static class LocalDefaultsLlmStackBuilderExtensions
                 : services.LastOrDefault(d => d.ServiceType == typeof(VectorStore) && !d.IsKeyedService) is { } registered && registered != ownStore
                     ? sp.GetRequiredService<VectorStore>()
                     : null;
+            // LlmStack:Embeddings:Adapter applies to the index's queries, unless the embedder already carries an adapter.
+            IEmbeddingGenerator<string, Embedding<float>> embedder = sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+            if (configured.Embeddings.Adapter is { } adapter && embedder.GetService<EmbeddingAdapter>() is null)
+            {
+                embedder = new AdaptedEmbeddingGenerator(embedder, EmbeddingAdapter.Load(adapter));
+            }
+
             return new LocalIndex(
                 Path.GetFullPath(dataDirectory ?? configured.DataDirectory),
-                sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
+                embedder,
                 options,
                 store,
                 sp.GetService<ILogger<LocalIndex>>());

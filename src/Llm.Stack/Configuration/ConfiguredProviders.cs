@@ -97,8 +97,12 @@ internal sealed class ConfiguredProviders
 
     private object CreateChatClient(IServiceProvider services) => Create(services, typeof(IChatClient), "Chat", o => o.Chat.Provider);
 
-    private object CreateEmbeddingGenerator(IServiceProvider services) =>
-        Create(services, typeof(IEmbeddingGenerator<string, Embedding<float>>), "Embeddings", o => o.Embeddings.Provider);
+    private object CreateEmbeddingGenerator(IServiceProvider services)
+    {
+        var generator = (IEmbeddingGenerator<string, Embedding<float>>)Create(services, typeof(IEmbeddingGenerator<string, Embedding<float>>), "Embeddings", o => o.Embeddings.Provider);
+        string? adapter = services.GetRequiredService<IOptions<LlmStackOptions>>().Value.Embeddings.Adapter;
+        return adapter is null ? generator : new AdaptedEmbeddingGenerator(generator, EmbeddingAdapter.Load(adapter));
+    }
 
     private object CreateVectorStore(IServiceProvider services) => Create(services, typeof(VectorStore), "VectorStore", o => o.VectorStore.Provider);
 

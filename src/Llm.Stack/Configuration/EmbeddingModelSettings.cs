@@ -37,4 +37,14 @@ public sealed class EmbeddingModelSettings
     /// <summary>Gets or sets the GPU a local model runs on when <see cref="ExecutionProvider"/> is <see cref="OnnxExecutionProvider.Cuda"/>.</summary>
     /// <value>The default value is 0.</value>
     public int DeviceId { get; set; }
+
+    /// <summary>Gets or sets an embedding adapter file to apply to query embeddings.</summary>
+    /// <value>
+    /// A file written by <c>llmstack tune-embeddings</c> or <see cref="EmbeddingAdapter.SaveAsync"/>, trained for this
+    /// embedder. It applies to the embedder configuration creates (<see cref="Provider"/>) and to the queries of the
+    /// local index (<c>AddLocalDefaults</c>); for an embedder registered in code, add
+    /// <c>UseEmbeddingAdapter(adapter)</c> to its pipeline. Documents are embedded without it, so the index needs no
+    /// re-embedding. The default value is <see langword="null"/>: no adapter.
+    /// </value>
+    public string? Adapter { get; set; }
 }

@@ -68,6 +68,11 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
             errors.Add($"{Embeddings}DeviceId must be zero or more, but is {embeddings.DeviceId}.");
         }
 
+        if (embeddings.Adapter is not null)
+        {
+            CheckAdapter(errors, Embeddings + "Adapter", embeddings.Adapter);
+        }
+
         if (embeddings.BatchSize is < 1 or > 2048)
         {
             errors.Add($"{Embeddings}BatchSize must be from 1 to 2048, but is {embeddings.BatchSize}.");
@@ -108,6 +113,25 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
         }
 
         return true;
+    }
+
+    /// <summary>Checks that the adapter file exists and is an intact adapter (its embedder is checked when it is applied).</summary>
+    private static void CheckAdapter(List<string> errors, string key, string path)
+    {
+        if (string.IsNullOrWhiteSpace(path) || !File.Exists(path))
+        {
+            errors.Add($"{key} names the file '{path}', which does not exist. Train one with 'llmstack tune-embeddings', or remove the key.");
+            return;
+        }
+
+        try
+        {
+            _ = EmbeddingAdapter.Load(path);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            errors.Add($"{key} names '{path}', which cannot be used: {e.Message}");
+        }
     }
 
     private static void Require(List<string> errors, string key, string? value, string provider)

@@ -8,31 +8,38 @@ namespace Llm.Stack;
 /// base embedder needs no re-embedding.
 /// </summary>
 /// <remarks>
-/// The first query checks that the inner generator is the embedder the adapter was trained for (its
-/// <see cref="EmbeddingGeneratorMetadata.DefaultModelId"/>, when it reports one, and the dimensions of what it returns).
-/// Thread-safe when the inner generator is.
+/// The constructor checks that the inner generator is the embedder the adapter was trained for, by the
+/// <see cref="EmbeddingGeneratorMetadata"/> it reports (model id and dimensions); every query checks the dimensions of
+/// what it returns. Thread-safe when the inner generator is.
 /// </remarks>
 public sealed class AdaptedEmbeddingGenerator : DelegatingEmbeddingGenerator<string, Embedding<float>>
 {
     private readonly EmbeddingAdapter _adapter;
-    private int _checked;
 
     /// <summary>Initializes a new instance of the <see cref="AdaptedEmbeddingGenerator"/> class.</summary>
     /// <param name="innerGenerator">The base embedder.</param>
     /// <param name="adapter">The adapter trained for it.</param>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="EmbeddingAdapterMismatchException">The inner generator reports another model or other dimensions than the adapter was trained for.</exception>
     public AdaptedEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> innerGenerator, EmbeddingAdapter adapter)
         : base(innerGenerator)
     {
         ArgumentNullException.ThrowIfNull(adapter);
         _adapter = adapter;
+        EmbeddingGeneratorMetadata? metadata = innerGenerator.GetService<EmbeddingGeneratorMetadata>();
+        bool otherModel = metadata?.DefaultModelId is { Length: > 0 } modelId && !string.Equals(modelId, adapter.EmbedderModelId, StringComparison.Ordinal);
+        bool otherDimensions = metadata?.DefaultModelDimensions is int dimensions && dimensions != adapter.Dimensions;
+        if (otherModel || otherDimensions)
+        {
+            throw new EmbeddingAdapterMismatchException(adapter, metadata!.DefaultModelId ?? innerGenerator.GetType().Name, metadata.DefaultModelDimensions);
+        }
     }
 
     /// <summary>Gets the adapter applied to queries.</summary>
     public EmbeddingAdapter Adapter => _adapter;
 
     /// <inheritdoc />
-    /// <exception cref="InvalidOperationException">The inner generator is not the embedder the adapter was trained for.</exception>
+    /// <exception cref="EmbeddingAdapterMismatchException">The inner generator returned embeddings of other dimensions than the adapter's.</exception>
     public override async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(
         IEnumerable<string> values,
         EmbeddingGenerationOptions? options = null,
@@ -44,19 +51,12 @@ public sealed class AdaptedEmbeddingGenerator : DelegatingEmbeddingGenerator<str
             return generated;
         }
 
-        if (Volatile.Read(ref _checked) == 0)
-        {
-            CheckEmbedder();
-            Volatile.Write(ref _checked, 1);
-        }
-
         var adapted = new List<Embedding<float>>(generated.Count);
         foreach (Embedding<float> embedding in generated)
         {
             if (embedding.Vector.Length != _adapter.Dimensions)
             {
-                throw new InvalidOperationException(
-                    $"The embedder returned {embedding.Vector.Length} dimensions; the adapter was trained for {_adapter.Dimensions} ({_adapter.EmbedderModelId}).");
+                throw new EmbeddingAdapterMismatchException(_adapter, embedding.ModelId ?? InnerGenerator.GetType().Name, embedding.Vector.Length);
             }
 
             float[] vector = new float[_adapter.Dimensions];
@@ -81,15 +81,5 @@ public sealed class AdaptedEmbeddingGenerator : DelegatingEmbeddingGenerator<str
     {
         ArgumentNullException.ThrowIfNull(serviceType);
         return serviceKey is null && serviceType == typeof(EmbeddingAdapter) ? _adapter : base.GetService(serviceType, serviceKey);
-    }
-
-    private void CheckEmbedder()
-    {
-        EmbeddingGeneratorMetadata? metadata = InnerGenerator.GetService<EmbeddingGeneratorMetadata>();
-        if (metadata?.DefaultModelId is { Length: > 0 } modelId && !string.Equals(modelId, _adapter.EmbedderModelId, StringComparison.Ordinal))
-        {
-            throw new InvalidOperationException(
-                $"The embedding adapter was trained for '{_adapter.EmbedderModelId}', but the embedder is '{modelId}'. Train an adapter for this embedder, or remove the adapter.");
-        }
     }
 }

@@ -205,6 +205,18 @@ public sealed class EmbeddingAdapter
         return Deserialize(bytes, path);
     }
 
+    /// <summary>Reads an adapter written by <see cref="SaveAsync"/>, synchronously (for composition at start-up).</summary>
+    /// <param name="path">The file to read.</param>
+    /// <returns>The adapter.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not an adapter, is of a newer version, or is damaged.</exception>
+    public static EmbeddingAdapter Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return Deserialize(File.ReadAllBytes(path), path);
+    }
+
     internal byte[] Serialize()
     {
         var header = new AdapterHeader(EmbedderModelId, Dimensions, Rank, Report);

@@ -45,7 +45,7 @@ public sealed partial class EmbeddingAdapterTrainer
             _passages = corpus.Length / d;
             _queries = queries;
             _relevant = relevant;
-            _random = new Random(options.Seed);
+            _random = new Random(unchecked((options.Seed * 7919) + 104729));
             if (_rank == 0)
             {
                 _down = new float[d * d];
@@ -73,7 +73,8 @@ public sealed partial class EmbeddingAdapterTrainer
         {
             int count = _relevant.Length;
             int[] order = Enumerable.Range(0, count).ToArray();
-            _random.Shuffle(order);
+            // The split has its own generator, so that it depends on the seed only, not on the rank or other settings.
+            new Random(_options.Seed).Shuffle(order);
             int validationCount = Math.Clamp((int)Math.Round(count * _options.ValidationFraction), 1, count - 2);
             int[] validation = order[..validationCount];
             int[] training = order[validationCount..];

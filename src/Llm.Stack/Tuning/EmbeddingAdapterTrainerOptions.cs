@@ -16,17 +16,17 @@ public sealed class EmbeddingAdapterTrainerOptions
     /// <summary>Gets or sets the number of examples per step; the batch's other positives are its in-batch negatives. Default 32.</summary>
     public int BatchSize { get; set; } = 32;
 
-    /// <summary>Gets or sets the Adam learning rate. Default 0.001.</summary>
-    public double LearningRate { get; set; } = 0.001;
+    /// <summary>Gets or sets the Adam learning rate. Default 0.0001.</summary>
+    public double LearningRate { get; set; } = 0.0001;
 
-    /// <summary>Gets or sets the L2 penalty on the learned map, which keeps the adapter near the base embedder. Default 0.0001.</summary>
-    public double WeightDecay { get; set; } = 0.0001;
+    /// <summary>Gets or sets the L2 penalty on the learned map, which keeps the adapter near the base embedder. Default 0.01.</summary>
+    public double WeightDecay { get; set; } = 0.01;
 
     /// <summary>Gets or sets the factor applied to cosine similarities before the softmax (an inverse temperature). Default 20.</summary>
     public double Scale { get; set; } = 20;
 
-    /// <summary>Gets or sets the number of hard negatives mined per query: the passages the base embedder ranks highest that are not relevant. Default 16.</summary>
-    public int HardNegatives { get; set; } = 16;
+    /// <summary>Gets or sets the number of hard negatives mined per query: the passages the base embedder ranks highest that are not relevant. Default 8.</summary>
+    public int HardNegatives { get; set; } = 8;
 
     /// <summary>Gets or sets the share of the examples held out to judge the adapter and stop early. Default 0.2.</summary>
     public double ValidationFraction { get; set; } = 0.2;

@@ -10,7 +10,7 @@ public sealed class EmbeddingAdapterFileTests : IDisposable
     public async Task Saves_and_loads_the_weights_the_embedder_and_the_report()
     {
         var domain = new SyntheticDomain(32, passages: 400, queries: 300, distortion: 1.2);
-        EmbeddingAdapter adapter = new EmbeddingAdapterTrainer(new EmbeddingAdapterTrainerOptions { Rank = 4 })
+        EmbeddingAdapter adapter = new EmbeddingAdapterTrainer(new EmbeddingAdapterTrainerOptions { Rank = 4, LearningRate = 0.001 })
             .Train("all-MiniLM-L6-v2", domain.Passages.Select(p => (ReadOnlyMemory<float>)p).ToArray(), domain.Examples()).Adapter!;
         string path = Path.Combine(_folder, "adapter.lsea");
 
