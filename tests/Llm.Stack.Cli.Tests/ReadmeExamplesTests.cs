@@ -180,12 +180,14 @@ public class ReadmeExamplesTests
     [Fact]
     public async Task The_built_in_embedder_and_the_chunkers_count_the_same_tokens()
     {
+        string text = string.Join("\n\n", Enumerable.Repeat("A paragraph of text about the weather.", 200));
+
         // README: Llm.Stack.Onnx and chunking
         using var embedder = MiniLmEmbeddingGenerator.Create();      // all-MiniLM-L6-v2, inside the package
         Embedding<float> vector = await embedder.GenerateAsync("The weather is lovely today.");
         var limits = embedder.GetService<EmbeddingInputLimits>()!;     // its WordPiece tokenizer and 254-token limit
         var chunker = new RecursiveChunker(new RecursiveChunkerOptions { Tokenizer = limits.Tokenizer, MaxTokens = limits.MaxInputTokens });
-        IReadOnlyList<DocumentChunk> chunks = await chunker.ChunkAsync(new Document("doc-1", string.Join("\n\n", Enumerable.Repeat("A paragraph of text about the weather.", 200))));
+        IReadOnlyList<DocumentChunk> chunks = await chunker.ChunkAsync(new Document("doc-1", text));
         // README: end
 
         Assert.Equal(384, vector.Vector.Length);
@@ -202,7 +204,6 @@ public class ReadmeExamplesTests
             [["The cat is sitting on the mat."]]);                  // reference streams, as sacreBLEU takes them
         var rouge = new RougeScorer(["rouge1", "rougeL"], useStemmer: true)
             .Score("The cat is sitting on the mat.", "The cat sat on the mat.");
-        Console.WriteLine($"BLEU {bleu.Score:0.0}  ROUGE-L F {rouge["rougeL"].FMeasure:0.000}");
         // README: end
 
         Assert.InRange(bleu.Score, 0.0, 100.0);
