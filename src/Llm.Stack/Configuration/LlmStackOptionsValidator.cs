@@ -82,7 +82,7 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
 
         if (string.Equals(store.Provider, VectorStoreProviders.Postgres, StringComparison.OrdinalIgnoreCase))
         {
-            Require(errors, Store + "ConnectionString", store.ConnectionString, store.Provider);
+            Require(errors, Store + "ConnectionString", store.ConnectionString, store.Provider!);
         }
 
         if (!string.Equals(store.IndexKind, "flat", StringComparison.OrdinalIgnoreCase) && !string.Equals(store.IndexKind, "hnsw", StringComparison.OrdinalIgnoreCase))
