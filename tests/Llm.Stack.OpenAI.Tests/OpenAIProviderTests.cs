@@ -80,6 +80,21 @@ public sealed class OpenAIProviderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_query_embedding_sends_no_trace_of_the_query_mark_to_the_endpoint()
+    {
+        await using ServiceProvider provider = Build(
+            ("LlmStack:Embeddings:Provider", "openai"),
+            ("LlmStack:Embeddings:Endpoint", _server.Endpoint.ToString()),
+            ("LlmStack:Embeddings:Model", "tiny-embed"));
+
+        await provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>().GenerateAsync(["volcano"], EmbeddingPurpose.ForQuery());
+
+        string body = Assert.Single(_server.Requests).Body.ToJsonString();
+        Assert.DoesNotContain(EmbeddingPurpose.PropertyName, body, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"query\"", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Missing_endpoint_fails_inside_AddLlmStack_naming_the_key()
     {
         IConfiguration configuration = new ConfigurationBuilder()

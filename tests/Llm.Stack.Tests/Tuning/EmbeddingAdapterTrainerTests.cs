@@ -93,9 +93,15 @@ public sealed class EmbeddingAdapterTrainerTests
             .Append(new EmbeddingTrainingPair(SyntheticDomain.QueryText(0), "a passage that no chunk of the index holds at all"))
             .ToArray();
 
+        // README: customise a model
         EmbeddingAdapterTrainingResult result = await new EmbeddingAdapterTrainer().TrainAsync(embedder, pairs, corpus);
+        IEmbeddingGenerator<string, Embedding<float>> queries = result.Adapter is { } adapter
+            ? embedder.AsBuilder().UseEmbeddingAdapter(adapter).Build()
+            : embedder;
+        // README: end
 
         Assert.NotNull(result.Adapter);
+        Assert.NotEqual(domain.Queries[0], (await queries.GenerateAsync([SyntheticDomain.QueryText(0)], EmbeddingPurpose.ForQuery()))[0].Vector.ToArray());
         Assert.Equal("synthetic-embedder", result.Adapter.EmbedderModelId);
         EmbeddingTrainingPair unmatched = Assert.Single(result.UnmatchedPairs);
         Assert.StartsWith("a passage that no chunk", unmatched.Passage, StringComparison.Ordinal);
