@@ -13,7 +13,7 @@ public sealed partial class IngestionPipeline
     internal const long SectionedReadThresholdBytes = 4L * 1024 * 1024;
 
     /// <summary>The wanted size of a section, in characters.</summary>
-    internal const int SectionChars = 256 * 1024;
+    internal const int SectionChars = 32 * 1024;
 
     /// <summary>
     /// Ingests a large document without holding its text: a first pass reads it section by section to compute its hash

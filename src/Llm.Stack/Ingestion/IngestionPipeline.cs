@@ -31,6 +31,16 @@ namespace Llm.Stack;
 /// the store agree; persisting both there, atomically, makes ingestion crash-safe (<c>LocalIndex</c> does).
 /// </para>
 /// <para>
+/// Large documents: a source item over 4 MiB whose stream can seek, read by <see cref="PlainTextReader"/> or
+/// <see cref="MarkdownReader"/>, is never held whole. It is read twice, in sections of about 32K characters cut at
+/// blank lines (outside Markdown code fences, with the heading path carried across): the first pass computes its hash
+/// and counts its chunks, the second chunks each section, embeds its chunks in batches and writes each batch at once.
+/// Each section passes through <see cref="IngestionOptions.Transforms"/> on its own (a transform that drops a section
+/// leaves it out; one that drops them all drops the document); the document's text, to which the chunks' offsets
+/// refer, is its transformed sections with a blank line put back between two that lack one. Other readers (HTML, JSON,
+/// CSV, PDF, DOCX) parse the whole document; <see cref="IngestionOptions.MaxDocumentBytes"/> bounds them, and every item.
+/// </para>
+/// <para>
 /// A document that cannot be read, transformed, chunked, embedded or written is reported as
 /// <see cref="IngestionStatus.Failed"/> with its error; the others are ingested and what the store held for it is kept.
 /// </para>
