@@ -1,4 +1,4 @@
-// The AddLlmStack example of README.md, compiled and run as part of the build.
+// The AddLlmStack example of README.md (between the README markers, checked by ReadmeSnippetsTests), built with the solution; `dotnet run` runs it.
 using Llm.Stack;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,19 +7,21 @@ using Microsoft.Extensions.Options;
 
 HostApplicationBuilder builder = Host.CreateApplicationBuilder(args);
 
-// README example: begin
+// README: AddLlmStack
 builder.Services.AddLlmStack(builder.Configuration)           // binds and validates the "LlmStack" section
     .AddChatClient(sp => new EchoChatClient())                 // any IChatClient: ONNX, OpenAI, Ollama …
-    .UseLogging()                                              // Microsoft.Extensions.AI middleware composes;
-    .UseFunctionInvocation();                                  // the first layer added is the outermost
+    .UseLogging()
+    .UseFunctionInvocation();
+// README: end
 
+// Microsoft.Extensions.AI middleware composes: the first layer added is the outermost. An invalid "LlmStack"
+// setting has already failed inside AddLlmStack, naming the key.
 using IHost host = builder.Build();
-await host.StartAsync();                                       // an invalid "LlmStack" setting fails here, naming the key
+await host.StartAsync();
 
 IChatClient chat = host.Services.GetRequiredService<IChatClient>();
 ChatResponse answer = await chat.GetResponseAsync("What is Llm.Stack?");
 Console.WriteLine(answer.Text);
-// README example: end
 
 LlmStackOptions options = host.Services.GetRequiredService<IOptions<LlmStackOptions>>().Value;
 Console.WriteLine($"chat provider: {options.Chat.Provider}; embeddings: {options.Embeddings.Provider}; store: {options.VectorStore.Provider} in {Path.GetFullPath(options.DataDirectory)}");

@@ -1,5 +1,6 @@
 // RS0026: the overloads with optional parameters are the MEVD base class's, which these members override.
 #pragma warning disable RS0026
+using System.Diagnostics.CodeAnalysis;
 using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.VectorData;
@@ -13,7 +14,8 @@ namespace Llm.Stack.VectorIndex;
 /// exact SIMD search with bounded top-k selection, LINQ filters compiled into pre-filters of the scan.
 /// </summary>
 /// <typeparam name="TKey">The key type: <see cref="Guid"/>, <see cref="string"/>, <see cref="int"/> or <see cref="long"/> (<see cref="object"/> for dynamic collections).</typeparam>
-/// <typeparam name="TRecord">The record type.</typeparam>
+/// <typeparam name="TRecord">The record type: a public parameterless constructor and public properties, which a trimmed
+/// application keeps for this type (see <see cref="InMemoryVectorCollection{TKey, TRecord}(InMemoryVectorStore, string, VectorStoreCollectionDefinition?)"/>).</typeparam>
 /// <remarks>
 /// <para>Thread-safety: all members are safe to call concurrently. Every operation is atomic with respect to the
 /// others: a search or get observes an upsert batch or a delete either completely or not at all and never a
@@ -31,7 +33,7 @@ namespace Llm.Stack.VectorIndex;
 /// empty key) throws <see cref="ArgumentException"/> and a rejected batch changes nothing.</para>
 /// </remarks>
 #pragma warning disable CA1711 // The MEVD type it derives from is a "Collection".
-public sealed partial class InMemoryVectorCollection<TKey, TRecord> : VectorStoreCollection<TKey, TRecord>, IKeywordHybridSearchable<TRecord>
+public sealed partial class InMemoryVectorCollection<TKey, [DynamicallyAccessedMembers(InMemoryVectorStore.RecordMembers)] TRecord> : VectorStoreCollection<TKey, TRecord>, IKeywordHybridSearchable<TRecord>
 #pragma warning restore CA1711
     where TKey : notnull
     where TRecord : class
@@ -48,6 +50,25 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord> : VectorStor
     private readonly bool _dynamic;
     private CollectionBinding? _binding;
 
+    /// <summary>
+    /// Initializes a handle on the collection <paramref name="name"/> of <paramref name="store"/>, as
+    /// <see cref="InMemoryVectorStore.GetCollection{TKey, TRecord}"/> does, in a way that trimming supports: a trimmed
+    /// application that creates its collections with this constructor keeps the public parameterless constructor and
+    /// the public properties of <typeparamref name="TRecord"/> that the record mapping reads, with no trim warning.
+    /// </summary>
+    /// <param name="store">The store that holds the collection's data.</param>
+    /// <param name="name">The collection's name.</param>
+    /// <param name="definition">The record definition; <see langword="null"/> to read the mapping from the attributes of <typeparamref name="TRecord"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="store"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or white space, <typeparamref name="TRecord"/> is <c>Dictionary&lt;string, object?&gt;</c> (use <see cref="InMemoryVectorStore.GetDynamicCollection"/>), or the record mapping is invalid.</exception>
+    /// <exception cref="NotSupportedException">A key or vector property has a type the store does not support.</exception>
+    public InMemoryVectorCollection(InMemoryVectorStore store, string name, VectorStoreCollectionDefinition? definition = null)
+        : this(ValidateArguments(store, name), name, definition, dynamic: false)
+    {
+    }
+
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "The model builder reflects on TRecord's public parameterless constructor and public properties, which the DynamicallyAccessedMembers annotation on TRecord keeps.")]
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "The record mapping reads and writes properties through reflection only; see the annotation on TRecord.")]
     internal InMemoryVectorCollection(InMemoryVectorStore store, string name, VectorStoreCollectionDefinition? definition, bool dynamic)
     {
         _store = store;
@@ -69,6 +90,20 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord> : VectorStor
 
     /// <inheritdoc />
     public override string Name { get; }
+
+    private static InMemoryVectorStore ValidateArguments(InMemoryVectorStore store, string name)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        if (typeof(TRecord) == typeof(Dictionary<string, object?>))
+        {
+#pragma warning disable CA2208 // The argument at fault is the type argument TRecord.
+            throw new ArgumentException("Use GetDynamicCollection for collections of Dictionary<string, object?> records.", nameof(TRecord));
+#pragma warning restore CA2208
+        }
+
+        return store;
+    }
 
     internal CollectionModel Model => _model;
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -102,21 +103,26 @@ public sealed class InMemoryVectorStore : VectorStore
     internal HnswParameters HnswFor(string collectionName)
         => _collectionHnsw.TryGetValue(collectionName, out HnswParameters? parameters) ? parameters : _hnsw;
 
+    /// <summary>The members of a record type that the record mapping reads by reflection.</summary>
+    internal const DynamicallyAccessedMemberTypes RecordMembers = DynamicallyAccessedMemberTypes.PublicParameterlessConstructor | DynamicallyAccessedMemberTypes.PublicProperties;
+
+    private const string TrimmingMessage = "Maps TRecord by reflection. In a trimmed application create the collection with new InMemoryVectorCollection<TKey, TRecord>(store, name), which keeps the members the mapping reads, or use GetDynamicCollection.";
+
     /// <summary>Gets or sets a decorator of the file streams snapshots are saved to (tests simulate crashes with it).</summary>
     internal Func<Stream, Stream>? SaveStreamDecorator { get; set; }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// As Microsoft.Extensions.VectorData's own <see cref="VectorStore.GetCollection{TKey, TRecord}"/>, this maps
+    /// <typeparamref name="TRecord"/> by reflection and is marked as unsafe for trimming. A trimmed application creates
+    /// the same handle with <c>new InMemoryVectorCollection&lt;TKey, TRecord&gt;(store, name)</c>, which keeps what the
+    /// mapping reads, or uses <see cref="GetDynamicCollection"/>.
+    /// </remarks>
     /// <exception cref="ArgumentException"><paramref name="name"/> is null or white space, or <typeparamref name="TRecord"/> is <c>Dictionary&lt;string, object?&gt;</c> (use <see cref="GetDynamicCollection"/>).</exception>
+    [RequiresUnreferencedCode(TrimmingMessage)]
+    [RequiresDynamicCode(TrimmingMessage)]
     public override InMemoryVectorCollection<TKey, TRecord> GetCollection<TKey, TRecord>(string name, VectorStoreCollectionDefinition? definition = null)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        if (typeof(TRecord) == typeof(Dictionary<string, object?>))
-        {
-            throw new ArgumentException("Use GetDynamicCollection for collections of Dictionary<string, object?> records.", nameof(TRecord));
-        }
-
-        return new InMemoryVectorCollection<TKey, TRecord>(this, name, definition, dynamic: false);
-    }
+        => new(this, name, definition);
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException"><paramref name="name"/> is null or white space.</exception>

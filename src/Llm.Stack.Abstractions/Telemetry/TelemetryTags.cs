@@ -86,6 +86,22 @@ public static class TelemetryTags
     /// <summary>The number of prompt tokens a RAG answer's prompt took (<c>llm_stack.prompt.tokens</c>).</summary>
     public const string PromptTokens = "llm_stack.prompt.tokens";
 
+    /// <summary>The stage a guardrail decision was taken at (<c>llm_stack.guardrail.stage</c>): <c>input</c>, <c>retrieved_documents</c> or <c>output</c>.</summary>
+    public const string GuardrailStage = "llm_stack.guardrail.stage";
+
+    /// <summary>What a guardrail did (<c>llm_stack.guardrail.action</c>): <c>flag</c>, <c>redact</c>, <c>strip</c> or <c>block</c>.</summary>
+    public const string GuardrailAction = "llm_stack.guardrail.action";
+
+    /// <summary>What a guardrail found (<c>llm_stack.guardrail.category</c>): <c>personal_data</c> or <c>prompt_injection</c>.</summary>
+    public const string GuardrailCategory = "llm_stack.guardrail.category";
+
+    /// <summary>
+    /// The kind within the category (<c>llm_stack.guardrail.kind</c>): for personal data the kind of item
+    /// (<c>email</c>, <c>phone</c>, <c>payment_card</c>, <c>iban</c>, <c>us_ssn</c>, <c>ip_address</c>, <c>secret</c>); for
+    /// prompt injection the strongest signal (<c>ignore_instructions</c>, <c>role_impersonation</c>, …) or <c>classifier</c>.
+    /// </summary>
+    public const string GuardrailKind = "llm_stack.guardrail.kind";
+
     /// <summary>The value of <see cref="OperationName"/> for embedding generation.</summary>
     public const string EmbeddingsOperation = "embeddings";
 

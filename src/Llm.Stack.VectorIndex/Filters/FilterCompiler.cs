@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics.CodeAnalysis;
 using System.Linq.Expressions;
 using System.Reflection;
 using Microsoft.Extensions.VectorData.ProviderServices;
@@ -18,8 +19,7 @@ namespace Llm.Stack.VectorIndex;
 internal static class FilterCompiler
 {
     private static readonly MethodInfo ValueAsMethod = typeof(FilterCompiler).GetMethod(nameof(ValueAs), BindingFlags.NonPublic | BindingFlags.Static)!;
-    private static readonly MethodInfo EnumerableContains = typeof(Enumerable).GetMethods()
-        .Single(m => m.Name == nameof(Enumerable.Contains) && m.GetParameters().Length == 2);
+    private static readonly MethodInfo EnumerableContains = new Func<IEnumerable<object?>, object?, bool>(Enumerable.Contains).Method.GetGenericMethodDefinition();
 
     public static Func<object?[], bool> Compile(LambdaExpression filter, CollectionModel model, CollectionBinding binding)
     {
@@ -41,6 +41,10 @@ internal static class FilterCompiler
     }
 
     private static T? ValueAs<T>(object? value) => value is T t ? t : default;
+
+    /// <summary>Instantiates <see cref="ValueAs{T}"/> or <see cref="Enumerable.Contains{TSource}(IEnumerable{TSource}, TSource)"/> for a stored value's type.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2060", Justification = "Both generic methods are referenced statically and have no annotated type parameter: an instantiation needs nothing that trimming removes.")]
+    private static MethodInfo Instantiate(MethodInfo definition, Type type) => definition.MakeGenericMethod(type);
 
     private sealed class Rewriter(ParameterExpression record, CollectionModel model, CollectionBinding binding) : ExpressionVisitor
     {
@@ -143,7 +147,7 @@ internal static class FilterCompiler
                 if (method.DeclaringType == typeof(MemoryExtensions) && node.Arguments.Count == 2 && UnwrapSpan(node.Arguments[0]) is Expression source)
                 {
                     Type element = node.Arguments[1].Type;
-                    return Expression.Call(EnumerableContains.MakeGenericMethod(element), Visit(source)!, Visit(node.Arguments[1])!);
+                    return Expression.Call(Instantiate(EnumerableContains, element), Visit(source)!, Visit(node.Arguments[1])!);
                 }
 
                 if ((method.DeclaringType == typeof(Enumerable) && node.Arguments.Count == 2)
@@ -201,7 +205,7 @@ internal static class FilterCompiler
         {
             int index = CapturedValues.Count;
             CapturedValues.Add(value);
-            return Expression.Call(ValueAsMethod.MakeGenericMethod(type), Expression.ArrayIndex(Captures, Expression.Constant(index)));
+            return Expression.Call(Instantiate(ValueAsMethod, type), Expression.ArrayIndex(Captures, Expression.Constant(index)));
         }
 
         private MethodCallExpression StoredValue(string name, Type type, Expression node)
@@ -215,7 +219,7 @@ internal static class FilterCompiler
                 VectorPropertyModel => throw new NotSupportedException($"The filter reads vector property '{name}'; filters can read only the key and data properties."),
                 _ => throw new NotSupportedException($"The filter reads '{name}' ({node}), which is not a property of the collection's record definition."),
             };
-            return Expression.Call(ValueAsMethod.MakeGenericMethod(type), Expression.ArrayIndex(Values, Expression.Constant(index)));
+            return Expression.Call(Instantiate(ValueAsMethod, type), Expression.ArrayIndex(Values, Expression.Constant(index)));
         }
 
         private static int IndexOf(IReadOnlyList<DataPropertyModel> list, DataPropertyModel item)

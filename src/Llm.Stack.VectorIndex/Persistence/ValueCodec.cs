@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics.CodeAnalysis;
 
 namespace Llm.Stack.VectorIndex;
 
@@ -51,6 +52,8 @@ internal static class ValueCodec
         WriteScalar(writer, value, type);
     }
 
+    [DynamicDependency(DynamicallyAccessedMemberTypes.PublicConstructors, typeof(List<>))]
+    [UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "The type is List<T> of a whitelisted scalar (KnownTypes), and the DynamicDependency keeps List<T>'s public constructors.")]
     public static object? Read(BinaryReader reader, Type declared)
     {
         byte marker = reader.ReadByte();

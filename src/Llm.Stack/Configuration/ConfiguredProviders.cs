@@ -24,6 +24,7 @@ internal sealed class ConfiguredProviders
         [(typeof(IEmbeddingGenerator<string, Embedding<float>>), EmbeddingProviders.Onnx)] = ("Llm.Stack.Onnx", "AddOnnxProvider()"),
         [(typeof(IEmbeddingGenerator<string, Embedding<float>>), EmbeddingProviders.MiniLm)] = ("Llm.Stack.Onnx.MiniLM", "AddMiniLmProvider()"),
         [(typeof(VectorStore), VectorStoreProviders.InMemory)] = ("Llm.Stack.VectorIndex", "AddInMemoryVectorStoreProvider()"),
+        [(typeof(VectorStore), VectorStoreProviders.Postgres)] = ("Llm.Stack.Postgres", "AddPostgresVectorStoreProvider()"),
     };
 
     private readonly IServiceCollection _services;

@@ -98,6 +98,11 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
             RequireEndpoint(errors, Store + "Endpoint", store.Endpoint, store.Provider);
         }
 
+        if (string.Equals(store.Provider, VectorStoreProviders.Postgres, StringComparison.OrdinalIgnoreCase))
+        {
+            Require(errors, Store + "ConnectionString", store.ConnectionString, store.Provider!);
+        }
+
         if (!string.Equals(store.IndexKind, "flat", StringComparison.OrdinalIgnoreCase) && !string.Equals(store.IndexKind, "hnsw", StringComparison.OrdinalIgnoreCase))
         {
             errors.Add($"{Store}IndexKind must be 'flat' or 'hnsw', but is '{store.IndexKind}'.");

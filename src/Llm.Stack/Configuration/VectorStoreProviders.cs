@@ -6,6 +6,9 @@ public static class VectorStoreProviders
     /// <summary>The SIMD in-memory index, persisted under the data directory (Llm.Stack.VectorIndex, <c>AddInMemoryVectorStoreProvider()</c>).</summary>
     public const string InMemory = "inmemory";
 
+    /// <summary>PostgreSQL with pgvector (Llm.Stack.Postgres, <c>AddPostgresVectorStoreProvider()</c>; needs <c>ConnectionString</c>).</summary>
+    public const string Postgres = "postgres";
+
     /// <summary>A Chroma server.</summary>
     public const string Chroma = "chroma";
 }

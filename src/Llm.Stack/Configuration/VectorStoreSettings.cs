@@ -8,7 +8,8 @@ public sealed class VectorStoreSettings
     /// <summary>Gets or sets the provider of the vector store.</summary>
     /// <value>
     /// A name a package registered: <c>inmemory</c> (the SIMD in-memory index, persisted under the data directory;
-    /// <c>AddInMemoryVectorStoreProvider()</c>). The default value is <see langword="null"/>: configuration registers no
+    /// <c>AddInMemoryVectorStoreProvider()</c>) or <c>postgres</c> (PostgreSQL with pgvector on <see cref="ConnectionString"/>;
+    /// <c>AddPostgresVectorStoreProvider()</c>). The default value is <see langword="null"/>: configuration registers no
     /// store, and <c>AddLocalDefaults</c> uses its persisted index.
     /// </value>
     public string? Provider { get; set; }
@@ -26,6 +27,10 @@ public sealed class VectorStoreSettings
 
     /// <summary>Gets or sets the endpoint of a vector database server; required when <see cref="Provider"/> is <c>chroma</c>.</summary>
     public Uri? Endpoint { get; set; }
+
+    /// <summary>Gets or sets the connection string of a database server; required when <see cref="Provider"/> is <c>postgres</c>.</summary>
+    /// <value>An Npgsql connection string for <c>postgres</c>, such as <c>Host=127.0.0.1;Port=5432;Username=app;Password=…;Database=app</c>. It is never written to messages or logs.</value>
+    public string? ConnectionString { get; set; }
 
     /// <summary>Gets or sets how the in-memory index compresses vectors for the first pass of a search.</summary>
     /// <value>The default value is <see cref="VectorQuantization.None"/>: exact float32 search.</value>

@@ -63,7 +63,7 @@ public sealed class RegexRedactionTransform : IDocumentTransform
             IReadOnlyList<PiiMatch> matches = _detector.Detect(current.Text);
             if (matches.Count > 0)
             {
-                current = DocumentRewriter.Apply(current, [.. matches.Select(m => new TextEdit(m.Start, m.Length, Label(m.Kind)))]);
+                current = DocumentRewriter.Apply(current, [.. matches.Select(m => new TextEdit(m.Start, m.Length, PiiLabels.Label(m.Kind)))]);
             }
         }
 
@@ -85,15 +85,4 @@ public sealed class RegexRedactionTransform : IDocumentTransform
 
         return new ValueTask<Document?>(current);
     }
-
-    private static string Label(PiiKind kind) => kind switch
-    {
-        PiiKind.Email => "[EMAIL]",
-        PiiKind.Phone => "[PHONE]",
-        PiiKind.PaymentCard => "[CARD]",
-        PiiKind.Iban => "[IBAN]",
-        PiiKind.UsSsn => "[SSN]",
-        PiiKind.IPAddress => "[IP]",
-        _ => "[SECRET]",
-    };
 }

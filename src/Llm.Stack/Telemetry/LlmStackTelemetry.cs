@@ -12,7 +12,7 @@ namespace Llm.Stack;
 /// Spans: ingestion (<see cref="IngestSpanName"/> and its stages), the RAG stages of <see cref="RagPipeline"/> (<see cref="RewriteSpanName"/>, <see cref="RetrieveSpanName"/>,
 /// <see cref="RerankSpanName"/>, <see cref="AssembleSpanName"/>, <see cref="GenerateSpanName"/>), each naming the chunk
 /// ids it used in <see cref="TelemetryTags.ChunkIds"/>. Metrics: <see cref="RetrievalDurationName"/>,
-/// <see cref="IngestedDocumentsName"/> and <see cref="IngestedChunksName"/>. Tag names are in <see cref="TelemetryTags"/>;
+/// <see cref="IngestedDocumentsName"/>, <see cref="IngestedChunksName"/> and <see cref="GuardrailDecisionsName"/>. Tag names are in <see cref="TelemetryTags"/>;
 /// no tag holds question, prompt, chunk or answer text.
 /// </para>
 /// <para>
@@ -82,6 +82,13 @@ public static class LlmStackTelemetry
     /// <summary>The counter of chunks written by ingestion.</summary>
     public const string IngestedChunksName = "llm_stack.ingestion.chunks";
 
+    /// <summary>
+    /// The counter of guardrail decisions (<see cref="GuardrailChatClient"/>, <see cref="GuardrailRetriever"/>): the number
+    /// of items found, tagged with <see cref="TelemetryTags.GuardrailStage"/>, <see cref="TelemetryTags.GuardrailAction"/>,
+    /// <see cref="TelemetryTags.GuardrailCategory"/> and <see cref="TelemetryTags.GuardrailKind"/>.
+    /// </summary>
+    public const string GuardrailDecisionsName = "llm_stack.guardrail.decisions";
+
     internal static readonly ActivitySource Source = new(ActivitySourceName, typeof(LlmStackTelemetry).Assembly.GetName().Version?.ToString());
 
     internal static readonly Meter Meter = new(MeterName, typeof(LlmStackTelemetry).Assembly.GetName().Version?.ToString());
@@ -98,6 +105,9 @@ public static class LlmStackTelemetry
 
     internal static readonly Counter<long> IngestedChunks = Meter.CreateCounter<long>(
         IngestedChunksName, unit: "{chunk}", description: "Counts the chunks written by ingestion");
+
+    internal static readonly Counter<long> GuardrailDecisions = Meter.CreateCounter<long>(
+        GuardrailDecisionsName, unit: "{decision}", description: "Counts what the guardrails found, by stage, action, category and kind");
 
     /// <summary>Starts a span when someone listens.</summary>
     internal static Activity? Start(string name) => Source.HasListeners() ? Source.StartActivity(name, ActivityKind.Internal) : null;

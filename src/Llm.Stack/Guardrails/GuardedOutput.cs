@@ -1,0 +1,205 @@
+using System.Text;
+
+namespace Llm.Stack;
+
+/// <summary>
+/// The output check of one answer, fed its text piece by piece: restores the call's placeholders and applies the
+/// output action to personal data the model wrote, holding back only what a later piece could still change.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Held back: the trailing run of non-white-space characters (a placeholder, an e-mail address, a key or a JWT is such
+/// a run, and the next piece may extend it), the last <see cref="SpacedWindow"/> characters when personal data is
+/// checked (the longest item that crosses white space, an IBAN written in groups, is 42), and any item found that
+/// reaches into that window (a private-key block until its END line). Everything before is emitted at once. A check
+/// that blocks stops the answer before the piece holding the item: nothing blocked is emitted.
+/// </para>
+/// <para>
+/// Each check scans from the start of the line that begins at least <see cref="Lookbehind"/> characters before the
+/// first character not yet emitted (the detector's keyword windows look back at most 32), so that the scan sees what
+/// a scan of the whole answer sees; no item crosses a line break except a private-key block, which is held whole.
+/// The filter is not thread-safe: one answer, one instance.
+/// </para>
+/// </remarks>
+internal sealed class GuardedOutput
+{
+    /// <summary>The characters held back beyond the trailing run when personal data is checked.</summary>
+    internal const int SpacedWindow = 64;
+
+    /// <summary>The context scanned before the first character not yet emitted.</summary>
+    internal const int Lookbehind = 64;
+
+    private readonly GuardrailScreen _screen;
+    private readonly PiiVault? _vault;
+    private readonly PiiDetector? _detector;
+    private readonly GuardrailAction _action;
+    private char[] _buffer = new char[256];
+    private int _length;
+    private int _emitted;
+
+    /// <summary>Initializes a new instance of the <see cref="GuardedOutput"/> class.</summary>
+    /// <param name="screen">The options, Meter and log.</param>
+    /// <param name="vault">The call's placeholders to restore; <see langword="null"/> when the input was not redacted.</param>
+    public GuardedOutput(GuardrailScreen screen, PiiVault? vault)
+    {
+        _screen = screen;
+        _vault = vault is { Count: > 0 } ? vault : null;
+        _action = screen.Options.OutputPii;
+        _detector = _action == GuardrailAction.Allow ? null : screen.Options.PiiDetector;
+    }
+
+    /// <summary>Gets a value indicating whether the filter changes or checks anything (else the text can pass as it is).</summary>
+    public bool IsActive => _vault is not null || _detector is not null;
+
+    /// <summary>Gets a value indicating whether a check blocked the answer; nothing more is emitted after that.</summary>
+    public bool IsBlocked { get; private set; }
+
+    /// <summary>Feeds the next piece of the answer and returns the text that can be emitted now (possibly empty).</summary>
+    public string Push(string piece) => Process(piece, final: false);
+
+    /// <summary>Returns what is still held back, at the end of the answer.</summary>
+    public string Flush() => Process(string.Empty, final: true);
+
+    private string Process(string piece, bool final)
+    {
+        if (IsBlocked)
+        {
+            return string.Empty;
+        }
+
+        Append(piece);
+        int end = _length;
+        int boundary = final ? end : HoldBackFrom(end);
+        if (boundary <= _emitted)
+        {
+            return string.Empty;
+        }
+
+        IReadOnlyList<PiiMatch> matches = [];
+        int scanFrom = 0;
+        if (_detector is not null)
+        {
+            scanFrom = ScanStart();
+            matches = _detector.Detect(_buffer.AsSpan(scanFrom, end - scanFrom));
+        }
+
+        // The matches that start in [emitted, boundary); a match that crosses the boundary holds it back to its start.
+        int first = -1;
+        int count = 0;
+        for (int i = 0; i < matches.Count; i++)
+        {
+            int start = scanFrom + matches[i].Start;
+            if (start < _emitted)
+            {
+                continue;
+            }
+
+            if (start >= boundary)
+            {
+                break;
+            }
+
+            if (start + matches[i].Length > boundary)
+            {
+                boundary = start;
+                break;
+            }
+
+            first = first < 0 ? i : first;
+            count++;
+        }
+
+        if (boundary <= _emitted)
+        {
+            return string.Empty;
+        }
+
+        string segment;
+        if (count == 0)
+        {
+            segment = new string(_buffer, _emitted, boundary - _emitted);
+        }
+        else
+        {
+            var found = new PiiMatch[count];
+            for (int i = 0; i < count; i++)
+            {
+                PiiMatch m = matches[first + i];
+                found[i] = m with { Start = scanFrom + m.Start - _emitted };
+            }
+
+            _screen.RecordPii(GuardrailStage.Output, _action, found);
+            if (_action == GuardrailAction.Block)
+            {
+                IsBlocked = true;
+                return string.Empty;
+            }
+
+            segment = new string(_buffer, _emitted, boundary - _emitted);
+            if (_action == GuardrailAction.Redact)
+            {
+                segment = GuardrailScreen.Replace(segment, found, static (m, _) => PiiLabels.Label(m.Kind));
+            }
+        }
+
+        _emitted = boundary;
+        Compact();
+        return _vault is null ? segment : _vault.Restore(segment);
+    }
+
+    /// <summary>Where the held-back text starts: the trailing run, and the spaced window when personal data is checked, never inside a run.</summary>
+    private int HoldBackFrom(int end)
+    {
+        int boundary = end;
+        while (boundary > _emitted && !char.IsWhiteSpace(_buffer[boundary - 1]))
+        {
+            boundary--;
+        }
+
+        if (_detector is not null)
+        {
+            boundary = Math.Min(boundary, end - SpacedWindow);
+            while (boundary > _emitted && !char.IsWhiteSpace(_buffer[boundary - 1]) && !char.IsWhiteSpace(_buffer[boundary]))
+            {
+                boundary--;
+            }
+        }
+
+        return boundary;
+    }
+
+    /// <summary>The start of the line that begins at least <see cref="Lookbehind"/> characters before the first character not yet emitted.</summary>
+    private int ScanStart()
+    {
+        int limit = _emitted - Lookbehind;
+        if (limit <= 0)
+        {
+            return 0;
+        }
+
+        return _buffer.AsSpan(0, limit).LastIndexOf('\n') + 1;
+    }
+
+    private void Append(string piece)
+    {
+        if (_length + piece.Length > _buffer.Length)
+        {
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + piece.Length));
+        }
+
+        piece.CopyTo(0, _buffer, _length, piece.Length);
+        _length += piece.Length;
+    }
+
+    /// <summary>Drops the text no later scan reads (before the scan start), once it is at least half the buffer.</summary>
+    private void Compact()
+    {
+        int drop = ScanStart();
+        if (drop > 0 && drop >= _length / 2)
+        {
+            Array.Copy(_buffer, drop, _buffer, 0, _length - drop);
+            _length -= drop;
+            _emitted -= drop;
+        }
+    }
+}

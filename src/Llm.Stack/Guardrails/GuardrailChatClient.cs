@@ -1,0 +1,306 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace Llm.Stack;
+
+/// <summary>
+/// Chat middleware that checks what goes to the model and what comes back: personal data in the input is replaced by
+/// placeholders and restored in the answer, prompt injections in user messages are blocked (or stripped, or flagged),
+/// and personal data the model writes itself is redacted (or blocked, or flagged), in streamed answers too. Add it
+/// with <see cref="GuardrailChatClientBuilderExtensions.UseGuardrails"/>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Input: the text of every user, assistant and tool message is checked for personal data (system messages are the
+/// application's own); user messages are checked for prompt injection. The caller's messages are never changed: the
+/// model receives copies. Each distinct item gets one placeholder per call (<c>[EMAIL_1]</c>), and the placeholders are
+/// restored only in the answer of that call, so no caller's value reaches another caller.
+/// </para>
+/// <para>
+/// Output: streamed text is held back only as far as a later piece could still change it (see
+/// <see cref="GuardrailOptions.OutputPii"/>): the trailing word, and when the output is checked for personal data, the
+/// last 64 characters. A blocked call throws <see cref="GuardrailViolationException"/> or, when
+/// <see cref="GuardrailOptions.RefusalMessage"/> is set, answers with it (finish reason
+/// <see cref="ChatFinishReason.ContentFilter"/>); a <see cref="GuardrailViolationException"/> from an inner layer (a
+/// <see cref="GuardrailRetriever"/> under retrieval augmentation) is answered the same way.
+/// </para>
+/// <para>
+/// Every decision is counted on the <c>Llm.Stack</c> Meter (<see cref="LlmStackTelemetry.GuardrailDecisionsName"/>)
+/// and logged without the text. The client holds no per-call state and is safe to use concurrently, provided the
+/// inner client and the configured classifier are.
+/// </para>
+/// </remarks>
+public sealed class GuardrailChatClient : DelegatingChatClient
+{
+    private readonly GuardrailScreen _screen;
+
+    /// <summary>Initializes a new instance of the <see cref="GuardrailChatClient"/> class.</summary>
+    /// <param name="innerClient">The client the checked messages are sent to.</param>
+    /// <param name="options">What to check and do; <see langword="null"/> for the defaults of <see cref="GuardrailOptions"/>.</param>
+    /// <param name="logger">Logs each decision (never the text); <see langword="null"/> for none.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="innerClient"/> is <see langword="null"/>.</exception>
+    public GuardrailChatClient(IChatClient innerClient, GuardrailOptions? options = null, ILogger? logger = null)
+        : base(innerClient)
+    {
+        _screen = new GuardrailScreen(options ?? new GuardrailOptions(), logger);
+    }
+
+    /// <summary>Gets the options the client checks with.</summary>
+    public GuardrailOptions Options => _screen.Options;
+
+    /// <inheritdoc />
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        (List<ChatMessage> prepared, PiiVault? vault, GuardrailViolationException? blocked) = await PrepareAsync(messages, cancellationToken).ConfigureAwait(false);
+        if (blocked is not null)
+        {
+            return Refuse(blocked, null);
+        }
+
+        ChatResponse response;
+        try
+        {
+            response = await base.GetResponseAsync(prepared, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (GuardrailViolationException inner) when (Options.RefusalMessage is not null)
+        {
+            return Refuse(inner, null);
+        }
+
+        foreach (ChatMessage message in response.Messages)
+        {
+            for (int i = 0; i < message.Contents.Count; i++)
+            {
+                if (message.Contents[i] is TextContent { Text: { Length: > 0 } text } content)
+                {
+                    var output = new GuardedOutput(_screen, vault);
+                    if (!output.IsActive)
+                    {
+                        continue;
+                    }
+
+                    string checkedText = output.Push(text) + output.Flush();
+                    if (output.IsBlocked)
+                    {
+                        return Refuse(new GuardrailViolationException(GuardrailCategory.PersonalData, GuardrailStage.Output), response);
+                    }
+
+                    message.Contents[i] = new TextContent(checkedText) { AdditionalProperties = content.AdditionalProperties, Annotations = content.Annotations };
+                }
+            }
+        }
+
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        return StreamAsync(messages, options, cancellationToken);
+    }
+
+    private async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        (List<ChatMessage> prepared, PiiVault? vault, GuardrailViolationException? blocked) = await PrepareAsync(messages, cancellationToken).ConfigureAwait(false);
+        if (blocked is not null)
+        {
+            yield return RefuseUpdate(blocked, null);
+            yield break;
+        }
+
+        var output = new GuardedOutput(_screen, vault);
+        ChatResponseUpdate? last = null;
+        await using IAsyncEnumerator<ChatResponseUpdate> updates = base.GetStreamingResponseAsync(prepared, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            ChatResponseUpdate update;
+            GuardrailViolationException? innerBlock = null;
+            try
+            {
+                if (!await updates.MoveNextAsync().ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                update = updates.Current;
+            }
+            catch (GuardrailViolationException inner) when (Options.RefusalMessage is not null)
+            {
+                innerBlock = inner;
+                update = null!;
+            }
+
+            if (innerBlock is not null)
+            {
+                yield return RefuseUpdate(innerBlock, last);
+                yield break;
+            }
+
+            last = update;
+            if (!output.IsActive)
+            {
+                yield return update;
+                continue;
+            }
+
+            ChatResponseUpdate checkedUpdate = Check(update, output);
+            if (output.IsBlocked)
+            {
+                yield return RefuseUpdate(new GuardrailViolationException(GuardrailCategory.PersonalData, GuardrailStage.Output), update);
+                yield break;
+            }
+
+            yield return checkedUpdate;
+        }
+
+        if (output.IsActive && last is not null)
+        {
+            string rest = output.Flush();
+            if (output.IsBlocked)
+            {
+                yield return RefuseUpdate(new GuardrailViolationException(GuardrailCategory.PersonalData, GuardrailStage.Output), last);
+            }
+            else if (rest.Length > 0)
+            {
+                yield return new ChatResponseUpdate(ChatRole.Assistant, rest) { MessageId = last.MessageId, ResponseId = last.ResponseId, ModelId = last.ModelId };
+            }
+        }
+    }
+
+    /// <summary>The update with its text replaced by what the output check lets through now; text held back before other content (a function call, usage) is let out first.</summary>
+    private static ChatResponseUpdate Check(ChatResponseUpdate update, GuardedOutput output)
+    {
+        if (update.Contents.Count == 0)
+        {
+            return update;
+        }
+
+        var contents = new List<AIContent>(update.Contents.Count);
+        foreach (AIContent content in update.Contents)
+        {
+            string text = content is TextContent textContent ? output.Push(textContent.Text) : output.Flush();
+            if (output.IsBlocked)
+            {
+                return update;
+            }
+
+            if (text.Length > 0)
+            {
+                contents.Add(new TextContent(text));
+            }
+
+            if (content is not TextContent)
+            {
+                contents.Add(content);
+            }
+        }
+
+        ChatResponseUpdate clone = update.Clone();
+        clone.Contents = contents;
+        return clone;
+    }
+
+    /// <summary>Checks the input: redacts personal data into the call's vault and decides on prompt injection.</summary>
+    private async Task<(List<ChatMessage> Messages, PiiVault? Vault, GuardrailViolationException? Blocked)> PrepareAsync(IEnumerable<ChatMessage> messages, CancellationToken cancellationToken)
+    {
+        List<ChatMessage> list = [.. messages];
+        GuardrailOptions options = Options;
+        PiiVault? vault = options.InputPii == GuardrailAction.Redact
+            ? new PiiVault(placeholder => list.Any(m => m.Contents.Any(c => c is TextContent t && t.Text.Contains(placeholder, StringComparison.Ordinal))))
+            : null;
+        for (int m = 0; m < list.Count; m++)
+        {
+            ChatMessage message = list[m];
+            if (message.Role == ChatRole.System)
+            {
+                continue;
+            }
+
+            List<AIContent>? changed = null;
+            for (int i = 0; i < message.Contents.Count; i++)
+            {
+                if (message.Contents[i] is not TextContent { Text: { Length: > 0 } text })
+                {
+                    continue;
+                }
+
+                string checkedText = text;
+                if (options.InputPii != GuardrailAction.Allow)
+                {
+                    IReadOnlyList<PiiMatch> found = options.PiiDetector.Detect(text);
+                    if (found.Count > 0)
+                    {
+                        _screen.RecordPii(GuardrailStage.Input, options.InputPii, found);
+                        if (options.InputPii == GuardrailAction.Block)
+                        {
+                            return (list, null, new GuardrailViolationException(GuardrailCategory.PersonalData, GuardrailStage.Input));
+                        }
+
+                        if (vault is not null)
+                        {
+                            checkedText = GuardrailScreen.Replace(text, found, (match, value) => vault.Placeholder(match.Kind, value));
+                        }
+                    }
+                }
+
+                if (message.Role == ChatRole.User && options.InputInjection != GuardrailAction.Allow
+                    && await _screen.AssessAsync(text, GuardrailStage.Input, cancellationToken).ConfigureAwait(false) is { } injection)
+                {
+                    _screen.Record(GuardrailStage.Input, GuardrailCategory.PromptInjection, injection.Kind, options.InputInjection, 1);
+                    if (options.InputInjection == GuardrailAction.Block)
+                    {
+                        return (list, null, new GuardrailViolationException(GuardrailCategory.PromptInjection, GuardrailStage.Input));
+                    }
+
+                    if (options.InputInjection == GuardrailAction.Strip)
+                    {
+                        // Strip from the checked text: the redaction placeholders may have moved the signals, so assess it again.
+                        IReadOnlyList<InjectionSignal> signals = ReferenceEquals(checkedText, text) ? injection.Signals : options.InjectionDetector.Assess(checkedText).Signals;
+                        checkedText = injection.Kind == GuardrailScreen.ClassifierKind ? string.Empty : GuardrailScreen.Strip(checkedText, signals);
+                    }
+                }
+
+                if (!ReferenceEquals(checkedText, text))
+                {
+                    changed ??= [.. message.Contents];
+                    changed[i] = new TextContent(checkedText);
+                }
+            }
+
+            if (changed is not null)
+            {
+                ChatMessage copy = message.Clone();
+                copy.Contents = changed;
+                list[m] = copy;
+            }
+        }
+
+        return (list, vault, null);
+    }
+
+    private ChatResponse Refuse(GuardrailViolationException blocked, ChatResponse? response)
+    {
+        string refusal = Options.RefusalMessage ?? throw blocked;
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, refusal))
+        {
+            FinishReason = ChatFinishReason.ContentFilter,
+            ModelId = response?.ModelId,
+            ResponseId = response?.ResponseId,
+        };
+    }
+
+    private ChatResponseUpdate RefuseUpdate(GuardrailViolationException blocked, ChatResponseUpdate? last)
+    {
+        string refusal = Options.RefusalMessage ?? throw blocked;
+        return new ChatResponseUpdate(ChatRole.Assistant, refusal)
+        {
+            FinishReason = ChatFinishReason.ContentFilter,
+            MessageId = last?.MessageId,
+            ResponseId = last?.ResponseId,
+            ModelId = last?.ModelId,
+        };
+    }
+}

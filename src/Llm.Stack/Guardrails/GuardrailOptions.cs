@@ -1,0 +1,88 @@
+namespace Llm.Stack;
+
+/// <summary>
+/// What <see cref="GuardrailChatClient"/> and <see cref="GuardrailRetriever"/> check, and what they do with what they
+/// find, per stage: the input messages, the retrieved documents, the output.
+/// </summary>
+/// <remarks>
+/// Personal data takes <see cref="GuardrailAction.Allow"/>, <see cref="GuardrailAction.Flag"/>,
+/// <see cref="GuardrailAction.Redact"/> or <see cref="GuardrailAction.Block"/>; prompt injection takes
+/// <see cref="GuardrailAction.Allow"/>, <see cref="GuardrailAction.Flag"/>, <see cref="GuardrailAction.Strip"/> or
+/// <see cref="GuardrailAction.Block"/>; a setter given an action its check cannot take throws. The clients read the
+/// options on every call: do not change an instance while calls that use it are running.
+/// </remarks>
+public sealed class GuardrailOptions
+{
+    /// <summary>Gets or sets what is done with personal data and secrets in the input messages (user, assistant and tool text; system messages are the application's own and are not checked).</summary>
+    /// <value>The default value is <see cref="GuardrailAction.Redact"/>: the model sees placeholders, the caller's answer the originals.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Strip"/> or not a <see cref="GuardrailAction"/>.</exception>
+    public GuardrailAction InputPii { get; set => field = PiiAction(value); } = GuardrailAction.Redact;
+
+    /// <summary>Gets or sets what is done with a prompt injection in a user message.</summary>
+    /// <value>The default value is <see cref="GuardrailAction.Block"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Redact"/> or not a <see cref="GuardrailAction"/>.</exception>
+    public GuardrailAction InputInjection { get; set => field = InjectionAction(value); } = GuardrailAction.Block;
+
+    /// <summary>Gets or sets what <see cref="GuardrailRetriever"/> does with personal data and secrets in a retrieved chunk.</summary>
+    /// <value>The default value is <see cref="GuardrailAction.Redact"/>: each item is replaced by a label of its kind (<c>[EMAIL]</c>).</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Strip"/> or not a <see cref="GuardrailAction"/>.</exception>
+    public GuardrailAction RetrievedPii { get; set => field = PiiAction(value); } = GuardrailAction.Redact;
+
+    /// <summary>Gets or sets what <see cref="GuardrailRetriever"/> does with a retrieved chunk that is a prompt injection.</summary>
+    /// <value>The default value is <see cref="GuardrailAction.Strip"/>: the chunk is dropped.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Redact"/> or not a <see cref="GuardrailAction"/>.</exception>
+    public GuardrailAction RetrievedInjection { get; set => field = InjectionAction(value); } = GuardrailAction.Strip;
+
+    /// <summary>
+    /// Gets or sets what is done with personal data and secrets that the model writes itself (the placeholders of
+    /// <see cref="InputPii"/> are restored, not checked).
+    /// </summary>
+    /// <value>The default value is <see cref="GuardrailAction.Redact"/>: each item is replaced by a label of its kind (<c>[EMAIL]</c>).</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Strip"/> or not a <see cref="GuardrailAction"/>.</exception>
+    public GuardrailAction OutputPii { get; set => field = PiiAction(value); } = GuardrailAction.Redact;
+
+    /// <summary>Gets or sets the detector of personal data and secrets; choose the kinds with <see cref="Llm.Stack.PiiDetector.PiiDetector(IEnumerable{PiiKind})"/>.</summary>
+    /// <value>The default value is <see cref="PiiDetector.Default"/>: every <see cref="PiiKind"/>.</value>
+    /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
+    public PiiDetector PiiDetector { get; set => field = value ?? throw new ArgumentNullException(nameof(value)); } = PiiDetector.Default;
+
+    /// <summary>Gets or sets the prompt-injection detector; its <see cref="PromptInjectionDetector.Threshold"/> decides.</summary>
+    /// <value>The default value is <see cref="PromptInjectionDetector.Default"/> (threshold 0.5).</value>
+    /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
+    public PromptInjectionDetector InjectionDetector { get; set => field = value ?? throw new ArgumentNullException(nameof(value)); } = PromptInjectionDetector.Default;
+
+    /// <summary>
+    /// Gets or sets a second opinion on prompt injection, asked about each user message and retrieved chunk that
+    /// <see cref="InjectionDetector"/> lets through (one classifier call per text, so it costs what the classifier costs).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: the detector alone decides.</value>
+    public IPromptInjectionClassifier? InjectionClassifier { get; set; }
+
+    /// <summary>
+    /// Gets or sets the answer returned instead of throwing <see cref="GuardrailViolationException"/> when a check blocks
+    /// a chat call; its finish reason is <see cref="Microsoft.Extensions.AI.ChatFinishReason.ContentFilter"/>. A
+    /// streamed answer blocked part-way keeps what it already emitted (none of it blocked) and ends with this text.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: a blocked call throws.</value>
+    public string? RefusalMessage { get; set; }
+
+    private static GuardrailAction PiiAction(GuardrailAction value)
+    {
+        if (!Enum.IsDefined(value) || value == GuardrailAction.Strip)
+        {
+            throw new ArgumentOutOfRangeException(nameof(value), value, "Personal data takes Allow, Flag, Redact or Block; Strip applies to prompt injection.");
+        }
+
+        return value;
+    }
+
+    private static GuardrailAction InjectionAction(GuardrailAction value)
+    {
+        if (!Enum.IsDefined(value) || value == GuardrailAction.Redact)
+        {
+            throw new ArgumentOutOfRangeException(nameof(value), value, "Prompt injection takes Allow, Flag, Strip or Block; Redact applies to personal data.");
+        }
+
+        return value;
+    }
+}

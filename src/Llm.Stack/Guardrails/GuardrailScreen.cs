@@ -1,0 +1,128 @@
+using System.Diagnostics.Metrics;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Llm.Stack;
+
+/// <summary>The checks the guardrail chat client and retriever share: injection verdicts, replacement of matches, and the record of each decision (Meter and log).</summary>
+internal sealed class GuardrailScreen
+{
+    private static readonly string[] s_stages = ["input", "retrieved_documents", "output"];
+    private static readonly string[] s_actions = ["allow", "flag", "redact", "strip", "block"];
+    private static readonly string[] s_categories = ["personal_data", "prompt_injection"];
+    private static readonly string[] s_signals = ["ignore_instructions", "role_impersonation", "prompt_extraction", "delimiter_spoofing", "invisible_characters", "encoded_payload"];
+
+    /// <summary>The value of <see cref="TelemetryTags.GuardrailKind"/> when the classifier, not the detector, found an injection.</summary>
+    public const string ClassifierKind = "classifier";
+
+    public GuardrailScreen(GuardrailOptions options, ILogger? logger)
+    {
+        Options = options;
+        Logger = logger ?? NullLogger.Instance;
+    }
+
+    public GuardrailOptions Options { get; }
+
+    public ILogger Logger { get; }
+
+    /// <summary>Decides whether <paramref name="text"/> is an injection: the detector, then (when it lets the text through) the classifier.</summary>
+    /// <returns>The kind of the verdict (the strongest signal, or <see cref="ClassifierKind"/>) and the signals to strip; <see langword="null"/> for no injection.</returns>
+    public async ValueTask<(string Kind, IReadOnlyList<InjectionSignal> Signals)?> AssessAsync(string text, GuardrailStage stage, CancellationToken cancellationToken)
+    {
+        InjectionAssessment assessment = Options.InjectionDetector.Assess(text);
+        if (assessment.IsInjection)
+        {
+            InjectionSignal strongest = assessment.Signals.MaxBy(s => s.Weight);
+            return (s_signals[(int)strongest.Kind], assessment.Signals);
+        }
+
+        if (Options.InjectionClassifier is { } classifier && await classifier.IsInjectionAsync(text, stage, cancellationToken).ConfigureAwait(false))
+        {
+            return (ClassifierKind, []);
+        }
+
+        return null;
+    }
+
+    /// <summary>Counts a decision on the Meter and logs it (without content).</summary>
+    public void Record(GuardrailStage stage, GuardrailCategory category, string kind, GuardrailAction action, long count)
+    {
+        Counter<long> counter = LlmStackTelemetry.GuardrailDecisions;
+        if (counter.Enabled)
+        {
+            counter.Add(
+                count,
+                new KeyValuePair<string, object?>(TelemetryTags.GuardrailStage, s_stages[(int)stage]),
+                new KeyValuePair<string, object?>(TelemetryTags.GuardrailAction, s_actions[(int)action]),
+                new KeyValuePair<string, object?>(TelemetryTags.GuardrailCategory, s_categories[(int)category]),
+                new KeyValuePair<string, object?>(TelemetryTags.GuardrailKind, kind));
+        }
+
+        LogLevel level = action switch
+        {
+            GuardrailAction.Block => LogLevel.Warning,
+            GuardrailAction.Flag => LogLevel.Information,
+            _ => LogLevel.Debug,
+        };
+        if (Logger.IsEnabled(level))
+        {
+            GuardrailLog.Decision(Logger, level, s_stages[(int)stage], count, s_categories[(int)category], kind, s_actions[(int)action]);
+        }
+    }
+
+    /// <summary>Counts the matches of each kind once.</summary>
+    public void RecordPii(GuardrailStage stage, GuardrailAction action, IReadOnlyList<PiiMatch> matches)
+    {
+        Span<int> counts = stackalloc int[PiiLabels.KindCount];
+        foreach (PiiMatch match in matches)
+        {
+            counts[(int)match.Kind]++;
+        }
+
+        for (int kind = 0; kind < counts.Length; kind++)
+        {
+            if (counts[kind] > 0)
+            {
+                Record(stage, GuardrailCategory.PersonalData, PiiLabels.TagValue((PiiKind)kind), action, counts[kind]);
+            }
+        }
+    }
+
+    /// <summary>Replaces each match (in text order, none overlapping) by what <paramref name="replacement"/> gives for it.</summary>
+    public static string Replace(string text, IReadOnlyList<PiiMatch> matches, Func<PiiMatch, string, string> replacement)
+    {
+        var result = new StringBuilder(text.Length + (matches.Count * 8));
+        int copied = 0;
+        foreach (PiiMatch match in matches)
+        {
+            result.Append(text, copied, match.Start - copied).Append(replacement(match, text.Substring(match.Start, match.Length)));
+            copied = match.End;
+        }
+
+        return result.Append(text, copied, text.Length - copied).ToString();
+    }
+
+    /// <summary>Removes the text of the injection signals (merging overlaps).</summary>
+    public static string Strip(string text, IReadOnlyList<InjectionSignal> signals)
+    {
+        if (signals.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        var result = new StringBuilder(text.Length);
+        int copied = 0;
+        foreach (InjectionSignal signal in signals.OrderBy(s => s.Start))
+        {
+            if (signal.Start > copied)
+            {
+                result.Append(text, copied, signal.Start - copied);
+            }
+
+            copied = Math.Max(copied, Math.Min(text.Length, signal.Start + signal.Length));
+        }
+
+        return result.Append(text, copied, text.Length - copied).ToString();
+    }
+}

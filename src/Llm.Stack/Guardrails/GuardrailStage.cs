@@ -1,0 +1,14 @@
+namespace Llm.Stack;
+
+/// <summary>Where in a call a guardrail check runs.</summary>
+public enum GuardrailStage
+{
+    /// <summary>The messages sent to the model.</summary>
+    Input,
+
+    /// <summary>The chunks a retriever returns, before they are assembled into a prompt (<see cref="GuardrailRetriever"/>).</summary>
+    RetrievedDocuments,
+
+    /// <summary>The model's answer, before the caller sees it (streamed or not).</summary>
+    Output,
+}

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using Llm.Stack.TestUtilities;
+using Npgsql;
+
+namespace Llm.Stack.Connectors.Tests;
+
+/// <summary>
+/// The PostgreSQL + pgvector server of the tests: the one named by <c>LLMSTACK_POSTGRES</c> (a connection string;
+/// <c>.ci/run</c> starts it with <c>eng/start-postgres.sh</c>), or else one this fixture starts with that script and
+/// stops at the end. With <c>LLMSTACK_REQUIRE_SERVERS=1</c> (set by <c>.ci/run</c>) a missing server is a failure at once.
+/// Never a skip: without a server every test that needs one fails with a message saying how to start it.
+/// </summary>
+public sealed class PostgresServer : IAsyncLifetime
+{
+    private const string HowToStart =
+        "Start one with `eval \"$(eng/start-postgres.sh)\"` (installs PostgreSQL 15 + pgvector on Debian as root and exports LLMSTACK_POSTGRES), "
+        + "or set LLMSTACK_POSTGRES to the connection string of a PostgreSQL server with the pgvector extension available.";
+
+    private string? _startedData;
+    private string? _error;
+    private string? _connectionString;
+
+    /// <summary>Gets the connection string of the running server; throws with a message saying how to start one when there is none.</summary>
+    public string ConnectionString => _connectionString ?? throw new InvalidOperationException(_error);
+
+    public async Task InitializeAsync()
+    {
+        string? configured = Environment.GetEnvironmentVariable("LLMSTACK_POSTGRES");
+        if (string.IsNullOrWhiteSpace(configured))
+        {
+            if (Environment.GetEnvironmentVariable("LLMSTACK_REQUIRE_SERVERS") == "1")
+            {
+                _error = "LLMSTACK_REQUIRE_SERVERS=1 but LLMSTACK_POSTGRES is not set: .ci/run should have started PostgreSQL with eng/start-postgres.sh. " + HowToStart;
+                return;
+            }
+
+            (configured, _startedData, _error) = await StartAsync();
+            if (configured is null)
+            {
+                return;
+            }
+        }
+
+        try
+        {
+            await using var connection = new NpgsqlConnection(configured);
+            await connection.OpenAsync();
+        }
+        catch (Exception e) when (e is NpgsqlException or ArgumentException)
+        {
+            _error = $"No PostgreSQL server answers at LLMSTACK_POSTGRES ({new NpgsqlConnectionStringBuilder(configured) { Password = null }}): {e.Message}. {HowToStart}";
+            return;
+        }
+
+        _connectionString = configured;
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_startedData is not null)
+        {
+            _ = await RunScriptAsync("--stop", _startedData);
+        }
+    }
+
+    private static async Task<(string? ConnectionString, string? Data, string? Error)> StartAsync()
+    {
+        (int exit, string output, string error) = await RunScriptAsync();
+        if (exit != 0)
+        {
+            return (null, null, $"LLMSTACK_POSTGRES is not set and eng/start-postgres.sh failed (exit code {exit}): {error.Trim()}. {HowToStart}");
+        }
+
+        string? Value(string name) => output.Split('\n')
+            .Select(l => l.Trim())
+            .Where(l => l.StartsWith($"export {name}='", StringComparison.Ordinal))
+            .Select(l => l[$"export {name}='".Length..^1])
+            .FirstOrDefault();
+        return (Value("LLMSTACK_POSTGRES"), Value("LLMSTACK_POSTGRES_DATA"), null);
+    }
+
+    private static async Task<(int Exit, string Output, string Error)> RunScriptAsync(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(RepositoryPaths.Root(), "eng", "start-postgres.sh"));
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await output, await error);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PostgresServerGroup : ICollectionFixture<PostgresServer>
+{
+    public const string Name = "postgres";
+}

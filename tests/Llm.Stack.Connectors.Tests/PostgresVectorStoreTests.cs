@@ -1,0 +1,220 @@
+using System.Linq.Expressions;
+using Llm.Stack.Postgres;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.VectorData;
+using Npgsql;
+
+namespace Llm.Stack.Connectors.Tests;
+
+/// <summary>What is particular to PostgreSQL: the schema it creates, SQL built without values, errors naming the endpoint, registration.</summary>
+[Collection(PostgresServerGroup.Name)]
+public sealed class PostgresVectorStoreTests(PostgresServer server) : IAsyncLifetime
+{
+    private readonly List<string> _collections = [];
+    private PostgresVectorStore? _store;
+
+    private PostgresVectorStore Store => _store ??= new PostgresVectorStore(server.ConnectionString);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (string name in _collections)
+        {
+            await Store.EnsureCollectionDeletedAsync(name);
+        }
+
+        _store?.Dispose();
+    }
+
+    [Fact]
+    public async Task A_collection_is_a_table_with_typed_columns_and_the_index_of_its_kind()
+    {
+        string name = NewName();
+        await Store.GetCollection<string, ConformanceRecord>(name, ConformanceData.Definition(IndexKind.Hnsw, DistanceFunction.EuclideanDistance)).EnsureCollectionExistsAsync();
+        string ivf = NewName();
+        await Store.GetCollection<string, ConformanceRecord>(ivf, ConformanceData.Definition(IndexKind.IvfFlat, DistanceFunction.DotProductSimilarity)).EnsureCollectionExistsAsync();
+
+        Dictionary<string, string> columns = await QueryPairsAsync(
+            "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
+            PostgresSql.Table("public", name));
+        Assert.Equal("text", columns["Key"]);
+        Assert.Equal("integer", columns["Number"]);
+        Assert.Equal("bigint", columns["Big"]);
+        Assert.Equal("double precision", columns["Price"]);
+        Assert.Equal("boolean", columns["Flag"]);
+        Assert.Equal("text[]", columns["Tags"]);
+        Assert.Equal("integer[]", columns["Scores"]);
+        Assert.Equal("timestamp with time zone", columns["When"]);
+        Assert.Equal("uuid", columns["Reference"]);
+        Assert.Equal("vector(8)", columns["Vector"]);
+
+        List<string> indexes = [.. (await QueryPairsAsync("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = $1", name)).Values];
+        Assert.Contains(indexes, d => d.Contains("USING hnsw (\"Vector\" vector_l2_ops)", StringComparison.Ordinal) && d.Contains("m='16'", StringComparison.Ordinal));
+        Assert.Contains(indexes, d => d.Contains("USING btree (\"Category\")", StringComparison.Ordinal));
+        Assert.Contains(indexes, d => d.Contains("USING gin (to_tsvector('english'::regconfig", StringComparison.Ordinal));
+        List<string> ivfIndexes = [.. (await QueryPairsAsync("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = $1", ivf)).Values];
+        Assert.Contains(ivfIndexes, d => d.Contains("USING ivfflat (\"Vector\" vector_ip_ops) WITH (lists='100')", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Filters_become_SQL_with_every_value_a_parameter()
+    {
+        CollectionModelProbe probe = new(Store);
+        string hostile = ConformanceData.Hostile[0];
+        string[] many = ["a", "b'c"];
+        Expression<Func<ConformanceRecord, bool>> filter = r => (r.Category == hostile || many.Contains(r.Category)) && r.Tags.Contains("x'y") && r.Number > 3 && r.Note != null;
+        var parameters = new List<NpgsqlParameter>();
+        string sql = PostgresFilterTranslator.Translate(filter, probe.Model, parameters);
+
+        Assert.Equal("(((((\"Category\" = $1) OR (\"Category\" = ANY($2))) AND ($3 = ANY(\"Tags\"))) AND (\"Number\" > $4)) AND (\"Note\" IS NOT NULL))", sql);
+        Assert.Equal([hostile, many, "x'y", 3], parameters.Select(p => p.Value));
+    }
+
+    [Fact]
+    public async Task A_server_that_does_not_answer_gives_a_VectorStoreException_naming_the_endpoint()
+    {
+        int port = FreePort();
+        using var store = new PostgresVectorStore($"Host=127.0.0.1;Port={port};Username=postgres;Password=secret-value;Timeout=3");
+        VectorStoreCollection<string, ConformanceRecord> collection = store.GetCollection<string, ConformanceRecord>("docs", ConformanceData.Definition(IndexKind.Hnsw));
+        VectorStoreException e = await Assert.ThrowsAsync<VectorStoreException>(() => collection.EnsureCollectionExistsAsync());
+        Assert.Contains($"127.0.0.1:{port}", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-value", e.Message, StringComparison.Ordinal);
+        Assert.Equal("docs", e.CollectionName);
+        Assert.Equal("postgresql", e.VectorStoreSystemName);
+        await Assert.ThrowsAsync<VectorStoreException>(() => store.ListCollectionNamesAsync().ToListAsync().AsTask());
+    }
+
+    [Fact]
+    public void Names_PostgreSQL_would_truncate_or_cannot_hold_are_refused()
+    {
+        Assert.Equal("name", Assert.Throws<ArgumentException>(() => Store.GetCollection<string, ConformanceRecord>(new string('a', 64), ConformanceData.Definition(IndexKind.Hnsw))).ParamName);
+        Assert.Throws<ArgumentException>(() => Store.GetCollection<string, ConformanceRecord>("a\0b", ConformanceData.Definition(IndexKind.Hnsw)));
+        Assert.Throws<ArgumentException>(() => new PostgresVectorStoreOptions { TextSearchConfiguration = "english'); DROP TABLE x; --" });
+        Assert.Throws<ArgumentException>(() => new PostgresVectorStoreOptions { Schema = string.Empty });
+    }
+
+    [Fact]
+    public async Task Dynamic_collections_and_generated_Guid_keys_work()
+    {
+        string name = NewName();
+        var definition = new VectorStoreCollectionDefinition
+        {
+            Properties =
+            [
+                new VectorStoreKeyProperty("Id", typeof(Guid)),
+                new VectorStoreDataProperty("Title", typeof(string)),
+                new VectorStoreVectorProperty("Embedding", typeof(ReadOnlyMemory<float>), 3) { DistanceFunction = DistanceFunction.CosineDistance },
+            ],
+        };
+        VectorStoreCollection<object, Dictionary<string, object?>> collection = Store.GetDynamicCollection(name, definition);
+        await collection.EnsureCollectionExistsAsync();
+        Guid id = Guid.NewGuid();
+        await collection.UpsertAsync(new Dictionary<string, object?> { ["Id"] = id, ["Title"] = "first", ["Embedding"] = new ReadOnlyMemory<float>([1, 0, 0]) });
+        Dictionary<string, object?>? found = await collection.GetAsync(id);
+        Assert.Equal("first", found!["Title"]);
+        VectorSearchResult<Dictionary<string, object?>> best = (await collection.SearchAsync(new ReadOnlyMemory<float>([1, 0.1f, 0]), 1).ToListAsync())[0];
+        Assert.Equal(id, best.Record["Id"]);
+
+        string guidName = NewName();
+        VectorStoreCollection<Guid, GeneratedKeyRecord> generated = Store.GetCollection<Guid, GeneratedKeyRecord>(guidName);
+        _collections.Add(guidName);
+        await generated.EnsureCollectionExistsAsync();
+        var record = new GeneratedKeyRecord { Text = "auto", Vector = new float[] { 0, 1, 0 } };
+        await generated.UpsertAsync(record);
+        Assert.NotEqual(Guid.Empty, record.Id);
+        Assert.Equal("auto", (await generated.GetAsync(record.Id))!.Text);
+    }
+
+    [Fact]
+    public async Task The_postgres_provider_is_configured_by_LlmStack_VectorStore_keys()
+    {
+        IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["LlmStack:VectorStore:Provider"] = "postgres",
+            ["LlmStack:VectorStore:ConnectionString"] = server.ConnectionString,
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLlmStack(configuration).AddPostgresVectorStoreProvider();
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        var store = Assert.IsType<PostgresVectorStore>(provider.GetRequiredService<VectorStore>());
+        Assert.False(await store.CollectionExistsAsync(NewName()));
+
+        IConfiguration missing = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["LlmStack:VectorStore:Provider"] = "postgres" }).Build();
+        OptionsValidationException e = Assert.Throws<OptionsValidationException>(() => new ServiceCollection().AddLlmStack(missing).AddPostgresVectorStoreProvider());
+        Assert.Contains("LlmStack:VectorStore:ConnectionString is required", e.Message, StringComparison.Ordinal);
+
+        var unregistered = new ServiceCollection();
+        unregistered.AddLlmStack(configuration);
+        await using ServiceProvider unregisteredProvider = unregistered.BuildServiceProvider();
+        Exception notRegistered = Assert.ThrowsAny<Exception>(() => unregisteredProvider.GetRequiredService<VectorStore>());
+        Assert.Contains("AddPostgresVectorStoreProvider()", notRegistered.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.ConnectionString, notRegistered.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Code_registrations_plain_and_keyed_resolve_working_stores()
+    {
+        var services = new ServiceCollection();
+        services.AddLlmStack()
+            .AddPostgresVectorStore(server.ConnectionString, o => o.HnswEfSearch = 80)
+            .AddKeyedPostgresVectorStore("archive", server.ConnectionString, o => o.Schema = "public");
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        var store = Assert.IsType<PostgresVectorStore>(provider.GetRequiredService<VectorStore>());
+        var keyed = Assert.IsType<PostgresVectorStore>(provider.GetRequiredKeyedService<VectorStore>("archive"));
+        Assert.NotSame(store, keyed);
+        Assert.Same(keyed, provider.GetRequiredKeyedService<PostgresVectorStore>("archive"));
+        Assert.False(await keyed.CollectionExistsAsync(NewName()));
+    }
+
+    private string NewName()
+    {
+        string name = "pg_" + Guid.NewGuid().ToString("N")[..12];
+        _collections.Add(name);
+        return name;
+    }
+
+    private async Task<Dictionary<string, string>> QueryPairsAsync(string sql, string argument)
+    {
+        await using var connection = new NpgsqlConnection(server.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = argument });
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync();
+        var pairs = new Dictionary<string, string>();
+        while (await reader.ReadAsync())
+        {
+            pairs[reader.GetString(0)] = reader.GetString(1);
+        }
+
+        return pairs;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public sealed class GeneratedKeyRecord
+    {
+        [VectorStoreKey(IsAutoGenerated = true)]
+        public Guid Id { get; set; }
+
+        [VectorStoreData]
+        public string Text { get; set; } = string.Empty;
+
+        [VectorStoreVector(3)]
+        public float[]? Vector { get; set; }
+    }
+
+    /// <summary>The model a collection of <see cref="ConformanceRecord"/> is built with.</summary>
+    private sealed class CollectionModelProbe(PostgresVectorStore store)
+    {
+        public Microsoft.Extensions.VectorData.ProviderServices.CollectionModel Model { get; } =
+            new PostgresModelBuilder().Build(typeof(ConformanceRecord), typeof(string), ConformanceData.Definition(IndexKind.Hnsw), store.Options.EmbeddingGenerator);
+    }
+}
