@@ -117,4 +117,32 @@ public sealed class AnthropicProviderTests : IDisposable
         Assert.Contains("Unauthorized", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("sk-ant-test", error.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_package_README_snippet_answers_through_the_server()
+    {
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([
+                new("LlmStack:Chat:Provider", "anthropic"),
+                new("LlmStack:Chat:Endpoint", _server.BaseAddress.ToString()),
+                new("LlmStack:Chat:Model", "claude-sonnet-4-5"),
+                new("LlmStack:Chat:ApiKey", "sk-ant-test"),
+                new("LlmStack:Chat:MaxOutputTokens", "1024")])
+            .Build();
+        var services = new ServiceCollection();
+
+        // README: src/Llm.Stack.Anthropic/README.md
+        // appsettings.json (the key from ANTHROPIC_API_KEY, or LlmStack:Chat:ApiKey):
+        // { "LlmStack": { "Chat": { "Provider": "anthropic", "Model": "claude-sonnet-4-5", "MaxOutputTokens": 1024 } } }
+        services.AddLlmStack(configuration)
+                .AddAnthropicProvider();                    // registers the provider name "anthropic" for chat
+        await using ServiceProvider provider = services.BuildServiceProvider();
+
+        IChatClient chat = provider.GetRequiredService<IChatClient>();
+        ChatResponse response = await chat.GetResponseAsync("Which volcano in Iceland erupted in 2010?");
+        // README: end
+
+        Assert.Equal("You asked: Which volcano in Iceland erupted in 2010?", response.Text);
+        Assert.Equal(1024, _server.Requests.Single().Body["max_tokens"]!.GetValue<int>());
+    }
 }

@@ -125,4 +125,31 @@ public sealed class OllamaProviderTests : IDisposable
         Assert.Contains("Llm.Stack.Ollama", error.Message, StringComparison.Ordinal);
         Assert.Contains("AddOllamaProvider()", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_package_README_snippet_answers_through_the_server()
+    {
+        IConfiguration configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([
+                new("LlmStack:Chat:Provider", "ollama"),
+                new("LlmStack:Chat:Endpoint", _server.BaseAddress.ToString()),
+                new("LlmStack:Chat:Model", "llama3.2")])
+            .Build();
+        var services = new ServiceCollection();
+
+        // README: src/Llm.Stack.Ollama/README.md
+        // appsettings.json:
+        // { "LlmStack": { "Chat": { "Provider": "ollama", "Model": "llama3.2" },
+        //                 "Embeddings": { "Provider": "ollama", "Model": "nomic-embed-text" } } }
+        services.AddLlmStack(configuration)
+                .AddOllamaProvider();                       // registers the provider name "ollama" for chat and embeddings
+        await using ServiceProvider provider = services.BuildServiceProvider();
+
+        IChatClient chat = provider.GetRequiredService<IChatClient>();
+        ChatResponse response = await chat.GetResponseAsync("Which volcano in Iceland erupted in 2010?");
+        // README: end
+
+        Assert.Equal("You asked: Which volcano in Iceland erupted in 2010?", response.Text);
+        Assert.Equal("llama3.2", _server.Requests.Single().Body["model"]!.GetValue<string>());
+    }
 }
