@@ -430,6 +430,51 @@ public class PackageReadmeExamplesTests
         Assert.NotNull(provider.GetRequiredService<IChatClient>().GetService<FunctionInvokingChatClient>());
     }
 
+    [Fact]
+    public async Task Core_guardrails_refuse_an_answer_that_leaks_personal_data()
+    {
+        using var model = new FixedAnswerChatClient("Write to ann@example.com for the backups [1].");
+        IRetriever retriever = Bm25Retriever.FromChunks([new DocumentChunk("ops.md", 0, "Backups are kept for 30 days; ask the operations team.")]);
+
+        // README: src/Llm.Stack/README.md
+        IChatClient client = new ChatClientBuilder(model)
+            .UseGuardrails(o => { o.OutputPii = GuardrailAction.Block; o.RefusalMessage = "Sorry, I can't share that."; })
+            .UseRetrievalAugmentation(new GuardrailRetriever(retriever))
+            .Build();
+        // README: end
+
+        ChatResponse response = await client.GetResponseAsync("Who do I ask about backups?");
+        Assert.Equal("Sorry, I can't share that.", response.Text);
+        Assert.DoesNotContain("ann@example.com", response.Text, StringComparison.Ordinal);
+        Assert.Contains("Backups are kept for 30 days", model.LastPrompt, StringComparison.Ordinal);
+    }
+
+    /// <summary>A chat model that gives one fixed answer and keeps the prompt it was given.</summary>
+    private sealed class FixedAnswerChatClient(string answer) : IChatClient
+    {
+        public string LastPrompt { get; private set; } = "";
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            LastPrompt = string.Join("\n", messages.Select(m => m.Text));
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, answer)));
+        }
+
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            foreach (ChatResponseUpdate update in (await GetResponseAsync(messages, options, cancellationToken)).ToChatResponseUpdates())
+            {
+                yield return update;
+            }
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
+    }
+
     /// <summary>A chat model that answers by quoting the last message.</summary>
     private sealed class EchoChatClient : IChatClient
     {

@@ -54,6 +54,46 @@ public sealed class TelemetryAndLoggingTests : IDisposable
     private List<Activity> Spans(string name) => [.. _spans.Where(a => a.OperationName == name && (a.GetTagItem("db.collection.name") as string) == _collection)];
 
     [Fact]
+    public async Task Each_search_records_its_duration_in_the_histogram_with_the_collection_and_operation()
+    {
+        var measurements = new ConcurrentQueue<(double Seconds, string? Collection, string? Operation)>();
+        using var meters = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == VectorIndexTelemetry.MeterName && instrument.Name == VectorIndexTelemetry.SearchDurationName)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meters.SetMeasurementEventCallback<double>((_, seconds, tags, _) =>
+        {
+            string? collection = null, operation = null;
+            foreach (KeyValuePair<string, object?> tag in tags)
+            {
+                collection = tag.Key == "db.collection.name" ? tag.Value as string : collection;
+                operation = tag.Key == "db.operation.name" ? tag.Value as string : operation;
+            }
+
+            measurements.Enqueue((seconds, collection, operation));
+        });
+        meters.Start();
+        using var store = new InMemoryVectorStore();
+        InMemoryVectorCollection<int, Note> notes = store.GetCollection<int, Note>(_collection);
+        await notes.EnsureCollectionExistsAsync();
+        await notes.UpsertAsync(Notes(5));
+        ReadOnlyMemory<float> query = new([1f, 2f, 2f]);
+
+        _ = await notes.SearchAsync(query, 3).ToListAsync();
+        _ = await notes.HybridSearchAsync(query, ["text"], 2).ToListAsync();
+
+        var mine = measurements.Where(m => m.Collection == _collection).ToList();
+        Assert.Equal(["hybrid_search", "search"], mine.Select(m => m.Operation).Order(StringComparer.Ordinal));
+        Assert.All(mine, m => Assert.True(m.Seconds is > 0 and < 60, $"{m.Operation}: {m.Seconds} s"));
+    }
+
+    [Fact]
     public async Task Each_search_has_a_span_naming_the_operation_and_the_keys_it_returned()
     {
         using var store = new InMemoryVectorStore();

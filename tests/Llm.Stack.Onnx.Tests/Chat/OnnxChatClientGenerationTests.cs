@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Llm.Stack.Onnx.Tests.TinyModel;
 using Llm.Stack.TestUtilities.TinyModel;
 using Microsoft.Extensions.AI;
@@ -80,6 +81,37 @@ public sealed class OnnxChatClientGenerationTests(TinyChatModelFixture fixture)
         Assert.Equal(" Hello there", response.Text);
         Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
         Assert.Equal(output.Length + 1, response.Usage!.OutputTokenCount);
+    }
+
+    [Fact]
+    public async Task A_generation_is_a_GenAI_chat_span_with_its_model_token_counts_and_finish_reason()
+    {
+        using var test = new ActivitySource("Llm.Stack.Onnx.Tests.ChatSpan");
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == OnnxTelemetry.ActivitySourceName || source == test,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        string modelId = fixture.Client.GetService<ChatClientMetadata>()!.DefaultModelId!;
+
+        ChatResponse response;
+        string parentId;
+        using (Activity parent = test.StartActivity("request")!)
+        {
+            parentId = parent.Id!;
+            response = await fixture.Client.GetResponseAsync(Hello, new ChatOptions { MaxOutputTokens = 5 });
+        }
+
+        Activity chat = Assert.Single(spans, s => s.ParentId == parentId && s.Source.Name == OnnxTelemetry.ActivitySourceName);
+        Assert.Equal($"chat {modelId}", chat.DisplayName);
+        Assert.Equal(TelemetryTags.ChatOperation, chat.GetTagItem(TelemetryTags.OperationName));
+        Assert.Equal(modelId, chat.GetTagItem(TelemetryTags.RequestModel));
+        Assert.Equal((int)response.Usage!.InputTokenCount!, chat.GetTagItem(TelemetryTags.InputTokens));
+        Assert.Equal(5, chat.GetTagItem(TelemetryTags.OutputTokens));
+        Assert.Equal(["length"], (string[])chat.GetTagItem(TelemetryTags.FinishReasons)!);
     }
 
     [Fact]

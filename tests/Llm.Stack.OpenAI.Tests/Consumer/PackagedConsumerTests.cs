@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Llm.Stack.TestUtilities;
 
@@ -7,7 +8,8 @@ namespace Llm.Stack.OpenAI.Tests.Consumer;
 /// <summary>
 /// What a new user does: packs the packages into a local folder, restores them into a fresh console app in a temporary
 /// folder, and runs configuration-driven registration end to end (chat through <c>openai</c> against a local
-/// OpenAI-protocol server, embeddings <c>minilm</c>, store <c>inmemory</c>; an unknown key fails inside AddLlmStack).
+/// OpenAI-protocol server, embeddings <c>minilm</c>, store <c>inmemory</c>; a RAG call with a per-call <c>Top</c> keeps the
+/// configured context window and answer length; an unknown key fails inside AddLlmStack).
 /// </summary>
 /// <remarks>
 /// Packs the Release build with <c>--no-build</c>: run it as part of <c>dotnet test Llm.Stack.sln -c Release</c>, which
@@ -95,13 +97,26 @@ public sealed partial class PackagedConsumerTests : IDisposable
         Assert.Contains("chat: You asked: Which volcano erupted in 2010?", output, StringComparison.Ordinal);
         Assert.Contains("embedding dimensions: 384", output, StringComparison.Ordinal);
         Assert.Contains("store: Llm.Stack.VectorIndex.InMemoryVectorStore", output, StringComparison.Ordinal);
-        var request = Assert.Single(server.Requests);
-        Assert.Equal("Bearer sk-consumer", request.Authorization);
-        Assert.Equal("tiny-chat", request.Body["model"]!.GetValue<string>());
+        Assert.Contains("rag: You asked:", output, StringComparison.Ordinal);
+        var requests = server.Requests.ToArray();
+        Assert.Equal(2, requests.Length);
+        Assert.All(requests, r => Assert.Equal("Bearer sk-consumer", r.Authorization));
+        Assert.All(requests, r => Assert.Equal("tiny-chat", r.Body["model"]!.GetValue<string>()));
+
+        // The RAG call set Top = 5: the configured answer length and context window still hold.
+        JsonNode rag = requests[1].Body;
+        Assert.Equal(48, (rag["max_completion_tokens"] ?? rag["max_tokens"])!.GetValue<int>());
+        string prompt = string.Concat(rag["messages"]!.AsArray().Select(m => m!["content"] switch
+        {
+            JsonValue text => text.GetValue<string>(),
+            JsonArray parts => string.Concat(parts.Select(p => p!["text"]?.GetValue<string>())),
+            _ => "",
+        }));
+        Assert.InRange(prompt.Split("<source id=\"").Length - 1, 1, 3);
 
         string invalid = await RunAsync(app, "dotnet", [dll, server.Endpoint.ToString(), Path.Combine(_root, "data"), "LlmStack:Chat:Modle"], expectedExitCode: 2);
         Assert.Contains("invalid: LlmStack:Chat:Modle is not a known key. Did you mean LlmStack:Chat:Model?", invalid, StringComparison.Ordinal);
-        Assert.Single(server.Requests);
+        Assert.Equal(2, server.Requests.Count);
     }
 
     private static string VersionOf(string props, string property) =>
