@@ -15,19 +15,15 @@ namespace Llm.Stack;
 /// that blocks stops the answer before the piece holding the item: nothing blocked is emitted.
 /// </para>
 /// <para>
-/// Each check scans from the start of the line that begins at least <see cref="Lookbehind"/> characters before the
-/// first character not yet emitted (the detector's keyword windows look back at most 32), so that the scan sees what
-/// a scan of the whole answer sees; no item crosses a line break except a private-key block, which is held whole.
-/// The filter is not thread-safe: one answer, one instance.
+/// Each check scans the answer from its start, so that it sees what a scan of the whole answer sees (a scan from a
+/// later point can read a token's context differently: FsCheck found such cases); the cost of a piece is therefore
+/// linear in the answer so far. The filter is not thread-safe: one answer, one instance.
 /// </para>
 /// </remarks>
 internal sealed class GuardedOutput
 {
     /// <summary>The characters held back beyond the trailing run when personal data is checked.</summary>
     internal const int SpacedWindow = 64;
-
-    /// <summary>The context scanned before the first character not yet emitted.</summary>
-    internal const int Lookbehind = 64;
 
     private readonly GuardrailScreen _screen;
     private readonly PiiVault? _vault;
@@ -76,10 +72,9 @@ internal sealed class GuardedOutput
         }
 
         IReadOnlyList<PiiMatch> matches = [];
-        int scanFrom = 0;
+        const int scanFrom = 0;
         if (_detector is not null)
         {
-            scanFrom = ScanStart();
             matches = _detector.Detect(_buffer.AsSpan(scanFrom, end - scanFrom));
         }
 
@@ -143,7 +138,6 @@ internal sealed class GuardedOutput
         }
 
         _emitted = boundary;
-        Compact();
         return _vault is null ? segment : _vault.Restore(segment);
     }
 
@@ -168,18 +162,6 @@ internal sealed class GuardedOutput
         return boundary;
     }
 
-    /// <summary>The start of the line that begins at least <see cref="Lookbehind"/> characters before the first character not yet emitted.</summary>
-    private int ScanStart()
-    {
-        int limit = _emitted - Lookbehind;
-        if (limit <= 0)
-        {
-            return 0;
-        }
-
-        return _buffer.AsSpan(0, limit).LastIndexOf('\n') + 1;
-    }
-
     private void Append(string piece)
     {
         if (_length + piece.Length > _buffer.Length)
@@ -189,17 +171,5 @@ internal sealed class GuardedOutput
 
         piece.CopyTo(0, _buffer, _length, piece.Length);
         _length += piece.Length;
-    }
-
-    /// <summary>Drops the text no later scan reads (before the scan start), once it is at least half the buffer.</summary>
-    private void Compact()
-    {
-        int drop = ScanStart();
-        if (drop > 0 && drop >= _length / 2)
-        {
-            Array.Copy(_buffer, drop, _buffer, 0, _length - drop);
-            _length -= drop;
-            _emitted -= drop;
-        }
     }
 }

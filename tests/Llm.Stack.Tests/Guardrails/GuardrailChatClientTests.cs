@@ -10,7 +10,8 @@ namespace Llm.Stack.Tests.Guardrails;
 /// fixed answer: redact-and-restore, isolation between callers, streaming hold-back at every split point, blocking,
 /// stripping, the judge, and the Meter counts.
 /// </summary>
-/// <remarks>One class, so that its tests (which listen to the process-wide Meter) never run in parallel with each other.</remarks>
+/// <remarks>One collection with the fuzz tests, so that nothing else that records guardrail decisions runs while the Meter test listens.</remarks>
+[Collection(nameof(GuardrailChatClientTests))]
 public sealed class GuardrailChatClientTests
 {
     private const string UserText = "Please update my contact to ann@example.com and charge card 4111 1111 1111 1111 again.";
