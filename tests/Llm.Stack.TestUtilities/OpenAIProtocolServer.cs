@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -12,70 +10,14 @@ namespace Llm.Stack.TestUtilities;
 /// <c>You asked: {last user message}</c> (whole or streamed as server-sent events) and embeds each input as
 /// <c>[length, vowels, 1]</c>. It records every request it receives.
 /// </summary>
-public sealed class OpenAIProtocolServer : IDisposable
+public sealed class OpenAIProtocolServer : LoopbackProtocolServer
 {
-    private readonly HttpListener _listener = new();
-    private readonly Task _loop;
+    /// <summary>Gets the OpenAI-compatible endpoint, such as <c>http://127.0.0.1:41234/v1/</c>.</summary>
+    public Uri Endpoint => new(BaseAddress, "v1/");
 
-    public OpenAIProtocolServer()
+    /// <inheritdoc />
+    protected override async Task HandleAsync(string path, JsonNode body, System.Collections.Specialized.NameValueCollection headers, HttpListenerResponse response)
     {
-        int port = FreePort();
-        Endpoint = new Uri($"http://127.0.0.1:{port}/v1/");
-        _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        _listener.Start();
-        _loop = Task.Run(ServeAsync);
-    }
-
-    public Uri Endpoint { get; }
-
-    public ConcurrentQueue<(string Path, string? Authorization, JsonNode Body)> Requests { get; } = new();
-
-    public void Dispose()
-    {
-        _listener.Stop();
-        _listener.Close();
-        _loop.Wait(TimeSpan.FromSeconds(5));
-    }
-
-    private static int FreePort()
-    {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        return ((IPEndPoint)socket.LocalEndpoint).Port;
-    }
-
-    private async Task ServeAsync()
-    {
-        while (_listener.IsListening)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception e) when (e is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            try
-            {
-                await HandleAsync(context);
-            }
-            catch (Exception e) when (e is HttpListenerException or IOException)
-            {
-                // The client went away.
-            }
-        }
-    }
-
-    private async Task HandleAsync(HttpListenerContext context)
-    {
-        using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-        JsonNode body = JsonNode.Parse(await reader.ReadToEndAsync()) ?? new JsonObject();
-        string path = context.Request.Url!.AbsolutePath;
-        Requests.Enqueue((path, context.Request.Headers["Authorization"], body));
-        HttpListenerResponse response = context.Response;
         string model = body["model"]?.GetValue<string>() ?? "";
 
         if (path.EndsWith("/chat/completions", StringComparison.Ordinal))
@@ -89,7 +31,6 @@ public sealed class OpenAIProtocolServer : IDisposable
             string answer = "You asked: " + question;
             if (body["stream"]?.GetValue<bool>() == true)
             {
-                response.ContentType = "text/event-stream";
                 var events = new StringBuilder();
                 foreach (string piece in answer.Split(' '))
                 {
@@ -97,12 +38,11 @@ public sealed class OpenAIProtocolServer : IDisposable
                 }
 
                 events.Append("data: ").Append(Chunk(model, null, "stop")).Append("\n\ndata: [DONE]\n\n");
-                await WriteAsync(response, events.ToString());
+                await WriteAsync(response, "text/event-stream", events.ToString());
                 return;
             }
 
-            response.ContentType = "application/json";
-            await WriteAsync(response, new JsonObject
+            await WriteAsync(response, "application/json", new JsonObject
             {
                 ["id"] = "chatcmpl-1",
                 ["object"] = "chat.completion",
@@ -134,8 +74,7 @@ public sealed class OpenAIProtocolServer : IDisposable
                 });
             }
 
-            response.ContentType = "application/json";
-            await WriteAsync(response, new JsonObject
+            await WriteAsync(response, "application/json", new JsonObject
             {
                 ["object"] = "list",
                 ["data"] = data,
@@ -145,8 +84,7 @@ public sealed class OpenAIProtocolServer : IDisposable
             return;
         }
 
-        response.StatusCode = 404;
-        await WriteAsync(response, "{\"error\":{\"message\":\"not found\"}}");
+        await WriteAsync(response, "application/json", "{\"error\":{\"message\":\"not found\"}}", 404);
     }
 
     private static string Chunk(string model, string? content, string? finish) => new JsonObject
@@ -162,12 +100,4 @@ public sealed class OpenAIProtocolServer : IDisposable
             ["finish_reason"] = finish,
         }),
     }.ToJsonString();
-
-    private static async Task WriteAsync(HttpListenerResponse response, string text)
-    {
-        byte[] bytes = Encoding.UTF8.GetBytes(text);
-        response.ContentLength64 = bytes.Length;
-        await response.OutputStream.WriteAsync(bytes);
-        response.Close();
-    }
 }

@@ -146,41 +146,4 @@ public class ChunkingThroughputBenchmark
 
         return elements;
     }
-
-    /// <summary>A fast deterministic embedder (FNV-1a word hashing into 64 dimensions), so that the semantic benchmark measures the chunker.</summary>
-    private sealed class FnvEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
-    {
-        public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
-        {
-            var result = new GeneratedEmbeddings<Embedding<float>>();
-            foreach (string value in values)
-            {
-                var vector = new float[64];
-                uint hash = 2166136261;
-                foreach (char c in value)
-                {
-                    if (char.IsWhiteSpace(c))
-                    {
-                        vector[hash % 64] += 1;
-                        hash = 2166136261;
-                    }
-                    else
-                    {
-                        hash = (hash ^ c) * 16777619;
-                    }
-                }
-
-                vector[hash % 64] += 1;
-                result.Add(new Embedding<float>(vector));
-            }
-
-            return Task.FromResult(result);
-        }
-
-        public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-        public void Dispose()
-        {
-        }
-    }
 }

@@ -11,4 +11,10 @@ public static class ChatProviders
 
     /// <summary>An OpenAI-compatible HTTP endpoint (Llm.Stack.OpenAI, <c>AddOpenAIProvider()</c>).</summary>
     public const string OpenAI = "openai";
+
+    /// <summary>An Ollama server (Llm.Stack.Ollama, <c>AddOllamaProvider()</c>).</summary>
+    public const string Ollama = "ollama";
+
+    /// <summary>Anthropic's Messages API (Llm.Stack.Anthropic, <c>AddAnthropicProvider()</c>).</summary>
+    public const string Anthropic = "anthropic";
 }

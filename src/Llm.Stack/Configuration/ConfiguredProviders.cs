@@ -17,6 +17,9 @@ internal sealed class ConfiguredProviders
     {
         [(typeof(IChatClient), ChatProviders.OpenAI)] = ("Llm.Stack.OpenAI", "AddOpenAIProvider()"),
         [(typeof(IChatClient), ChatProviders.Onnx)] = ("Llm.Stack.Onnx", "AddOnnxProvider()"),
+        [(typeof(IChatClient), ChatProviders.Ollama)] = ("Llm.Stack.Ollama", "AddOllamaProvider()"),
+        [(typeof(IChatClient), ChatProviders.Anthropic)] = ("Llm.Stack.Anthropic", "AddAnthropicProvider()"),
+        [(typeof(IEmbeddingGenerator<string, Embedding<float>>), EmbeddingProviders.Ollama)] = ("Llm.Stack.Ollama", "AddOllamaProvider()"),
         [(typeof(IEmbeddingGenerator<string, Embedding<float>>), EmbeddingProviders.OpenAI)] = ("Llm.Stack.OpenAI", "AddOpenAIProvider()"),
         [(typeof(IEmbeddingGenerator<string, Embedding<float>>), EmbeddingProviders.Onnx)] = ("Llm.Stack.Onnx", "AddOnnxProvider()"),
         [(typeof(IEmbeddingGenerator<string, Embedding<float>>), EmbeddingProviders.MiniLm)] = ("Llm.Stack.Onnx.MiniLM", "AddMiniLmProvider()"),

@@ -11,4 +11,7 @@ public static class EmbeddingProviders
 
     /// <summary>An OpenAI-compatible HTTP endpoint (Llm.Stack.OpenAI, <c>AddOpenAIProvider()</c>).</summary>
     public const string OpenAI = "openai";
+
+    /// <summary>An Ollama server (Llm.Stack.Ollama, <c>AddOllamaProvider()</c>).</summary>
+    public const string Ollama = "ollama";
 }

@@ -8,6 +8,7 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
     private const string Chat = LlmStackOptions.SectionName + ":Chat:";
     private const string Embeddings = LlmStackOptions.SectionName + ":Embeddings:";
     private const string Store = LlmStackOptions.SectionName + ":VectorStore:";
+    private const string AnthropicApiKeyVariable = "ANTHROPIC_API_KEY";
 
     public ValidateOptionsResult Validate(string? name, LlmStackOptions options)
     {
@@ -29,6 +30,19 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
                 case ChatProviders.OpenAI:
                     RequireEndpoint(errors, Chat + "Endpoint", chat.Endpoint, chat.Provider);
                     Require(errors, Chat + "Model", chat.Model, chat.Provider);
+                    break;
+                case ChatProviders.Ollama:
+                    CheckEndpoint(errors, Chat + "Endpoint", chat.Endpoint);
+                    Require(errors, Chat + "Model", chat.Model, chat.Provider);
+                    break;
+                case ChatProviders.Anthropic:
+                    CheckEndpoint(errors, Chat + "Endpoint", chat.Endpoint);
+                    Require(errors, Chat + "Model", chat.Model, chat.Provider);
+                    if (string.IsNullOrWhiteSpace(chat.ApiKey) && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(AnthropicApiKeyVariable)))
+                    {
+                        errors.Add($"{Chat}ApiKey is required when the provider is '{chat.Provider}' (or set the {AnthropicApiKeyVariable} environment variable).");
+                    }
+
                     break;
             }
         }
@@ -53,6 +67,10 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
                     break;
                 case EmbeddingProviders.OpenAI:
                     RequireEndpoint(errors, Embeddings + "Endpoint", embeddings.Endpoint, embeddings.Provider);
+                    Require(errors, Embeddings + "Model", embeddings.Model, embeddings.Provider);
+                    break;
+                case EmbeddingProviders.Ollama:
+                    CheckEndpoint(errors, Embeddings + "Endpoint", embeddings.Endpoint);
                     Require(errors, Embeddings + "Model", embeddings.Model, embeddings.Provider);
                     break;
             }
@@ -144,7 +162,21 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
         {
             errors.Add($"{key} is required when the provider is '{provider}'.");
         }
-        else if (!value.IsAbsoluteUri || (value.Scheme != Uri.UriSchemeHttp && value.Scheme != Uri.UriSchemeHttps))
+        else
+        {
+            CheckEndpoint(errors, key, value);
+        }
+    }
+
+    /// <summary>Checks an endpoint that may be left out (the provider has a default).</summary>
+    private static void CheckEndpoint(List<string> errors, string key, Uri? value)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        if (!value.IsAbsoluteUri || (value.Scheme != Uri.UriSchemeHttp && value.Scheme != Uri.UriSchemeHttps))
         {
             errors.Add($"{key} must be an absolute http or https URI, but is '{value}'.");
         }

@@ -31,6 +31,16 @@ namespace Llm.Stack;
 /// the store agree; persisting both there, atomically, makes ingestion crash-safe (<c>LocalIndex</c> does).
 /// </para>
 /// <para>
+/// Large documents: a source item over 4 MiB whose stream can seek, read by <see cref="PlainTextReader"/> or
+/// <see cref="MarkdownReader"/>, is never held whole. It is read twice, in sections of about 32K characters cut at
+/// blank lines (outside Markdown code fences, with the heading path carried across): the first pass computes its hash
+/// and counts its chunks, the second chunks each section, embeds its chunks in batches and writes each batch at once.
+/// Each section passes through <see cref="IngestionOptions.Transforms"/> on its own (a transform that drops a section
+/// leaves it out; one that drops them all drops the document); the document's text, to which the chunks' offsets
+/// refer, is its transformed sections with a blank line put back between two that lack one. Other readers (HTML, JSON,
+/// CSV, PDF, DOCX) parse the whole document; <see cref="IngestionOptions.MaxDocumentBytes"/> bounds them, and every item.
+/// </para>
+/// <para>
 /// A document that cannot be read, transformed, chunked, embedded or written is reported as
 /// <see cref="IngestionStatus.Failed"/> with its error; the others are ingested and what the store held for it is kept.
 /// </para>
@@ -41,7 +51,7 @@ namespace Llm.Stack;
 /// documents by id and never hold their text.
 /// </para>
 /// </remarks>
-public sealed class IngestionPipeline
+public sealed partial class IngestionPipeline
 {
     private readonly EmbeddingBatcher _batcher;
     private readonly DocumentReaderRegistry _readers;
@@ -308,8 +318,16 @@ public sealed class IngestionPipeline
                             $"'{item.Id}' is {stream.Length} bytes, larger than the limit of {run.Options.MaxDocumentBytes} bytes ({IngestionOptions.MaxDocumentBytesSetting}).");
                     }
 
-                    var limited = new LimitedReadStream(stream, run.Options.MaxDocumentBytes, item.Id);
                     var context = new DocumentReadContext(item.Id) { Source = item.Source, MediaType = mediaType, Metadata = item.Metadata };
+                    if (reader is ISectionedTextReader sectioned && stream.CanSeek && stream.Length > SectionedReadThresholdBytes)
+                    {
+                        // A large plain-text or Markdown file: read, chunked and embedded section by section (IngestionPipeline.Sections.cs).
+                        run.SeenDocuments.TryAdd(item.Id, 0);
+                        Report(run, writer, await ProcessSectionsAsync(sectioned, stream, context, item.ContentHash, run, cancellationToken).ConfigureAwait(false));
+                        return;
+                    }
+
+                    var limited = new LimitedReadStream(stream, run.Options.MaxDocumentBytes, item.Id);
                     await foreach (Document read in reader.ReadAsync(limited, context, cancellationToken).ConfigureAwait(false))
                     {
                         run.SeenDocuments.TryAdd(read.Id, 0);
@@ -342,28 +360,10 @@ public sealed class IngestionPipeline
         List<string>? written = null;
         try
         {
-            Document? transformed = document;
-            using (LlmStackTelemetry.Start(LlmStackTelemetry.IngestTransformSpanName))
-            {
-                foreach (IDocumentTransform transform in run.Options.Transforms)
-                {
-                    transformed = await transform.TransformAsync(transformed, cancellationToken).ConfigureAwait(false);
-                    if (transformed is null)
-                    {
-                        break;
-                    }
-                }
-            }
-
+            Document? transformed = await TransformAsync(document, run.Options, cancellationToken).ConfigureAwait(false);
             if (transformed is null)
             {
-                if (entry is null)
-                {
-                    return new IngestionResult(document.Id, IngestionStatus.Skipped) { Source = document.Source };
-                }
-
-                int removed = await store.RemoveAsync(document.Id, entry, cancellationToken).ConfigureAwait(false);
-                return new IngestionResult(document.Id, IngestionStatus.Removed) { Source = document.Source, ChunkCount = removed };
+                return await DropAsync(document.Id, document.Source, entry, store, cancellationToken).ConfigureAwait(false);
             }
 
             if (string.IsNullOrWhiteSpace(transformed.Text))
@@ -374,14 +374,7 @@ public sealed class IngestionPipeline
             string hash = Hash(transformed.MediaType + "\n" + transformed.Text);
             if (entry is not null && entry.Hash == hash && entry.PendingKeys is null)
             {
-                if (entry.SourceHash != sourceHash || entry.SourceId != sourceId)
-                {
-                    entry.SourceHash = sourceHash;
-                    entry.SourceId = sourceId;
-                    await store.SetAsync(document.Id, entry, cancellationToken).ConfigureAwait(false);
-                }
-
-                return new IngestionResult(document.Id, IngestionStatus.Unchanged) { Source = document.Source, Version = entry.Version, ChunkCount = entry.Keys.Count };
+                return await UnchangedAsync(document.Id, document.Source, entry, sourceId, sourceHash, store, cancellationToken).ConfigureAwait(false);
             }
 
             if (entry?.PendingHash is not null)
@@ -406,44 +399,20 @@ public sealed class IngestionPipeline
             var chunkHashes = new List<string>(chunks.Count);
             foreach (DocumentChunk chunk in chunks)
             {
-                keys.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{document.Id}#{prefix}#{chunk.Ordinal}"));
+                keys.Add(ChunkKey(document.Id, prefix, chunk.Ordinal));
                 chunkHashes.Add(Hash(chunk.Text));
             }
 
             // Vectors of chunks whose text is already stored (the previous version, or what a crashed run wrote of this one).
             var vectors = new ReadOnlyMemory<float>?[chunks.Count];
-            int reused = entry is null ? 0 : await ReuseEmbeddingsAsync(store.Collection, entry, chunkHashes, vectors, cancellationToken).ConfigureAwait(false);
+            int reused = entry is null ? 0 : await ReuseEmbeddingsAsync(store.Collection, entry.Keys.Concat(entry.PendingKeys ?? []), chunkHashes, vectors, cancellationToken).ConfigureAwait(false);
 
-            var pending = new DocumentState
-            {
-                SourceId = sourceId,
-                SourceHash = entry?.SourceHash,
-                Hash = entry?.Hash ?? string.Empty,
-                Version = entry?.Version ?? 0,
-                Keys = entry?.Keys ?? [],
-                PendingHash = hash,
-                PendingKeys = [.. keys.Union(entry?.PendingHash == hash ? entry.PendingKeys ?? [] : [], StringComparer.Ordinal)],
-            };
-            await store.BeginAsync(document.Id, entry, pending, cancellationToken).ConfigureAwait(false);
+            await store.BeginAsync(document.Id, entry, Pending(entry, sourceId, hash, keys), cancellationToken).ConfigureAwait(false);
             written = keys;
 
             string source = transformed.Source?.ToString() ?? string.Empty;
-            List<ChunkRecord> Records(IEnumerable<int> indexes) => [.. indexes.Select(i => new ChunkRecord
-            {
-                Key = keys[i],
-                Text = chunks[i].Text,
-                DocumentId = document.Id,
-                Source = source,
-                PageNumber = chunks[i].PageNumber ?? 0,
-                SectionPath = string.Join(" > ", chunks[i].SectionPath),
-                Ordinal = chunks[i].Ordinal,
-                Start = chunks[i].Start,
-                Length = chunks[i].Length,
-                ContentHash = chunkHashes[i],
-                DocumentHash = hash,
-                DocumentVersion = version,
-                Embedding = vectors[i]!.Value,
-            })];
+            List<ChunkRecord> Records(IEnumerable<int> indexes) => [.. indexes.Select(i =>
+                NewRecord(keys[i], chunks[i], chunks[i].Ordinal, chunks[i].Start, chunkHashes[i], document.Id, source, hash, version, vectors[i]!.Value))];
 
             if (reused > 0)
             {
@@ -457,41 +426,130 @@ public sealed class IngestionPipeline
                 Interlocked.Add(ref run.Embeddings, batch.Count);
             }, cancellationToken).ConfigureAwait(false);
 
-            var committed = new DocumentState { SourceId = sourceId, SourceHash = sourceHash, Hash = hash, Version = version, Keys = keys };
-            await store.CommitAsync(document.Id, committed, entry?.Keys.Concat(entry.PendingKeys ?? []) ?? [], cancellationToken).ConfigureAwait(false);
+            IngestionResult done = await CommitAsync(document.Id, document.Source, entry, sourceId, sourceHash, hash, version, keys, embedded, run, cancellationToken).ConfigureAwait(false);
             written = null;
-            Interlocked.Add(ref run.Chunks, chunks.Count);
-
-            IngestionStatus status = entry is null || entry.Keys.Count == 0 ? IngestionStatus.Added : IngestionStatus.Changed;
-            LlmStackTelemetry.CountIngested(chunks.Count);
-            IngestionLog.DocumentDone(_logger, document.Id, status, version, chunks.Count);
-            return new IngestionResult(document.Id, status) { Source = document.Source, Version = version, ChunkCount = chunks.Count, ReusedEmbeddings = chunks.Count - embedded };
+            return done;
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && !store.CheckpointFailed)
         {
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
-            IngestionLog.DocumentFailed(_logger, document.Id, e);
-            if (written is not null)
-            {
-                try
-                {
-                    await store.RollBackAsync(document.Id, entry, written, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception rollback) when (!cancellationToken.IsCancellationRequested && !store.CheckpointFailed)
-                {
-                    // The pending version stays recorded: the next run deletes or completes it.
-                    IngestionLog.DocumentFailed(_logger, document.Id, rollback);
-                }
-            }
-
-            return new IngestionResult(document.Id, IngestionStatus.Failed) { Source = document.Source, Error = e, Version = entry?.Version ?? 0 };
+            return await FailAsync(document.Id, document.Source, entry, written, e, store, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private static async Task<int> ReuseEmbeddingsAsync(
-        VectorStoreCollection<string, ChunkRecord> collection, DocumentState entry, List<string> chunkHashes, ReadOnlyMemory<float>?[] vectors, CancellationToken cancellationToken)
+    private static async Task<Document?> TransformAsync(Document document, IngestionOptions options, CancellationToken cancellationToken)
     {
-        List<string> candidates = [.. entry.Keys.Concat(entry.PendingKeys ?? []).Distinct(StringComparer.Ordinal)];
+        using Activity? activity = LlmStackTelemetry.Start(LlmStackTelemetry.IngestTransformSpanName);
+        Document? transformed = document;
+        foreach (IDocumentTransform transform in options.Transforms)
+        {
+            transformed = await transform.TransformAsync(transformed, cancellationToken).ConfigureAwait(false);
+            if (transformed is null)
+            {
+                break;
+            }
+        }
+
+        return transformed;
+    }
+
+    /// <summary>A document a transform dropped: removed from the store when it was there.</summary>
+    private static async Task<IngestionResult> DropAsync(string documentId, Uri? source, DocumentState? entry, ChunkStoreWriter store, CancellationToken cancellationToken)
+    {
+        if (entry is null)
+        {
+            return new IngestionResult(documentId, IngestionStatus.Skipped) { Source = source };
+        }
+
+        int removed = await store.RemoveAsync(documentId, entry, cancellationToken).ConfigureAwait(false);
+        return new IngestionResult(documentId, IngestionStatus.Removed) { Source = source, ChunkCount = removed };
+    }
+
+    private static async Task<IngestionResult> UnchangedAsync(
+        string documentId, Uri? source, DocumentState entry, string sourceId, string? sourceHash, ChunkStoreWriter store, CancellationToken cancellationToken)
+    {
+        if (entry.SourceHash != sourceHash || entry.SourceId != sourceId)
+        {
+            entry.SourceHash = sourceHash;
+            entry.SourceId = sourceId;
+            await store.SetAsync(documentId, entry, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new IngestionResult(documentId, IngestionStatus.Unchanged) { Source = source, Version = entry.Version, ChunkCount = entry.Keys.Count };
+    }
+
+    /// <summary>The state recorded before a new version's chunks are written: the committed version, and every key the new one may write.</summary>
+    private static DocumentState Pending(DocumentState? entry, string sourceId, string hash, List<string> keys) => new()
+    {
+        SourceId = sourceId,
+        SourceHash = entry?.SourceHash,
+        Hash = entry?.Hash ?? string.Empty,
+        Version = entry?.Version ?? 0,
+        Keys = entry?.Keys ?? [],
+        PendingHash = hash,
+        PendingKeys = [.. keys.Union(entry?.PendingHash == hash ? entry.PendingKeys ?? [] : [], StringComparer.Ordinal)],
+    };
+
+    private async Task<IngestionResult> CommitAsync(
+        string documentId, Uri? source, DocumentState? entry, string sourceId, string? sourceHash, string hash, long version, List<string> keys, int embedded, Run run, CancellationToken cancellationToken)
+    {
+        var committed = new DocumentState { SourceId = sourceId, SourceHash = sourceHash, Hash = hash, Version = version, Keys = keys };
+        await run.Writer.CommitAsync(documentId, committed, entry?.Keys.Concat(entry.PendingKeys ?? []) ?? [], cancellationToken).ConfigureAwait(false);
+        Interlocked.Add(ref run.Chunks, keys.Count);
+
+        IngestionStatus status = entry is null || entry.Keys.Count == 0 ? IngestionStatus.Added : IngestionStatus.Changed;
+        LlmStackTelemetry.CountIngested(keys.Count);
+        IngestionLog.DocumentDone(_logger, documentId, status, version, keys.Count);
+        return new IngestionResult(documentId, status) { Source = source, Version = version, ChunkCount = keys.Count, ReusedEmbeddings = keys.Count - embedded };
+    }
+
+    /// <summary>A document that failed: what its new version wrote is deleted and the previous version kept.</summary>
+    private async Task<IngestionResult> FailAsync(
+        string documentId, Uri? source, DocumentState? entry, List<string>? written, Exception error, ChunkStoreWriter store, CancellationToken cancellationToken)
+    {
+        IngestionLog.DocumentFailed(_logger, documentId, error);
+        if (written is not null)
+        {
+            try
+            {
+                await store.RollBackAsync(documentId, entry, written, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception rollback) when (!cancellationToken.IsCancellationRequested && !store.CheckpointFailed)
+            {
+                // The pending version stays recorded: the next run deletes or completes it.
+                IngestionLog.DocumentFailed(_logger, documentId, rollback);
+            }
+        }
+
+        return new IngestionResult(documentId, IngestionStatus.Failed) { Source = source, Error = error, Version = entry?.Version ?? 0 };
+    }
+
+    private static string ChunkKey(string documentId, string prefix, int ordinal) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{documentId}#{prefix}#{ordinal}");
+
+    private static ChunkRecord NewRecord(
+        string key, DocumentChunk chunk, int ordinal, int start, string contentHash, string documentId, string source, string hash, long version, ReadOnlyMemory<float> vector) => new()
+    {
+        Key = key,
+        Text = chunk.Text,
+        DocumentId = documentId,
+        Source = source,
+        PageNumber = chunk.PageNumber ?? 0,
+        SectionPath = string.Join(" > ", chunk.SectionPath),
+        Ordinal = ordinal,
+        Start = start,
+        Length = chunk.Length,
+        ContentHash = contentHash,
+        DocumentHash = hash,
+        DocumentVersion = version,
+        Embedding = vector,
+    };
+
+    /// <summary>Sets the vector of every chunk whose text one of the <paramref name="candidateKeys"/> records holds.</summary>
+    private static async Task<int> ReuseEmbeddingsAsync(
+        VectorStoreCollection<string, ChunkRecord> collection, IEnumerable<string> candidateKeys, IReadOnlyList<string> chunkHashes, ReadOnlyMemory<float>?[] vectors, CancellationToken cancellationToken)
+    {
+        List<string> candidates = [.. candidateKeys.Distinct(StringComparer.Ordinal)];
         if (candidates.Count == 0)
         {
             return 0;

@@ -22,9 +22,14 @@ namespace Llm.Stack;
 /// <c>title</c> metadata entry.
 /// </para>
 /// <para>Encoding is detected as by <see cref="PlainTextReader"/> (byte-order marks, strict UTF-8, binary rejected).</para>
+/// <para>
+/// Large documents: <see cref="IngestionPipeline"/> reads a large file through this reader in sections cut at blank
+/// lines outside code fences; the heading path carries from one section to the next, so section paths are those of a
+/// whole read, and the front matter's title is read from the first section (see the pipeline's remarks).
+/// </para>
 /// <para>This type is thread-safe: one instance may read many streams concurrently.</para>
 /// </remarks>
-public sealed class MarkdownReader : IDocumentReader
+public sealed class MarkdownReader : IDocumentReader, ISectionedTextReader
 {
     /// <summary>The metadata key of the document title.</summary>
     public const string TitleMetadataKey = "title";
@@ -32,6 +37,11 @@ public sealed class MarkdownReader : IDocumentReader
     private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
         .UsePipeTables()
         .UseYamlFrontMatter()
+        .Build();
+
+    // Sections after the first of a document read in sections: a leading "---" there is a thematic break, not front matter.
+    private static readonly MarkdownPipeline LaterSectionPipeline = new MarkdownPipelineBuilder()
+        .UsePipeTables()
         .Build();
 
     private readonly Encoding? _encoding;
@@ -64,11 +74,87 @@ public sealed class MarkdownReader : IDocumentReader
         };
     }
 
-    /// <summary>Parses Markdown source into elements whose ranges index <paramref name="text"/>.</summary>
-    internal static List<DocumentElement> Parse(string text, IDictionary<string, object?> metadata, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    async IAsyncEnumerable<Document> ISectionedTextReader.ReadSectionsAsync(
+        Stream content, DocumentReadContext context, Encoding? fallbackEncoding, int sectionChars, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        MarkdownDocument document = Markdown.Parse(text, Pipeline);
-        var walker = new Walker(text, cancellationToken);
+        Dictionary<string, object?> metadata = ReaderText.NewMetadata(context);
+        Encoding? encoding = _encoding ?? fallbackEncoding;
+        if (_encoding is null && fallbackEncoding is not null)
+        {
+            metadata[DocumentMetadataKeys.TextEncoding] = fallbackEncoding.WebName;
+        }
+
+        var sections = new SectionPathTracker(); // the heading path carries across sections
+        MarkdownPipeline pipeline = Pipeline;
+        await foreach (string section in TextDecoding.ReadSectionsAsync(content, encoding, context.DocumentId, metadata, sectionChars, FindSectionCut, cancellationToken).ConfigureAwait(false))
+        {
+            List<DocumentElement> elements = Parse(section, metadata, sections, pipeline, cancellationToken);
+            pipeline = LaterSectionPipeline;
+            yield return new Document(context.DocumentId, section)
+            {
+                Source = context.Source,
+                MediaType = DocumentMediaTypes.Markdown,
+                Elements = elements,
+                Metadata = metadata,
+            };
+        }
+    }
+
+    /// <summary>Parses Markdown source into elements whose ranges index <paramref name="text"/>.</summary>
+    internal static List<DocumentElement> Parse(string text, IDictionary<string, object?> metadata, CancellationToken cancellationToken) =>
+        Parse(text, metadata, new SectionPathTracker(), Pipeline, cancellationToken);
+
+    /// <summary>The length of a Markdown section: up to its last blank line outside a code fence in the second half of the window; -1 to read on, up to four windows, then its last line break.</summary>
+    internal static int FindSectionCut(string text, int sectionChars)
+    {
+        int half = Math.Min(text.Length, sectionChars) / 2;
+        int best = -1;
+        bool inFence = false;
+        int lineStart = 0;
+        while (lineStart < text.Length)
+        {
+            int lineEnd = text.IndexOf('\n', lineStart);
+            if (lineEnd < 0)
+            {
+                break; // the last line may be incomplete
+            }
+
+            ReadOnlySpan<char> line = text.AsSpan(lineStart, lineEnd - lineStart).TrimStart(' ');
+            if (line.StartsWith("```", StringComparison.Ordinal) || line.StartsWith("~~~", StringComparison.Ordinal))
+            {
+                inFence = !inFence;
+            }
+            else if (!inFence && line.IsWhiteSpace() && lineEnd + 1 >= half)
+            {
+                best = lineEnd + 1;
+                if (best >= sectionChars)
+                {
+                    break;
+                }
+            }
+
+            lineStart = lineEnd + 1;
+        }
+
+        if (best > 0)
+        {
+            return best;
+        }
+
+        if (text.Length < 4L * sectionChars)
+        {
+            return -1;
+        }
+
+        int last = text.LastIndexOf('\n');
+        return last > 0 ? last + 1 : TextDecoding.FindParagraphCut(text, sectionChars);
+    }
+
+    private static List<DocumentElement> Parse(string text, IDictionary<string, object?> metadata, SectionPathTracker sections, MarkdownPipeline pipeline, CancellationToken cancellationToken)
+    {
+        MarkdownDocument document = Markdown.Parse(text, pipeline);
+        var walker = new Walker(text, sections, cancellationToken);
         walker.VisitContainer(document);
         string? title = walker.FrontMatterTitle ?? walker.FirstTitle;
         if (title is not null && !metadata.ContainsKey(TitleMetadataKey))
@@ -79,9 +165,9 @@ public sealed class MarkdownReader : IDocumentReader
         return walker.Elements;
     }
 
-    private sealed class Walker(string text, CancellationToken cancellationToken)
+    private sealed class Walker(string text, SectionPathTracker sections, CancellationToken cancellationToken)
     {
-        private readonly SectionPathTracker _sections = new();
+        private readonly SectionPathTracker _sections = sections;
         private int _lastEnd;
 
         public List<DocumentElement> Elements { get; } = [];

@@ -16,9 +16,13 @@ namespace Llm.Stack;
 /// normalised to <c>\n</c> in <see cref="Document.Text"/>; each blank-line separated block is a
 /// <see cref="DocumentElementKind.Paragraph"/> element. The content is decoded incrementally.
 /// </para>
+/// <para>
+/// Large documents: <see cref="IngestionPipeline"/> reads a large file through this reader in sections cut at blank
+/// lines, so that the whole text is never held (see the pipeline's remarks).
+/// </para>
 /// <para>This type is thread-safe: one instance may read many streams concurrently.</para>
 /// </remarks>
-public sealed class PlainTextReader : IDocumentReader
+public sealed class PlainTextReader : IDocumentReader, ISectionedTextReader
 {
     private readonly Encoding? _encoding;
 
@@ -49,5 +53,30 @@ public sealed class PlainTextReader : IDocumentReader
             Elements = elements,
             Metadata = metadata,
         };
+    }
+
+    /// <inheritdoc />
+    async IAsyncEnumerable<Document> ISectionedTextReader.ReadSectionsAsync(
+        Stream content, DocumentReadContext context, Encoding? fallbackEncoding, int sectionChars, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Dictionary<string, object?> metadata = ReaderText.NewMetadata(context);
+        Encoding? encoding = _encoding ?? fallbackEncoding;
+        if (_encoding is null && fallbackEncoding is not null)
+        {
+            metadata[DocumentMetadataKeys.TextEncoding] = fallbackEncoding.WebName;
+        }
+
+        await foreach (string section in TextDecoding.ReadSectionsAsync(content, encoding, context.DocumentId, metadata, sectionChars, TextDecoding.FindParagraphCut, cancellationToken).ConfigureAwait(false))
+        {
+            var elements = new List<DocumentElement>();
+            ReaderText.AddParagraphs(elements, section, 0, section.Length);
+            yield return new Document(context.DocumentId, section)
+            {
+                Source = context.Source,
+                MediaType = DocumentMediaTypes.PlainText,
+                Elements = elements,
+                Metadata = metadata,
+            };
+        }
     }
 }

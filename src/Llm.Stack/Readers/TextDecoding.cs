@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Llm.Stack;
@@ -26,10 +27,53 @@ internal static class TextDecoding
     /// <exception cref="InvalidDataException">The content is not valid in its encoding, or is binary.</exception>
     internal static async Task<string> ReadAllAsync(Stream content, Encoding? encoding, string documentId, IDictionary<string, object?>? metadata, CancellationToken cancellationToken)
     {
+        string text = string.Empty;
+        await foreach (string section in ReadSectionsAsync(content, encoding, documentId, metadata, int.MaxValue, FindParagraphCut, cancellationToken).ConfigureAwait(false))
+        {
+            text = section; // one section: the limit is never reached
+        }
+
+        return text;
+    }
+
+    /// <summary>
+    /// Reads the content as <see cref="ReadAllAsync"/> does, but hands it on in sections of about
+    /// <paramref name="sectionChars"/> characters, each cut where <paramref name="findCut"/> says, so that the whole
+    /// text is never held; the sections joined are the text <see cref="ReadAllAsync"/> returns. At least one section
+    /// (perhaps empty) is returned.
+    /// </summary>
+    /// <param name="content">The content.</param>
+    /// <param name="encoding">The encoding; <see langword="null"/> to detect it.</param>
+    /// <param name="documentId">The document's id, for messages.</param>
+    /// <param name="metadata">Where the detected encoding is recorded; <see langword="null"/> for nowhere.</param>
+    /// <param name="sectionChars">The wanted section size in characters.</param>
+    /// <param name="findCut">Given the text read so far (at least <paramref name="sectionChars"/> characters) and <paramref name="sectionChars"/>, the length of the next section, or -1 to read on.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The sections, in order.</returns>
+    /// <exception cref="InvalidDataException">The content is not valid in its encoding, or is binary.</exception>
+    /// <exception cref="EncodingFallbackException">
+    /// Without <paramref name="encoding"/>, content that is not valid UTF-8 past the first section: sections already
+    /// returned were decoded as UTF-8, so the caller must read again from the start with <see cref="Windows1252"/>.
+    /// </exception>
+    internal static async IAsyncEnumerable<string> ReadSectionsAsync(
+        Stream content,
+        Encoding? encoding,
+        string documentId,
+        IDictionary<string, object?>? metadata,
+        int sectionChars,
+        Func<string, int, int> findCut,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var text = new StringBuilder();
         if (encoding is not null)
         {
             using StreamReader reader = CreateReader(content, encoding);
-            return await ReadWithAsync(reader, documentId, cancellationToken).ConfigureAwait(false);
+            await foreach (string section in ReadWithAsync(reader, text, documentId, sectionChars, findCut, cancellationToken).ConfigureAwait(false))
+            {
+                yield return section;
+            }
+
+            yield break;
         }
 
         byte[] buffer = new byte[BufferChars];
@@ -39,15 +83,19 @@ internal static class TextDecoding
         {
             // UTF-16 (or UTF-32) with a byte-order mark: the reader detects which.
             using StreamReader reader = CreateReader(new PrefixedStream(buffer, length, content), StrictUtf8);
-            string decoded = await ReadWithAsync(reader, documentId, cancellationToken).ConfigureAwait(false);
-            metadata?.TryAdd(DocumentMetadataKeys.TextEncoding, reader.CurrentEncoding.WebName);
-            return decoded;
+            await foreach (string section in ReadWithAsync(reader, text, documentId, sectionChars, findCut, cancellationToken).ConfigureAwait(false))
+            {
+                metadata?.TryAdd(DocumentMetadataKeys.TextEncoding, reader.CurrentEncoding.WebName);
+                yield return section;
+            }
+
+            yield break;
         }
 
         int start = head.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
-        var text = new StringBuilder();
         char[] chars = new char[BufferChars + 4];
         bool pendingCr = false;
+        bool cutAny = false;
         Decoder? fallback = null;
         Buffer.BlockCopy(buffer, start, buffer, 0, length - start);
         length -= start;
@@ -56,46 +104,13 @@ internal static class TextDecoding
             int read = await content.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
             bool final = read == 0;
             length += read;
-
-            ReadOnlySpan<byte> bytes = buffer.AsSpan(0, length);
-            int consumed;
-            int written;
-            if (fallback is null)
+            DecodeBlock(final);
+            while (TryCut(text, sectionChars, findCut) is string section)
             {
-                System.Buffers.OperationStatus status = System.Text.Unicode.Utf8.ToUtf16(bytes, chars, out consumed, out written, replaceInvalidSequences: false, isFinalBlock: final);
-                if (status == System.Buffers.OperationStatus.InvalidData)
-                {
-                    // Not UTF-8: the text so far was, so its UTF-8 bytes are the file's; read everything again as Windows-1252.
-                    pendingCr = AppendNormalized(text, chars.AsSpan(0, written), pendingCr, documentId);
-                    byte[] prior = Encoding.UTF8.GetBytes(text.ToString());
-                    text.Clear();
-                    fallback = Windows1252.GetDecoder();
-                    pendingCr = AppendNormalized(text, Windows1252.GetString(prior), false, documentId);
-                    bytes = bytes[consumed..];
-                    metadata?.TryAdd(DocumentMetadataKeys.TextEncoding, Windows1252.WebName);
-                }
-            }
-            else
-            {
-                consumed = 0;
-                written = 0;
+                cutAny = true;
+                yield return section;
             }
 
-            if (fallback is not null)
-            {
-                int offset = length - bytes.Length;
-                written = fallback.GetChars(buffer, offset, bytes.Length, chars, 0, flush: final);
-                consumed = length;
-                pendingCr = AppendNormalized(text, chars.AsSpan(0, written), pendingCr, documentId);
-            }
-            else
-            {
-                pendingCr = AppendNormalized(text, chars.AsSpan(0, written), pendingCr, documentId);
-            }
-
-            int carried = length - consumed; // an incomplete UTF-8 sequence, completed by the next read
-            Buffer.BlockCopy(buffer, consumed, buffer, 0, carried);
-            length = carried;
             if (final)
             {
                 break;
@@ -107,15 +122,95 @@ internal static class TextDecoding
             text.Append('\n');
         }
 
-        metadata?.TryAdd(DocumentMetadataKeys.TextEncoding, "utf-8");
-        return text.ToString();
+        metadata?.TryAdd(DocumentMetadataKeys.TextEncoding, fallback is null ? "utf-8" : Windows1252.WebName);
+        if (text.Length > 0 || !cutAny)
+        {
+            yield return text.ToString();
+        }
+
+        // Decodes the bytes of the buffer into text (a synchronous step, as spans cannot cross an await).
+        void DecodeBlock(bool final)
+        {
+            ReadOnlySpan<byte> bytes = buffer.AsSpan(0, length);
+            int consumed;
+            int written;
+            if (fallback is null)
+            {
+                System.Buffers.OperationStatus status = System.Text.Unicode.Utf8.ToUtf16(bytes, chars, out consumed, out written, replaceInvalidSequences: false, isFinalBlock: final);
+                pendingCr = AppendNormalized(text, chars.AsSpan(0, written), pendingCr, documentId);
+                if (status != System.Buffers.OperationStatus.InvalidData)
+                {
+                    int carried = length - consumed; // an incomplete UTF-8 sequence, completed by the next read
+                    Buffer.BlockCopy(buffer, consumed, buffer, 0, carried);
+                    length = carried;
+                    return;
+                }
+
+                if (cutAny)
+                {
+                    throw new EncodingFallbackException();
+                }
+
+                // Not UTF-8: the text so far was, so its UTF-8 bytes are the file's; read everything again as Windows-1252.
+                byte[] prior = Encoding.UTF8.GetBytes(text.ToString());
+                text.Clear();
+                fallback = Windows1252.GetDecoder();
+                pendingCr = AppendNormalized(text, Windows1252.GetString(prior), false, documentId);
+                bytes = bytes[consumed..];
+            }
+
+            written = fallback.GetChars(buffer, length - bytes.Length, bytes.Length, chars, 0, flush: final);
+            pendingCr = AppendNormalized(text, chars.AsSpan(0, written), pendingCr, documentId);
+            length = 0;
+        }
     }
 
-    private static async Task<string> ReadWithAsync(StreamReader reader, string documentId, CancellationToken cancellationToken)
+    /// <summary>The length of a plain-text section: up to its last blank line, else its last line break, in the second half of the window; else the window.</summary>
+    internal static int FindParagraphCut(string text, int sectionChars)
     {
-        var text = new StringBuilder();
+        int window = Math.Min(text.Length, sectionChars);
+        int half = window / 2;
+        int blank = text.LastIndexOf("\n\n", window - 1, window - half, StringComparison.Ordinal);
+        if (blank >= half)
+        {
+            return blank + 2;
+        }
+
+        int line = text.LastIndexOf('\n', window - 1, window - half);
+        if (line >= half)
+        {
+            return line + 1;
+        }
+
+        return char.IsHighSurrogate(text[window - 1]) ? window - 1 : window;
+    }
+
+    /// <summary>Cuts the next section off the front of <paramref name="text"/> when it holds at least <paramref name="sectionChars"/> characters and <paramref name="findCut"/> finds a place.</summary>
+    private static string? TryCut(StringBuilder text, int sectionChars, Func<string, int, int> findCut)
+    {
+        if (text.Length < sectionChars)
+        {
+            return null;
+        }
+
+        string all = text.ToString();
+        int cut = findCut(all, sectionChars);
+        if (cut <= 0)
+        {
+            return null;
+        }
+
+        text.Clear();
+        text.Append(all, cut, all.Length - cut);
+        return all[..cut];
+    }
+
+    private static async IAsyncEnumerable<string> ReadWithAsync(
+        StreamReader reader, StringBuilder text, string documentId, int sectionChars, Func<string, int, int> findCut, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         char[] buffer = new char[BufferChars];
         bool pendingCr = false;
+        bool cutAny = false;
         while (true)
         {
             int read;
@@ -134,6 +229,11 @@ internal static class TextDecoding
             }
 
             pendingCr = AppendNormalized(text, buffer.AsSpan(0, read), pendingCr, documentId);
+            while (TryCut(text, sectionChars, findCut) is string section)
+            {
+                cutAny = true;
+                yield return section;
+            }
         }
 
         if (pendingCr)
@@ -141,7 +241,10 @@ internal static class TextDecoding
             text.Append('\n');
         }
 
-        return text.ToString();
+        if (text.Length > 0 || !cutAny)
+        {
+            yield return text.ToString();
+        }
     }
 
     /// <summary>Appends <paramref name="chars"/> with CR LF and lone CR turned into LF; rejects binary content.</summary>

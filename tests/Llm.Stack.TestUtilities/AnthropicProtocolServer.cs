@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Llm.Stack.TestUtilities;
+
+/// <summary>
+/// A real HTTP server on a free loopback port that speaks Anthropic's Messages API (<c>POST /v1/messages</c>): it answers
+/// <c>You asked: {last user message}</c> with usage 5 input and 3 output tokens, whole, or when the request says
+/// <c>"stream": true</c> as server-sent events in the API's order (<c>message_start</c>, <c>content_block_start</c>, a
+/// <c>ping</c>, one <c>content_block_delta</c> per word, <c>content_block_stop</c>, <c>message_delta</c> with the stop
+/// reason and output tokens, <c>message_stop</c>). A request without a key (an <c>x-api-key</c> header or a bearer
+/// token), or with another key than
+/// <see cref="RequireKey"/> when that is set, gets the API's 401 error. It records every request it receives.
+/// </summary>
+public sealed class AnthropicProtocolServer : LoopbackProtocolServer
+{
+    /// <summary>Gets or sets the only key accepted; <see langword="null"/> to accept any.</summary>
+    public string? RequireKey { get; set; }
+
+    /// <inheritdoc />
+    protected override async Task HandleAsync(string path, JsonNode body, System.Collections.Specialized.NameValueCollection headers, HttpListenerResponse response)
+    {
+        if (path != "/v1/messages")
+        {
+            await WriteAsync(response, "application/json", Error("not_found_error", "Not found."), 404);
+            return;
+        }
+
+        // The API takes the key as x-api-key or as a bearer token (which is how the official .NET package sends it).
+        string? key = headers["x-api-key"] ?? (headers["Authorization"] is { } authorization && authorization.StartsWith("Bearer ", StringComparison.Ordinal) ? authorization[7..] : null);
+        if (string.IsNullOrEmpty(key) || (RequireKey is not null && key != RequireKey))
+        {
+            await WriteAsync(response, "application/json", Error("authentication_error", "invalid x-api-key"), 401);
+            return;
+        }
+
+        string model = body["model"]?.GetValue<string>() ?? string.Empty;
+        string question = body["messages"]!.AsArray().Last()!["content"] switch
+        {
+            JsonValue text => text.GetValue<string>(),
+            JsonArray blocks => string.Concat(blocks.Select(b => b!["text"]?.GetValue<string>())),
+            _ => string.Empty,
+        };
+        string answer = "You asked: " + question;
+        if (body["stream"]?.GetValue<bool>() != true)
+        {
+            JsonObject message = Message(model, [new JsonObject { ["type"] = "text", ["text"] = answer }], "end_turn", 3);
+            await WriteAsync(response, "application/json", message.ToJsonString());
+            return;
+        }
+
+        var events = new List<string>
+        {
+            Event("message_start", new JsonObject { ["type"] = "message_start", ["message"] = Message(model, [], null, 1) }),
+            Event("content_block_start", new JsonObject
+            {
+                ["type"] = "content_block_start",
+                ["index"] = 0,
+                ["content_block"] = new JsonObject { ["type"] = "text", ["text"] = string.Empty },
+            }),
+            Event("ping", new JsonObject { ["type"] = "ping" }),
+        };
+        string[] words = answer.Split(' ');
+        for (int i = 0; i < words.Length; i++)
+        {
+            events.Add(Event("content_block_delta", new JsonObject
+            {
+                ["type"] = "content_block_delta",
+                ["index"] = 0,
+                ["delta"] = new JsonObject { ["type"] = "text_delta", ["text"] = i == 0 ? words[i] : " " + words[i] },
+            }));
+        }
+
+        events.Add(Event("content_block_stop", new JsonObject { ["type"] = "content_block_stop", ["index"] = 0 }));
+        events.Add(Event("message_delta", new JsonObject
+        {
+            ["type"] = "message_delta",
+            ["delta"] = new JsonObject { ["stop_reason"] = "end_turn", ["stop_sequence"] = null },
+            ["usage"] = new JsonObject { ["output_tokens"] = 3 },
+        }));
+        events.Add(Event("message_stop", new JsonObject { ["type"] = "message_stop" }));
+        await WriteStreamAsync(response, "text/event-stream", events);
+    }
+
+    private static string Event(string name, JsonObject data) => $"event: {name}\ndata: {data.ToJsonString()}\n\n";
+
+    private static JsonObject Message(string model, JsonArray content, string? stopReason, int outputTokens) => new()
+    {
+        ["id"] = "msg_01",
+        ["type"] = "message",
+        ["role"] = "assistant",
+        ["model"] = model,
+        ["content"] = content,
+        ["stop_reason"] = stopReason,
+        ["stop_sequence"] = null,
+        ["usage"] = new JsonObject { ["input_tokens"] = 5, ["output_tokens"] = outputTokens },
+    };
+
+    private static string Error(string type, string message) =>
+        new JsonObject { ["type"] = "error", ["error"] = new JsonObject { ["type"] = type, ["message"] = message } }.ToJsonString();
+}
