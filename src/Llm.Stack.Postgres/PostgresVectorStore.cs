@@ -204,16 +204,28 @@ public sealed class PostgresVectorStore : VectorStore
     }
 
     /// <summary>Runs <paramref name="action"/> on a pooled connection, turning database errors into <see cref="VectorStoreException"/>s that name the endpoint.</summary>
+    /// <remarks>
+    /// A transient failure (a pooled connection the server closed, as after a restart) clears the pool and runs the
+    /// action once more on a new connection: every action is safe to repeat (reads, idempotent DDL, upserts and deletes
+    /// by key, each batch in one transaction).
+    /// </remarks>
     internal async Task<T> RunAsync<T>(string? collection, string operation, Func<NpgsqlConnection, Task<T>> action, CancellationToken cancellationToken)
     {
-        try
+        for (int attempt = 0; ; attempt++)
         {
-            await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-            return await action(connection).ConfigureAwait(false);
-        }
-        catch (Exception e) when (PostgresErrors.IsDatabaseError(e) && !cancellationToken.IsCancellationRequested)
-        {
-            throw PostgresErrors.Wrap(e, Endpoint, collection, operation);
+            try
+            {
+                await using NpgsqlConnection connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                return await action(connection).ConfigureAwait(false);
+            }
+            catch (NpgsqlException e) when (attempt == 0 && e.IsTransient && !cancellationToken.IsCancellationRequested)
+            {
+                _dataSource.Clear();
+            }
+            catch (Exception e) when (PostgresErrors.IsDatabaseError(e) && !cancellationToken.IsCancellationRequested)
+            {
+                throw PostgresErrors.Wrap(e, Endpoint, collection, operation);
+            }
         }
     }
 

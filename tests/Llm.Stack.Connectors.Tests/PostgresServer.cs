@@ -20,6 +20,42 @@ public sealed class PostgresServer : IAsyncLifetime
     private string? _error;
     private string? _connectionString;
 
+    /// <summary>Gets the folder eng/start-postgres.sh started the server in (<c>LLMSTACK_POSTGRES_DATA</c>), or <see langword="null"/> for a server started otherwise.</summary>
+    public string? DataFolder => _startedData ?? Environment.GetEnvironmentVariable("LLMSTACK_POSTGRES_DATA");
+
+    /// <summary>Restarts the server (fast shutdown: open connections are closed by the server), with the same options.</summary>
+    public async Task RestartAsync()
+    {
+        string data = DataFolder ?? throw new InvalidOperationException("Restarting needs the server's folder: start it with eng/start-postgres.sh (LLMSTACK_POSTGRES_DATA).");
+        var start = new ProcessStartInfo(Environment.UserName == "root" ? "runuser" : "/usr/lib/postgresql/15/bin/pg_ctl") { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (Environment.UserName == "root")
+        {
+            foreach (string a in new[] { "-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl" })
+            {
+                start.ArgumentList.Add(a);
+            }
+        }
+
+        // -l: the restarted server writes to its log file, not to this process's pipes (which it would hold open).
+        foreach (string a in new[] { "-D", Path.Combine(data, "db"), "-l", Path.Combine(data, "server.log"), "-m", "fast", "-w", "restart" })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using Process process = Process.Start(start)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        string error = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        _ = await output;
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"pg_ctl restart failed ({process.ExitCode}): {error}");
+        }
+
+        // The tests' own helper connections (Npgsql's global pools) were closed by the server too.
+        NpgsqlConnection.ClearAllPools();
+    }
+
     /// <summary>Gets the connection string of the running server; throws with a message saying how to start one when there is none.</summary>
     public string ConnectionString => _connectionString ?? throw new InvalidOperationException(_error);
 

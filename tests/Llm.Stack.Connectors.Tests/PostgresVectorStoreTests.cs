@@ -88,6 +88,24 @@ public sealed class PostgresVectorStoreTests(PostgresServer server) : IAsyncLife
     }
 
     [Fact]
+    public async Task The_store_recovers_after_a_server_restart()
+    {
+        string name = NewName();
+        VectorStoreCollection<string, ConformanceRecord> collection = Store.GetCollection<string, ConformanceRecord>(name, ConformanceData.Definition(IndexKind.Hnsw));
+        await collection.EnsureCollectionExistsAsync();
+        List<ConformanceRecord> records = ConformanceData.Records(50);
+        await collection.UpsertAsync(records.Take(25));
+        Assert.Equal(10, (await collection.SearchAsync(records[0].Vector!.Value, 10).ToListAsync()).Count); // the pool holds open connections now
+
+        await server.RestartAsync();
+
+        // The pooled connections the server closed are replaced, and nothing written before is lost.
+        Assert.Equal(10, (await collection.SearchAsync(records[0].Vector!.Value, 10).ToListAsync()).Count);
+        await collection.UpsertAsync(records.Skip(25));
+        Assert.Equal(50, (await collection.GetAsync(records.Select(r => r.Key)).ToListAsync()).Count);
+    }
+
+    [Fact]
     public void Names_PostgreSQL_would_truncate_or_cannot_hold_are_refused()
     {
         Assert.Equal("name", Assert.Throws<ArgumentException>(() => Store.GetCollection<string, ConformanceRecord>(new string('a', 64), ConformanceData.Definition(IndexKind.Hnsw))).ParamName);
