@@ -58,6 +58,28 @@ public class ConfigurationTests
     }
 
     [Fact]
+    public void The_inmemory_provider_creates_a_store_with_the_configured_quantization()
+    {
+        string data = Directory.CreateTempSubdirectory("llmstack-quantized-").FullName;
+        try
+        {
+            IConfiguration configuration = Config(
+                ("LlmStack:DataDirectory", data),
+                ("LlmStack:VectorStore:Provider", "inmemory"),
+                ("LlmStack:VectorStore:Quantization", "Int8"));
+
+            using ServiceProvider provider = Build(configuration, stack => stack.AddInMemoryVectorStoreProvider());
+
+            var store = Assert.IsType<VectorIndex.InMemoryVectorStore>(provider.GetRequiredService<Microsoft.Extensions.VectorData.VectorStore>());
+            Assert.Equal(VectorIndex.VectorQuantization.Int8, store.Quantization);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_section_itself_may_be_passed()
     {
         IConfiguration configuration = Config(("LlmStack:DataDirectory", "data"));
