@@ -683,10 +683,25 @@ public sealed class LocalIndex : IDisposable
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(query);
             await index.OpenAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            _inner ??= index._hybrid
-                ? new KeywordHybridRetriever<string, ChunkRecord>(index.Collection, VectorStoreRetriever.ToChunk, index._embedder)
-                : VectorStoreRetriever.ForChunkRecords(index.Collection, index._embedder);
+            _inner ??= Create();
             return await _inner.RetrieveAsync(query, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        private IRetriever Create()
+        {
+            VectorStoreCollection<string, ChunkRecord> collection = index.Collection;
+            if (index._hybrid && collection is IKeywordHybridSearchable<ChunkRecord>)
+            {
+                return new KeywordHybridRetriever<string, ChunkRecord>(collection, VectorStoreRetriever.ToChunk, index._embedder);
+            }
+
+            if (index._hybrid)
+            {
+                // A store without keyword search (such as a server connector without full-text ranking): vector search, said once.
+                LocalIndexLog.HybridFallback(index._logger, index.DataDirectory, collection.Name, collection.GetType().Name);
+            }
+
+            return VectorStoreRetriever.ForChunkRecords(collection, index._embedder);
         }
     }
 }
