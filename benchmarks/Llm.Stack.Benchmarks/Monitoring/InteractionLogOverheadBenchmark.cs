@@ -11,7 +11,7 @@ namespace Llm.Stack.Benchmarks.Monitoring;
 /// is measured here; storing is measured by <see cref="InteractionStoreThroughputBenchmark"/>.
 /// </summary>
 [MemoryDiagnoser]
-public class InteractionLogOverheadBenchmark
+public class InteractionLogOverheadBenchmark : IDisposable
 {
     private static readonly ChatMessage[] Messages = [new(ChatRole.System, "Answer briefly."), new(ChatRole.User, "Which volcano in Iceland erupted in 2010?")];
     private InstantChatClient _bare = null!;
@@ -30,7 +30,11 @@ public class InteractionLogOverheadBenchmark
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _log.Dispose();
+    public void Dispose()
+    {
+        _log.Dispose();
+        _bare.Dispose();
+    }
 
     [Benchmark(Baseline = true)]
     public Task<ChatResponse> BareCall() => _bare.GetResponseAsync(Messages);

@@ -11,7 +11,7 @@ namespace Llm.Stack.Benchmarks.Monitoring;
 /// a question and an answer of about 1 KB in all, scanned for personal data by the writer before they are stored.
 /// </summary>
 [MemoryDiagnoser]
-public class InteractionStoreThroughputBenchmark
+public class InteractionStoreThroughputBenchmark : IDisposable
 {
     private const int Records = 20_000;
     private static readonly string Question = "Which volcano in Iceland erupted in 2010 and how long were flights across Europe stopped? " + new string('q', 160);
@@ -59,11 +59,14 @@ public class InteractionStoreThroughputBenchmark
     }
 
     [GlobalCleanup]
-    public void Cleanup()
+    public void Dispose()
     {
         _log.Dispose();
         _store.Dispose();
-        Directory.Delete(_folder, recursive: true);
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
     }
 
     [Benchmark(OperationsPerInvoke = Records)]
