@@ -34,6 +34,7 @@ public class InteractionLogOverheadBenchmark : IDisposable
     {
         _log.Dispose();
         _bare.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     [Benchmark(Baseline = true)]

@@ -67,6 +67,8 @@ public class InteractionStoreThroughputBenchmark : IDisposable
         {
             Directory.Delete(_folder, recursive: true);
         }
+
+        GC.SuppressFinalize(this);
     }
 
     [Benchmark(OperationsPerInvoke = Records)]
