@@ -1,3 +1,4 @@
+using Llm.Stack.VectorIndex;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.VectorData;
 using Microsoft.Extensions.VectorData.ProviderServices;
@@ -14,21 +15,7 @@ public sealed partial class PostgresVectorCollection<TKey, TRecord>
     /// <summary>Turns records into rows in the column order of <c>SelectColumns(includeVectors: true)</c>, validating everything first.</summary>
     private async Task<(object?[][] Rows, bool[] GeneratedKey)> MapRowsAsync(List<TRecord> records, CancellationToken cancellationToken)
     {
-        var generated = new IReadOnlyList<Embedding>?[_model.VectorProperties.Count];
-        for (int p = 0; p < _model.VectorProperties.Count; p++)
-        {
-            VectorPropertyModel property = _model.VectorProperties[p];
-            if (!PostgresModelBuilder.IsNativeVectorType(property.Type))
-            {
-                generated[p] = await property.GenerateEmbeddingsAsync(records.Select(r => property.GetValueAsObject(r)), cancellationToken).ConfigureAwait(false);
-                if (generated[p]!.Count != records.Count)
-                {
-                    throw new InvalidOperationException(
-                        $"The embedding generator of property '{property.ModelName}' returned {generated[p]!.Count} embeddings for {records.Count} inputs.");
-                }
-            }
-        }
-
+        IReadOnlyList<Embedding>?[] generated = await ConnectorRecords.GenerateEmbeddingsAsync(_model, records, cancellationToken).ConfigureAwait(false);
         int dataCount = _model.DataProperties.Count;
         var rows = new object?[records.Count][];
         bool[] generatedKey = new bool[records.Count];
@@ -54,32 +41,7 @@ public sealed partial class PostgresVectorCollection<TKey, TRecord>
             for (int p = 0; p < _model.VectorProperties.Count; p++)
             {
                 VectorPropertyModel property = _model.VectorProperties[p];
-                ReadOnlyMemory<float>? vector;
-                if (generated[p] is IReadOnlyList<Embedding> embeddings)
-                {
-                    vector = embeddings[i] is Embedding<float> e
-                        ? e.Vector
-                        : throw new InvalidOperationException($"The embedding generator of property '{property.ModelName}' must produce Embedding<float>.");
-                }
-                else
-                {
-                    vector = property.GetValueAsObject(record) switch
-                    {
-                        null => null,
-                        ReadOnlyMemory<float> m => m,
-                        float[] a => a,
-                        Embedding<float> e => e.Vector,
-                        object other => throw new ArgumentException(
-                            $"Vector property '{property.ModelName}' of record '{row[0]}' holds a '{other.GetType().Name}'; expected {PostgresModelBuilder.SupportedVectorTypes}.", nameof(records)),
-                    };
-                }
-
-                // A nullable vector property (ReadOnlyMemory<float>?) may surface an absent vector as an empty one.
-                if (vector is { Length: 0 } && property.Type == typeof(ReadOnlyMemory<float>?))
-                {
-                    vector = null;
-                }
-
+                ReadOnlyMemory<float>? vector = ConnectorRecords.ReadVector(property, record, generated[p], i, row[0]!, nameof(records));
                 if (vector is ReadOnlyMemory<float> v)
                 {
                     ValidateVector(v.Span, property, $"Vector property '{property.ModelName}' of record '{row[0]}'", nameof(records));
@@ -113,16 +75,12 @@ public sealed partial class PostgresVectorCollection<TKey, TRecord>
             {
                 VectorPropertyModel property = _model.VectorProperties[p];
                 int ordinal = 1 + dataCount + p;
-                if (!PostgresModelBuilder.IsNativeVectorType(property.Type) || reader.IsDBNull(ordinal))
+                if (!ConnectorModelBuilder.IsNativeVectorType(property.Type) || reader.IsDBNull(ordinal))
                 {
                     continue;
                 }
 
-                float[] values = reader.GetFieldValue<Vector>(ordinal).ToArray();
-                object vector = property.Type == typeof(float[]) ? values
-                    : property.Type == typeof(Embedding<float>) ? new Embedding<float>(values)
-                    : new ReadOnlyMemory<float>(values);
-                property.SetValueAsObject(record, vector);
+                property.SetValueAsObject(record, ConnectorRecords.ToVectorValue(reader.GetFieldValue<Vector>(ordinal).ToArray(), property.Type));
             }
         }
 
@@ -130,38 +88,9 @@ public sealed partial class PostgresVectorCollection<TKey, TRecord>
     }
 
     private object NormalizeKey(object? key, string paramName, int index = -1)
-    {
-        string where = index < 0 ? string.Empty : $" (record at index {index})";
-        switch (key)
-        {
-            case null:
-                throw new ArgumentException($"The key is null{where}.", paramName);
-            case string s when s.Length == 0:
-                throw new ArgumentException($"The key is an empty string{where}.", paramName);
-            case string s when s.Contains('\0', StringComparison.Ordinal):
-                throw new ArgumentException($"The key contains a NUL character, which PostgreSQL text cannot hold{where}.", paramName);
-        }
-
-        Type keyType = _model.KeyProperty.Type;
-        if (key.GetType() == keyType)
-        {
-            return key;
-        }
-
-        if (_dynamic)
-        {
-            try
-            {
-                return keyType == typeof(Guid) && key is string text ? Guid.Parse(text) : Convert.ChangeType(key, keyType, System.Globalization.CultureInfo.InvariantCulture);
-            }
-            catch (Exception e) when (e is InvalidCastException or FormatException or OverflowException)
-            {
-                throw new ArgumentException($"The key '{key}' of type '{key.GetType().Name}' cannot be converted to the collection's key type '{keyType.Name}'{where}.", paramName, e);
-            }
-        }
-
-        throw new ArgumentException($"The key has type '{key.GetType().Name}'; expected '{keyType.Name}'{where}.", paramName);
-    }
+        => key is string s && s.Contains('\0', StringComparison.Ordinal)
+            ? throw new ArgumentException($"The key contains a NUL character, which PostgreSQL text cannot hold{ConnectorRecords.Where(index)}.", paramName)
+            : ConnectorRecords.NormalizeKey(key, _model.KeyProperty.Type, _dynamic, paramName, index);
 
     /// <summary>The keys as a typed array parameter (<c>text[]</c>, <c>uuid[]</c>, …), each checked.</summary>
     private Array KeyArray(IEnumerable<TKey> keys, string paramName)
@@ -176,37 +105,14 @@ public sealed partial class PostgresVectorCollection<TKey, TRecord>
         return array;
     }
 
-    private bool CheckIncludeVectors(bool includeVectors)
-    {
-        if (includeVectors && _model.EmbeddingGenerationRequired)
-        {
-            throw new NotSupportedException(VectorDataStrings.IncludeVectorsNotSupportedWithEmbeddingGeneration);
-        }
-
-        return includeVectors;
-    }
+    private bool CheckIncludeVectors(bool includeVectors) => ConnectorRecords.CheckIncludeVectors(_model, includeVectors);
 
     private static void ValidateVector(ReadOnlySpan<float> vector, VectorPropertyModel property, string what, string paramName)
-    {
-        if (vector.Length != property.Dimensions)
-        {
-            throw new ArgumentException($"{what} has {vector.Length} dimensions; the property '{property.ModelName}' has {property.Dimensions}.", paramName);
-        }
-
-        bool nonZero = false;
-        for (int i = 0; i < vector.Length; i++)
-        {
-            if (!float.IsFinite(vector[i]))
-            {
-                throw new ArgumentException($"{what} has a non-finite component ({vector[i]}) at index {i}.", paramName);
-            }
-
-            nonZero |= vector[i] != 0;
-        }
-
-        if (!nonZero && PostgresDistance.Get(property.DistanceFunction, property.ModelName).IsCosine)
-        {
-            throw new ArgumentException($"{what} is a zero vector, for which {property.DistanceFunction} is undefined.", paramName);
-        }
-    }
+        => ConnectorRecords.ValidateVector(
+            vector,
+            property.ModelName,
+            property.Dimensions,
+            PostgresDistance.Get(property.DistanceFunction, property.ModelName).IsCosine ? property.DistanceFunction : null,
+            what,
+            paramName);
 }

@@ -13,22 +13,14 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
     /// <remarks>Embeddings of non-vector "vector" properties are generated first, one batch per property.</remarks>
     private async Task<(CollectionBinding Binding, StoredRecords Stored)> MapRecordsAsync(List<TRecord> records, CancellationToken cancellationToken)
     {
-        var generated = new IReadOnlyList<Embedding>?[_model.VectorProperties.Count];
+        IReadOnlyList<Embedding>?[] generated = await ConnectorRecords.GenerateEmbeddingsAsync(_model, records, cancellationToken).ConfigureAwait(false);
         var modelIds = new string?[_model.VectorProperties.Count];
         for (int p = 0; p < _model.VectorProperties.Count; p++)
         {
-            VectorPropertyModel property = _model.VectorProperties[p];
-            if (!InMemoryModelBuilder.IsNativeVectorType(property.Type))
+            if (generated[p] is IReadOnlyList<Embedding> embeddings)
             {
-                generated[p] = await property.GenerateEmbeddingsAsync(records.Select(r => property.GetValueAsObject(r)), cancellationToken).ConfigureAwait(false);
-                if (generated[p]!.Count != records.Count)
-                {
-                    throw new InvalidOperationException(
-                        $"The embedding generator of property '{property.ModelName}' returned {generated[p]!.Count} embeddings for {records.Count} inputs.");
-                }
-
-                modelIds[p] = generated[p]!.Count > 0 ? generated[p]![0].ModelId : null;
-                modelIds[p] ??= (property.EmbeddingGenerator?.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelId;
+                modelIds[p] = embeddings.Count > 0 ? embeddings[0].ModelId : null;
+                modelIds[p] ??= (_model.VectorProperties[p].EmbeddingGenerator?.GetService(typeof(EmbeddingGeneratorMetadata)) as EmbeddingGeneratorMetadata)?.DefaultModelId;
             }
         }
 
@@ -64,33 +56,12 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
             {
                 VectorPropertyModel property = _model.VectorProperties[p];
                 int column = binding.VectorColumns[p];
-                ReadOnlyMemory<float>? vector;
-                if (generated[p] is IReadOnlyList<Embedding> embeddings)
+                if (generated[p] is not null)
                 {
                     values[schema.Data.Length + column] = property.GetValueAsObject(record);
-                    vector = embeddings[i] is Embedding<float> e
-                        ? e.Vector
-                        : throw new InvalidOperationException($"The embedding generator of property '{property.ModelName}' must produce Embedding<float>.");
-                }
-                else
-                {
-                    vector = property.GetValueAsObject(record) switch
-                    {
-                        null => null,
-                        ReadOnlyMemory<float> m => m,
-                        float[] a => a,
-                        Embedding<float> e => e.Vector,
-                        object other => throw new ArgumentException(
-                            $"Vector property '{property.ModelName}' of record '{keys[i]}' holds a '{other.GetType().Name}'; expected {InMemoryModelBuilder.SupportedVectorTypes}.", nameof(records)),
-                    };
                 }
 
-                // A nullable vector property (ReadOnlyMemory<float>?) may surface an absent vector as an empty one.
-                if (vector is { Length: 0 } && property.Type == typeof(ReadOnlyMemory<float>?))
-                {
-                    vector = null;
-                }
-
+                ReadOnlyMemory<float>? vector = ConnectorRecords.ReadVector(property, record, generated[p], i, keys[i], nameof(records));
                 if (vector is ReadOnlyMemory<float> v)
                 {
                     ValidateVector(v.Span, schema.Vectors[column], $"Vector property '{property.ModelName}' of record '{keys[i]}'", nameof(records));
@@ -124,7 +95,7 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
         {
             VectorPropertyModel property = _model.VectorProperties[p];
             int column = binding.VectorColumns[p];
-            if (!InMemoryModelBuilder.IsNativeVectorType(property.Type))
+            if (!ConnectorModelBuilder.IsNativeVectorType(property.Type))
             {
                 // The source value of a generated embedding (for example the text); a computed property has no setter.
                 if (property.PropertyInfo is null or { CanWrite: true })
@@ -134,82 +105,19 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
             }
             else if (includeVectors && data.Columns[column].Present[slot])
             {
-                float[] copy = data.Columns[column].Row(slot).ToArray();
-                object vector = property.Type == typeof(float[]) ? copy
-                    : property.Type == typeof(Embedding<float>) ? new Embedding<float>(copy)
-                    : new ReadOnlyMemory<float>(copy);
-                property.SetValueAsObject(record, vector);
+                property.SetValueAsObject(record, ConnectorRecords.ToVectorValue(data.Columns[column].Row(slot).ToArray(), property.Type));
             }
         }
 
         return record;
     }
 
-    private object NormalizeKey(object? key, string paramName, int index = -1)
-    {
-        string where = index < 0 ? string.Empty : $" (record at index {index})";
-        switch (key)
-        {
-            case null:
-                throw new ArgumentException($"The key is null{where}.", paramName);
-            case string s when s.Length == 0:
-                throw new ArgumentException($"The key is an empty string{where}.", paramName);
-        }
+    private object NormalizeKey(object? key, string paramName, int index = -1) => ConnectorRecords.NormalizeKey(key, _schema.KeyType, _dynamic, paramName, index);
 
-        Type keyType = _schema.KeyType;
-        if (key.GetType() == keyType)
-        {
-            return key;
-        }
-
-        if (_dynamic)
-        {
-            try
-            {
-                return keyType == typeof(Guid) && key is string text ? Guid.Parse(text) : Convert.ChangeType(key, keyType, System.Globalization.CultureInfo.InvariantCulture);
-            }
-            catch (Exception e) when (e is InvalidCastException or FormatException or OverflowException)
-            {
-                throw new ArgumentException($"The key '{key}' of type '{key.GetType().Name}' cannot be converted to the collection's key type '{keyType.Name}'{where}.", paramName, e);
-            }
-        }
-
-        throw new ArgumentException($"The key has type '{key.GetType().Name}'; expected '{keyType.Name}'{where}.", paramName);
-    }
-
-    private bool CheckIncludeVectors(bool includeVectors)
-    {
-        if (includeVectors && _model.EmbeddingGenerationRequired)
-        {
-            throw new NotSupportedException(VectorDataStrings.IncludeVectorsNotSupportedWithEmbeddingGeneration);
-        }
-
-        return includeVectors;
-    }
+    private bool CheckIncludeVectors(bool includeVectors) => ConnectorRecords.CheckIncludeVectors(_model, includeVectors);
 
     internal static void ValidateVector(ReadOnlySpan<float> vector, VectorColumnSpec spec, string what, string paramName)
-    {
-        if (vector.Length != spec.Dimensions)
-        {
-            throw new ArgumentException($"{what} has {vector.Length} dimensions; the property '{spec.Name}' has {spec.Dimensions}.", paramName);
-        }
-
-        bool nonZero = false;
-        for (int i = 0; i < vector.Length; i++)
-        {
-            if (!float.IsFinite(vector[i]))
-            {
-                throw new ArgumentException($"{what} has a non-finite component ({vector[i]}) at index {i}.", paramName);
-            }
-
-            nonZero |= vector[i] != 0;
-        }
-
-        if (!nonZero && Distances.NeedsNorm(spec.Distance))
-        {
-            throw new ArgumentException($"{what} is a zero vector, for which {Distances.Name(spec.Distance)} is undefined.", paramName);
-        }
-    }
+        => ConnectorRecords.ValidateVector(vector, spec.Name, spec.Dimensions, Distances.NeedsNorm(spec.Distance) ? Distances.Name(spec.Distance) : null, what, paramName);
 
     /// <summary>A batch of records in stored form: normalized keys, per-record values and vectors, the model id per vector property, and which keys were generated.</summary>
     private sealed record StoredRecords(object[] Keys, object?[][] Values, float[]?[][] Vectors, string?[] ModelIds, bool[] GeneratedKey);
