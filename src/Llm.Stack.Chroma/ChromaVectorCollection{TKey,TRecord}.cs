@@ -109,7 +109,17 @@ public sealed partial class ChromaVectorCollection<TKey, TRecord> : VectorStoreC
             writer.WriteEndObject();
             writer.WriteEndObject();
         }, Name, "EnsureCollectionExists", cancellationToken).ConfigureAwait(false);
-        Volatile.Write(ref _id, created!.RootElement.GetProperty("id").GetString());
+        JsonElement collection = created!.RootElement;
+
+        // Get-or-create returns an existing collection as it is: one made with another space would give other scores.
+        if (collection.TryGetProperty("configuration_json", out JsonElement configuration) && configuration.ValueKind == JsonValueKind.Object
+            && configuration.TryGetProperty("hnsw", out JsonElement hnsw) && hnsw.ValueKind == JsonValueKind.Object
+            && hnsw.TryGetProperty("space", out JsonElement space) && space.GetString() is string existing && existing != _distance.Space)
+        {
+            throw Client.Error(Name, "EnsureCollectionExists", $"the collection exists with the HNSW space '{existing}', but the record definition's distance function {_distance.Function} needs '{_distance.Space}'", null);
+        }
+
+        Volatile.Write(ref _id, collection.GetProperty("id").GetString());
     }
 
     /// <inheritdoc />
@@ -237,15 +247,7 @@ public sealed partial class ChromaVectorCollection<TKey, TRecord> : VectorStoreC
     /// <remarks>An invalid record throws before anything is sent. Batches larger than <see cref="ChromaVectorStoreOptions.MaxBatchSize"/> are sent in several requests.</remarks>
     public override async Task UpsertAsync(IEnumerable<TRecord> records, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(records);
-        List<TRecord> list = [.. records];
-        for (int i = 0; i < list.Count; i++)
-        {
-            if (list[i] is null)
-            {
-                throw new ArgumentException($"The record at index {i} is null.", nameof(records));
-            }
-        }
+        List<TRecord> list = ConnectorRecords.ToCheckedList(records, nameof(records));
 
         if (list.Count == 0)
         {

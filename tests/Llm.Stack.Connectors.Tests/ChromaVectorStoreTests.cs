@@ -122,6 +122,16 @@ public sealed class ChromaVectorStoreTests(ChromaServer server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_existing_collection_with_another_distance_function_is_refused()
+    {
+        VectorStoreCollection<string, ConformanceRecord> cosine = await CreateAsync(Store);
+        VectorStoreCollection<string, ConformanceRecord> euclidean = Store.GetCollection<string, ConformanceRecord>(cosine.Name, ConformanceData.Definition(IndexKind.Hnsw, DistanceFunction.EuclideanDistance));
+        VectorStoreException e = await Assert.ThrowsAsync<VectorStoreException>(() => euclidean.EnsureCollectionExistsAsync());
+        Assert.Contains("'cosine'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("'l2'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Filters_become_where_clauses_with_hostile_values_verbatim()
     {
         var probe = new ChromaModelProbe(Store);
