@@ -12,7 +12,7 @@ namespace Llm.Stack.Chroma;
 /// <para>HTTP: a store created on an endpoint owns one <see cref="HttpClient"/> (pooled connections, recycled every
 /// two minutes) and disposes it; a store created on an <see cref="IHttpClientFactory"/> asks it for the client named by
 /// <see cref="ChromaVectorStoreOptions.HttpClientName"/> for every request, as the factory intends. Transient failures
-/// (connection refused or reset, timeouts, HTTP 429, 502, 503, 504) are retried
+/// (connection refused or reset, timeouts, HTTP 429, 500, 502, 503, 504) are retried
 /// (<see cref="ChromaVectorStoreOptions.MaxRetries"/>), so a server restart between two calls is invisible.</para>
 /// <para>Errors of the server or the connection surface as <see cref="VectorStoreException"/> whose message names the
 /// endpoint, tenant and database (never the token).</para>

@@ -58,7 +58,8 @@ public sealed class ChromaVectorStoreOptions
 
     /// <summary>Gets or sets how many times a request that failed transiently is repeated.</summary>
     /// <value>
-    /// Transient failures are a refused or reset connection, a timeout, and the HTTP statuses 429, 502, 503 and 504. Every
+    /// Transient failures are a refused or reset connection, a timeout, and the HTTP statuses 429, 500, 502, 503 and 504 (Chroma
+    /// answers 500 to a query that races the first write of a collection's index). Every
     /// request the store makes is safe to repeat (reads, upserts and deletes by key, idempotent creation). The default
     /// value is 3; 0 disables retries.
     /// </value>

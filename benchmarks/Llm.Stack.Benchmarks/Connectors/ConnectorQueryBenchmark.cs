@@ -9,16 +9,15 @@ namespace Llm.Stack.Benchmarks.Connectors;
 /// <summary>
 /// Query latency, top 10 by cosine, of an HNSW collection of 100k × 384 chunk records in each store (in-memory,
 /// PostgreSQL + pgvector, Chroma; each store's default HNSW parameters), from this machine. One query per iteration,
-/// so the P50 and P95 columns are per-query percentiles over 300 queries (seeded random unit vectors), each with the
-/// records materialized. The collection is loaded once (and kept on the servers between runs).
+/// so the P50 and P95 columns are per-query percentiles over 200 queries (seeded random unit vectors), each with the
+/// records materialized. The collection is the one <see cref="ConnectorUpsertBenchmark"/> loaded on the servers, else loaded here.
 /// </summary>
 /// <remarks>Needs LLMSTACK_POSTGRES and LLMSTACK_CHROMA (eng/start-postgres.sh, eng/start-chroma.sh). Run by hand: <c>--filter *ConnectorQuery*</c>.</remarks>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 20, iterationCount: 300, invocationCount: 1)]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 10, iterationCount: 200, invocationCount: 1)]
 [Config(typeof(PercentileConfig))]
 public class ConnectorQueryBenchmark
 {
     private const int Count = 100_000;
-    private const string Name = "bench_query";
 
     private VectorStore _store = null!;
     private VectorStoreCollection<string, ChunkRecord> _collection = null!;
@@ -32,7 +31,7 @@ public class ConnectorQueryBenchmark
     public void Setup()
     {
         _store = ConnectorStores.Create(Store);
-        _collection = ConnectorStores.Collection(_store, Name);
+        _collection = ConnectorStores.Collection(_store, ConnectorStores.QueryCollection);
         ChunkRecord[] records = ConnectorStores.Records(Count);
         bool loaded = _collection.CollectionExistsAsync().GetAwaiter().GetResult()
             && _collection.GetAsync(records[^1].Key).GetAwaiter().GetResult() is not null;

@@ -23,6 +23,9 @@ internal static class ConnectorStores
 
     public const string Chroma = "chroma";
 
+    /// <summary>The collection the upsert benchmark loads and the query benchmark searches.</summary>
+    public const string QueryCollection = "bench_query";
+
     public static VectorStore Create(string store) => store switch
     {
         InMemory => new InMemoryVectorStore(new InMemoryVectorStoreOptions { IndexKind = IndexKind.Hnsw }),

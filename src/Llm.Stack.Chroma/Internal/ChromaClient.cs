@@ -125,7 +125,10 @@ internal sealed class ChromaClient
                     return null;
                 }
 
-                bool transient = response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
+                // 500 too: Chroma answers a query that races the first write of a collection's HNSW segment with an internal
+                // error ("Error creating hnsw segment reader"); every request of the store is safe to repeat.
+                bool transient = response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.InternalServerError or HttpStatusCode.BadGateway
+                    or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout;
                 if (transient && !last)
                 {
                     TimeSpan wait = response.Headers.RetryAfter?.Delta ?? delay;
