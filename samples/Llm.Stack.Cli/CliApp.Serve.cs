@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,35 +22,49 @@ internal sealed partial class CliApp
 
     private Command BuildServeCommand()
     {
-        var port = new Option<int>("--port") { Description = "The port to listen on (0 picks a free one).", DefaultValueFactory = _ => 8080 };
-        var host = new Option<string>("--host") { Description = $"The address to listen on. Any address other than loopback needs an API key in {ServerApiKeyVariable}.", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int?>("--port") { Description = "The port to listen on (0 picks a free one). Default: LlmStack:Server:Port, else 8080." };
+        var host = new Option<string?>("--host") { Description = $"The address to listen on. Default: LlmStack:Server:Host, else 127.0.0.1. Any address other than loopback needs an API key in {ServerApiKeyVariable} (or LlmStack:Server:ApiKey)." };
         var rag = new Option<bool>("--rag") { Description = "Answer each request from the indexed documents (retrieval-augmented, with citations)." };
-        var command = new Command("serve", "Serve the configured chat model (or RAG answers with --rag) and the embedder as an OpenAI-compatible endpoint: POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models.")
+        var command = new Command("serve", "Serve the configured chat model (or RAG answers with --rag) and the embedder as an OpenAI-compatible endpoint: POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models. The limits (LlmStack:Server: MaxRequestBodySize, MaxConcurrentRequests, RequestTimeout, AllowedOrigins) come from configuration.")
         {
             port, host, rag,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
-            int portNumber = parsed.GetValue(port);
-            if (portNumber is < 0 or > 65535)
+            var overrides = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            if (parsed.GetValue(port) is int portFlag)
             {
-                throw new CliException($"--port must be from 0 to 65535, but is {portNumber}.");
+                if (portFlag is < 0 or > 65535)
+                {
+                    throw new CliException($"--port must be from 0 to 65535, but is {portFlag}.");
+                }
+
+                overrides["LlmStack:Server:Port"] = portFlag.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
 
-            string hostText = parsed.GetValue(host)!;
-            if (!IPAddress.TryParse(hostText, out IPAddress? address))
+            if (parsed.GetValue(host) is string hostFlag)
             {
-                throw new CliException($"--host must be an IP address such as 127.0.0.1 or 0.0.0.0, but is '{hostText}'.");
+                if (!IPAddress.TryParse(hostFlag, out _))
+                {
+                    throw new CliException($"--host must be an IP address such as 127.0.0.1 or 0.0.0.0, but is '{hostFlag}'.");
+                }
+
+                overrides["LlmStack:Server:Host"] = hostFlag;
             }
 
-            string? apiKey = GetEnvironment(ServerApiKeyVariable);
-            if (!IPAddress.IsLoopback(address) && string.IsNullOrWhiteSpace(apiKey))
+            IConfigurationRoot configuration = LoadConfiguration(parsed, overrides);
+            if (IPAddress.TryParse(configuration["LlmStack:Server:Host"], out IPAddress? configured)
+                && !IPAddress.IsLoopback(configured)
+                && string.IsNullOrWhiteSpace(configuration["LlmStack:Server:ApiKey"]))
             {
-                throw new CliException($"Listening on {address} exposes the server beyond this machine: set an API key in {ServerApiKeyVariable} first (clients send it as 'Authorization: Bearer <key>').", CliExitCodes.InvalidConfiguration);
+                throw new CliException($"Listening on {configured} exposes the server beyond this machine: set an API key in {ServerApiKeyVariable} (or LlmStack:Server:ApiKey) first (clients send it as 'Authorization: Bearer <key>').", CliExitCodes.InvalidConfiguration);
             }
 
             bool useRag = parsed.GetValue(rag);
-            await using CliStack stack = CliStack.Create(LoadConfiguration(parsed), _workingDirectory);
+            await using CliStack stack = CliStack.Create(configuration, _workingDirectory);
+            ServerSettings settings = stack.Options.Server;
+            IPAddress address = IPAddress.Parse(settings.Host);
+            int portNumber = settings.Port;
             IChatClient? chat = stack.ChatClient;
             if (chat is null && !useRag)
             {
@@ -62,7 +77,7 @@ internal sealed partial class CliApp
             }
 
             IChatClient served = useRag ? CreateRagChatClient(stack) : chat!;
-            await using WebApplication app = BuildServer(address, portNumber, served, stack, new OpenAIEndpointOptions { ApiKey = apiKey });
+            await using WebApplication app = BuildServer(address, portNumber, served, stack);
             try
             {
                 await app.StartAsync(cancellationToken);
@@ -97,8 +112,11 @@ internal sealed partial class CliApp
         return command;
     }
 
-    /// <summary>A slim Kestrel host with the OpenAI endpoints of Llm.Stack.Server over the chat client and the stack's embedder.</summary>
-    private WebApplication BuildServer(IPAddress address, int port, IChatClient chat, CliStack stack, OpenAIEndpointOptions options)
+    /// <summary>
+    /// A slim Kestrel host with the OpenAI endpoints of Llm.Stack.Server over the chat client and the stack's embedder,
+    /// limited as <c>LlmStack:Server</c> says (the stack's options, which the endpoints read).
+    /// </summary>
+    private WebApplication BuildServer(IPAddress address, int port, IChatClient chat, CliStack stack)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -110,11 +128,12 @@ internal sealed partial class CliApp
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(address, port));
         builder.Services.AddRoutingCore();
         builder.Services.AddSingleton(chat);
+        builder.Services.AddSingleton(stack.Services.GetRequiredService<IOptions<LlmStackOptions>>());
 
         // Resolved on the first request that needs it, so serving chat alone never loads the embedder.
         builder.Services.AddSingleton(_ => stack.Embedder);
         WebApplication app = builder.Build();
-        app.MapOpenAIEndpoints(options: options);
+        app.MapOpenAIEndpoints();
         return app;
     }
 

@@ -224,9 +224,9 @@ internal sealed partial class CliApp
     }
 
     /// <summary>The configuration for one run: file, environment, then the command line.</summary>
-    private IConfigurationRoot LoadConfiguration(ParseResult parsed)
+    private IConfigurationRoot LoadConfiguration(ParseResult parsed, IReadOnlyDictionary<string, string?>? commandOptions = null)
     {
-        var commandLine = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        var commandLine = new Dictionary<string, string?>(commandOptions ?? new Dictionary<string, string?>(), StringComparer.OrdinalIgnoreCase);
         if (parsed.GetValue(_dataOption) is { } data)
         {
             commandLine["LlmStack:DataDirectory"] = data;

@@ -5,7 +5,7 @@ namespace Llm.Stack.Cli;
 /// <summary>
 /// Builds the CLI's configuration through the standard stack, lowest precedence first: <c>llmstack.json</c> in the
 /// working directory (or the file given by <c>--config</c>), environment variables (<c>LlmStack__Chat__Model</c>
-/// and the shortcuts <c>LLMSTACK_ENDPOINT</c>, <c>LLMSTACK_API_KEY</c>, <c>LLMSTACK_MODEL</c>), then command-line
+/// and the shortcuts <c>LLMSTACK_ENDPOINT</c>, <c>LLMSTACK_API_KEY</c>, <c>LLMSTACK_MODEL</c>, <c>LLMSTACK_SERVER_API_KEY</c>), then command-line
 /// options. The keys are those of <c>services.AddLlmStack(configuration)</c>.
 /// </summary>
 internal static class CliConfiguration
@@ -50,6 +50,11 @@ internal static class CliConfiguration
         if (environment.TryGetValue("LLMSTACK_API_KEY", out string? apiKey) && !string.IsNullOrWhiteSpace(apiKey))
         {
             shortcuts["LlmStack:Chat:ApiKey"] = apiKey;
+        }
+
+        if (environment.TryGetValue(CliApp.ServerApiKeyVariable, out string? serverKey) && !string.IsNullOrWhiteSpace(serverKey))
+        {
+            shortcuts["LlmStack:Server:ApiKey"] = serverKey;
         }
 
         if (environment.TryGetValue("LLMSTACK_MODEL", out string? model) && !string.IsNullOrWhiteSpace(model))

@@ -2,14 +2,15 @@ namespace Llm.Stack.Onnx;
 
 /// <summary>
 /// Creates the built-in offline embedding model, all-MiniLM-L6-v2 (384 dimensions, 256 tokens, Apache-2.0), whose
-/// model and vocabulary this package carries and copies next to the application (<c>minilm/model.onnx</c>,
-/// <c>minilm/vocab.txt</c>): no download, no further reference besides a native ONNX Runtime package
-/// (<c>Microsoft.ML.OnnxRuntime</c> for CPU).
+/// model and vocabulary this package carries and copies next to the application (<c>minilm/model.onnx</c>, its weights
+/// in <c>minilm/model.onnx_data</c>, <c>minilm/vocab.txt</c>): no download, no further reference besides a native ONNX
+/// Runtime package (<c>Microsoft.ML.OnnxRuntime</c> for CPU).
 /// </summary>
 /// <remarks>
 /// Each call creates a new <see cref="OnnxEmbeddingGenerator"/> (about a second: a 90 MB model is loaded); create one
-/// and share it — it is safe to use from several threads at once. ONNX Runtime reads the model from its file, so
-/// the process holds the model's weights once. Cosine similarity of its normalized embeddings matches the published
+/// and share it — it is safe to use from several threads at once. The weights are in ONNX's external-data format, so
+/// ONNX Runtime maps them from their file instead of parsing and copying them: the process holds them once, also while
+/// the session is created. Cosine similarity of its normalized embeddings matches the published
 /// sentence-transformers model.
 /// </remarks>
 public static class MiniLmEmbeddingGenerator
@@ -59,14 +60,14 @@ public static class MiniLmEmbeddingGenerator
             : [Path.Combine(assemblyDirectory, ModelFolder), Path.Combine(AppContext.BaseDirectory, ModelFolder)];
         foreach (string candidate in candidates)
         {
-            if (File.Exists(Path.Combine(candidate, "model.onnx")) && File.Exists(Path.Combine(candidate, "vocab.txt")))
+            if (File.Exists(Path.Combine(candidate, "model.onnx")) && File.Exists(Path.Combine(candidate, "model.onnx_data")) && File.Exists(Path.Combine(candidate, "vocab.txt")))
             {
                 return candidate;
             }
         }
 
         throw new InvalidOperationException(
-            $"The MiniLM model files ({ModelFolder}/model.onnx and {ModelFolder}/vocab.txt) are not next to the application (looked in {string.Join(", ", candidates.Distinct(StringComparer.Ordinal))}): "
+            $"The MiniLM model files ({ModelFolder}/model.onnx, {ModelFolder}/model.onnx_data and {ModelFolder}/vocab.txt) are not next to the application (looked in {string.Join(", ", candidates.Distinct(StringComparer.Ordinal))}): "
             + "the Llm.Stack.Onnx.MiniLM package copies them to the build and publish output; restore and build again.");
     }
 }

@@ -1,7 +1,11 @@
 namespace Llm.Stack.Server;
 
 /// <summary>Limits and access rules of the OpenAI-compatible endpoints mapped by <c>MapOpenAIEndpoints</c>.</summary>
-/// <remarks>The endpoints read the options once, when they are mapped; change them before that. Not thread-safe to mutate.</remarks>
+/// <remarks>
+/// The endpoints read the options once, when they are mapped; change them before that. Not thread-safe to mutate.
+/// The same limits can be set in configuration under <c>LlmStack:Server</c> (<see cref="ServerSettings"/>), which
+/// <c>MapOpenAIEndpoints</c> reads when no options are given in code.
+/// </remarks>
 public sealed class OpenAIEndpointOptions
 {
     /// <summary>Gets or sets the API key clients must send as <c>Authorization: Bearer &lt;key&gt;</c>.</summary>
@@ -54,4 +58,22 @@ public sealed class OpenAIEndpointOptions
     /// <summary>Gets the origins browsers may call the endpoints from (CORS), such as <c>https://app.example</c>, or <c>*</c> for any.</summary>
     /// <value>The default value is an empty list: CORS is off and browsers on other origins cannot read the answers.</value>
     public IList<string> AllowedOrigins { get; } = [];
+
+    /// <summary>The options that the <c>LlmStack:Server</c> settings describe.</summary>
+    internal static OpenAIEndpointOptions From(ServerSettings settings)
+    {
+        var options = new OpenAIEndpointOptions
+        {
+            ApiKey = string.IsNullOrWhiteSpace(settings.ApiKey) ? null : settings.ApiKey,
+            MaxRequestBodySize = settings.MaxRequestBodySize,
+            MaxConcurrentRequests = settings.MaxConcurrentRequests,
+            RequestTimeout = settings.RequestTimeout,
+        };
+        foreach (string origin in settings.AllowedOrigins)
+        {
+            options.AllowedOrigins.Add(origin);
+        }
+
+        return options;
+    }
 }

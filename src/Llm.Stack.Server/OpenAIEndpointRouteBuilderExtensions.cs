@@ -1,9 +1,11 @@
+using Llm.Stack;
 using Llm.Stack.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -21,7 +23,11 @@ public static class OpenAIEndpointRouteBuilderExtensions
     /// </summary>
     /// <param name="endpoints">The app's endpoint route builder (a <c>WebApplication</c>).</param>
     /// <param name="prefix">The route prefix.</param>
-    /// <param name="options">Access rules and limits; <see langword="null"/> for the defaults (loopback only, no key).</param>
+    /// <param name="options">
+    /// Access rules and limits, used as given; <see langword="null"/> for those of <c>LlmStack:Server</c> when the app called
+    /// <c>AddLlmStack(configuration)</c> (<c>MaxRequestBodySize</c>, <c>MaxConcurrentRequests</c>, <c>RequestTimeout</c>,
+    /// <c>ApiKey</c>, <c>AllowedOrigins</c>), else the defaults (loopback only, no key).
+    /// </param>
     /// <returns>The route group of the endpoints, for further conventions.</returns>
     /// <remarks>
     /// Each served model is named by the model id its metadata reports (<c>ChatClientMetadata.DefaultModelId</c>,
@@ -42,7 +48,9 @@ public static class OpenAIEndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(prefix);
-        options ??= new OpenAIEndpointOptions();
+        options ??= endpoints.ServiceProvider.GetService<IOptions<LlmStackOptions>>()?.Value.Server is { } configured
+            ? OpenAIEndpointOptions.From(configured)
+            : new OpenAIEndpointOptions();
         ILogger logger = endpoints.ServiceProvider.GetService<ILoggerFactory>()?.CreateLogger(LogCategory) ?? NullLogger.Instance;
         var guard = new OpenAIRequestGuard(options, logger);
         var models = new ServedModels(endpoints.ServiceProvider);

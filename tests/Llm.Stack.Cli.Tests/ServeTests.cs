@@ -70,6 +70,56 @@ public class ServeTests
     }
 
     [Fact]
+    public async Task Serve_takes_its_port_and_limits_from_LlmStack_Server_in_the_configuration_file()
+    {
+        using var cli = new CliRunner();
+        cli.Write("docs/volcanoes.md", "# Volcanoes\n\nMount Vesuvius erupted in the year 79 and buried the Roman town of Pompeii under ash.\n");
+        Assert.Equal(0, (await cli.RunAsync("ingest", "docs")).ExitCode);
+        cli.Write("llmstack.json", """{ "LlmStack": { "Server": { "Port": 0, "MaxRequestBodySize": 2048, "AllowedOrigins": ["https://app.example"] } } }""");
+
+        using var stop = new CancellationTokenSource();
+        var output = new LockedWriter();
+        var error = new LockedWriter();
+        Task<int> server = new CliApp(output, error, cli.WorkingDirectory).RunAsync(["serve", "--rag"], stop.Token);
+        try
+        {
+            string address = await WaitForAddressAsync(output, error, server);
+            Assert.DoesNotContain(":8080/", address + "/", StringComparison.Ordinal);
+            using var http = new HttpClient { BaseAddress = new Uri(address + "/") };
+
+            using HttpResponseMessage small = await http.PostAsJsonAsync("chat/completions", new { model = "llmstack-rag", messages = new[] { new { role = "user", content = "Vesuvius?" } } });
+            Assert.Equal(System.Net.HttpStatusCode.OK, small.StatusCode);
+
+            string big = $$"""{"model": "llmstack-rag", "messages": [{"role": "user", "content": "{{new string('a', 3000)}}"}]}""";
+            using HttpResponseMessage tooLarge = await http.PostAsync(new Uri("chat/completions", UriKind.Relative), new StringContent(big, Encoding.UTF8, "application/json"));
+            Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, tooLarge.StatusCode);
+
+            using var preflight = new HttpRequestMessage(HttpMethod.Options, "chat/completions") { Headers = { { "Origin", "https://app.example" }, { "Access-Control-Request-Method", "POST" } } };
+            using HttpResponseMessage allowed = await http.SendAsync(preflight);
+            Assert.Equal("https://app.example", allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            Assert.Equal(0, await server);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_refuses_a_public_address_from_the_configuration_file_without_an_API_key()
+    {
+        using var cli = new CliRunner();
+        cli.Write("llmstack.json", """{ "LlmStack": { "Server": { "Host": "0.0.0.0", "Port": 0 } } }""");
+
+        CliResult result = await cli.RunAsync("serve", "--rag");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("LLMSTACK_SERVER_API_KEY", result.Error, StringComparison.Ordinal);
+        Assert.Contains("LlmStack:Server:ApiKey", result.Error, StringComparison.Ordinal);
+        Assert.Single(result.Error.Trim().Split('\n'));
+    }
+
+    [Fact]
     public async Task Serve_without_a_chat_model_or_rag_says_what_to_configure()
     {
         using var cli = new CliRunner();

@@ -35,7 +35,8 @@ public sealed class TestServer : IAsyncDisposable
         IChatClient? chat = null,
         IEmbeddingGenerator<string, Embedding<float>>? embedder = null,
         OpenAIEndpointOptions? options = null,
-        IPAddress? listen = null)
+        IPAddress? listen = null,
+        Action<IServiceCollection>? services = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         var logs = new LogSink();
@@ -53,6 +54,7 @@ public sealed class TestServer : IAsyncDisposable
             builder.Services.AddEmbeddingGenerator(embedder);
         }
 
+        services?.Invoke(builder.Services);
         WebApplication app = builder.Build();
         app.MapOpenAIEndpoints(options: options);
         await app.StartAsync();

@@ -52,16 +52,16 @@ public class OnnxEmbeddingBenchmark
             o.IntraOpThreads = 1;
         });
 
-        // The raw loop runs the very same model bytes with the same options, on token ids computed here once.
+        // The raw loop runs the very same model with the same options, on token ids computed here once.
         var tokenizer = (Microsoft.ML.Tokenizers.Tokenizer)_generator.GetService(typeof(Microsoft.ML.Tokenizers.Tokenizer))!;
         _tokens = [.. _inputs.Select(s => tokenizer.EncodeToIds(s).ToArray())];
         _clsId = 101;
         _sepId = 102;
-        using Stream model = typeof(MiniLmEmbeddingGenerator).Assembly.GetManifestResourceStream("Llm.Stack.Onnx.MiniLM.model.onnx")!;
-        var bytes = new byte[model.Length];
-        model.ReadExactly(bytes);
+        // The package's model files (graph and external weights) next to the assembly; the manifest resource this
+        // read before is gone since the model became files.
+        string model = Path.Combine(Path.GetDirectoryName(typeof(MiniLmEmbeddingGenerator).Assembly.Location)!, "minilm", "model.onnx");
         using var options = new SessionOptions { IntraOpNumThreads = 1 };
-        _session = new InferenceSession(bytes, options);
+        _session = new InferenceSession(model, options);
     }
 
     [GlobalCleanup]

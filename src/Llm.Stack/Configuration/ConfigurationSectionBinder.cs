@@ -8,8 +8,9 @@ namespace Llm.Stack;
 /// <summary>
 /// Binds a configuration section onto an options object and reports every problem in plain words with the full key
 /// path: a key that names no setting (with the closest known one), a value that does not convert, a value the setting
-/// refuses. Only settable properties of simple types (text, numbers, booleans, enums, URIs, time spans) are keys;
-/// properties of the settings types of this folder are sections, bound recursively.
+/// refuses. Only settable properties of simple types (text, numbers, booleans, enums, URIs, time spans) and read-only
+/// lists of text (an array in configuration, or one value separated by commas) are keys; properties of the settings
+/// types of this folder are sections, bound recursively.
 /// </summary>
 internal static class ConfigurationSectionBinder
 {
@@ -44,6 +45,12 @@ internal static class ConfigurationSectionBinder
                 continue;
             }
 
+            if (IsTextList(property))
+            {
+                SetList(target, property, key, child, errors);
+                continue;
+            }
+
             if (child.GetChildren().Any())
             {
                 errors.Add($"{key} takes a single value, but has keys under it ({string.Join(", ", child.GetChildren().Select(c => key + ":" + c.Key))}).");
@@ -56,6 +63,32 @@ internal static class ConfigurationSectionBinder
 
     /// <summary>The names of the keys a type accepts.</summary>
     public static IEnumerable<string> KeyNames(Type type) => KeysOf(type).Keys;
+
+    /// <summary>Replaces a list's items with an array's values, or with one value's comma-separated parts.</summary>
+    private static void SetList(object target, PropertyInfo property, string key, IConfigurationSection section, List<string> errors)
+    {
+        var list = (IList<string>)property.GetValue(target)!;
+        string[] items = section.Value is string single
+            ? single.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            : [.. section.GetChildren().Select(c => c.Value?.Trim() ?? string.Empty)];
+        if (section.Value is null && section.GetChildren().FirstOrDefault(c => c.GetChildren().Any()) is { } nested)
+        {
+            errors.Add($"{key} is a list of values, but {key}:{nested.Key} has keys under it.");
+            return;
+        }
+
+        if (Array.FindIndex(items, string.IsNullOrEmpty) is int empty and >= 0)
+        {
+            errors.Add($"{key} has an empty item (at index {empty}).");
+            return;
+        }
+
+        list.Clear();
+        foreach (string item in items)
+        {
+            list.Add(item);
+        }
+    }
 
     private static void SetValue(object target, PropertyInfo property, string key, string? raw, List<string> errors)
     {
@@ -184,8 +217,11 @@ internal static class ConfigurationSectionBinder
         return type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(Uri) || type == typeof(TimeSpan) || type == typeof(decimal);
     }
 
+    private static bool IsTextList(PropertyInfo property) => property.PropertyType == typeof(IList<string>) && property.SetMethod is null;
+
     private static Dictionary<string, PropertyInfo> KeysOf(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.SetMethod?.IsPublic == true && p.GetIndexParameters().Length == 0 && (IsSimple(p.PropertyType) || IsSection(p.PropertyType)))
+            .Where(p => p.GetIndexParameters().Length == 0
+                && ((p.SetMethod?.IsPublic == true && (IsSimple(p.PropertyType) || IsSection(p.PropertyType))) || IsTextList(p)))
             .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
 }

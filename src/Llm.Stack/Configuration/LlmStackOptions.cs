@@ -7,7 +7,7 @@ namespace Llm.Stack;
 /// <remarks>
 /// Options are read after the service provider is built; do not mutate an instance after that. Keys are
 /// <c>LlmStack:DataDirectory</c>, <c>LlmStack:Chat:*</c>, <c>LlmStack:Embeddings:*</c> and
-/// <c>LlmStack:VectorStore:*</c>; <c>LlmStack:Rag:*</c> and <c>LlmStack:Ingestion:*</c> set the defaults of
+/// <c>LlmStack:VectorStore:*</c>, <c>LlmStack:Server:*</c>; <c>LlmStack:Rag:*</c> and <c>LlmStack:Ingestion:*</c> set the defaults of
 /// <see cref="RagOptions"/> and <see cref="IngestionOptions"/>, and <c>LlmStack:Chunking:*</c> chooses and sizes the
 /// stack's <see cref="ITextChunker"/>. An unknown key is an error, so a typo never goes unnoticed.
 /// </remarks>
@@ -28,4 +28,7 @@ public sealed class LlmStackOptions
 
     /// <summary>Gets or sets the vector store settings.</summary>
     public VectorStoreSettings VectorStore { get; set; } = new();
+
+    /// <summary>Gets or sets the limits and access rules of the OpenAI-compatible server (Llm.Stack.Server, <c>llmstack serve</c>).</summary>
+    public ServerSettings Server { get; set; } = new();
 }

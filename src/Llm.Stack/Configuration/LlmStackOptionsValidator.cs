@@ -8,6 +8,7 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
     private const string Chat = LlmStackOptions.SectionName + ":Chat:";
     private const string Embeddings = LlmStackOptions.SectionName + ":Embeddings:";
     private const string Store = LlmStackOptions.SectionName + ":VectorStore:";
+    private const string Server = LlmStackOptions.SectionName + ":Server:";
     private const string AnthropicApiKeyVariable = "ANTHROPIC_API_KEY";
 
     public ValidateOptionsResult Validate(string? name, LlmStackOptions options)
@@ -118,7 +119,29 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
             errors.Add($"{Store}CollectionName must not be empty.");
         }
 
+        CheckServer(errors, options.Server ?? new());
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>The server listens on an IP address; beyond loopback only with an API key; CORS origins are origins.</summary>
+    private static void CheckServer(List<string> errors, ServerSettings server)
+    {
+        if (!System.Net.IPAddress.TryParse(server.Host, out System.Net.IPAddress? address))
+        {
+            errors.Add($"{Server}Host must be an IP address such as 127.0.0.1 or 0.0.0.0, but is '{server.Host}'.");
+        }
+        else if (!System.Net.IPAddress.IsLoopback(address) && string.IsNullOrWhiteSpace(server.ApiKey))
+        {
+            errors.Add($"{Server}Host is {address}, which exposes the server beyond this machine: set {Server}ApiKey too (clients send it as 'Authorization: Bearer <key>').");
+        }
+
+        foreach (string origin in server.AllowedOrigins)
+        {
+            if (origin != "*" && !(Uri.TryCreate(origin, UriKind.Absolute, out Uri? uri) && uri.Scheme is "http" or "https" && uri.AbsolutePath == "/" && string.IsNullOrEmpty(uri.Query) && !origin.EndsWith('/')))
+            {
+                errors.Add($"{Server}AllowedOrigins has '{origin}', which is not an origin: give a scheme, host and optional port, such as https://app.example or http://localhost:3000, or * for any.");
+            }
+        }
     }
 
     /// <summary>Checks that a provider name is present when required and not blank; whether a package registered it is checked by <see cref="ConfiguredProviderValidator"/>.</summary>
