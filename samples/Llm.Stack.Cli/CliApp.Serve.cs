@@ -77,7 +77,26 @@ internal sealed partial class CliApp
             }
 
             IChatClient served = useRag ? CreateRagChatClient(stack) : chat!;
-            await using WebApplication app = BuildServer(address, portNumber, served, stack);
+
+            // Every completion is recorded (LlmStack:InteractionLog, on unless Enabled is false) under the id returned in
+            // X-Interaction-Id, and POST /v1/feedback takes feedback on it.
+            InteractionLog? log;
+            try
+            {
+                log = stack.InteractionLog;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                await _error.WriteLineAsync($"warning: completions are not recorded: {e.Message}");
+                log = null;
+            }
+
+            if (log is not null)
+            {
+                served = new ChatClientBuilder(served).UseInteractionLog(log).Build();
+            }
+
+            await using WebApplication app = BuildServer(address, portNumber, served, log, stack);
             try
             {
                 await app.StartAsync(cancellationToken);
@@ -116,7 +135,7 @@ internal sealed partial class CliApp
     /// A slim Kestrel host with the OpenAI endpoints of Llm.Stack.Server over the chat client and the stack's embedder,
     /// limited as <c>LlmStack:Server</c> says (the stack's options, which the endpoints read).
     /// </summary>
-    private WebApplication BuildServer(IPAddress address, int port, IChatClient chat, CliStack stack)
+    private WebApplication BuildServer(IPAddress address, int port, IChatClient chat, InteractionLog? log, CliStack stack)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -128,6 +147,11 @@ internal sealed partial class CliApp
         builder.WebHost.UseKestrelCore().ConfigureKestrel(k => k.Listen(address, port));
         builder.Services.AddRoutingCore();
         builder.Services.AddSingleton(chat);
+        if (log is not null)
+        {
+            builder.Services.AddSingleton(log);
+        }
+
         builder.Services.AddSingleton(stack.Services.GetRequiredService<IOptions<LlmStackOptions>>());
 
         // Resolved on the first request that needs it, so serving chat alone never loads the embedder.

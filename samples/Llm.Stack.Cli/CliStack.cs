@@ -41,6 +41,10 @@ internal sealed class CliStack : IAsyncDisposable
 
     public IRetriever Retriever => _services.GetRequiredService<IRetriever>();
 
+    /// <summary>Gets the interaction log, opening its store; <see langword="null"/> when <c>LlmStack:InteractionLog:Enabled</c> is false.</summary>
+    public InteractionLog? InteractionLog =>
+        _services.GetRequiredService<IOptions<InteractionLogOptions>>().Value.Enabled ? _services.GetRequiredService<InteractionLog>() : null;
+
     /// <summary>Validates the configuration and composes the stack; nothing heavy is loaded until first used.</summary>
     /// <remarks>
     /// All the wiring is the library's: the configuration selects the providers (<c>openai</c> for a hosted or local

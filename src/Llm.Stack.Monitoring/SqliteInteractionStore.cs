@@ -84,6 +84,21 @@ public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable
         }
     }
 
+    /// <summary>Opens (or creates) the store that <paramref name="options"/> describe: the file <see cref="InteractionLogOptions.Path"/> under <paramref name="dataDirectory"/>, kept <see cref="InteractionLogOptions.MaxAge"/> and <see cref="InteractionLogOptions.MaxSizeMegabytes"/>.</summary>
+    /// <param name="dataDirectory">The folder a relative <see cref="InteractionLogOptions.Path"/> is under, such as <c>LlmStack:DataDirectory</c>.</param>
+    /// <param name="options">The options.</param>
+    /// <returns>The open store.</returns>
+    /// <exception cref="ArgumentException"><paramref name="dataDirectory"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidDataException">The file is not an interaction store.</exception>
+    /// <exception cref="IOException">The file or its folder cannot be created or opened.</exception>
+    public static SqliteInteractionStore Open(string dataDirectory, InteractionLogOptions options)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
+        ArgumentNullException.ThrowIfNull(options);
+        return new SqliteInteractionStore(System.IO.Path.Combine(dataDirectory, options.Path), options.MaxAge, options.MaxSizeMegabytes * 1024L * 1024L);
+    }
+
     /// <summary>Gets the full path of the SQLite file.</summary>
     public string Path { get; }
 

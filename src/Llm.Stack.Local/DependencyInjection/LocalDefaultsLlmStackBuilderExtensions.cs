@@ -1,5 +1,6 @@
 using Llm.Stack;
 using Llm.Stack.Local;
+using Llm.Stack.Monitoring;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -21,7 +22,11 @@ public static class LocalDefaultsLlmStackBuilderExtensions
     /// the index's own in-memory store persisted in that folder (then also the stack's <see cref="VectorStore"/>),
     /// the document readers, an <see cref="IngestionPipeline"/> that chunks by section (unless an <see cref="ITextChunker"/>
     /// is registered), hybrid retrieval over the index as the stack's
-    /// <see cref="IRetriever"/>, and the <see cref="RagPipeline"/>, which answers extractively when no chat model is registered.
+    /// <see cref="IRetriever"/>, the <see cref="RagPipeline"/>, which answers extractively when no chat model is registered,
+    /// and the interaction log (<c>AddInteractionLog()</c>: <c>LlmStack:InteractionLog</c>, a SQLite file under the data
+    /// directory unless an <see cref="IInteractionStore"/> is registered), in which the pipeline records each answer's
+    /// sources, scores, citations, tokens and latency (not its text unless <c>IncludeContent</c> is on) unless
+    /// <c>LlmStack:InteractionLog:Enabled</c> is <see langword="false"/>; then no file is opened.
     /// </summary>
     /// <param name="builder">The stack builder.</param>
     /// <param name="dataDirectory">
@@ -94,6 +99,14 @@ public static class LocalDefaultsLlmStackBuilderExtensions
             options: sp.GetRequiredService<IOptions<IngestionOptions>>().Value.WithDefaults(new IngestionOptions { MaxDegreeOfParallelism = 1 }),
             logger: sp.GetService<ILogger<IngestionPipeline>>()));
         builder.AddRetriever(sp => sp.GetRequiredService<LocalIndex>().CreateRetriever());
+        if (dataDirectory is not null)
+        {
+            // The log lives beside the index, in the folder given here rather than LlmStack:DataDirectory.
+            services.TryAddSingleton<IInteractionStore>(sp =>
+                SqliteInteractionStore.Open(Path.GetFullPath(dataDirectory), sp.GetRequiredService<IOptions<InteractionLogOptions>>().Value));
+        }
+
+        builder.AddInteractionLog();
         builder.AddRag();
         return builder;
     }

@@ -37,9 +37,8 @@ public static class InteractionLogLlmStackBuilderExtensions
 
         builder.Services.TryAddSingleton<IInteractionStore>(sp =>
         {
-            InteractionLogOptions log = sp.GetRequiredService<IOptions<InteractionLogOptions>>().Value;
             string dataDirectory = sp.GetService<IOptions<LlmStackOptions>>()?.Value.DataDirectory ?? new LlmStackOptions().DataDirectory;
-            return new SqliteInteractionStore(Path.Combine(dataDirectory, log.Path), log.MaxAge, log.MaxSizeMegabytes * 1024L * 1024L);
+            return SqliteInteractionStore.Open(dataDirectory, sp.GetRequiredService<IOptions<InteractionLogOptions>>().Value);
         });
         builder.Services.TryAddSingleton(sp => new InteractionLog(
             sp.GetRequiredService<IInteractionStore>(),

@@ -15,7 +15,8 @@ public static class RagLlmStackBuilderExtensions
     /// and, when registered, the <see cref="IChatClient"/> (otherwise answers are extractive), an
     /// <see cref="IReranker"/> (else, when an <see cref="ICrossEncoder"/> is registered, a <see cref="CrossEncoderReranker"/>
     /// over it), a <see cref="Tokenizer"/> to count prompt tokens with, logging, and an <see cref="InteractionLog"/> to
-    /// record each answer in.
+    /// record each answer in (unless <see cref="InteractionLogOptions.Enabled"/> is off; a store that cannot be opened,
+    /// such as one in a read-only folder, is logged as a warning and answers are then not recorded).
     /// </summary>
     /// <param name="builder">The stack builder.</param>
     /// <param name="configure">Configures the default <see cref="RagOptions"/>; <see langword="null"/> for the defaults.</param>
@@ -50,7 +51,7 @@ public static class RagLlmStackBuilderExtensions
                 sp.GetService<Tokenizer>(),
                 sp.GetService<ILogger<RagPipeline>>())
             {
-                InteractionLog = sp.GetService<InteractionLog>(),
+                InteractionLog = InteractionLog.Resolve(sp),
             };
         });
         return builder;

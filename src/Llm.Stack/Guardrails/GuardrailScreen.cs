@@ -10,6 +10,7 @@ internal sealed class GuardrailScreen
 {
     private static readonly string[] s_stages = ["input", "retrieved_documents", "output"];
     private static readonly string[] s_actions = ["allow", "flag", "redact", "strip", "block"];
+    private static readonly string[] s_decisions = ["allowed", "flagged", "redacted", "stripped", "blocked"];
     private static readonly string[] s_categories = ["personal_data", "prompt_injection"];
     private static readonly string[] s_signals = ["ignore_instructions", "role_impersonation", "prompt_extraction", "delimiter_spoofing", "invisible_characters", "encoded_payload"];
 
@@ -59,6 +60,11 @@ internal sealed class GuardrailScreen
                 new KeyValuePair<string, object?>(TelemetryTags.GuardrailKind, kind));
         }
 
+        if (action != GuardrailAction.Allow && InteractionContext.Current is { } interaction)
+        {
+            InteractionLog.AddDecision(interaction, Decision(action, category, stage, kind));
+        }
+
         LogLevel level = action switch
         {
             GuardrailAction.Block => LogLevel.Warning,
@@ -70,6 +76,15 @@ internal sealed class GuardrailScreen
             GuardrailLog.Decision(Logger, level, s_stages[(int)stage], count, s_categories[(int)category], kind, s_actions[(int)action]);
         }
     }
+
+    /// <summary>How a decision is written in <see cref="InteractionRecord.GuardrailDecisions"/>: <c>redacted:personal_data:input:email</c>, or without the kind when it is not known.</summary>
+    public static string Decision(GuardrailAction action, GuardrailCategory category, GuardrailStage stage, string? kind) =>
+        kind is null
+            ? $"{s_decisions[(int)action]}:{s_categories[(int)category]}:{s_stages[(int)stage]}"
+            : $"{s_decisions[(int)action]}:{s_categories[(int)category]}:{s_stages[(int)stage]}:{kind}";
+
+    /// <summary>The name of <paramref name="category"/> in telemetry and decisions, such as <c>prompt_injection</c>.</summary>
+    public static string CategoryName(GuardrailCategory category) => s_categories[(int)category];
 
     /// <summary>Counts the matches of each kind once.</summary>
     public void RecordPii(GuardrailStage stage, GuardrailAction action, IReadOnlyList<PiiMatch> matches)

@@ -1,8 +1,10 @@
 using System.Text;
 using System.Threading.Channels;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 
 namespace Llm.Stack;
 
@@ -25,11 +27,12 @@ namespace Llm.Stack;
 /// </remarks>
 public sealed partial class InteractionLog : IAsyncDisposable, IDisposable
 {
+    private static readonly Lock s_decisionsLock = new();
     private readonly InteractionLogOptions _options;
     private readonly Channel<InteractionRecord> _queue;
     private readonly ILogger _logger;
     private readonly Task _writer;
-    private TaskCompletionSource _progress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource? _progress; // created by a waiting FlushAsync, completed and cleared by the writer after each batch
     private long _enqueued;
     private long _completed;
     private long _dropped;
@@ -122,7 +125,7 @@ public sealed partial class InteractionLog : IAsyncDisposable, IDisposable
         long target = Interlocked.Read(ref _enqueued);
         while (Interlocked.Read(ref _completed) < target && !_writer.IsCompleted)
         {
-            Task progress = Volatile.Read(ref _progress).Task;
+            Task progress = (Volatile.Read(ref _progress) ?? NewProgress()).Task;
             if (Interlocked.Read(ref _completed) >= target)
             {
                 break;
@@ -193,6 +196,30 @@ public sealed partial class InteractionLog : IAsyncDisposable, IDisposable
         _writer.GetAwaiter().GetResult();
     }
 
+    /// <summary>
+    /// The registered log for a component that records by itself (the RAG pipeline): <see langword="null"/> when none is
+    /// registered or it is disabled (then its store is never opened), or when its store cannot be opened, which is logged:
+    /// monitoring never stops an answer.
+    /// </summary>
+    internal static InteractionLog? Resolve(IServiceProvider services)
+    {
+        if (services.GetService<IOptions<InteractionLogOptions>>() is { Value.Enabled: false })
+        {
+            return null;
+        }
+
+        try
+        {
+            return services.GetService<InteractionLog>();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            ILogger logger = services.GetService<ILogger<InteractionLog>>() ?? (ILogger)NullLogger.Instance;
+            LogStoreUnavailable(logger, e.Message, e);
+            return null;
+        }
+    }
+
     /// <summary>Starts a record of an interaction that began now.</summary>
     internal static InteractionRecord Begin(string operation) =>
         new() { Id = NewId(), Timestamp = DateTimeOffset.UtcNow, Operation = operation };
@@ -203,9 +230,26 @@ public sealed partial class InteractionLog : IAsyncDisposable, IDisposable
         record.Error = e.GetType().Name;
         if (e is GuardrailViolationException violation)
         {
-            string decision = $"blocked:{violation.Category}:{violation.Stage}".ToLowerInvariant();
-            record.Error += ":" + violation.Category.ToString().ToLowerInvariant();
-            record.GuardrailDecisions = [.. record.GuardrailDecisions, decision];
+            record.Error += ":" + GuardrailScreen.CategoryName(violation.Category);
+
+            // The guardrail recorded the block with its kind when it ran on this interaction's flow; else it is added here.
+            string decision = GuardrailScreen.Decision(GuardrailAction.Block, violation.Category, violation.Stage, kind: null);
+            if (!record.GuardrailDecisions.Any(d => d.StartsWith(decision, StringComparison.Ordinal)))
+            {
+                AddDecision(record, decision);
+            }
+        }
+    }
+
+    /// <summary>Adds a guardrail decision to <paramref name="record"/> once, however often it is taken in the interaction; safe from several threads at once.</summary>
+    internal static void AddDecision(InteractionRecord record, string decision)
+    {
+        lock (s_decisionsLock)
+        {
+            if (!record.GuardrailDecisions.Contains(decision, StringComparer.Ordinal))
+            {
+                record.GuardrailDecisions = [.. record.GuardrailDecisions, decision];
+            }
         }
     }
 
@@ -240,7 +284,7 @@ public sealed partial class InteractionLog : IAsyncDisposable, IDisposable
             await StoreAsync(batch).ConfigureAwait(false);
             Interlocked.Add(ref _completed, batch.Count);
             batch.Clear();
-            Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+            Interlocked.Exchange(ref _progress, null)?.TrySetResult();
 
             long dropped = Interlocked.Read(ref _dropped);
             if (dropped != _droppedLogged)
@@ -250,7 +294,14 @@ public sealed partial class InteractionLog : IAsyncDisposable, IDisposable
             }
         }
 
-        Interlocked.Exchange(ref _progress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        Interlocked.Exchange(ref _progress, null)?.TrySetResult();
+    }
+
+    /// <summary>The signal of the next stored batch, shared by every waiting <see cref="FlushAsync"/>; the writer allocates none when nobody waits.</summary>
+    private TaskCompletionSource NewProgress()
+    {
+        var fresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return Interlocked.CompareExchange(ref _progress, fresh, null) ?? fresh;
     }
 
     private async Task StoreAsync(List<InteractionRecord> batch)
@@ -342,6 +393,9 @@ public sealed partial class InteractionLog : IAsyncDisposable, IDisposable
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "The interaction store failed to write {Count} records ({Error}); retrying: {Retrying}.")]
     private static partial void LogStoreFailed(ILogger logger, int count, string error, bool retrying, Exception exception);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Warning, Message = "The interaction log's store cannot be opened, so answers are not recorded: {Reason}")]
+    private static partial void LogStoreUnavailable(ILogger logger, string reason, Exception exception);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "The interaction log's cost calculator failed ({Error}); the cost was not recorded.")]
     private static partial void LogPricingFailed(ILogger logger, string error, Exception exception);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
@@ -16,7 +17,8 @@ namespace Llm.Stack;
 /// record under, so that it can be returned before the answer streams), <see cref="TenantIdKey"/>,
 /// <see cref="UserIdKey"/>, <see cref="PromptTemplateKey"/> and <see cref="PromptTemplateVersionKey"/>; they are taken
 /// out of the options before the inner client sees them. The id is returned in the response's (and each update's)
-/// <see cref="ChatResponse.AdditionalProperties"/> under <see cref="InteractionIdKey"/>.
+/// <see cref="ChatResponse.AdditionalProperties"/> under <see cref="InteractionIdKey"/>; the streamed updates of one call
+/// that carry no properties of their own share one dictionary holding the id, so do not add to it.
 /// </para>
 /// <para>
 /// A <see cref="RetrievalAugmentedChatClient"/> below this layer adds its query, sources and citations to the same
@@ -113,10 +115,20 @@ public sealed class InteractionLogChatClient : DelegatingChatClient
     {
         if (InteractionContext.Current is { } outer)
         {
-            await foreach (ChatResponseUpdate update in InteractionContext.Flow(base.GetStreamingResponseAsync(messages, Strip(options), cancellationToken), outer, cancellationToken).ConfigureAwait(false))
+            // Inside another interaction being recorded (a second layer, the RAG pipeline's model call): add to its record.
+            IAsyncEnumerator<ChatResponseUpdate> nested = InteractionContext.Flow(base.GetStreamingResponseAsync(messages, Strip(options), cancellationToken), outer, cancellationToken)
+                .GetAsyncEnumerator(cancellationToken);
+            try
             {
-                outer.ModelId ??= update.ModelId;
-                yield return update;
+                while (await nested.MoveNextAsync().ConfigureAwait(false))
+                {
+                    outer.ModelId ??= nested.Current.ModelId;
+                    yield return nested.Current;
+                }
+            }
+            finally
+            {
+                await nested.DisposeAsync().ConfigureAwait(false);
             }
 
             yield break;
@@ -124,10 +136,11 @@ public sealed class InteractionLogChatClient : DelegatingChatClient
 
         InteractionRecord record = Begin(messages, ref options);
         long start = Stopwatch.GetTimestamp();
-        UsageDetails? usage = null;
-        System.Text.StringBuilder? answer = _log.IncludesContent ? new() : null;
-        IAsyncEnumerator<ChatResponseUpdate> updates = InteractionContext.Flow(base.GetStreamingResponseAsync(messages, options, cancellationToken), record, cancellationToken)
-            .GetAsyncEnumerator(cancellationToken);
+        StreamTally tally = new() { CollectAnswer = _log.IncludesContent };
+        ExecutionContext? callerContext = null;
+        ExecutionContext? recordContext = null;
+        bool ended = false;
+        IAsyncEnumerator<ChatResponseUpdate> updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
         {
             while (true)
@@ -135,8 +148,24 @@ public sealed class InteractionLogChatClient : DelegatingChatClient
                 ChatResponseUpdate update;
                 try
                 {
+                    // The record is current during each step (as InteractionContext.Flow does): this body resumes in its
+                    // caller's context after each yield, and an inner layer may start its own calls or take guardrail
+                    // decisions in a later step. While the caller's context stays the one of the first step, the context
+                    // made then is put back as it is rather than made again.
+                    if (recordContext is not null && ExecutionContext.Capture() == callerContext)
+                    {
+                        ExecutionContext.Restore(recordContext);
+                    }
+                    else
+                    {
+                        callerContext = ExecutionContext.Capture();
+                        InteractionContext.Current = record;
+                        recordContext = ExecutionContext.Capture();
+                    }
+
                     if (!await updates.MoveNextAsync().ConfigureAwait(false))
                     {
+                        ended = true;
                         break;
                     }
 
@@ -144,42 +173,66 @@ public sealed class InteractionLogChatClient : DelegatingChatClient
                 }
                 catch (Exception e)
                 {
-                    End(record, start, usage);
+                    End(record, start, tally.InputTokens, tally.OutputTokens);
                     InteractionLog.Fail(record, e);
                     _log.Write(record);
                     throw;
                 }
 
-                record.ModelId ??= update.ModelId;
-                foreach (AIContent content in update.Contents)
-                {
-                    if (content is UsageContent u)
-                    {
-                        (usage ??= new UsageDetails()).Add(u.Details);
-                    }
-                    else if (content is TextContent { Text.Length: > 0 } text)
-                    {
-                        record.TimeToFirstToken ??= Stopwatch.GetElapsedTime(start);
-                        answer?.Append(text.Text);
-                    }
-                }
-
-                (update.AdditionalProperties ??= [])[InteractionIdKey] = record.Id;
+                Observe(record, update, start, ref tally);
                 yield return update;
             }
         }
         finally
         {
             await updates.DisposeAsync().ConfigureAwait(false);
+            if (tally.Answer is { } buffer)
+            {
+                if (ended)
+                {
+                    record.Answer ??= new string(buffer, 0, tally.AnswerLength);
+                }
+
+                ArrayPool<char>.Shared.Return(buffer);
+            }
         }
 
-        End(record, start, usage);
-        if (answer is not null)
-        {
-            record.Answer ??= answer.ToString();
-        }
-
+        End(record, start, tally.InputTokens, tally.OutputTokens);
         _log.Write(record);
+    }
+
+    /// <summary>Takes what the record needs from a streamed update, and tags the update with the interaction id.</summary>
+    /// <remarks>Kept out of the iterator so that its locals are not fields of the iterator's state.</remarks>
+    private static void Observe(InteractionRecord record, ChatResponseUpdate update, long start, ref StreamTally tally)
+    {
+        record.ModelId ??= update.ModelId;
+        IList<AIContent> contents = update.Contents;
+        for (int i = 0; i < contents.Count; i++)
+        {
+            if (contents[i] is UsageContent u)
+            {
+                tally.InputTokens = Sum(tally.InputTokens, u.Details.InputTokenCount);
+                tally.OutputTokens = Sum(tally.OutputTokens, u.Details.OutputTokenCount);
+            }
+            else if (contents[i] is TextContent { Text.Length: > 0 } text)
+            {
+                record.TimeToFirstToken ??= Stopwatch.GetElapsedTime(start);
+                if (tally.CollectAnswer)
+                {
+                    tally.Append(text.Text);
+                }
+            }
+        }
+
+        if (update.AdditionalProperties is { } properties)
+        {
+            properties[InteractionIdKey] = record.Id;
+        }
+        else
+        {
+            // The updates that carry no properties of their own share one dictionary holding only the id.
+            update.AdditionalProperties = tally.IdOnly ??= new AdditionalPropertiesDictionary { [InteractionIdKey] = record.Id };
+        }
     }
 
     private InteractionRecord Begin(IEnumerable<ChatMessage> messages, ref ChatOptions? options)
@@ -204,15 +257,17 @@ public sealed class InteractionLogChatClient : DelegatingChatClient
         return record;
     }
 
-    private static void End(InteractionRecord record, long start, UsageDetails? usage)
+    private static void End(InteractionRecord record, long start, UsageDetails? usage) =>
+        End(record, start, usage?.InputTokenCount, usage?.OutputTokenCount);
+
+    private static void End(InteractionRecord record, long start, long? inputTokens, long? outputTokens)
     {
         record.Duration = Stopwatch.GetElapsedTime(start);
-        if (usage is not null)
-        {
-            record.InputTokens ??= usage.InputTokenCount;
-            record.OutputTokens ??= usage.OutputTokenCount;
-        }
+        record.InputTokens ??= inputTokens;
+        record.OutputTokens ??= outputTokens;
     }
+
+    private static long? Sum(long? total, long? count) => count is null ? total : (total ?? 0) + count;
 
     private string? DefaultModelId()
     {
@@ -262,4 +317,33 @@ public sealed class InteractionLogChatClient : DelegatingChatClient
 
     private static string? Text(AdditionalPropertiesDictionary properties, string key) =>
         properties.TryGetValue(key, out object? value) && value is not null && value.ToString() is { Length: > 0 } text ? text : null;
+
+    /// <summary>What a streamed call adds up: its tokens, its answer (in a pooled buffer, when content is recorded) and the properties that carry its id.</summary>
+    private struct StreamTally
+    {
+        public bool CollectAnswer;
+        public long? InputTokens;
+        public long? OutputTokens;
+        public AdditionalPropertiesDictionary? IdOnly;
+        public char[]? Answer;
+        public int AnswerLength;
+
+        public void Append(string text)
+        {
+            if (Answer is null || Answer.Length - AnswerLength < text.Length)
+            {
+                char[] larger = ArrayPool<char>.Shared.Rent(Math.Max(256, (AnswerLength + text.Length) * 2));
+                if (Answer is not null)
+                {
+                    Answer.AsSpan(0, AnswerLength).CopyTo(larger);
+                    ArrayPool<char>.Shared.Return(Answer);
+                }
+
+                Answer = larger;
+            }
+
+            text.CopyTo(Answer.AsSpan(AnswerLength));
+            AnswerLength += text.Length;
+        }
+    }
 }

@@ -69,7 +69,8 @@ public sealed class InteractionRecord
     /// <summary>Gets or sets the cost of the call, in the currency of <see cref="InteractionLogOptions.CostCalculator"/>; <see langword="null"/> when not computed.</summary>
     public decimal? Cost { get; set; }
 
-    /// <summary>Gets or sets the guardrail decisions taken, such as <c>blocked:prompt_injection:input</c>; empty when none.</summary>
+    /// <summary>Gets or sets the guardrail decisions taken in the interaction, each once: what was done, to what, where and (when known) which kind, such as <c>redacted:personal_data:input:email</c>, <c>flagged:prompt_injection:retrieved_documents:ignore_instructions</c> or <c>blocked:prompt_injection:input:ignore_instructions</c>; empty when none.</summary>
+    /// <value>Each is <c>flagged</c>, <c>redacted</c>, <c>stripped</c> or <c>blocked</c>; then <c>personal_data</c> or <c>prompt_injection</c>; then <c>input</c>, <c>retrieved_documents</c> or <c>output</c>; then the kind, as tagged on <see cref="LlmStackTelemetry.GuardrailDecisionsName"/>.</value>
     public IReadOnlyList<string> GuardrailDecisions { get; set; } = [];
 
     /// <summary>Gets or sets the error that ended the call (the exception's type, and for a guardrail its category), without message text; <see langword="null"/> when it succeeded.</summary>
