@@ -55,7 +55,7 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
                 UseJitter = true,
                 Delay = options.BaseDelay,
                 MaxDelay = maxDelay,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && ShouldRetry(e, args.Context.CancellationToken, time, maxDelay)),
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && ShouldRetry(e, time, maxDelay, args.Context.CancellationToken)),
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is { } e ? TransientFaults.RetryAfter(e, time) : null),
                 OnRetry = args =>
                 {
@@ -172,7 +172,7 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
         }
     }
 
-    private static bool ShouldRetry(Exception e, CancellationToken token, TimeProvider time, TimeSpan maxDelay) =>
+    private static bool ShouldRetry(Exception e, TimeProvider time, TimeSpan maxDelay, CancellationToken token) =>
         TransientFaults.IsTransient(e, token) && !(TransientFaults.RetryAfter(e, time) > maxDelay);
 
     private static TimeoutException AttemptTimedOut(Exception? inner) =>
