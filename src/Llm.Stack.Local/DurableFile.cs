@@ -6,12 +6,13 @@ namespace Llm.Stack.Local;
 internal static partial class DurableFile
 {
     /// <summary>Writes a file through a temporary file: written, flushed to disk, renamed over <paramref name="path"/>.</summary>
-    public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> write, IDurabilityObserver? observer, CancellationToken cancellationToken)
     {
         string temporary = path + ".tmp";
         try
         {
             var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
+            observer?.FileCreated(temporary);
             await using (stream.ConfigureAwait(false))
             {
                 await write(stream, cancellationToken).ConfigureAwait(false);
@@ -19,20 +20,23 @@ internal static partial class DurableFile
                 stream.Flush(flushToDisk: true);
             }
 
+            observer?.FileSynced(temporary);
             File.Move(temporary, path, overwrite: true);
+            observer?.Moved(temporary, path);
         }
         catch
         {
-            TryDelete(temporary);
+            TryDelete(temporary, observer);
             throw;
         }
     }
 
     /// <summary>Flushes a folder's entries (renames, creations, deletions) to disk; a no-op where the platform needs none.</summary>
-    public static void FlushDirectory(string directory)
+    public static void FlushDirectory(string directory, IDurabilityObserver? observer)
     {
         if (OperatingSystem.IsWindows())
         {
+            observer?.DirectorySynced(directory);
             return;
         }
 
@@ -58,13 +62,19 @@ internal static partial class DurableFile
         {
             _ = NativeMethods.Close(fd);
         }
+
+        observer?.DirectorySynced(directory);
     }
 
-    public static void TryDelete(string path)
+    public static void TryDelete(string path, IDurabilityObserver? observer)
     {
         try
         {
-            File.Delete(path);
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+                observer?.Deleted(path);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

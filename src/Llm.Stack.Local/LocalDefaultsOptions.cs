@@ -39,7 +39,11 @@ public sealed class LocalDefaultsOptions
     public object? VectorStoreKey { get; set; }
 
     /// <summary>Gets or sets a value indicating whether retrieval fuses BM25 keyword and vector rankings.</summary>
-    /// <value>The default value is <see langword="true"/>; <see langword="false"/> searches by vector only.</value>
+    /// <value>
+    /// The default value is <see langword="true"/>; <see langword="false"/> searches by vector only. A store whose collection
+    /// has no keyword search (it does not implement <c>IKeywordHybridSearchable</c>) is searched by vector only, and the
+    /// index logs that once.
+    /// </value>
     public bool HybridRetrieval { get; set; } = true;
 
     /// <summary>Gets or sets how long an ingestion waits for another process that is writing the same index folder.</summary>

@@ -183,6 +183,9 @@ public sealed class LocalIndex : IDisposable
     /// <summary>Gets or sets a decorator of the streams a commit writes (tests inject a full disk with it).</summary>
     internal Func<Stream, Stream>? CommitStreamDecorator { get; set; }
 
+    /// <summary>Gets or sets what is told of each file a commit creates, flushes, renames or deletes (tests simulate a power loss with it).</summary>
+    internal IDurabilityObserver? DurabilityObserver { get; set; }
+
     private string LegacySnapshotPath => Path.Combine(DataDirectory, CollectionName + ".lsvi");
 
     /// <summary>Reads <c>index.json</c> without loading the index.</summary>
@@ -318,13 +321,13 @@ public sealed class LocalIndex : IDisposable
 
     private static int StateChunkCount(IngestionState state)
     {
-        int count = 0;
+        long count = 0;
         foreach (string id in state.GetDocumentIds())
         {
             count += state.GetChunkKeys(id).Count;
         }
 
-        return count;
+        return (int)Math.Min(count, int.MaxValue);
     }
 
     private string GenerationPath(long generation, string extension) =>
@@ -548,8 +551,8 @@ public sealed class LocalIndex : IDisposable
         foreach (string id in state.GetDocumentIds())
         {
             (HashSet<string> Keys, long Version) document = stored.GetValueOrDefault(id, (new HashSet<string>(StringComparer.Ordinal), 0));
-            var known = new HashSet<string>(state.GetChunkKeys(id), StringComparer.Ordinal);
-            if (!state.GetCommittedChunkKeys(id).All(document.Keys.Contains) || !document.Keys.IsSubsetOf(known))
+            IReadOnlyCollection<string> known = state.GetChunkKeys(id);
+            if (!state.GetCommittedChunkKeys(id).All(document.Keys.Contains) || !document.Keys.All(known.Contains))
             {
                 state.Reset(id, document.Keys, document.Version);
                 repaired++;
@@ -618,20 +621,20 @@ public sealed class LocalIndex : IDisposable
             Directory.CreateDirectory(DataDirectory);
             if (_snapshotStore is InMemoryVectorStore store)
             {
-                await DurableFile.WriteAsync(snapshot, (s, ct) => store.SaveCollectionAsync(CollectionName, Decorate(s), ct), cancellationToken).ConfigureAwait(false);
+                await DurableFile.WriteAsync(snapshot, (s, ct) => store.SaveCollectionAsync(CollectionName, Decorate(s), ct), DurabilityObserver, cancellationToken).ConfigureAwait(false);
             }
 
             // Without snapshots, the store has acknowledged every write the state records: the state follows the chunks.
-            await DurableFile.WriteAsync(statePath, (s, ct) => _state.SaveAsync(Decorate(s), ct), cancellationToken).ConfigureAwait(false);
-            DurableFile.FlushDirectory(DataDirectory);
+            await DurableFile.WriteAsync(statePath, (s, ct) => _state.SaveAsync(Decorate(s), ct), DurabilityObserver, cancellationToken).ConfigureAwait(false);
+            DurableFile.FlushDirectory(DataDirectory, DurabilityObserver);
             var metadata = new LocalIndexMetadata(modelId, dimensions, Count, DateTimeOffset.UtcNow) { Generation = generation, Documents = _state.Count };
-            await DurableFile.WriteAsync(MetadataPath, (s, ct) => JsonSerializer.SerializeAsync(Decorate(s), metadata, Indented, ct), cancellationToken).ConfigureAwait(false);
-            DurableFile.FlushDirectory(DataDirectory);
+            await DurableFile.WriteAsync(MetadataPath, (s, ct) => JsonSerializer.SerializeAsync(Decorate(s), metadata, Indented, ct), DurabilityObserver, cancellationToken).ConfigureAwait(false);
+            DurableFile.FlushDirectory(DataDirectory, DurabilityObserver);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            DurableFile.TryDelete(snapshot);
-            DurableFile.TryDelete(statePath);
+            DurableFile.TryDelete(snapshot, DurabilityObserver);
+            DurableFile.TryDelete(statePath, DurabilityObserver);
             LocalIndexLog.CommitFailed(_logger, DataDirectory, generation, e);
             throw new IOException($"The index in '{DataDirectory}' could not be saved: {e.Message} The last committed state is kept; run the ingestion again when this is fixed.", e);
         }
@@ -656,8 +659,8 @@ public sealed class LocalIndex : IDisposable
     {
         foreach (long generation in GenerationsOnDisk().Where(g => g != committed && g != previous))
         {
-            DurableFile.TryDelete(GenerationPath(generation, ".lsvi"));
-            DurableFile.TryDelete(GenerationPath(generation, ".state.json"));
+            DurableFile.TryDelete(GenerationPath(generation, ".lsvi"), DurabilityObserver);
+            DurableFile.TryDelete(GenerationPath(generation, ".state.json"), DurabilityObserver);
         }
 
         if (_snapshotStore is null)
@@ -668,7 +671,7 @@ public sealed class LocalIndex : IDisposable
 
         foreach (string legacy in new[] { LegacySnapshotPath, Path.Combine(DataDirectory, "manifest.json"), Path.Combine(DataDirectory, "manifest.json.journal") })
         {
-            DurableFile.TryDelete(legacy);
+            DurableFile.TryDelete(legacy, DurabilityObserver);
         }
     }
 
@@ -680,10 +683,25 @@ public sealed class LocalIndex : IDisposable
         {
             ArgumentException.ThrowIfNullOrWhiteSpace(query);
             await index.OpenAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-            _inner ??= index._hybrid
-                ? new KeywordHybridRetriever<string, ChunkRecord>(index.Collection, VectorStoreRetriever.ToChunk, index._embedder)
-                : VectorStoreRetriever.ForChunkRecords(index.Collection, index._embedder);
+            _inner ??= Create();
             return await _inner.RetrieveAsync(query, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        private IRetriever Create()
+        {
+            VectorStoreCollection<string, ChunkRecord> collection = index.Collection;
+            if (index._hybrid && collection is IKeywordHybridSearchable<ChunkRecord>)
+            {
+                return new KeywordHybridRetriever<string, ChunkRecord>(collection, VectorStoreRetriever.ToChunk, index._embedder);
+            }
+
+            if (index._hybrid)
+            {
+                // A store without keyword search (such as a server connector without full-text ranking): vector search, said once.
+                LocalIndexLog.HybridFallback(index._logger, index.DataDirectory, collection.Name, collection.GetType().Name);
+            }
+
+            return VectorStoreRetriever.ForChunkRecords(collection, index._embedder);
         }
     }
 }

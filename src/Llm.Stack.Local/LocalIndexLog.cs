@@ -19,4 +19,7 @@ internal static partial class LocalIndexLog
 
     [LoggerMessage(5, LogLevel.Information, "Waiting for another process that is writing the index in '{DataDirectory}'.")]
     public static partial void WaitingForWriter(ILogger logger, string dataDirectory);
+
+    [LoggerMessage(6, LogLevel.Information, "The store of the index in '{DataDirectory}' has no keyword search for collection '{Collection}' ({CollectionType}); retrieval is vector search only, not hybrid.")]
+    public static partial void HybridFallback(ILogger logger, string dataDirectory, string collection, string collectionType);
 }

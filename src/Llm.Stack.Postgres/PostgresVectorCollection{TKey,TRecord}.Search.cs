@@ -204,26 +204,6 @@ public sealed partial class PostgresVectorCollection<TKey, TRecord>
         return await ReadAsync("HybridSearch", sql, parameters, includeVectors, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async ValueTask<ReadOnlyMemory<float>> ResolveQueryAsync<TInput>(TInput searchValue, VectorPropertyModel property, CancellationToken cancellationToken)
-    {
-        switch (searchValue)
-        {
-            case ReadOnlyMemory<float> m:
-                return m;
-            case float[] a:
-                return a;
-            case Embedding<float> e:
-                return e.Vector;
-        }
-
-        if (property.EmbeddingGenerator is IEmbeddingGenerator<TInput, Embedding<float>> generator)
-        {
-            GeneratedEmbeddings<Embedding<float>> embeddings = await generator.GenerateAsync([searchValue], cancellationToken: cancellationToken).ConfigureAwait(false);
-            return embeddings[0].Vector;
-        }
-
-        throw property.EmbeddingGenerator is null
-            ? new NotSupportedException(VectorDataStrings.InvalidSearchInputAndNoEmbeddingGeneratorWasConfigured(searchValue!.GetType(), PostgresModelBuilder.SupportedVectorTypes))
-            : new InvalidOperationException(VectorDataStrings.IncompatibleEmbeddingGeneratorWasConfiguredForInputType(typeof(TInput), property.EmbeddingGenerator.GetType()));
-    }
+    private static ValueTask<ReadOnlyMemory<float>> ResolveQueryAsync<TInput>(TInput searchValue, VectorPropertyModel property, CancellationToken cancellationToken)
+        => ConnectorRecords.ResolveQueryAsync(searchValue, property, cancellationToken);
 }

@@ -2,6 +2,7 @@
 #pragma warning disable RS0026
 using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
+using Llm.Stack.VectorIndex;
 using Microsoft.Extensions.VectorData;
 using Microsoft.Extensions.VectorData.ProviderServices;
 using Npgsql;
@@ -207,15 +208,7 @@ public sealed partial class PostgresVectorCollection<TKey, TRecord> : VectorStor
     /// <remarks>The batch is all-or-nothing: an invalid record throws before anything is sent, and a server error rolls the whole batch back.</remarks>
     public override async Task UpsertAsync(IEnumerable<TRecord> records, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(records);
-        List<TRecord> list = [.. records];
-        for (int i = 0; i < list.Count; i++)
-        {
-            if (list[i] is null)
-            {
-                throw new ArgumentException($"The record at index {i} is null.", nameof(records));
-            }
-        }
+        List<TRecord> list = ConnectorRecords.ToCheckedList(records, nameof(records));
 
         if (list.Count == 0)
         {

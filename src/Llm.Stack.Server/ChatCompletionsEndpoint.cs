@@ -16,6 +16,9 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, OpenAIRequest
 
     private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
 
+    /// <summary>The response header that carries the interaction id, which <c>POST /v1/feedback</c> takes.</summary>
+    internal const string InteractionIdHeader = "X-Interaction-Id";
+
     public async Task HandleAsync(HttpContext http, CancellationToken cancellationToken)
     {
         ChatCompletionRequest request;
@@ -28,8 +31,18 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, OpenAIRequest
         string id = "chatcmpl-" + Guid.NewGuid().ToString("N");
         long created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var answer = new Answer(request.Options.StopSequences);
+        ChatOptions options = request.Options;
+        string? interactionId = null;
+        if (client.GetService<InteractionLogChatClient>() is not null)
+        {
+            // Chosen here so that it can be returned before the answer streams; the interaction log records under it.
+            interactionId = InteractionLog.NewId();
+            options = options.Clone();
+            (options.AdditionalProperties ??= [])[InteractionLogChatClient.InteractionIdKey] = interactionId;
+            http.Response.Headers[InteractionIdHeader] = interactionId;
+        }
 
-        await using IAsyncEnumerator<ChatResponseUpdate> updates = client.GetStreamingResponseAsync(request.Messages, request.Options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        await using IAsyncEnumerator<ChatResponseUpdate> updates = client.GetStreamingResponseAsync(request.Messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
 
         // The first update is awaited before anything is written, so a refusal still gets a proper status and body.
         bool more = await NextAsync(updates).ConfigureAwait(false);
@@ -43,7 +56,7 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, OpenAIRequest
 
             answer.Finish();
             http.Response.ContentType = "application/json";
-            await http.Response.Body.WriteAsync(Completion(id, created, request.Model, answer, Usage(request, answer)), cancellationToken).ConfigureAwait(false);
+            await http.Response.Body.WriteAsync(Completion(id, created, request.Model, answer, Usage(request, answer), interactionId), cancellationToken).ConfigureAwait(false);
             return;
         }
 
@@ -117,7 +130,7 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, OpenAIRequest
         await http.Response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static byte[] Completion(string id, long created, string model, Answer answer, UsageDetails usage) =>
+    private static byte[] Completion(string id, long created, string model, Answer answer, UsageDetails usage, string? interactionId) =>
         Write(json =>
         {
             Header(json, id, "chat.completion", created, model);
@@ -134,6 +147,10 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, OpenAIRequest
             json.WriteEndObject();
             json.WriteEndArray();
             WriteUsage(json, usage);
+            if (interactionId is not null)
+            {
+                json.WriteString("interaction_id", interactionId);
+            }
         });
 
     private static byte[] Chunk(string id, long created, string model, string? role, string? content, string? finishReason, bool withUsage) =>

@@ -19,7 +19,9 @@ public static class OpenAIEndpointRouteBuilderExtensions
     /// Maps the OpenAI protocol under <paramref name="prefix"/>: <c>POST chat/completions</c> (streaming as server-sent
     /// events, or not) over the registered <c>IChatClient</c> (add <c>UseRetrievalAugmentation()</c> to its builder
     /// for answers from documents with citations), <c>POST embeddings</c> over the registered
-    /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c>, and <c>GET models</c>, <c>GET models/{id}</c>.
+    /// <c>IEmbeddingGenerator&lt;string, Embedding&lt;float&gt;&gt;</c>, <c>GET models</c>, <c>GET models/{id}</c>, and
+    /// <c>POST feedback</c> (a person's rating, labels, corrected answer and relevant chunk ids for an answer, recorded
+    /// through the registered <c>InteractionLog</c>).
     /// </summary>
     /// <param name="endpoints">The app's endpoint route builder (a <c>WebApplication</c>).</param>
     /// <param name="prefix">The route prefix.</param>
@@ -35,6 +37,11 @@ public static class OpenAIEndpointRouteBuilderExtensions
     /// Every parameter of a request is honoured or refused with a 400 naming it; errors have the OpenAI shape
     /// (<c>{"error": {"message", "type", "param", "code"}}</c>) and never carry internals. The services are
     /// resolved on the first request.
+    /// When the chat client has <c>UseInteractionLog()</c>, each chat completion is recorded under an interaction id
+    /// returned in the <c>X-Interaction-Id</c> header (also before a stream starts) and as <c>interaction_id</c> in a
+    /// non-streamed completion; <c>POST feedback</c> takes <c>{"interaction_id", "rating" (1 to 5), "labels",
+    /// "corrected_answer", "relevant_chunk_ids", "irrelevant_chunk_ids", "comment", "user"}</c> and answers 404
+    /// <c>interaction_not_found</c> for an unknown id.
     /// </remarks>
     /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> or <paramref name="prefix"/> is <see langword="null"/>.</exception>
     /// <example>
@@ -56,10 +63,12 @@ public static class OpenAIEndpointRouteBuilderExtensions
         var models = new ServedModels(endpoints.ServiceProvider);
         var chat = new ChatCompletionsEndpoint(models, guard);
         var embeddings = new EmbeddingsEndpoint(models, guard);
+        var feedback = new FeedbackEndpoint(endpoints.ServiceProvider, guard);
 
         RouteGroupBuilder group = endpoints.MapGroup(prefix);
         group.MapPost("/chat/completions", http => guard.RunAsync(http, chat.HandleAsync));
         group.MapPost("/embeddings", http => guard.RunAsync(http, embeddings.HandleAsync));
+        group.MapPost("/feedback", http => guard.RunAsync(http, feedback.HandleAsync));
         group.MapGet("/models", http => guard.RunAsync(http, (h, ct) => ModelsEndpoint.ListAsync(h, models, ct)));
         group.MapGet("/models/{id}", http => guard.RunAsync(http, (h, ct) => ModelsEndpoint.GetAsync(h, models, ct)));
         group.MapMethods("/{**path}", [HttpMethods.Options], guard.PreflightAsync);

@@ -323,28 +323,8 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
         }
     }
 
-    private static async ValueTask<ReadOnlyMemory<float>> ResolveQueryAsync<TInput>(TInput searchValue, VectorPropertyModel property, CancellationToken cancellationToken)
-    {
-        switch (searchValue)
-        {
-            case ReadOnlyMemory<float> m:
-                return m;
-            case float[] a:
-                return a;
-            case Embedding<float> e:
-                return e.Vector;
-        }
-
-        if (property.EmbeddingGenerator is IEmbeddingGenerator<TInput, Embedding<float>> generator)
-        {
-            GeneratedEmbeddings<Embedding<float>> embeddings = await generator.GenerateAsync([searchValue], EmbeddingPurpose.ForQuery(), cancellationToken).ConfigureAwait(false);
-            return embeddings[0].Vector;
-        }
-
-        throw property.EmbeddingGenerator is null
-            ? new NotSupportedException(VectorDataStrings.InvalidSearchInputAndNoEmbeddingGeneratorWasConfigured(searchValue!.GetType(), InMemoryModelBuilder.SupportedVectorTypes))
-            : new InvalidOperationException(VectorDataStrings.IncompatibleEmbeddingGeneratorWasConfiguredForInputType(typeof(TInput), property.EmbeddingGenerator.GetType()));
-    }
+    private static ValueTask<ReadOnlyMemory<float>> ResolveQueryAsync<TInput>(TInput searchValue, VectorPropertyModel property, CancellationToken cancellationToken)
+        => ConnectorRecords.ResolveQueryAsync(searchValue, property, cancellationToken);
 
     /// <summary>Searches one vector column: its HNSW graph when it has one, else the exact (or quantized) scan (caller holds the read lock).</summary>
     private (float Goodness, int Slot)[] SearchColumn(

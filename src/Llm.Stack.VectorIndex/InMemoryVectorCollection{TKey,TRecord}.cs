@@ -289,15 +289,7 @@ public sealed partial class InMemoryVectorCollection<TKey, [DynamicallyAccessedM
     /// <remarks>The batch is all-or-nothing: when any record is invalid, an exception is thrown and nothing is stored.</remarks>
     public override async Task UpsertAsync(IEnumerable<TRecord> records, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(records);
-        List<TRecord> list = [.. records];
-        for (int i = 0; i < list.Count; i++)
-        {
-            if (list[i] is null)
-            {
-                throw new ArgumentException($"The record at index {i} is null.", nameof(records));
-            }
-        }
+        List<TRecord> list = ConnectorRecords.ToCheckedList(records, nameof(records));
 
         if (list.Count == 0)
         {

@@ -19,17 +19,9 @@ public sealed class PackageReadmeTests(PostgresServer server)
         }
 
         var services = new ServiceCollection();
-        Hotel[] records =
-        [
-            new() { Id = "h1", Name = "Harbour", Rating = 5, Embedding = new float[] { 1, 0, 0 } },
-            new() { Id = "h2", Name = "Station", Rating = 3, Embedding = new float[] { 0.9f, 0.1f, 0 } },
-            new() { Id = "h3", Name = "Hill", Rating = 4, Embedding = new float[] { 0, 1, 0 } },
-        ];
-        ReadOnlyMemory<float> queryVector = new float[] { 1, 0.05f, 0 };
-        var output = new StringWriter();
-        TextWriter console = Console.Out;
-        Console.SetOut(output);
-        try
+        var records = HotelExample.Records();
+        ReadOnlyMemory<float> queryVector = HotelExample.QueryVector;
+        string[] names = await HotelExample.PrintedNamesAsync(async () =>
         {
             // README: Llm.Stack.Postgres
             // connectionString: "Host=127.0.0.1;Port=5432;Username=app;Password=…;Database=app"
@@ -46,14 +38,9 @@ public sealed class PackageReadmeTests(PostgresServer server)
             // README: end
 
             await hotels.EnsureCollectionDeletedAsync();
-        }
-        finally
-        {
-            Console.SetOut(console);
-        }
+        });
 
-        string[] lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(["Harbour", "Hill"], lines.Select(l => l.Split(' ')[0]));
+        Assert.Equal(["Harbour", "Hill"], names);
         Assert.Single(services, d => d.ServiceType == typeof(VectorStore));
     }
 

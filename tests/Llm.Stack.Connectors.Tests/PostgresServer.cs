@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Llm.Stack.TestUtilities;
 using Npgsql;
 
 namespace Llm.Stack.Connectors.Tests;
@@ -95,40 +94,16 @@ public sealed class PostgresServer : IAsyncLifetime
     {
         if (_startedData is not null)
         {
-            _ = await RunScriptAsync("--stop", _startedData);
+            _ = await ServerScript.RunAsync("start-postgres.sh", "--stop", _startedData);
         }
     }
 
     private static async Task<(string? ConnectionString, string? Data, string? Error)> StartAsync()
     {
-        (int exit, string output, string error) = await RunScriptAsync();
-        if (exit != 0)
-        {
-            return (null, null, $"LLMSTACK_POSTGRES is not set and eng/start-postgres.sh failed (exit code {exit}): {error.Trim()}. {HowToStart}");
-        }
-
-        string? Value(string name) => output.Split('\n')
-            .Select(l => l.Trim())
-            .Where(l => l.StartsWith($"export {name}='", StringComparison.Ordinal))
-            .Select(l => l[$"export {name}='".Length..^1])
-            .FirstOrDefault();
-        return (Value("LLMSTACK_POSTGRES"), Value("LLMSTACK_POSTGRES_DATA"), null);
-    }
-
-    private static async Task<(int Exit, string Output, string Error)> RunScriptAsync(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(RepositoryPaths.Root(), "eng", "start-postgres.sh"));
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using Process process = Process.Start(start)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output, await error);
+        (int exit, string output, string error) = await ServerScript.RunAsync("start-postgres.sh");
+        return exit != 0
+            ? (null, null, $"LLMSTACK_POSTGRES is not set and eng/start-postgres.sh failed (exit code {exit}): {error.Trim()}. {HowToStart}")
+            : (ServerScript.Export(output, "LLMSTACK_POSTGRES"), ServerScript.Export(output, "LLMSTACK_POSTGRES_DATA"), null);
     }
 }
 

@@ -1,3 +1,4 @@
+using Llm.Stack.VectorIndex;
 using Microsoft.Extensions.Logging;
 
 namespace Llm.Stack.Local.Tests;
@@ -44,6 +45,30 @@ public sealed class LoggingTests : IDisposable
 
         // The corpus's words ("a41", "b82", ...) never reach a log line above Trace.
         Assert.DoesNotContain(logger.Entries, e => e.Level > LogLevel.Trace && e.Message.Contains("Paragraph 1 about", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_a_store_that_has_no_keyword_search_retrieval_falls_back_to_vector_search_and_says_so_once()
+    {
+        string docs = _folder.WriteCorpus("docs", 1);
+        var embedder = new DeterministicEmbedder();
+        var logger = new CapturingLogger();
+        using var memory = new InMemoryVectorStore();
+        using var index = new LocalIndex(_folder.Path("data"), embedder, store: new VectorOnlyStore(memory), logger: logger);
+        await index.IngestAsync(IngestHost.NewPipeline(embedder), Items(docs), new IngestionOptions { EmbeddingBatchSize = 4 }).ToListAsync();
+        Assert.False(index.Collection is Microsoft.Extensions.VectorData.IKeywordHybridSearchable<ChunkRecord>);
+
+        IRetriever retriever = index.CreateRetriever();
+        IReadOnlyList<RetrievedChunk> found = await retriever.RetrieveAsync("Notes on c");
+        await retriever.RetrieveAsync("Paragraph 3 about e");
+
+        // The vector search of the deterministic embedder finds the chunk whose text is the query's.
+        Assert.NotEmpty(found);
+        Assert.Contains(found, c => c.Chunk.Text.Contains("Notes on c", StringComparison.Ordinal));
+        CapturingLogger.Entry fallback = Assert.Single(logger.Entries, e => e.EventId == 6);
+        Assert.Equal(LogLevel.Information, fallback.Level);
+        Assert.Contains("vector search only", fallback.Message, StringComparison.Ordinal);
+        Assert.Contains(_folder.Path("data"), fallback.Message, StringComparison.Ordinal);
     }
 
     private static IAsyncEnumerable<IngestionItem> Items(string docs) =>

@@ -7,13 +7,14 @@ using Llm.Stack.Benchmarks.Chunking;
 namespace Llm.Stack.Benchmarks.Ingestion;
 
 /// <summary>
-/// Resident memory of ingesting one 60 MiB document (issue 13: "large documents streamed so resident memory stays within
+/// Resident memory of ingesting one 15 MiB or 60 MiB document (issue 13: "large documents streamed so resident memory stays within
 /// a small multiple of the largest chunk batch, not of the file"). The document is the chunking corpus
-/// (<see cref="ChunkingCorpus"/>, whole files in name order, joined by blank lines, repeated from its start) cut at 60 MiB, written once to a
+/// (<see cref="ChunkingCorpus"/>, whole files in name order, joined by blank lines, repeated from its start) cut at <see cref="DocumentMiB"/>, written once to a
 /// temporary file as plain text and as Markdown. One operation ingests it through <see cref="IngestionPipeline"/> (its
 /// default transforms and chunker, <c>cl100k_base</c> recursive at 512 tokens) with the cheap FNV embedder
 /// (<see cref="FnvEmbeddingGenerator"/>, so the measure is the road, not a model) into a collection that keeps nothing
-/// (<see cref="DiscardingChunkCollection"/>: a real store holds every chunk by design, which is not the road's memory).
+/// (<see cref="DiscardingChunkCollection"/>: a real store holds every chunk by design, which is not the road's memory),
+/// saving the ingestion state at every checkpoint as the local index does (to <see cref="Stream.Null"/>).
 /// Before each operation the GC runs and the kernel's peak resident size (VmHWM) is reset through
 /// <c>/proc/self/clear_refs</c>; after it, the peak's growth over the resident size before is recorded. The cleanup
 /// prints a <c>MEMORY</c> line per case and throws, failing the run, when the growth exceeded <see cref="BoundMegabytes"/>.
@@ -24,8 +25,6 @@ public class LargeDocumentMemoryBenchmark
 {
     /// <summary>The asserted bound on the growth of the peak resident size during one operation, in MiB.</summary>
     public const int BoundMegabytes = 160;
-
-    private const long DocumentBytes = 60L * 1024 * 1024;
 
     private string _folder = string.Empty;
     private string _path = string.Empty;
@@ -38,6 +37,12 @@ public class LargeDocumentMemoryBenchmark
     /// <summary>Gets or sets the media type the document is read as: <c>text/plain</c> or <c>text/markdown</c>.</summary>
     [Params("text/plain", "text/markdown")]
     public string MediaType { get; set; } = "text/plain";
+
+    /// <summary>Gets or sets the size of the document in MiB: two sizes show whether the growth follows the file.</summary>
+    [Params(15, 60)]
+    public int DocumentMiB { get; set; } = 60;
+
+    private long DocumentBytes => DocumentMiB * 1024L * 1024;
 
     [GlobalSetup]
     public void Setup()
@@ -107,7 +112,7 @@ public class LargeDocumentMemoryBenchmark
         long fileBytes = new FileInfo(_path).Length;
         long growthMb = _peakGrowth / (1024 * 1024);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"// MEMORY {MediaType}: document {fileBytes / 1e6:F1} MB, {_chunks} chunks; largest batch written {_largestBatchCount} chunks, {_largestBatchBytes / 1024.0:F0} KiB; " +
+            $"// MEMORY {MediaType} {DocumentMiB} MiB: document {fileBytes / 1e6:F1} MB, {_chunks} chunks; largest batch written {_largestBatchCount} chunks, {_largestBatchBytes / 1024.0:F0} KiB; " +
             $"peak resident growth {growthMb} MiB = {(double)_peakGrowth / fileBytes:F2}x the file = {(double)_peakGrowth / Math.Max(1, _largestBatchBytes):F0}x the largest batch (bound {BoundMegabytes} MiB)"));
         Directory.Delete(_folder, recursive: true);
         if (growthMb > BoundMegabytes)
@@ -116,14 +121,21 @@ public class LargeDocumentMemoryBenchmark
         }
     }
 
-    /// <summary>Ingests the 60 MiB document; returns its chunk count.</summary>
+    /// <summary>Ingests the document; returns its chunk count.</summary>
     [Benchmark]
     public long IngestLargeDocument() => IngestAsync().GetAwaiter().GetResult();
 
     private async Task<long> IngestAsync()
     {
         var collection = new DiscardingChunkCollection("large");
-        var pipeline = new IngestionPipeline(new FnvEmbeddingGenerator(), options: new IngestionOptions { MaxDegreeOfParallelism = 1, State = new IngestionState() });
+        // The state is saved at each checkpoint (every CheckpointInterval chunks), as the local index does, to a stream that keeps nothing.
+        var state = new IngestionState();
+        var pipeline = new IngestionPipeline(new FnvEmbeddingGenerator(), options: new IngestionOptions
+        {
+            MaxDegreeOfParallelism = 1,
+            State = state,
+            Checkpoint = cancellationToken => state.SaveAsync(Stream.Null, cancellationToken),
+        });
         string path = _path;
         var item = new IngestionItem(Path.GetFileName(path), _ => Task.FromResult<Stream>(File.OpenRead(path))) { MediaType = MediaType };
         long chunks = 0;

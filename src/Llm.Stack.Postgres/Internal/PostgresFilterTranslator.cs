@@ -1,7 +1,7 @@
 using System.Collections;
 using System.Linq.Expressions;
-using System.Reflection;
 using System.Text;
+using Llm.Stack.VectorIndex;
 using Microsoft.Extensions.VectorData.ProviderServices;
 using Npgsql;
 
@@ -78,28 +78,7 @@ internal sealed class PostgresFilterTranslator
 
     private void Comparison(BinaryExpression comparison)
     {
-        Expression left = comparison.Left;
-        Expression right = comparison.Right;
-        ExpressionType op = comparison.NodeType;
-        if (!TryBindProperty(left, out PropertyModel? property))
-        {
-            if (!TryBindProperty(right, out property))
-            {
-                throw Unsupported(comparison);
-            }
-
-            (left, right) = (right, left);
-            op = op switch
-            {
-                ExpressionType.LessThan => ExpressionType.GreaterThan,
-                ExpressionType.LessThanOrEqual => ExpressionType.GreaterThanOrEqual,
-                ExpressionType.GreaterThan => ExpressionType.LessThan,
-                ExpressionType.GreaterThanOrEqual => ExpressionType.LessThanOrEqual,
-                _ => op,
-            };
-        }
-
-        if (!TryEvaluate(right, out object? value))
+        if (!FilterExpressions.TryBindComparison(comparison, _record, _model, out PropertyModel? property, out ExpressionType op, out object? value))
         {
             throw Unsupported(comparison);
         }
@@ -130,54 +109,43 @@ internal sealed class PostgresFilterTranslator
 
     private void Call(MethodCallExpression call)
     {
-        // Contains, as an instance method (List<T>.Contains), Enumerable.Contains or MemoryExtensions.Contains (arrays under C# 14).
-        if (call.Method.Name == nameof(Enumerable.Contains))
+        if (FilterExpressions.TryGetContains(call, out Expression? source, out Expression? item))
         {
-            (Expression? source, Expression? item) = call switch
+            if (TryBindProperty(source, out PropertyModel? arrayProperty) && TryEvaluate(item, out object? element))
             {
-                { Object: not null, Arguments.Count: 1 } => (call.Object, call.Arguments[0]),
-                { Object: null, Arguments.Count: 2 } when call.Method.DeclaringType == typeof(Enumerable) => (call.Arguments[0], call.Arguments[1]),
-                { Object: null, Arguments.Count: 2 } when call.Method.DeclaringType == typeof(MemoryExtensions) => (UnwrapSpan(call.Arguments[0]), call.Arguments[1]),
-                _ => (null, null),
-            };
-            if (source is not null && item is not null)
+                // An array column holds the value.
+                _sql.Append(element is null
+                    ? $"(array_position({PostgresSql.Quote(arrayProperty.StorageName)}, NULL) IS NOT NULL)"
+                    : $"({Parameter(element)} = ANY({PostgresSql.Quote(arrayProperty.StorageName)}))");
+                return;
+            }
+
+            if (TryBindProperty(item, out PropertyModel? property) && TryEvaluate(source, out object? values))
             {
-                if (TryBindProperty(source, out PropertyModel? arrayProperty) && TryEvaluate(item, out object? element))
+                // The column's value is one of the captured values.
+                if (values is not IEnumerable sequence || values is string)
                 {
-                    // An array column holds the value.
-                    _sql.Append(element is null
-                        ? $"(array_position({PostgresSql.Quote(arrayProperty.StorageName)}, NULL) IS NOT NULL)"
-                        : $"({Parameter(element)} = ANY({PostgresSql.Quote(arrayProperty.StorageName)}))");
-                    return;
+                    throw Unsupported(call);
                 }
 
-                if (TryBindProperty(item, out PropertyModel? property) && TryEvaluate(source, out object? values))
+                List<object?> items = [.. sequence.Cast<object?>()];
+                string column = PostgresSql.Quote(property.StorageName);
+                bool hasNull = items.Remove(null);
+                Type columnType = Nullable.GetUnderlyingType(property.Type) ?? property.Type;
+                var array = Array.CreateInstance(columnType, items.Count);
+                for (int i = 0; i < items.Count; i++)
                 {
-                    // The column's value is one of the captured values.
-                    if (values is not IEnumerable sequence || values is string)
-                    {
-                        throw Unsupported(call);
-                    }
-
-                    List<object?> items = [.. sequence.Cast<object?>()];
-                    string column = PostgresSql.Quote(property.StorageName);
-                    bool hasNull = items.Remove(null);
-                    Type columnType = Nullable.GetUnderlyingType(property.Type) ?? property.Type;
-                    var array = Array.CreateInstance(columnType, items.Count);
-                    for (int i = 0; i < items.Count; i++)
-                    {
-                        array.SetValue(PostgresTypes.ToDatabase(items[i]), i);
-                    }
-
-                    _sql.Append('(').Append(column).Append(" = ANY(").Append(Parameter(array)).Append(')');
-                    if (hasNull)
-                    {
-                        _sql.Append(" OR ").Append(column).Append(" IS NULL");
-                    }
-
-                    _sql.Append(')');
-                    return;
+                    array.SetValue(PostgresTypes.ToDatabase(items[i]), i);
                 }
+
+                _sql.Append('(').Append(column).Append(" = ANY(").Append(Parameter(array)).Append(')');
+                if (hasNull)
+                {
+                    _sql.Append(" OR ").Append(column).Append(" IS NULL");
+                }
+
+                _sql.Append(')');
+                return;
             }
         }
 
@@ -190,100 +158,11 @@ internal sealed class PostgresFilterTranslator
         return "$" + _parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Binds a record member access (<c>r.Name</c>, or <c>r["Name"]</c> of a dynamic record), through conversions, to its property.</summary>
     private bool TryBindProperty(Expression node, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PropertyModel? property)
-    {
-        while (node is UnaryExpression { NodeType: ExpressionType.Convert or ExpressionType.ConvertChecked } convert)
-        {
-            node = convert.Operand;
-        }
+        => FilterExpressions.TryBindProperty(node, _record, _model, out property);
 
-        string? name = node switch
-        {
-            MemberExpression member when member.Expression == _record => member.Member.Name,
-            MethodCallExpression { Method.Name: "get_Item", Arguments: [ConstantExpression { Value: string key }] } call when call.Object == _record => key,
-            _ => null,
-        };
-        if (name is null)
-        {
-            property = null;
-            return false;
-        }
-
-        if (!_model.PropertyMap.TryGetValue(name, out property))
-        {
-            throw new InvalidOperationException($"The filter uses '{name}', which is not a property of the record.");
-        }
-
-        if (property is VectorPropertyModel)
-        {
-            throw new NotSupportedException($"The filter uses the vector property '{name}'; filters compare key and data properties.");
-        }
-
-        return true;
-    }
-
-    /// <summary>Evaluates an expression that does not depend on the record: a constant, a captured variable, or a computation over them.</summary>
-    private bool TryEvaluate(Expression node, out object? value)
-    {
-        switch (node)
-        {
-            case ConstantExpression constant:
-                value = constant.Value;
-                return true;
-            case MemberExpression { Expression: null } staticMember:
-                value = Read(staticMember.Member, null);
-                return true;
-            case MemberExpression { Expression: Expression target } member when TryEvaluate(target, out object? instance):
-                value = Read(member.Member, instance);
-                return true;
-            case UnaryExpression { NodeType: ExpressionType.Convert or ExpressionType.ConvertChecked } convert when TryEvaluate(convert.Operand, out object? inner):
-                value = inner;
-                return true;
-        }
-
-        if (!References(node, _record))
-        {
-            value = Expression.Lambda(Expression.Convert(node, typeof(object))).Compile(preferInterpretation: true).DynamicInvoke();
-            return true;
-        }
-
-        value = null;
-        return false;
-    }
-
-    private static object? Read(MemberInfo member, object? instance) => member switch
-    {
-        FieldInfo field => field.GetValue(instance),
-        PropertyInfo property => property.GetValue(instance),
-        _ => throw new NotSupportedException($"The filter reads '{member.Name}', which is neither a field nor a property."),
-    };
-
-    private static bool References(Expression node, ParameterExpression parameter)
-    {
-        var finder = new ParameterFinder(parameter);
-        _ = finder.Visit(node);
-        return finder.Found;
-    }
-
-    private static Expression? UnwrapSpan(Expression e) => e switch
-    {
-        MethodCallExpression { Method.Name: "op_Implicit", Arguments: [Expression inner] } when inner.Type.IsArray => inner,
-        UnaryExpression { NodeType: ExpressionType.Convert, Operand: Expression inner } when inner.Type.IsArray => inner,
-        _ => null,
-    };
+    private bool TryEvaluate(Expression node, out object? value) => FilterExpressions.TryEvaluate(node, _record, out value);
 
     private static NotSupportedException Unsupported(Expression node)
         => new($"The PostgreSQL vector store cannot translate the filter expression '{node}' ({node.NodeType}); filters support ==, !=, <, <=, >, >=, &&, ||, !, bool properties, null checks and Contains.");
-
-    private sealed class ParameterFinder(ParameterExpression parameter) : ExpressionVisitor
-    {
-        public bool Found { get; private set; }
-
-        protected override Expression VisitParameter(ParameterExpression node)
-        {
-            Found |= node == parameter;
-            return node;
-        }
-    }
 }

@@ -213,7 +213,7 @@ internal static class Snapshot
             [.. schema.Vectors.Select((v, i) => new InMemoryVectorPropertyInfo(v.Name, v.Dimensions, Distances.Name(v.Distance), v.IndexKind, modelIds[i]))]);
 
     private static Type[] ValueTypes(CollectionSchema schema)
-        => [.. schema.Data.Select(d => d.Type), .. schema.Vectors.Select(v => InMemoryModelBuilder.IsNativeVectorType(v.SourceType) ? typeof(string) : v.SourceType)];
+        => [.. schema.Data.Select(d => d.Type), .. schema.Vectors.Select(v => ConnectorModelBuilder.IsNativeVectorType(v.SourceType) ? typeof(string) : v.SourceType)];
 
     private static int ReadHeader(Stream stream)
     {
@@ -257,7 +257,7 @@ internal static class Snapshot
         for (int c = 0; c < schema.Vectors.Length; c++)
         {
             VectorColumnSpec v = schema.Vectors[c];
-            Type source = InMemoryModelBuilder.IsNativeVectorType(v.SourceType) || ValueCodec.IsSupported(v.SourceType) ? v.SourceType
+            Type source = ConnectorModelBuilder.IsNativeVectorType(v.SourceType) || ValueCodec.IsSupported(v.SourceType) ? v.SourceType
                 : throw new NotSupportedException($"Vector property '{v.Name}' is generated from '{v.SourceType.Name}', which snapshots cannot hold.");
             writer.Write(v.Name);
             writer.Write(VectorTypeName(source));

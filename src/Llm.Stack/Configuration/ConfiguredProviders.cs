@@ -25,6 +25,7 @@ internal sealed class ConfiguredProviders
         [(typeof(IEmbeddingGenerator<string, Embedding<float>>), EmbeddingProviders.MiniLm)] = ("Llm.Stack.Onnx.MiniLM", "AddMiniLmProvider()"),
         [(typeof(VectorStore), VectorStoreProviders.InMemory)] = ("Llm.Stack.VectorIndex", "AddInMemoryVectorStoreProvider()"),
         [(typeof(VectorStore), VectorStoreProviders.Postgres)] = ("Llm.Stack.Postgres", "AddPostgresVectorStoreProvider()"),
+        [(typeof(VectorStore), VectorStoreProviders.Chroma)] = ("Llm.Stack.Chroma", "AddChromaVectorStoreProvider()"),
     };
 
     private readonly IServiceCollection _services;

@@ -5,17 +5,19 @@ namespace Llm.Stack;
 
 /// <summary>
 /// Reads the <c>LlmStack</c> section: <see cref="LlmStackOptions"/> and the sections of the other options types
-/// (<c>LlmStack:Rag</c>, <c>LlmStack:Ingestion</c>, <c>LlmStack:Chunking</c>), each problem reported with its full key path.
+/// (<c>LlmStack:Rag</c>, <c>LlmStack:Ingestion</c>, <c>LlmStack:InteractionLog</c>, <c>LlmStack:Chunking</c>), each problem reported with its full key path.
 /// </summary>
 internal static class LlmStackConfiguration
 {
     public const string RagSection = "Rag";
     public const string IngestionSection = "Ingestion";
+    public const string InteractionLogSection = "InteractionLog";
 
     private static readonly Dictionary<string, Type> OptionSections = new(StringComparer.OrdinalIgnoreCase)
     {
         [RagSection] = typeof(RagOptions),
         [IngestionSection] = typeof(IngestionOptions),
+        [InteractionLogSection] = typeof(InteractionLogOptions),
     };
 
     /// <summary>The sections under <c>LlmStack</c> that are not properties of <see cref="LlmStackOptions"/>.</summary>

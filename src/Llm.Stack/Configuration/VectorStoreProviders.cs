@@ -9,6 +9,6 @@ public static class VectorStoreProviders
     /// <summary>PostgreSQL with pgvector (Llm.Stack.Postgres, <c>AddPostgresVectorStoreProvider()</c>; needs <c>ConnectionString</c>).</summary>
     public const string Postgres = "postgres";
 
-    /// <summary>A Chroma server.</summary>
+    /// <summary>A Chroma server (Llm.Stack.Chroma, <c>AddChromaVectorStoreProvider()</c>; needs <c>Endpoint</c>, and reads <c>Tenant</c>, <c>Database</c> and <c>ApiKey</c>).</summary>
     public const string Chroma = "chroma";
 }

@@ -8,8 +8,9 @@ public sealed class VectorStoreSettings
     /// <summary>Gets or sets the provider of the vector store.</summary>
     /// <value>
     /// A name a package registered: <c>inmemory</c> (the SIMD in-memory index, persisted under the data directory;
-    /// <c>AddInMemoryVectorStoreProvider()</c>) or <c>postgres</c> (PostgreSQL with pgvector on <see cref="ConnectionString"/>;
-    /// <c>AddPostgresVectorStoreProvider()</c>). The default value is <see langword="null"/>: configuration registers no
+    /// <c>AddInMemoryVectorStoreProvider()</c>), <c>postgres</c> (PostgreSQL with pgvector on <see cref="ConnectionString"/>;
+    /// <c>AddPostgresVectorStoreProvider()</c>) or <c>chroma</c> (a Chroma server at <see cref="Endpoint"/>;
+    /// <c>AddChromaVectorStoreProvider()</c>). The default value is <see langword="null"/>: configuration registers no
     /// store, and <c>AddLocalDefaults</c> uses its persisted index.
     /// </value>
     public string? Provider { get; set; }
@@ -27,6 +28,18 @@ public sealed class VectorStoreSettings
 
     /// <summary>Gets or sets the endpoint of a vector database server; required when <see cref="Provider"/> is <c>chroma</c>.</summary>
     public Uri? Endpoint { get; set; }
+
+    /// <summary>Gets or sets the Chroma tenant that holds <see cref="Database"/>.</summary>
+    /// <value>The default value is <see langword="null"/>: Chroma's <c>default_tenant</c>.</value>
+    public string? Tenant { get; set; }
+
+    /// <summary>Gets or sets the Chroma database that holds the collections.</summary>
+    /// <value>The default value is <see langword="null"/>: Chroma's <c>default_database</c>.</value>
+    public string? Database { get; set; }
+
+    /// <summary>Gets or sets the token sent to a Chroma server with token authentication (in the <c>X-Chroma-Token</c> header).</summary>
+    /// <value>The default value is <see langword="null"/>: no token. It is never written to messages or logs.</value>
+    public string? ApiKey { get; set; }
 
     /// <summary>Gets or sets the connection string of a database server; required when <see cref="Provider"/> is <c>postgres</c>.</summary>
     /// <value>An Npgsql connection string for <c>postgres</c>, such as <c>Host=127.0.0.1;Port=5432;Username=app;Password=…;Database=app</c>. It is never written to messages or logs.</value>

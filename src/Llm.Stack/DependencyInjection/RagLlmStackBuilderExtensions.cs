@@ -14,7 +14,8 @@ public static class RagLlmStackBuilderExtensions
     /// Registers <see cref="RagPipeline"/> as a singleton. It resolves the <see cref="IRetriever"/> (required),
     /// and, when registered, the <see cref="IChatClient"/> (otherwise answers are extractive), an
     /// <see cref="IReranker"/> (else, when an <see cref="ICrossEncoder"/> is registered, a <see cref="CrossEncoderReranker"/>
-    /// over it), a <see cref="Tokenizer"/> to count prompt tokens with, and logging.
+    /// over it), a <see cref="Tokenizer"/> to count prompt tokens with, logging, and an <see cref="InteractionLog"/> to
+    /// record each answer in.
     /// </summary>
     /// <param name="builder">The stack builder.</param>
     /// <param name="configure">Configures the default <see cref="RagOptions"/>; <see langword="null"/> for the defaults.</param>
@@ -47,7 +48,10 @@ public static class RagLlmStackBuilderExtensions
                 sp.GetService<IReranker>() ?? (sp.GetService<ICrossEncoder>() is { } crossEncoder ? new CrossEncoderReranker(crossEncoder) : null),
                 sp.GetRequiredService<IOptions<RagOptions>>().Value,
                 sp.GetService<Tokenizer>(),
-                sp.GetService<ILogger<RagPipeline>>());
+                sp.GetService<ILogger<RagPipeline>>())
+            {
+                InteractionLog = sp.GetService<InteractionLog>(),
+            };
         });
         return builder;
     }

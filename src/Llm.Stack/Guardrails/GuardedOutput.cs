@@ -15,15 +15,30 @@ namespace Llm.Stack;
 /// that blocks stops the answer before the piece holding the item: nothing blocked is emitted.
 /// </para>
 /// <para>
-/// Each check scans the answer from its start, so that it sees what a scan of the whole answer sees (a scan from a
-/// later point can read a token's context differently: FsCheck found such cases); the cost of a piece is therefore
-/// linear in the answer so far. The filter is not thread-safe: one answer, one instance.
+/// Each check scans from a resynchronisation point, so that it sees what a scan of the whole answer sees while its cost
+/// does not grow with the answer: the start of a word after a sentence's end (a lowercase letter, <c>.</c>, <c>!</c> or
+/// <c>?</c>, white space) or after a line that ends in a lowercase letter, at least <see cref="ContextWindow"/>
+/// characters before the emitted text. No item the detector reads runs across such a point: digit groups and IBANs hold
+/// no lowercase letter and no line break, e-mail addresses and tokens no white space, and a secret's field name meets
+/// its value only through <c>:</c>, <c>=</c> or <c>Bearer</c> and a space. The keyword context read before an item is
+/// at most 32 characters, and items that start before the emitted text are no longer the check's concern. A PEM block
+/// spans lines: once the answer holds <c>-----BEGIN</c>, the point stops moving. (A scan from an arbitrary later point,
+/// such as a line start just before the emitted text, reads an item's context differently: FsCheck found such cases.)
+/// The filter is not thread-safe: one answer, one instance.
 /// </para>
 /// </remarks>
 internal sealed class GuardedOutput
 {
     /// <summary>The characters held back beyond the trailing run when personal data is checked.</summary>
     internal const int SpacedWindow = 64;
+
+    /// <summary>How far before the emitted text a scan starts at least: the detector's keyword context (32) with room to spare.</summary>
+    internal const int ContextWindow = 64;
+
+    /// <summary>How far the resynchronisation point may lag before a new one is looked for.</summary>
+    private const int ResyncStep = 64;
+
+    private const string PemBegin = "-----BEGIN";
 
     private readonly GuardrailScreen _screen;
     private readonly PiiVault? _vault;
@@ -32,6 +47,9 @@ internal sealed class GuardedOutput
     private char[] _buffer = new char[256];
     private int _length;
     private int _emitted;
+    private int _scanFrom;
+    private int _searchedTo;
+    private bool _holdsPem;
 
     /// <summary>Initializes a new instance of the <see cref="GuardedOutput"/> class.</summary>
     /// <param name="screen">The options, Meter and log.</param>
@@ -46,6 +64,12 @@ internal sealed class GuardedOutput
 
     /// <summary>Gets a value indicating whether the filter changes or checks anything (else the text can pass as it is).</summary>
     public bool IsActive => _vault is not null || _detector is not null;
+
+    /// <summary>Gets a value indicating whether the scan may start after the answer's start (tests compare with <see langword="false"/>).</summary>
+    internal bool Resynchronises { get; init; } = true;
+
+    /// <summary>Gets where the last scan started in the answer.</summary>
+    internal int ScanStart => _scanFrom;
 
     /// <summary>Gets a value indicating whether a check blocked the answer; nothing more is emitted after that.</summary>
     public bool IsBlocked { get; private set; }
@@ -72,7 +96,7 @@ internal sealed class GuardedOutput
         }
 
         IReadOnlyList<PiiMatch> matches = [];
-        const int scanFrom = 0;
+        int scanFrom = Resynchronise();
         if (_detector is not null)
         {
             matches = _detector.Detect(_buffer.AsSpan(scanFrom, end - scanFrom));
@@ -170,6 +194,33 @@ internal sealed class GuardedOutput
         }
 
         piece.CopyTo(0, _buffer, _length, piece.Length);
+        int from = Math.Max(0, _length - (PemBegin.Length - 1));
         _length += piece.Length;
+        _holdsPem |= _buffer.AsSpan(from, _length - from).IndexOf(PemBegin, StringComparison.Ordinal) >= 0;
+    }
+
+    /// <summary>Moves the scan's start forward when it lags far behind the emitted text, and returns it.</summary>
+    private int Resynchronise()
+    {
+        int target = _emitted - ContextWindow;
+        if (!Resynchronises || _holdsPem || _detector is null || target - _scanFrom < ResyncStep)
+        {
+            return _scanFrom;
+        }
+
+        // Only the characters not searched before: the point moves to the latest candidate found.
+        int low = Math.Max(_scanFrom + 2, _searchedTo);
+        _searchedTo = target;
+        for (int p = target; p > low; p--)
+        {
+            if (!char.IsWhiteSpace(_buffer[p]) && char.IsWhiteSpace(_buffer[p - 1])
+                && ((_buffer[p - 2] is '.' or '!' or '?' && char.IsLower(_buffer[p - 3])) || (_buffer[p - 1] == '\n' && char.IsLower(_buffer[p - 2]))))
+            {
+                _scanFrom = p;
+                break;
+            }
+        }
+
+        return _scanFrom;
     }
 }

@@ -13,6 +13,7 @@ namespace Llm.Stack;
 internal sealed class ChunkStoreWriter : IDisposable
 {
     private const int UpsertBatchSize = 256;
+    private const int DeleteBatchSize = 1024;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Func<CancellationToken, Task>? _checkpoint;
     private readonly int _interval;
@@ -43,7 +44,7 @@ internal sealed class ChunkStoreWriter : IDisposable
         {
             if (previous?.PendingKeys is not null && previous.PendingHash != pending.PendingHash)
             {
-                await DeleteAsync(previous.PendingKeys.Except(previous.Keys, StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
+                await DeleteAsync(previous.PendingKeys.Except(previous.Keys), cancellationToken).ConfigureAwait(false);
             }
 
             State.Set(documentId, pending);
@@ -81,16 +82,14 @@ internal sealed class ChunkStoreWriter : IDisposable
     /// Commits a version whose chunks are all written: deletes the other chunks the state knows for the document (its
     /// previous version, and what an abandoned version left), then records the version.
     /// </summary>
-    public async Task CommitAsync(string documentId, DocumentState committed, IEnumerable<string> previousKeys, CancellationToken cancellationToken)
+    public async Task CommitAsync(string documentId, DocumentState committed, ChunkKeySet previousKeys, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var keep = new HashSet<string>(committed.Keys, StringComparer.Ordinal);
-            var stale = new HashSet<string>(previousKeys.Where(k => !keep.Contains(k)), StringComparer.Ordinal);
-            await DeleteAsync(stale, cancellationToken).ConfigureAwait(false);
+            int stale = await DeleteAsync(previousKeys.Except(committed.Keys), cancellationToken).ConfigureAwait(false);
             State.Set(documentId, committed);
-            _sinceCheckpoint += stale.Count;
+            _sinceCheckpoint += stale;
             await CheckpointIfDueAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -100,13 +99,12 @@ internal sealed class ChunkStoreWriter : IDisposable
     }
 
     /// <summary>Deletes what a failed version wrote, keeping the previous version.</summary>
-    public async Task RollBackAsync(string documentId, DocumentState? previous, IEnumerable<string> written, CancellationToken cancellationToken)
+    public async Task RollBackAsync(string documentId, DocumentState? previous, ChunkKeySet written, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var keep = new HashSet<string>(previous?.Keys ?? [], StringComparer.Ordinal);
-            await DeleteAsync(written.Where(k => !keep.Contains(k)), cancellationToken).ConfigureAwait(false);
+            await DeleteAsync(written.Except(previous?.Keys), cancellationToken).ConfigureAwait(false);
             State.Set(documentId, previous is null || previous.Keys.Count == 0 ? null : new DocumentState
             {
                 SourceId = previous.SourceId,
@@ -128,10 +126,9 @@ internal sealed class ChunkStoreWriter : IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            List<string> keys = [.. entry.Keys.Concat(entry.PendingKeys ?? []).Distinct(StringComparer.Ordinal)];
-            await DeleteAsync(keys, cancellationToken).ConfigureAwait(false);
+            int deleted = await DeleteAsync(entry.Keys.Union(entry.PendingKeys), cancellationToken).ConfigureAwait(false);
             State.Set(documentId, null);
-            _sinceCheckpoint += keys.Count;
+            _sinceCheckpoint += deleted;
             await CheckpointIfDueAsync(cancellationToken).ConfigureAwait(false);
             return entry.Keys.Count;
         }
@@ -203,16 +200,26 @@ internal sealed class ChunkStoreWriter : IDisposable
         _sinceCheckpoint = 0;
     }
 
-    private async Task DeleteAsync(IEnumerable<string> keys, CancellationToken cancellationToken)
+    /// <summary>Deletes keys in batches, never holding more than one batch of them; returns how many were deleted.</summary>
+    private async Task<int> DeleteAsync(IEnumerable<string> keys, CancellationToken cancellationToken)
     {
-        List<string> list = [.. keys];
-        if (list.Count == 0)
+        int deleted = 0;
+        Activity? activity = null;
+        try
         {
-            return;
-        }
+            foreach (string[] batch in keys.Chunk(DeleteBatchSize))
+            {
+                activity ??= LlmStackTelemetry.Start(LlmStackTelemetry.IngestDeleteSpanName);
+                await Collection.DeleteAsync(batch, cancellationToken).ConfigureAwait(false);
+                deleted += batch.Length;
+            }
 
-        using Activity? activity = LlmStackTelemetry.Start(LlmStackTelemetry.IngestDeleteSpanName);
-        activity?.SetTag(TelemetryTags.ChunkCount, list.Count);
-        await Collection.DeleteAsync(list, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag(TelemetryTags.ChunkCount, deleted);
+            return deleted;
+        }
+        finally
+        {
+            activity?.Dispose();
+        }
     }
 }

@@ -19,13 +19,13 @@ internal sealed class DocumentState
 
     public long Version { get; set; }
 
-    public List<string> Keys { get; set; } = [];
+    public ChunkKeySet Keys { get; set; } = ChunkKeySet.Empty;
 
     /// <summary>The hash of a version being written and not yet committed (a crash leaves it here).</summary>
     public string? PendingHash { get; set; }
 
     /// <summary>Keys that may be in the store beside <see cref="Keys"/>: a version being written, or one being deleted.</summary>
-    public List<string>? PendingKeys { get; set; }
+    public ChunkKeySet? PendingKeys { get; set; }
 
     public DocumentState Clone() => new()
     {
@@ -33,16 +33,19 @@ internal sealed class DocumentState
         SourceHash = SourceHash,
         Hash = Hash,
         Version = Version,
-        Keys = [.. Keys],
+        Keys = Keys,
         PendingHash = PendingHash,
-        PendingKeys = PendingKeys is null ? null : [.. PendingKeys],
+        PendingKeys = PendingKeys,
     };
 }
 
 /// <summary>The serialized form of an <see cref="IngestionState"/>.</summary>
 internal sealed class IngestionStateFile
 {
-    public int Format { get; set; } = 1;
+    /// <summary>The current format: 2 writes a document's chunk keys as runs (<see cref="ChunkKeySet"/>); 1 listed every key, and reads the same way.</summary>
+    public const int CurrentFormat = 2;
+
+    public int Format { get; set; } = CurrentFormat;
 
     public Dictionary<string, DocumentState> Documents { get; set; } = new(StringComparer.Ordinal);
 }

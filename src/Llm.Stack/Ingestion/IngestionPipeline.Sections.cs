@@ -15,6 +15,9 @@ public sealed partial class IngestionPipeline
     /// <summary>The wanted size of a section, in characters.</summary>
     internal const int SectionChars = 32 * 1024;
 
+    /// <summary>The page of stored chunks read at once when looking for reusable embeddings.</summary>
+    private const int ReusePageSize = 256;
+
     /// <summary>
     /// Ingests a large document without holding its text: a first pass reads it section by section to compute its hash
     /// (the same one a whole read gives when the sections' transformed texts join to the whole's) and count its chunks, so
@@ -30,7 +33,7 @@ public sealed partial class IngestionPipeline
         activity?.SetTag(TelemetryTags.DocumentId, documentId);
         ChunkStoreWriter store = run.Writer;
         DocumentState? entry = store.State.Get(documentId);
-        List<string>? written = null;
+        ChunkKeySet? written = null;
         Encoding? encoding = null;
         SectionScan scan;
         try
@@ -72,17 +75,9 @@ public sealed partial class IngestionPipeline
 
             string hash = scan.Hash;
             long version = entry is null ? 1 : entry.Hash == hash ? entry.Version : entry.Version + 1;
-            string prefix = hash[..12];
-            var keys = new List<string>(scan.Chunks);
-            for (int i = 0; i < scan.Chunks; i++)
-            {
-                keys.Add(ChunkKey(documentId, prefix, i));
-            }
-
-            // Where an old chunk (the previous version, or what a crashed run wrote of this one) holds a chunk's text, its
-            // vector is reused; only the keys are held here, the vectors are read section by section.
-            Dictionary<string, string> oldKeyByHash = entry is null ? [] : await KeysByContentHashAsync(store.Collection, entry.Keys.Concat(entry.PendingKeys ?? []), cancellationToken).ConfigureAwait(false);
-
+            // The keys are a run ({documentId}#{prefix}#0…n-1), never a list: nothing here grows with the chunk count.
+            string stem = KeyStem(documentId, hash[..12]);
+            ChunkKeySet keys = ChunkKeySet.Range(stem, scan.Chunks);
             await store.BeginAsync(documentId, entry, Pending(entry, documentId, hash, keys), cancellationToken).ConfigureAwait(false);
             written = keys;
 
@@ -98,7 +93,7 @@ public sealed partial class IngestionPipeline
                     continue;
                 }
 
-                if (section.FirstOrdinal + chunks.Count > keys.Count)
+                if (section.FirstOrdinal + chunks.Count > scan.Chunks)
                 {
                     throw ChangedWhileRead(documentId);
                 }
@@ -106,14 +101,15 @@ public sealed partial class IngestionPipeline
                 string[] chunkHashes = [.. chunks.Select(c => Hash(c.Text))];
                 AppendDigest(digest, chunkHashes);
                 var vectors = new ReadOnlyMemory<float>?[chunks.Count];
-                int reused = oldKeyByHash.Count == 0 ? 0 : await ReuseEmbeddingsAsync(
-                    store.Collection, chunkHashes.Where(oldKeyByHash.ContainsKey).Select(h => oldKeyByHash[h]), chunkHashes, vectors, cancellationToken).ConfigureAwait(false);
+                // Where a stored chunk of the document (the previous version, or what a crashed run wrote of this one) holds a
+                // chunk's text, its vector is reused: looked up by the section's chunk hashes, so that nothing is held across sections.
+                int reused = entry is null ? 0 : await ReuseSectionEmbeddingsAsync(store.Collection, documentId, chunkHashes, vectors, cancellationToken).ConfigureAwait(false);
 
                 List<ChunkRecord> Records(IEnumerable<int> indexes) => [.. indexes.Select(i =>
                 {
                     int ordinal = section.FirstOrdinal + i;
                     int start = checked((int)(section.Offset + chunks[i].Start));
-                    return NewRecord(keys[ordinal], chunks[i], ordinal, start, chunkHashes[i], documentId, source, hash, version, vectors[i]!.Value);
+                    return NewRecord(ChunkKeySet.Key(stem, ordinal), chunks[i], ordinal, start, chunkHashes[i], documentId, source, hash, version, vectors[i]!.Value);
                 })];
 
                 if (reused > 0)
@@ -215,20 +211,42 @@ public sealed partial class IngestionPipeline
         }
     }
 
-    /// <summary>The key of an old record by its text's hash, for the records of <paramref name="keys"/> the store holds.</summary>
-    private static async Task<Dictionary<string, string>> KeysByContentHashAsync(
-        VectorStoreCollection<string, ChunkRecord> collection, IEnumerable<string> keys, CancellationToken cancellationToken)
+    /// <summary>Sets the vector of every chunk whose text a stored chunk of the same document holds, found by the chunks' hashes.</summary>
+    private static async Task<int> ReuseSectionEmbeddingsAsync(
+        VectorStoreCollection<string, ChunkRecord> collection, string documentId, string[] chunkHashes, ReadOnlyMemory<float>?[] vectors, CancellationToken cancellationToken)
     {
-        var byHash = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (string[] batch in keys.Distinct(StringComparer.Ordinal).Chunk(1024))
+        string[] wanted = [.. chunkHashes.Distinct(StringComparer.Ordinal)];
+        var vectorByHash = new Dictionary<string, ReadOnlyMemory<float>>(StringComparer.Ordinal);
+        for (int skip = 0; vectorByHash.Count < wanted.Length; skip += ReusePageSize)
         {
-            await foreach (ChunkRecord record in collection.GetAsync(batch, new RecordRetrievalOptions { IncludeVectors = false }, cancellationToken).ConfigureAwait(false))
+            var options = new FilteredRecordRetrievalOptions<ChunkRecord> { IncludeVectors = true, Skip = skip, OrderBy = o => o.Ascending(r => r.Key) };
+            int read = 0;
+            await foreach (ChunkRecord record in collection.GetAsync(r => r.DocumentId == documentId && wanted.Contains(r.ContentHash), ReusePageSize, options, cancellationToken).ConfigureAwait(false))
             {
-                byHash.TryAdd(record.ContentHash, record.Key);
+                read++;
+                if (record.Embedding.Length > 0)
+                {
+                    vectorByHash.TryAdd(record.ContentHash, record.Embedding);
+                }
+            }
+
+            if (read < ReusePageSize)
+            {
+                break;
             }
         }
 
-        return byHash;
+        int reused = 0;
+        for (int i = 0; i < chunkHashes.Length; i++)
+        {
+            if (vectorByHash.TryGetValue(chunkHashes[i], out ReadOnlyMemory<float> vector))
+            {
+                vectors[i] = vector;
+                reused++;
+            }
+        }
+
+        return reused;
     }
 
     private static void AppendDigest(IncrementalHash digest, IEnumerable<string> chunkHashes)

@@ -357,7 +357,7 @@ public sealed partial class IngestionPipeline
         activity?.SetTag(TelemetryTags.DocumentId, document.Id);
         ChunkStoreWriter store = run.Writer;
         DocumentState? entry = store.State.Get(document.Id);
-        List<string>? written = null;
+        ChunkKeySet? written = null;
         try
         {
             Document? transformed = await TransformAsync(document, run.Options, cancellationToken).ConfigureAwait(false);
@@ -405,10 +405,11 @@ public sealed partial class IngestionPipeline
 
             // Vectors of chunks whose text is already stored (the previous version, or what a crashed run wrote of this one).
             var vectors = new ReadOnlyMemory<float>?[chunks.Count];
-            int reused = entry is null ? 0 : await ReuseEmbeddingsAsync(store.Collection, entry.Keys.Concat(entry.PendingKeys ?? []), chunkHashes, vectors, cancellationToken).ConfigureAwait(false);
+            int reused = entry is null ? 0 : await ReuseEmbeddingsAsync(store.Collection, entry.Keys.Union(entry.PendingKeys), chunkHashes, vectors, cancellationToken).ConfigureAwait(false);
 
-            await store.BeginAsync(document.Id, entry, Pending(entry, sourceId, hash, keys), cancellationToken).ConfigureAwait(false);
-            written = keys;
+            ChunkKeySet keySet = ChunkKeySet.From(keys);
+            await store.BeginAsync(document.Id, entry, Pending(entry, sourceId, hash, keySet), cancellationToken).ConfigureAwait(false);
+            written = keySet;
 
             string source = transformed.Source?.ToString() ?? string.Empty;
             List<ChunkRecord> Records(IEnumerable<int> indexes) => [.. indexes.Select(i =>
@@ -426,7 +427,7 @@ public sealed partial class IngestionPipeline
                 Interlocked.Add(ref run.Embeddings, batch.Count);
             }, cancellationToken).ConfigureAwait(false);
 
-            IngestionResult done = await CommitAsync(document.Id, document.Source, entry, sourceId, sourceHash, hash, version, keys, embedded, run, cancellationToken).ConfigureAwait(false);
+            IngestionResult done = await CommitAsync(document.Id, document.Source, entry, sourceId, sourceHash, hash, version, keySet, embedded, run, cancellationToken).ConfigureAwait(false);
             written = null;
             return done;
         }
@@ -479,22 +480,22 @@ public sealed partial class IngestionPipeline
     }
 
     /// <summary>The state recorded before a new version's chunks are written: the committed version, and every key the new one may write.</summary>
-    private static DocumentState Pending(DocumentState? entry, string sourceId, string hash, List<string> keys) => new()
+    private static DocumentState Pending(DocumentState? entry, string sourceId, string hash, ChunkKeySet keys) => new()
     {
         SourceId = sourceId,
         SourceHash = entry?.SourceHash,
         Hash = entry?.Hash ?? string.Empty,
         Version = entry?.Version ?? 0,
-        Keys = entry?.Keys ?? [],
+        Keys = entry?.Keys ?? ChunkKeySet.Empty,
         PendingHash = hash,
-        PendingKeys = [.. keys.Union(entry?.PendingHash == hash ? entry.PendingKeys ?? [] : [], StringComparer.Ordinal)],
+        PendingKeys = keys.Union(entry?.PendingHash == hash ? entry.PendingKeys : null),
     };
 
     private async Task<IngestionResult> CommitAsync(
-        string documentId, Uri? source, DocumentState? entry, string sourceId, string? sourceHash, string hash, long version, List<string> keys, int embedded, Run run, CancellationToken cancellationToken)
+        string documentId, Uri? source, DocumentState? entry, string sourceId, string? sourceHash, string hash, long version, ChunkKeySet keys, int embedded, Run run, CancellationToken cancellationToken)
     {
         var committed = new DocumentState { SourceId = sourceId, SourceHash = sourceHash, Hash = hash, Version = version, Keys = keys };
-        await run.Writer.CommitAsync(documentId, committed, entry?.Keys.Concat(entry.PendingKeys ?? []) ?? [], cancellationToken).ConfigureAwait(false);
+        await run.Writer.CommitAsync(documentId, committed, entry?.Keys.Union(entry.PendingKeys) ?? ChunkKeySet.Empty, cancellationToken).ConfigureAwait(false);
         Interlocked.Add(ref run.Chunks, keys.Count);
 
         IngestionStatus status = entry is null || entry.Keys.Count == 0 ? IngestionStatus.Added : IngestionStatus.Changed;
@@ -505,7 +506,7 @@ public sealed partial class IngestionPipeline
 
     /// <summary>A document that failed: what its new version wrote is deleted and the previous version kept.</summary>
     private async Task<IngestionResult> FailAsync(
-        string documentId, Uri? source, DocumentState? entry, List<string>? written, Exception error, ChunkStoreWriter store, CancellationToken cancellationToken)
+        string documentId, Uri? source, DocumentState? entry, ChunkKeySet? written, Exception error, ChunkStoreWriter store, CancellationToken cancellationToken)
     {
         IngestionLog.DocumentFailed(_logger, documentId, error);
         if (written is not null)
@@ -524,8 +525,10 @@ public sealed partial class IngestionPipeline
         return new IngestionResult(documentId, IngestionStatus.Failed) { Source = source, Error = error, Version = entry?.Version ?? 0 };
     }
 
-    private static string ChunkKey(string documentId, string prefix, int ordinal) =>
-        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{documentId}#{prefix}#{ordinal}");
+    private static string ChunkKey(string documentId, string prefix, int ordinal) => ChunkKeySet.Key(KeyStem(documentId, prefix), ordinal);
+
+    /// <summary>The part of a version's chunk keys before the ordinal: <c>{documentId}#{prefix}</c>.</summary>
+    private static string KeyStem(string documentId, string prefix) => documentId + "#" + prefix;
 
     private static ChunkRecord NewRecord(
         string key, DocumentChunk chunk, int ordinal, int start, string contentHash, string documentId, string source, string hash, long version, ReadOnlyMemory<float> vector) => new()
@@ -545,11 +548,10 @@ public sealed partial class IngestionPipeline
         Embedding = vector,
     };
 
-    /// <summary>Sets the vector of every chunk whose text one of the <paramref name="candidateKeys"/> records holds.</summary>
+    /// <summary>Sets the vector of every chunk whose text one of the <paramref name="candidates"/> records holds.</summary>
     private static async Task<int> ReuseEmbeddingsAsync(
-        VectorStoreCollection<string, ChunkRecord> collection, IEnumerable<string> candidateKeys, IReadOnlyList<string> chunkHashes, ReadOnlyMemory<float>?[] vectors, CancellationToken cancellationToken)
+        VectorStoreCollection<string, ChunkRecord> collection, ChunkKeySet candidates, List<string> chunkHashes, ReadOnlyMemory<float>?[] vectors, CancellationToken cancellationToken)
     {
-        List<string> candidates = [.. candidateKeys.Distinct(StringComparer.Ordinal)];
         if (candidates.Count == 0)
         {
             return 0;

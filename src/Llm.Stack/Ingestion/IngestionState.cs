@@ -64,7 +64,7 @@ public sealed class IngestionState
             throw new InvalidDataException($"The ingestion state is damaged: {e.Message}", e);
         }
 
-        if (file is null || file.Format != 1 || file.Documents is null || file.Documents.Any(d => d.Value is null || d.Value.Keys is null))
+        if (file is null || file.Format is < 1 or > IngestionStateFile.CurrentFormat || file.Documents is null || file.Documents.Any(d => d.Value is null || d.Value.Keys is null))
         {
             throw new InvalidDataException("The ingestion state is damaged or of an unknown format.");
         }
@@ -101,30 +101,22 @@ public sealed class IngestionState
 
     /// <summary>Gets the chunk keys a document may have in the store: those of its committed version and any pending ones.</summary>
     /// <param name="documentId">The document identifier.</param>
-    /// <returns>The keys, or an empty list when the state does not hold the document.</returns>
+    /// <returns>The keys, generated as they are enumerated (a document's keys are held compactly), or none when the state does not hold the document.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="documentId"/> is <see langword="null"/>.</exception>
-    public IReadOnlyList<string> GetChunkKeys(string documentId)
+    public IReadOnlyCollection<string> GetChunkKeys(string documentId)
     {
         ArgumentNullException.ThrowIfNull(documentId);
-        lock (_lock)
-        {
-            return _documents.TryGetValue(documentId, out DocumentState? state)
-                ? [.. state.Keys.Concat(state.PendingKeys ?? []).Distinct(StringComparer.Ordinal)]
-                : [];
-        }
+        return GetKeySet(documentId, pending: true);
     }
 
     /// <summary>Gets the keys of the committed version of a document.</summary>
     /// <param name="documentId">The document identifier.</param>
-    /// <returns>The keys, or an empty list when the state does not hold the document.</returns>
+    /// <returns>The keys, generated as they are enumerated, or none when the state does not hold the document.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="documentId"/> is <see langword="null"/>.</exception>
-    public IReadOnlyList<string> GetCommittedChunkKeys(string documentId)
+    public IReadOnlyCollection<string> GetCommittedChunkKeys(string documentId)
     {
         ArgumentNullException.ThrowIfNull(documentId);
-        lock (_lock)
-        {
-            return _documents.TryGetValue(documentId, out DocumentState? state) ? [.. state.Keys] : [];
-        }
+        return GetKeySet(documentId, pending: false);
     }
 
     /// <summary>
@@ -139,7 +131,7 @@ public sealed class IngestionState
     {
         ArgumentNullException.ThrowIfNull(documentId);
         ArgumentNullException.ThrowIfNull(storedKeys);
-        List<string> keys = [.. storedKeys.Distinct(StringComparer.Ordinal)];
+        ChunkKeySet keys = storedKeys as ChunkKeySet ?? ChunkKeySet.From(storedKeys);
         if (keys.Count == 0)
         {
             Set(documentId, null);
@@ -148,6 +140,16 @@ public sealed class IngestionState
 
         DocumentState? existing = Get(documentId);
         Set(documentId, new DocumentState { SourceId = existing?.SourceId ?? documentId, Version = version, Keys = keys });
+    }
+
+    internal ChunkKeySet GetKeySet(string documentId, bool pending)
+    {
+        lock (_lock)
+        {
+            return !_documents.TryGetValue(documentId, out DocumentState? state) ? ChunkKeySet.Empty
+                : pending ? state.Keys.Union(state.PendingKeys)
+                : state.Keys;
+        }
     }
 
     internal DocumentState? Get(string documentId)

@@ -68,6 +68,14 @@ public sealed partial class RagPipeline
     /// <summary>Gets a value indicating whether answers are extractive because no chat model is configured.</summary>
     public bool IsExtractive => _chatClient is null;
 
+    /// <summary>Gets the log each answer is recorded in (question, rewritten query, sources and scores, citations, tokens, latency, errors).</summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: the pipeline records nothing itself. An answer asked for under
+    /// <c>UseInteractionLog()</c> (through <see cref="RetrievalAugmentedChatClient"/>) adds its query, sources and
+    /// citations to that call's record instead of writing its own.
+    /// </value>
+    public InteractionLog? InteractionLog { get; init; }
+
     /// <summary>Answers <paramref name="question"/> from the retrieved sources.</summary>
     /// <param name="question">The user's question.</param>
     /// <param name="options">The options of this call, merged over the pipeline's defaults (<see cref="RagOptions.WithDefaults"/>); <see langword="null"/> for the defaults.</param>
@@ -78,6 +86,36 @@ public sealed partial class RagPipeline
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(question);
         options = options?.WithDefaults(_defaults) ?? _defaults;
+        if (InteractionContext.Current is not null || InteractionLog is not { IsEnabled: true } log)
+        {
+            return await AskCoreAsync(question, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        InteractionRecord record = BeginRecord(question, options);
+        long start = Stopwatch.GetTimestamp();
+        InteractionContext.Current = record;
+        try
+        {
+            RagAnswer answer = await AskCoreAsync(question, options, cancellationToken).ConfigureAwait(false);
+            record.TimeToFirstToken = Stopwatch.GetElapsedTime(start);
+            EndRecord(record, start, answer);
+            return answer;
+        }
+        catch (Exception e)
+        {
+            EndRecord(record, start, null);
+            InteractionLog.Fail(record, e);
+            throw;
+        }
+        finally
+        {
+            log.Write(record);
+        }
+    }
+
+    private async Task<RagAnswer> AskCoreAsync(string question, RagOptions options, CancellationToken cancellationToken)
+    {
+        InteractionRecord? record = InteractionContext.Current;
         using Activity? askActivity = LlmStackTelemetry.Start(LlmStackTelemetry.AskSpanName);
 
         (string query, UsageDetails? usage) = await GetStandaloneQueryAsync(question, options, cancellationToken).ConfigureAwait(false);
@@ -86,6 +124,7 @@ public sealed partial class RagPipeline
         {
             RagAnswer extractive = BuildExtractive(query, candidates, options);
             LogAnswered(_logger, candidates.Count, extractive.Citations.Count, 0, true);
+            Note(record, question, extractive);
             return extractive;
         }
 
@@ -100,7 +139,9 @@ public sealed partial class RagPipeline
 
         var unknown = new List<int>();
         string text = CitationMapper.RemoveUnknown(response.Text, prompt.Chunks.Count, unknown);
-        return Finish(text, unknown, query, prompt.Chunks, usage);
+        RagAnswer answer = Finish(text, unknown, query, prompt.Chunks, usage);
+        Note(record, question, answer);
+        return answer;
     }
 
     /// <summary>Answers <paramref name="question"/> from the retrieved sources, streaming the answer as it is generated.</summary>
@@ -115,17 +156,117 @@ public sealed partial class RagPipeline
     public IAsyncEnumerable<RagAnswerUpdate> AskStreamingAsync(string question, RagOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(question);
-        return AskStreamingCoreAsync(question, options?.WithDefaults(_defaults) ?? _defaults, cancellationToken);
+        options = options?.WithDefaults(_defaults) ?? _defaults;
+        IAsyncEnumerable<RagAnswerUpdate> updates = AskStreamingCoreAsync(question, options, cancellationToken);
+        return InteractionLog is { IsEnabled: true } log ? RecordStreamingAsync(updates, question, options, log, cancellationToken) : updates;
+    }
+
+    /// <summary>Records a streamed answer as its own interaction, unless it is part of one already being recorded.</summary>
+    private async IAsyncEnumerable<RagAnswerUpdate> RecordStreamingAsync(IAsyncEnumerable<RagAnswerUpdate> updates, string question, RagOptions options, InteractionLog log, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (InteractionContext.Current is not null)
+        {
+            await foreach (RagAnswerUpdate update in updates.ConfigureAwait(false))
+            {
+                yield return update;
+            }
+
+            yield break;
+        }
+
+        InteractionRecord record = BeginRecord(question, options);
+        long start = Stopwatch.GetTimestamp();
+        RagAnswer? answer = null;
+        IAsyncEnumerator<RagAnswerUpdate> e = InteractionContext.Flow(updates, record, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                try
+                {
+                    if (!await e.MoveNextAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+                catch (Exception failure)
+                {
+                    EndRecord(record, start, null);
+                    InteractionLog.Fail(record, failure);
+                    log.Write(record);
+                    throw;
+                }
+
+                RagAnswerUpdate update = e.Current;
+                if (update.Text is { Length: > 0 })
+                {
+                    record.TimeToFirstToken ??= Stopwatch.GetElapsedTime(start);
+                }
+
+                answer = update.Answer ?? answer;
+                yield return update;
+            }
+        }
+        finally
+        {
+            await e.DisposeAsync().ConfigureAwait(false);
+        }
+
+        EndRecord(record, start, answer);
+        log.Write(record);
+    }
+
+    private InteractionRecord BeginRecord(string question, RagOptions options)
+    {
+        InteractionRecord record = InteractionLog.Begin("rag");
+        record.Question = question;
+        record.ModelId = _chatClient is null ? RetrievalAugmentedChatClient.ExtractiveModelId : options.ChatOptions?.ModelId;
+        return record;
+    }
+
+    private void EndRecord(InteractionRecord record, long start, RagAnswer? answer)
+    {
+        record.Duration = Stopwatch.GetElapsedTime(start);
+        record.ModelId ??= _chatClient?.GetService<ChatClientMetadata>()?.DefaultModelId;
+        if (answer is not null)
+        {
+            record.Answer = answer.Text;
+            record.InputTokens = answer.Usage?.InputTokenCount;
+            record.OutputTokens = answer.Usage?.OutputTokenCount;
+        }
+    }
+
+    /// <summary>Adds what the pipeline knows to the interaction being recorded: the query, the sources and their scores, the citations.</summary>
+    private static void Note(InteractionRecord? record, string question, RagAnswer answer)
+    {
+        if (record is null)
+        {
+            return;
+        }
+
+        record.Operation = "rag";
+        record.Question ??= question;
+        record.RewrittenQuery = answer.Query is { } query && query != question ? query : null;
+        var sources = new InteractionChunk[answer.Sources.Count];
+        for (int i = 0; i < sources.Length; i++)
+        {
+            sources[i] = new InteractionChunk(answer.Sources[i].Chunk.Id, answer.Sources[i].Score);
+        }
+
+        record.RetrievedChunks = sources;
+        record.CitedChunkIds = [.. answer.Citations.Select(c => c.ChunkId).Distinct(StringComparer.Ordinal)];
     }
 
     private async IAsyncEnumerable<RagAnswerUpdate> AskStreamingCoreAsync(string question, RagOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        InteractionRecord? record = InteractionContext.Current;
         using Activity? askActivity = LlmStackTelemetry.Start(LlmStackTelemetry.AskSpanName);
         (string query, UsageDetails? usage) = await GetStandaloneQueryAsync(question, options, cancellationToken).ConfigureAwait(false);
         IReadOnlyList<RetrievedChunk> candidates = await RetrieveAsync(query, options, cancellationToken).ConfigureAwait(false);
         if (_chatClient is null)
         {
             RagAnswer extractive = BuildExtractive(query, candidates, options);
+            Note(record, question, extractive);
             yield return new RagAnswerUpdate { Sources = extractive.Sources };
             yield return new RagAnswerUpdate { Text = extractive.Text };
             yield return new RagAnswerUpdate { Answer = extractive };
@@ -139,7 +280,8 @@ public sealed partial class RagPipeline
         LlmStackTelemetry.SetChunks(generateActivity, prompt.Chunks);
         var filter = new MarkerStreamFilter(prompt.Chunks.Count);
         var text = new StringBuilder();
-        await foreach (ChatResponseUpdate update in _chatClient.GetStreamingResponseAsync(prompt.Messages, CreateChatOptions(options), cancellationToken).ConfigureAwait(false))
+        IAsyncEnumerable<ChatResponseUpdate> stream = _chatClient.GetStreamingResponseAsync(prompt.Messages, CreateChatOptions(options), cancellationToken);
+        await foreach (ChatResponseUpdate update in (record is null ? stream : InteractionContext.Flow(stream, record, cancellationToken)).ConfigureAwait(false))
         {
             foreach (AIContent content in update.Contents)
             {
@@ -168,7 +310,9 @@ public sealed partial class RagPipeline
             yield return new RagAnswerUpdate { Text = rest };
         }
 
-        yield return new RagAnswerUpdate { Answer = Finish(text.ToString(), filter.Unknown, query, prompt.Chunks, usage) };
+        RagAnswer answer = Finish(text.ToString(), filter.Unknown, query, prompt.Chunks, usage);
+        Note(record, question, answer);
+        yield return new RagAnswerUpdate { Answer = answer };
     }
 
     private RagAnswer Finish(string text, List<int> unknown, string query, IReadOnlyList<RetrievedChunk> sources, UsageDetails? usage)

@@ -89,6 +89,12 @@ public static class LlmStackTelemetry
     /// </summary>
     public const string GuardrailDecisionsName = "llm_stack.guardrail.decisions";
 
+    /// <summary>The counter of interaction records stored by <see cref="InteractionLog"/>.</summary>
+    public const string InteractionsWrittenName = "llm_stack.interaction_log.written";
+
+    /// <summary>The counter of interaction records <see cref="InteractionLog"/> dropped: its queue was full, or the store failed twice.</summary>
+    public const string InteractionsDroppedName = "llm_stack.interaction_log.dropped";
+
     internal static readonly ActivitySource Source = new(ActivitySourceName, typeof(LlmStackTelemetry).Assembly.GetName().Version?.ToString());
 
     internal static readonly Meter Meter = new(MeterName, typeof(LlmStackTelemetry).Assembly.GetName().Version?.ToString());
@@ -108,6 +114,12 @@ public static class LlmStackTelemetry
 
     internal static readonly Counter<long> GuardrailDecisions = Meter.CreateCounter<long>(
         GuardrailDecisionsName, unit: "{decision}", description: "Counts what the guardrails found, by stage, action, category and kind");
+
+    internal static readonly Counter<long> InteractionsWritten = Meter.CreateCounter<long>(
+        InteractionsWrittenName, unit: "{interaction}", description: "Counts the interaction records stored");
+
+    internal static readonly Counter<long> InteractionsDropped = Meter.CreateCounter<long>(
+        InteractionsDroppedName, unit: "{interaction}", description: "Counts the interaction records dropped because the queue was full or the store failed");
 
     /// <summary>Starts a span when someone listens.</summary>
     internal static Activity? Start(string name) => Source.HasListeners() ? Source.StartActivity(name, ActivityKind.Internal) : null;

@@ -25,6 +25,29 @@ public abstract class VectorStoreConformanceTests : IAsyncLifetime
 
     private bool IsExact => IndexKind == Microsoft.Extensions.VectorData.IndexKind.Flat;
 
+    // What a store cannot do is stated here, per store; the suite then asserts the clear NotSupportedException instead.
+
+    /// <summary>Gets whether the store keeps records that have no vector (Chroma stores every record with its embedding).</summary>
+    protected virtual bool StoresRecordsWithoutVectors => true;
+
+    /// <summary>Gets whether the store's collections implement <see cref="IKeywordHybridSearchable{TRecord}"/> (Chroma has no keyword ranking).</summary>
+    protected virtual bool SupportsHybridSearch => true;
+
+    /// <summary>Gets whether get-by-filter honours <c>OrderBy</c> (Chroma's get has no order).</summary>
+    protected virtual bool SupportsOrderBy => true;
+
+    /// <summary>Gets the distance functions the store rejects with <see cref="NotSupportedException"/>.</summary>
+    protected virtual string[] UnsupportedDistanceFunctions => [];
+
+    /// <summary>Gets the index kinds the store rejects with <see cref="NotSupportedException"/>.</summary>
+    protected virtual string[] UnsupportedIndexKinds => [];
+
+    /// <summary>
+    /// Gets the relative tolerance of a vector read back: 0 (bit-exact) unless the store keeps vectors in another form
+    /// (Chroma's cosine space keeps the unit vector and the norm).
+    /// </summary>
+    protected virtual float VectorTolerance => 0;
+
     public virtual Task InitializeAsync() => Task.CompletedTask;
 
     public virtual async Task DisposeAsync()
@@ -130,11 +153,40 @@ public abstract class VectorStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Upsert_replaces_list_elements_and_nulls_as_filters_see_them()
+    {
+        VectorStoreCollection<string, ConformanceRecord> collection = await CreateAsync();
+        List<ConformanceRecord> records = ConformanceData.Records(3);
+        records[0].Tags = ["rare", "old"];
+        records[0].Note = null;
+        await collection.UpsertAsync(records);
+
+        records[0].Tags = ["new"];
+        records[0].Note = "now set";
+        records[1].Note = null;
+        await collection.UpsertAsync(records[..2]);
+
+        Assert.Empty(await collection.GetAsync(r => r.Tags.Contains("rare") || r.Tags.Contains("old"), 10).ToListAsync());
+        Assert.Equal(records[0].Key, Assert.Single(await collection.GetAsync(r => r.Tags.Contains("new"), 10).ToListAsync()).Key);
+        Assert.Equal(records[0].Key, Assert.Single(await collection.GetAsync(r => r.Note == "now set", 10).ToListAsync()).Key);
+        Assert.Equal(records[1].Key, Assert.Single(await collection.GetAsync(r => r.Note == null, 10).ToListAsync()).Key);
+        AssertSame(records[0], await collection.GetAsync(records[0].Key), vectors: false);
+        AssertSame(records[1], await collection.GetAsync(records[1].Key), vectors: false);
+    }
+
+    [Fact]
     public async Task Records_without_a_vector_are_stored_and_not_searched()
     {
         VectorStoreCollection<string, ConformanceRecord> collection = await CreateAsync();
         List<ConformanceRecord> records = ConformanceData.Records(4);
         records[2].Vector = null;
+        if (!StoresRecordsWithoutVectors)
+        {
+            Assert.Contains(records[2].Key, (await Assert.ThrowsAsync<NotSupportedException>(() => collection.UpsertAsync(records))).Message, StringComparison.Ordinal);
+            Assert.Equal(0, await CountAsync(collection));
+            return;
+        }
+
         await collection.UpsertAsync(records);
 
         ConformanceRecord? stored = await collection.GetAsync(records[2].Key, new RecordRetrievalOptions { IncludeVectors = true });
@@ -268,7 +320,7 @@ public abstract class VectorStoreConformanceTests : IAsyncLifetime
         Assert.Equal(all.Skip(5).Take(5).Select(r => r.Record.Key), page.Select(r => r.Record.Key));
 
         VectorSearchResult<ConformanceRecord> withVector = (await collection.SearchAsync(query, 1, new VectorSearchOptions<ConformanceRecord> { IncludeVectors = true }).ToListAsync())[0];
-        Assert.Equal(query, withVector.Record.Vector!.Value.ToArray());
+        AssertSameVector(query, withVector.Record.Vector!.Value.ToArray());
 
         double threshold = all[7].Score!.Value;
         List<VectorSearchResult<ConformanceRecord>> above = await collection.SearchAsync(query, 15, new VectorSearchOptions<ConformanceRecord> { ScoreThreshold = threshold - 1e-6 }).ToListAsync();
@@ -361,6 +413,24 @@ public abstract class VectorStoreConformanceTests : IAsyncLifetime
     public async Task Get_by_filter_orders_skips_and_limits()
     {
         (VectorStoreCollection<string, ConformanceRecord> collection, List<ConformanceRecord> records) = await SeededAsync(60);
+        if (!SupportsOrderBy)
+        {
+            await Assert.ThrowsAsync<NotSupportedException>(() => collection.GetAsync(r => r.Number >= 10, 5, new FilteredRecordRetrievalOptions<ConformanceRecord>
+            {
+                OrderBy = o => o.Ascending(r => r.Number),
+            }).ToListAsync().AsTask());
+
+            // Without an order, skip and top still page through the matches: each once, none left out.
+            List<string> paged = [];
+            for (int skip = 0; skip < 60; skip += 7)
+            {
+                paged.AddRange((await collection.GetAsync(r => r.Number >= 10, 7, new FilteredRecordRetrievalOptions<ConformanceRecord> { Skip = skip }).ToListAsync()).Select(r => r.Key));
+            }
+
+            Assert.Equal(records.Where(r => r.Number >= 10).Select(r => r.Key).Order(StringComparer.Ordinal), paged.Order(StringComparer.Ordinal));
+            return;
+        }
+
         List<ConformanceRecord> page = await collection.GetAsync(r => r.Number >= 10, 5, new FilteredRecordRetrievalOptions<ConformanceRecord>
         {
             Skip = 3,
@@ -376,6 +446,13 @@ public abstract class VectorStoreConformanceTests : IAsyncLifetime
     public async Task Hybrid_search_fuses_keyword_and_vector_rankings()
     {
         (VectorStoreCollection<string, ConformanceRecord> collection, List<ConformanceRecord> records) = await SeededAsync(200);
+        if (!SupportsHybridSearch)
+        {
+            // The retrievers fall back to vector search for a collection that is not IKeywordHybridSearchable.
+            Assert.False(collection is IKeywordHybridSearchable<ConformanceRecord>);
+            return;
+        }
+
         var hybrid = (IKeywordHybridSearchable<ConformanceRecord>)collection;
         ConformanceRecord target = records[44]; // mentions "volcano eruption" (every 11th record)
         List<VectorSearchResult<ConformanceRecord>> found = await hybrid.HybridSearchAsync(target.Vector!.Value, ["volcano"], 10).ToListAsync();
@@ -440,6 +517,22 @@ public abstract class VectorStoreConformanceTests : IAsyncLifetime
         await Assert.ThrowsAsync<VectorStoreException>(() => missing.SearchAsync(record.Vector!.Value, 3).ToListAsync().AsTask());
     }
 
+    [Fact]
+    public void Unsupported_distance_functions_and_index_kinds_throw_NotSupportedException()
+    {
+        foreach (string distance in UnsupportedDistanceFunctions)
+        {
+            NotSupportedException e = Assert.Throws<NotSupportedException>(() => Store.GetCollection<string, ConformanceRecord>("conformance_unsupported", ConformanceData.Definition(IndexKind, distance)));
+            Assert.Contains(distance, e.Message, StringComparison.Ordinal);
+        }
+
+        foreach (string kind in UnsupportedIndexKinds)
+        {
+            NotSupportedException e = Assert.Throws<NotSupportedException>(() => Store.GetCollection<string, ConformanceRecord>("conformance_unsupported", ConformanceData.Definition(kind)));
+            Assert.Contains(kind, e.Message, StringComparison.Ordinal);
+        }
+    }
+
     // ---- concurrency
 
     [Fact]
@@ -482,7 +575,22 @@ public abstract class VectorStoreConformanceTests : IAsyncLifetime
         }
     }
 
-    private static void AssertSame(ConformanceRecord expected, ConformanceRecord? actual, bool vectors)
+    private void AssertSameVector(float[]? expected, float[]? actual)
+    {
+        if (VectorTolerance == 0 || expected is null || actual is null)
+        {
+            Assert.Equal(expected, actual);
+            return;
+        }
+
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= VectorTolerance * Math.Max(1, Math.Abs(expected[i])), $"component {i}: {expected[i]} != {actual[i]}");
+        }
+    }
+
+    private void AssertSame(ConformanceRecord expected, ConformanceRecord? actual, bool vectors)
     {
         Assert.NotNull(actual);
         Assert.Equal(expected.Key, actual.Key);
@@ -499,7 +607,7 @@ public abstract class VectorStoreConformanceTests : IAsyncLifetime
         Assert.Equal(expected.Reference, actual.Reference);
         if (vectors)
         {
-            Assert.Equal(expected.Vector?.ToArray(), actual.Vector?.ToArray());
+            AssertSameVector(expected.Vector?.ToArray(), actual.Vector?.ToArray());
         }
     }
 

@@ -104,6 +104,64 @@ public sealed class GuardrailFuzzTests
             Assert.True(matches.Count == 0 || emitted.Length <= matches[0].Start, $"emitted {emitted.Length} characters; the first item starts at {(matches.Count > 0 ? matches[0].Start : -1)}");
         });
 
+    private static readonly string[] s_prose =
+    [
+        "the", "river", "flows", "north", "past", "the", "old", "town", "and", "its", "harbour", "which", "was", "rebuilt", "in", "1874",
+        "visitors", "can", "write", "to", "tel", "order", "password", "token", "bearer", "Bearer", "Reykjavik", "card", "ssn", "isbn",
+        "password :", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlX2hlcmU", "QA58 DOHB 0000 1234 5678 90AB CDEF G",
+        "4111 1111 1111 1111", "1234 5678 9012 3456 7890 1234 5678",
+    ];
+
+    private static readonly Gen<string> s_longAnswer =
+        from parts in Gen.Frequency(
+                (12, Gen.Elements(s_prose).Select(w => w + " ")),
+                (3, Gen.Elements(". ", "! ", "? ", ".\n", "\n", "\n\n", ", ", ": ", " = ")),
+                (2, Gen.Elements(s_fragments)),
+                (1, s_randomChars)).ListOf()
+        from repeat in Gen.Choose(4, 12)
+        from extra in Gen.Choose(0, 3).SelectMany(n => Gen.ArrayOf(Gen.Elements(s_fragments), n))
+        select string.Concat(Enumerable.Repeat(string.Concat(parts), repeat)) + string.Concat(extra);
+
+    private static readonly Arbitrary<(string Text, int[] Splits)> s_splitLongAnswer =
+        (from text in s_longAnswer
+         from cuts in Gen.ListOf(Gen.Choose(0, Math.Max(0, text.Length)))
+         from step in Gen.Choose(1, 6)
+         select (text, cuts.Concat(Enumerable.Range(1, text.Length / step).Select(i => i * step)).Distinct().Order().ToArray())).ToArbitrary();
+
+    /// <remarks>
+    /// The check scans from a resynchronisation point instead of the answer's start (its cost per piece would grow with
+    /// the answer); over long answers of prose, personal data, secrets and PEM lines streamed in small pieces, what it
+    /// emits, and whether it blocks, must be exactly what the scan from the start gives.
+    /// </remarks>
+    [Property(MaxTest = Tests)]
+    public Property Scanning_from_the_resynchronisation_point_emits_exactly_what_scanning_from_the_start_emits() =>
+        Prop.ForAll(s_splitLongAnswer, c =>
+        {
+            foreach (GuardrailAction action in (GuardrailAction[])[GuardrailAction.Redact, GuardrailAction.Block])
+            {
+                var screen = new GuardrailScreen(new GuardrailOptions { OutputPii = action }, null);
+                var fromStart = new GuardedOutput(screen, null) { Resynchronises = false };
+                var resynchronised = new GuardedOutput(screen, null);
+
+                Assert.Equal(Run(fromStart, c.Text, c.Splits), Run(resynchronised, c.Text, c.Splits));
+                Assert.Equal(fromStart.IsBlocked, resynchronised.IsBlocked);
+            }
+        });
+
+    [Fact]
+    public void A_long_answer_is_scanned_from_a_point_that_moves_and_redacted_as_a_whole_scan_redacts()
+    {
+        string sentence = "The harbour of the old town was rebuilt in 1874 and visitors still walk along its quay. ";
+        string answer = string.Concat(Enumerable.Repeat(sentence, 60)) + "Write to ann.lee@example.com or call +49 30 1234 5678 today.";
+        var output = new GuardedOutput(new GuardrailScreen(new GuardrailOptions(), null), null);
+
+        string streamed = Run(output, answer, [.. Enumerable.Range(1, (answer.Length / 4) - 1).Select(i => i * 4)]);
+
+        Assert.Equal(ExpectedRedaction(answer), streamed);
+        Assert.DoesNotContain("ann.lee@", streamed, StringComparison.Ordinal);
+        Assert.InRange(output.ScanStart, answer.Length - 600, answer.Length - GuardedOutput.ContextWindow);
+    }
+
     private static string Run(GuardedOutput output, string text, int[] splits)
     {
         var result = new StringBuilder();
