@@ -16,8 +16,8 @@ namespace Llm.Stack.TestUtilities;
 /// <summary>
 /// A real Kestrel server on 127.0.0.1 (a free port) that speaks the OpenAI chat-completions protocol (whole answers
 /// and server-sent events) and injects the faults queued with <see cref="Enqueue"/>, one per request, in order: an
-/// HTTP status with an OpenAI error body and an optional <c>Retry-After</c>, a delay before answering, or a stream cut
-/// after some pieces. With no fault queued it answers <c>You asked: {last user message}</c>, streamed word by word.
+/// HTTP status with an OpenAI error body and an optional <c>Retry-After</c>, a delay before answering, a stream whose
+/// connection drops after some pieces, or a stream that ends cleanly after some pieces without its finish. With no fault queued it answers <c>You asked: {last user message}</c>, streamed word by word.
 /// It records the time of every request.
 /// </summary>
 public sealed class FaultInjectingOpenAIServer : IAsyncDisposable
@@ -133,8 +133,18 @@ public sealed class FaultInjectingOpenAIServer : IAsyncDisposable
         {
             if (fault?.CutAfterPieces is int cut && i == cut)
             {
+                if (fault.CutWhen is { } when)
+                {
+                    await when.WaitAsync(http.RequestAborted);
+                }
+
                 http.Abort(); // the connection drops mid-answer
                 return;
+            }
+
+            if (fault?.EndAfterPieces is int end && i == end)
+            {
+                return; // the response ends cleanly, without finish_reason or [DONE]
             }
 
             await http.Response.WriteAsync("data: " + Chunk(model, i == 0 ? words[i] : " " + words[i], null) + "\n\n");

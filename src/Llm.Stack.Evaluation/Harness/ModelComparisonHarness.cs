@@ -200,8 +200,11 @@ public sealed class ModelComparisonHarness
         return existing;
     }
 
-    private IChatClient Resilient(ModelCandidate model) =>
-        new ChatClientBuilder(model.Client)
+    // A model that already has the resilience layer (the configured chat model) is not wrapped twice, which would
+    // multiply the attempts; its retries happen inside it and count as one attempt here.
+    private IChatClient Resilient(ModelCandidate model) => model.Client.GetService<ResilientChatClient>() is not null
+        ? new AttemptCountingChatClient(model.Client)
+        : new ChatClientBuilder(model.Client)
             .UseLlmResilience(o =>
             {
                 o.MaxRetries = _options.MaxRetries;

@@ -1,9 +1,12 @@
+using Microsoft.Extensions.AI;
+
 namespace Llm.Stack;
 
 /// <summary>
 /// Options of <see cref="ResilientChatClient"/> (<c>UseLlmResilience</c>): retries with exponential backoff and jitter on
 /// transient faults (HTTP 408, 429 and 5xx, connection failures, timeouts), honouring the server's <c>Retry-After</c>;
-/// a per-attempt timeout; a circuit breaker.
+/// a per-attempt timeout; a circuit breaker; client-side rate limits by requests and tokens per minute; and a check that
+/// a streamed answer really ended.
 /// </summary>
 /// <remarks>Read once, when the client is built; do not change an instance after that. Not thread-safe to mutate.</remarks>
 public sealed class LlmResilienceOptions
@@ -51,7 +54,9 @@ public sealed class LlmResilienceOptions
     /// <summary>
     /// Gets or sets how long one attempt may take: the whole answer for <c>GetResponseAsync</c>, and the time to the
     /// first update for <c>GetStreamingResponseAsync</c> (once output has started, the stream is never cut or retried).
-    /// An attempt past it is cancelled and counts as a transient fault.
+    /// An attempt past it is cancelled and counts as a transient fault. Time a request spends waiting in the wrapped
+    /// client's own queue (the local <c>OnnxChatClient</c> generates one answer at a time; see <see cref="ChatQueueWait"/>)
+    /// and waiting for the rate limits is not counted.
     /// </summary>
     /// <value>The default value is <see langword="null"/>: no limit per attempt.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
@@ -62,7 +67,7 @@ public sealed class LlmResilienceOptions
         {
             if (value is { } timeout)
             {
-                ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+                ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(value));
             }
 
             field = value;
@@ -132,4 +137,61 @@ public sealed class LlmResilienceOptions
     /// <summary>Gets or sets whether the circuit breaker is used.</summary>
     /// <value>The default value is <see langword="true"/>.</value>
     public bool UseCircuitBreaker { get; set; } = true;
+
+    /// <summary>
+    /// Gets or sets how many requests per minute may be sent, counting every attempt: a token bucket that holds a
+    /// minute's requests and refills continuously. A call past the limit waits (its attempt timeout not yet running)
+    /// until the bucket allows it, or until the caller cancels.
+    /// </summary>
+    /// <value>At least 1, or <see langword="null"/> for no limit. The default value is <see langword="null"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
+    public int? RequestsPerMinute
+    {
+        get;
+        set
+        {
+            if (value is int limit)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(value));
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>
+    /// Gets or sets how many tokens (prompt plus answer) per minute may be used: a token bucket that holds a minute's
+    /// tokens and refills continuously. Before each attempt the bucket is charged an estimate (the prompt's characters
+    /// divided by 4, plus <see cref="ChatOptions.MaxOutputTokens"/> when set) and the attempt waits until the bucket holds
+    /// it; once the answer reports its usage (<see cref="UsageDetails"/>), the estimate is replaced by the tokens really
+    /// used, so a long answer makes the next calls wait and an unused reservation is given back.
+    /// </summary>
+    /// <value>At least 1, or <see langword="null"/> for no limit. The default value is <see langword="null"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
+    public int? TokensPerMinute
+    {
+        get;
+        set
+        {
+            if (value is int limit)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(value));
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>
+    /// Gets or sets whether a streamed answer must end with an update that carries a
+    /// <see cref="ChatResponseUpdate.FinishReason"/>. A stream that ends without one was cut (a dropped connection, a proxy
+    /// that closed it; the OpenAI protocol's last chunk carries <c>finish_reason</c>) and would otherwise look like a
+    /// complete, short answer: before any update reached the caller it is retried like any transient fault, after that
+    /// the stream ends with an <see cref="IncompleteChatStreamException"/>.
+    /// </summary>
+    /// <value>
+    /// The default value is <see langword="true"/>. Set it to <see langword="false"/> only for a client that never reports
+    /// a finish reason (the official OpenAI client and the local ONNX client report one).
+    /// </value>
+    public bool RequireFinishReason { get; set; } = true;
 }

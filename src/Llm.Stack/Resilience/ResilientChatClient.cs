@@ -11,24 +11,33 @@ namespace Llm.Stack;
 /// <summary>
 /// A chat client that retries transient faults of the client it wraps (HTTP 408, 429 and 5xx, connection failures,
 /// timeouts) with exponential backoff and jitter, waiting as long as the server's <c>Retry-After</c> asks; limits each
-/// attempt's time; and opens a circuit after repeated failures. Built on Polly
+/// attempt's time; opens a circuit after repeated failures; keeps to client-side rate limits (requests and tokens per
+/// minute, token buckets); and never lets a cut stream pass for a complete answer. Built on Polly
 /// (<see cref="ResiliencePipeline"/>). Add it with <c>ChatClientBuilder.UseLlmResilience()</c>.
 /// </summary>
 /// <remarks>
 /// <para>
 /// A streamed answer is retried only until its first update arrives: once output has reached the caller, a fault is
-/// passed on and nothing is sent twice. Cancellation by the caller is never retried.
+/// passed on as an <see cref="IncompleteChatStreamException"/> (the fault is its inner exception) and nothing is sent
+/// twice. A stream that ends without a finish reason was cut: before the first update it is retried, after it the
+/// stream ends with an <see cref="IncompleteChatStreamException"/> (see <see cref="LlmResilienceOptions.RequireFinishReason"/>).
+/// Cancellation by the caller is never retried.
 /// </para>
 /// <para>
-/// Give the wrapped client's own retries 0 (for the official OpenAI client, <c>OpenAIClientOptions.RetryPolicy =
-/// new ClientRetryPolicy(0)</c>), or both layers retry. Thread-safe: one instance serves concurrent calls, which share
-/// the circuit.
+/// Give the wrapped client's own retries 0, or both layers retry and the attempts multiply: for the official OpenAI
+/// client, <c>OpenAIClientOptions.RetryPolicy = new ClientRetryPolicy(0)</c>. The chat model that
+/// <c>services.AddLlmStack(configuration)</c> creates from <c>LlmStack:Chat</c> already has this layer, and the
+/// <c>openai</c> provider creates its client with no retries of its own.
 /// </para>
+/// <para>Thread-safe: one instance serves concurrent calls, which share the circuit and the rate limits.</para>
 /// </remarks>
 public sealed partial class ResilientChatClient : DelegatingChatClient
 {
     private readonly ResiliencePipeline _pipeline;
     private readonly TimeSpan? _attemptTimeout;
+    private readonly bool _requireFinishReason;
+    private readonly TokenBucket? _requests;
+    private readonly TokenBucket? _tokens;
     private readonly ILogger _logger;
 
     /// <summary>Initializes a new instance of the <see cref="ResilientChatClient"/> class.</summary>
@@ -44,6 +53,9 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
         TimeProvider time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
         _attemptTimeout = options.AttemptTimeout;
+        _requireFinishReason = options.RequireFinishReason;
+        _requests = options.RequestsPerMinute is int requests ? new TokenBucket(requests, time) : null;
+        _tokens = options.TokensPerMinute is int tokens ? new TokenBucket(tokens, time) : null;
         TimeSpan maxDelay = options.MaxDelay;
         var builder = new ResiliencePipelineBuilder { TimeProvider = time };
         if (options.MaxRetries > 0)
@@ -95,15 +107,24 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         IList<ChatMessage> history = messages as IList<ChatMessage> ?? [.. messages];
+        int estimate = _tokens is null ? 0 : EstimateTokens(history, options);
         return await _pipeline.ExecuteAsync(
             async token =>
             {
-                using CancellationTokenSource attempt = StartAttempt(token);
+                await WaitForRateLimitsAsync(estimate, token).ConfigureAwait(false);
+                using var attempt = new AttemptTimer(_attemptTimeout, token);
                 try
                 {
-                    return await InnerClient.GetResponseAsync(history, options, attempt.Token).ConfigureAwait(false);
+                    ChatResponse response;
+                    using (attempt.ObserveQueue())
+                    {
+                        response = await InnerClient.GetResponseAsync(history, options, attempt.Token).ConfigureAwait(false);
+                    }
+
+                    ChargeUsage(estimate, response.Usage);
+                    return response;
                 }
-                catch (OperationCanceledException e) when (attempt.IsCancellationRequested && !token.IsCancellationRequested)
+                catch (OperationCanceledException e) when (attempt.TimedOut(token))
                 {
                     throw AttemptTimedOut(e);
                 }
@@ -119,28 +140,46 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         IList<ChatMessage> history = messages as IList<ChatMessage> ?? [.. messages];
+        int estimate = _tokens is null ? 0 : EstimateTokens(history, options);
 
         // Each attempt opens the stream and waits for its first update; only then has output started.
-        (IAsyncEnumerator<ChatResponseUpdate> stream, CancellationTokenSource streamToken, bool any) = await _pipeline.ExecuteAsync(
+        (IAsyncEnumerator<ChatResponseUpdate> stream, AttemptTimer streamAttempt, bool any) = await _pipeline.ExecuteAsync(
             async token =>
             {
-                CancellationTokenSource attempt = StartAttempt(token);
-                IAsyncEnumerator<ChatResponseUpdate> enumerator = InnerClient.GetStreamingResponseAsync(history, options, attempt.Token).GetAsyncEnumerator(attempt.Token);
+                await WaitForRateLimitsAsync(estimate, token).ConfigureAwait(false);
+                var attempt = new AttemptTimer(_attemptTimeout, token);
+                IAsyncEnumerator<ChatResponseUpdate>? enumerator = null;
                 try
                 {
-                    bool first = await enumerator.MoveNextAsync().ConfigureAwait(false);
-                    attempt.CancelAfter(Timeout.InfiniteTimeSpan);
-                    if (attempt.IsCancellationRequested && !token.IsCancellationRequested)
+                    bool first;
+                    using (attempt.ObserveQueue())
+                    {
+                        enumerator = InnerClient.GetStreamingResponseAsync(history, options, attempt.Token).GetAsyncEnumerator(attempt.Token);
+                        first = await enumerator.MoveNextAsync().ConfigureAwait(false);
+                    }
+
+                    attempt.Stop();
+                    if (attempt.TimedOut(token))
                     {
                         throw AttemptTimedOut(null);
+                    }
+
+                    if (!first && _requireFinishReason)
+                    {
+                        // An empty stream: cut before the first update (nothing reached the caller), so it may be retried.
+                        throw new IncompleteChatStreamException(0);
                     }
 
                     return (enumerator, attempt, first);
                 }
                 catch (Exception e)
                 {
-                    bool timedOut = e is OperationCanceledException && attempt.IsCancellationRequested && !token.IsCancellationRequested;
-                    await enumerator.DisposeAsync().ConfigureAwait(false);
+                    bool timedOut = e is OperationCanceledException && attempt.TimedOut(token);
+                    if (enumerator is not null)
+                    {
+                        await enumerator.DisposeAsync().ConfigureAwait(false);
+                    }
+
                     attempt.Dispose();
                     if (timedOut)
                     {
@@ -159,16 +198,71 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
                 yield break;
             }
 
+            // From here on output has reached the caller: a fault is passed on, never retried, and a stream that ends
+            // without a finish reason (cut by a dropped connection or a proxy) is reported, not taken for a short answer.
+            var progress = new StreamProgress();
+            progress.Note(stream.Current);
             yield return stream.Current;
-            while (await stream.MoveNextAsync().ConfigureAwait(false))
+            while (await MoveNextOrReportCutAsync(stream, progress.Updates, cancellationToken).ConfigureAwait(false))
             {
+                progress.Note(stream.Current);
                 yield return stream.Current;
             }
+
+            if (!progress.Finished && _requireFinishReason)
+            {
+                throw new IncompleteChatStreamException(progress.Updates);
+            }
+
+            ChargeUsage(estimate, progress.Usage);
         }
         finally
         {
             await stream.DisposeAsync().ConfigureAwait(false);
-            streamToken.Dispose();
+            streamAttempt.Dispose();
+        }
+    }
+
+    /// <inheritdoc />
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _requests?.Dispose();
+            _tokens?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>Estimates a request's tokens for the token-per-minute bucket: the prompt's characters / 4, plus the answer's maximum when set.</summary>
+    internal static int EstimateTokens(IList<ChatMessage> messages, ChatOptions? options)
+    {
+        long characters = options?.Instructions?.Length ?? 0;
+        foreach (ChatMessage message in messages)
+        {
+            foreach (AIContent content in message.Contents)
+            {
+                if (content is TextContent text)
+                {
+                    characters += text.Text.Length;
+                }
+            }
+        }
+
+        long estimate = ((characters + 3) / 4) + (options?.MaxOutputTokens ?? 0);
+        return (int)Math.Clamp(estimate, 1, int.MaxValue);
+    }
+
+    private static async ValueTask<bool> MoveNextOrReportCutAsync(IAsyncEnumerator<ChatResponseUpdate> stream, int updates, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await stream.MoveNextAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (TransientFaults.IsTransient(e, cancellationToken))
+        {
+            throw new IncompleteChatStreamException(updates, e);
         }
     }
 
@@ -178,16 +272,50 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
     private static TimeoutException AttemptTimedOut(Exception? inner) =>
         new("The model did not answer within the attempt timeout (LlmResilienceOptions.AttemptTimeout).", inner);
 
-    /// <summary>An attempt's token: the pipeline's (the caller's), cancelled too when the attempt's time is up.</summary>
-    private CancellationTokenSource StartAttempt(CancellationToken token)
+    private async ValueTask WaitForRateLimitsAsync(int estimate, CancellationToken cancellationToken)
     {
-        var attempt = CancellationTokenSource.CreateLinkedTokenSource(token);
-        if (_attemptTimeout is { } timeout)
+        if (_requests is not null)
         {
-            attempt.CancelAfter(timeout);
+            await _requests.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
         }
 
-        return attempt;
+        if (_tokens is not null)
+        {
+            await _tokens.AcquireAsync(estimate, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Replaces the estimate charged to the token bucket with the tokens the answer really used, when it reports them.</summary>
+    private void ChargeUsage(int estimate, UsageDetails? usage)
+    {
+        if (_tokens is not null && usage is not null
+            && (usage.TotalTokenCount ?? (usage.InputTokenCount + usage.OutputTokenCount)) is long used)
+        {
+            _tokens.Adjust(used - estimate);
+        }
+    }
+
+    /// <summary>What a stream has delivered so far: its updates, whether one carried a finish reason, its usage.</summary>
+    private sealed class StreamProgress
+    {
+        public int Updates { get; private set; }
+
+        public bool Finished { get; private set; }
+
+        public UsageDetails? Usage { get; private set; }
+
+        public void Note(ChatResponseUpdate update)
+        {
+            Updates++;
+            Finished |= update.FinishReason is not null;
+            foreach (AIContent content in update.Contents)
+            {
+                if (content is UsageContent usage)
+                {
+                    Usage = usage.Details;
+                }
+            }
+        }
     }
 
     private static partial class Log

@@ -16,7 +16,7 @@ internal static class TransientFaults
 {
     private static readonly ConcurrentDictionary<Type, Accessors> AccessorsByType = new();
 
-    /// <summary>Whether <paramref name="exception"/> is a transient fault: HTTP 408, 429 or 5xx, no response at all, or a timeout.</summary>
+    /// <summary>Whether <paramref name="exception"/> is a transient fault: HTTP 408, 429 or 5xx, no response at all, a connection that failed (an <see cref="IOException"/>), or a timeout.</summary>
     public static bool IsTransient(Exception exception, CancellationToken callerToken)
     {
         for (Exception? e = exception; e is not null; e = e.InnerException)
@@ -26,6 +26,10 @@ internal static class TransientFaults
                 case OperationCanceledException when callerToken.IsCancellationRequested:
                     return false;
                 case TimeoutException or OperationCanceledException:
+                    return true;
+                case IOException:
+                    // A connection that failed while the answer was read (HttpIOException among them), or a stream
+                    // that ended without a finish reason (IncompleteChatStreamException).
                     return true;
                 case HttpRequestException http:
                     return http.StatusCode is not HttpStatusCode status || IsTransientStatus((int)status);

@@ -3,6 +3,9 @@ using System.ClientModel.Primitives;
 using System.Diagnostics;
 using Llm.Stack.TestUtilities;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using OpenAI;
 using Polly.CircuitBreaker;
 
@@ -20,8 +23,14 @@ public sealed class ResilienceTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private IChatClient Client(Action<LlmResilienceOptions>? configure = null)
+    private IChatClient Client(Action<LlmResilienceOptions>? configure = null, TimeProvider? time = null)
     {
+        var services = new ServiceCollection();
+        if (time is not null)
+        {
+            services.AddSingleton(time);
+        }
+
         IChatClient official = new OpenAIClient(
                 new ApiKeyCredential("test-key"),
                 new OpenAIClientOptions { Endpoint = _server.Endpoint, RetryPolicy = new ClientRetryPolicy(0), NetworkTimeout = TimeSpan.FromSeconds(30) })
@@ -32,7 +41,7 @@ public sealed class ResilienceTests : IAsyncLifetime
                 o.BaseDelay = TimeSpan.FromMilliseconds(10);
                 configure?.Invoke(o);
             })
-            .Build();
+            .Build(services.BuildServiceProvider());
     }
 
     private static async Task<(string Text, int Updates)> StreamAsync(IChatClient client, string question)
@@ -121,12 +130,54 @@ public sealed class ResilienceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_stream_cut_after_output_started_is_never_retried_and_nothing_is_repeated()
+    public async Task A_stream_whose_connection_drops_after_output_started_is_never_retried_and_ends_with_a_clear_error()
     {
-        _server.Enqueue(new ChatFault(CutAfterPieces: 2));
+        var cut = new TaskCompletionSource();
+        _server.Enqueue(new ChatFault(CutAfterPieces: 2, CutWhen: cut.Task));
+        var text = new System.Text.StringBuilder();
+        int updates = 0;
+
+        IncompleteChatStreamException error = await Assert.ThrowsAsync<IncompleteChatStreamException>(async () =>
+        {
+            await foreach (ChatResponseUpdate update in Client().GetStreamingResponseAsync("Which volcano erupted in 2010?"))
+            {
+                text.Append(update.Text);
+                if (++updates == 2)
+                {
+                    cut.SetResult(); // the client has both pieces: now the server drops the connection
+                }
+            }
+        });
+
+        Assert.Equal("You asked:", text.ToString());
+        Assert.Equal(2, error.UpdatesReceived);
+        Assert.NotNull(error.InnerException);
+        Assert.Single(_server.Requests);
+    }
+
+    [Fact]
+    public async Task The_official_client_alone_takes_a_stream_that_ends_without_its_finish_for_a_short_answer()
+    {
+        // What the resilience layer guards against: the HTTP response ends cleanly after two pieces, with no
+        // finish_reason and no [DONE], and the official client (through Microsoft.Extensions.AI) reports no error.
+        _server.Enqueue(new ChatFault(EndAfterPieces: 2));
+        IChatClient bare = new OpenAIClient(
+                new ApiKeyCredential("test-key"),
+                new OpenAIClientOptions { Endpoint = _server.Endpoint, RetryPolicy = new ClientRetryPolicy(0) })
+            .GetChatClient("model-a").AsIChatClient();
+
+        (string text, _) = await StreamAsync(bare, "Which volcano erupted in 2010?");
+
+        Assert.Equal("You asked:", text);
+    }
+
+    [Fact]
+    public async Task A_stream_that_ends_without_its_finish_after_output_started_ends_with_a_clear_error_not_a_short_answer()
+    {
+        _server.Enqueue(new ChatFault(EndAfterPieces: 2));
         var text = new System.Text.StringBuilder();
 
-        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        IncompleteChatStreamException error = await Assert.ThrowsAsync<IncompleteChatStreamException>(async () =>
         {
             await foreach (ChatResponseUpdate update in Client().GetStreamingResponseAsync("Which volcano erupted in 2010?"))
             {
@@ -135,7 +186,96 @@ public sealed class ResilienceTests : IAsyncLifetime
         });
 
         Assert.Equal("You asked:", text.ToString());
+        Assert.Equal(2, error.UpdatesReceived);
+        Assert.Null(error.InnerException);
         Assert.Single(_server.Requests);
+    }
+
+    [Fact]
+    public async Task A_stream_that_ends_before_any_output_is_retried_and_arrives_whole()
+    {
+        _server.Enqueue(new ChatFault(EndAfterPieces: 0));
+
+        (string text, _) = await StreamAsync(Client(), "Which volcano erupted in 2010?");
+
+        Assert.Equal("You asked: Which volcano erupted in 2010?", text);
+        Assert.Equal(2, _server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_stream_that_keeps_ending_before_any_output_fails_once_the_retries_are_spent()
+    {
+        _server.Enqueue(new ChatFault(EndAfterPieces: 0), new ChatFault(EndAfterPieces: 0));
+
+        IncompleteChatStreamException error = await Assert.ThrowsAsync<IncompleteChatStreamException>(() =>
+            StreamAsync(Client(o => o.MaxRetries = 1), "Hello?"));
+
+        Assert.Equal(0, error.UpdatesReceived);
+        Assert.Equal(2, _server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Requests_beyond_the_requests_per_minute_wait_for_the_bucket_to_refill()
+    {
+        var time = new FakeTimeProvider();
+        IChatClient client = Client(o => o.RequestsPerMinute = 2, time);
+        await client.GetResponseAsync("1");
+        await client.GetResponseAsync("2");
+
+        Task<ChatResponse> third = client.GetResponseAsync("3");
+        await Task.Delay(300); // time enough for the call to reach the server, were it not held
+        Assert.False(third.IsCompleted);
+        Assert.Equal(2, _server.Requests.Count);
+
+        time.Advance(TimeSpan.FromSeconds(31)); // one request every 30 s
+        Assert.Equal("You asked: 3", (await third).Text);
+        Assert.Equal(3, _server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Tokens_per_minute_charge_the_tokens_an_answer_really_used_and_hold_the_next_call()
+    {
+        var time = new FakeTimeProvider();
+        IChatClient client = Client(o => o.TokensPerMinute = 100, time);
+
+        // Estimated at 30 tokens (119 characters / 4), but the server reports 5 + 62 = 67: the bucket keeps 33.
+        string sixtyWords = string.Join(' ', Enumerable.Repeat("w", 60));
+        ChatResponse first = await client.GetResponseAsync(sixtyWords);
+        Assert.Equal(67, first.Usage?.TotalTokenCount);
+
+        // The next call may use up to 50 answer tokens: 51 estimated, more than the 33 left, so it waits.
+        Task<ChatResponse> second = client.GetResponseAsync("Hi", new ChatOptions { MaxOutputTokens = 50 });
+        await Task.Delay(300);
+        Assert.False(second.IsCompleted);
+        Assert.Single(_server.Requests);
+
+        time.Advance(TimeSpan.FromSeconds(12)); // 100 tokens a minute: 18 more take 10.8 s
+        Assert.Equal("You asked: Hi", (await second).Text);
+        Assert.Equal(2, _server.Requests.Count);
+    }
+
+    [Fact]
+    public async Task The_configured_openai_chat_model_retries_through_the_resilience_layer_alone()
+    {
+        var services = new ServiceCollection();
+        services.AddLlmStack(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["LlmStack:Chat:Provider"] = "openai",
+            ["LlmStack:Chat:Endpoint"] = _server.Endpoint.ToString(),
+            ["LlmStack:Chat:Model"] = "model-a",
+        }).Build()).AddOpenAIProvider();
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        IChatClient chat = provider.GetRequiredService<IChatClient>();
+        Assert.NotNull(chat.GetService<ResilientChatClient>());
+
+        // Four 429s with Retry-After: 0. The layer tries 1 + 3 times and fails; had the official client kept its own
+        // retries, each of the layer's attempts would have been up to 4 requests and the fifth request would answer.
+        _server.Enqueue([.. Enumerable.Repeat(new ChatFault(Status: 429, RetryAfter: TimeSpan.Zero), 4)]);
+
+        ClientResultException error = await Assert.ThrowsAsync<ClientResultException>(() => chat.GetResponseAsync("Hello?"));
+
+        Assert.Equal(429, error.Status);
+        Assert.Equal(4, _server.Requests.Count);
     }
 
     [Fact]
@@ -199,6 +339,8 @@ public sealed class ResilienceTests : IAsyncLifetime
         Assert.Throws<ArgumentOutOfRangeException>("value", () => options.MaxRetries = -1);
         Assert.Throws<ArgumentOutOfRangeException>("value", () => options.AttemptTimeout = TimeSpan.Zero);
         Assert.Throws<ArgumentOutOfRangeException>("value", () => options.CircuitBreakerFailureRatio = 0);
+        Assert.Throws<ArgumentOutOfRangeException>("value", () => options.RequestsPerMinute = 0);
+        Assert.Throws<ArgumentOutOfRangeException>("value", () => options.TokensPerMinute = -1);
         Assert.Throws<ArgumentNullException>("builder", () => ((ChatClientBuilder)null!).UseLlmResilience());
     }
 }
