@@ -51,7 +51,7 @@ public sealed partial class LocalIndex
     private async Task CommitAsync(WriterLock writer, CancellationToken cancellationToken)
     {
         long changes = _state.Changes;
-        if (changes == _committedChanges)
+        if (changes == _committedChanges && !_rewriteMetadata)
         {
             return;
         }
@@ -88,6 +88,7 @@ public sealed partial class LocalIndex
         long previous = _generation;
         _generation = generation;
         _committedChanges = changes;
+        _rewriteMetadata = false;
         LocalIndexLog.Committed(_logger, DataDirectory, generation, _state.Count, Count, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         RemoveOldFiles(generation, previous);
     }

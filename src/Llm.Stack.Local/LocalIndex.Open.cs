@@ -77,6 +77,9 @@ public sealed partial class LocalIndex
         _collection = null;
         var state = new IngestionState();
         long generation = 0;
+        // index.json is rewritten by the next commit, even one with nothing else to change, when it is damaged or names a
+        // generation that could not be read.
+        bool rewriteMetadata = false;
         if (!rebuild)
         {
             LocalIndexMetadata? metadata = null;
@@ -84,9 +87,10 @@ public sealed partial class LocalIndex
             {
                 metadata = ReadMetadata();
             }
-            catch (InvalidDataException e)
+            catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
             {
-                problems.Add(e.Message + " The newest readable generation is used.");
+                problems.Add((e is InvalidDataException ? e.Message : $"'{MetadataPath}' cannot be read: {e.Message}") + " The newest readable generation is used.");
+                rewriteMetadata = true;
             }
 
             if (metadata is not null && (metadata.EmbeddingModel != modelId || metadata.Dimensions != dimensions))
@@ -107,6 +111,7 @@ public sealed partial class LocalIndex
                 candidates = [.. candidates.Where(g => File.Exists(GenerationPath(g, ".state.json")))];
             }
 
+            int problemsBefore = problems.Count;
             if (_snapshotStore is null)
             {
                 // The store holds the chunks: the newest committed state is read, and the check below compares it with them.
@@ -133,6 +138,16 @@ public sealed partial class LocalIndex
                     state = await LoadStateAsync(generation, problems, cancellationToken).ConfigureAwait(false);
                 }
             }
+
+            if (metadata is not null && generation != metadata.Generation)
+            {
+                if (problems.Count == problemsBefore)
+                {
+                    problems.Add($"The files of the committed generation {metadata.Generation} are missing; generation {generation} is used.");
+                }
+
+                rewriteMetadata = true;
+            }
         }
 
         VectorStoreCollection<string, ChunkRecord> collection = _store.GetCollection<string, ChunkRecord>(CollectionName, ChunkRecord.CreateDefinition(dimensions));
@@ -147,6 +162,7 @@ public sealed partial class LocalIndex
         _generation = generation;
         // A rebuild commits even when nothing is ingested: the empty index replaces the old one.
         _committedChanges = rebuild ? -1 : state.Changes - repaired;
+        _rewriteMetadata = rewriteMetadata;
         _collection = collection;
         LastCheck = new LocalIndexCheck
         {
@@ -245,7 +261,9 @@ public sealed partial class LocalIndex
         {
             (HashSet<string> Keys, long Version) document = stored.GetValueOrDefault(id, (new HashSet<string>(StringComparer.Ordinal), 0));
             IReadOnlyCollection<string> known = state.GetChunkKeys(id);
-            if (!state.GetCommittedChunkKeys(id).All(document.Keys.Contains) || !document.Keys.All(known.Contains))
+            IReadOnlyCollection<string> committed = state.GetCommittedChunkKeys(id);
+            // Counted first: a damaged state may claim far more keys than the store holds, which are then not enumerated.
+            if (committed.Count > document.Keys.Count || !committed.All(document.Keys.Contains) || !document.Keys.All(known.Contains))
             {
                 state.Reset(id, document.Keys, document.Version);
                 repaired++;

@@ -35,10 +35,10 @@ namespace Llm.Stack.Local;
 /// clean run gives: the same chunks, no orphans, no stale text.
 /// </para>
 /// <para>
-/// Self-check: opening verifies that the state and the chunks agree. A lost or damaged state file, a damaged
-/// snapshot (the previous generation is used), or chunks the state does not know are reported in
-/// <see cref="LastCheck"/> and repaired: the affected documents are read again by the next ingestion, reusing the
-/// embeddings of unchanged chunks.
+/// Self-check: opening verifies that the state and the chunks agree. A lost or damaged state file, a lost or damaged
+/// snapshot (the previous generation is used), a damaged <c>index.json</c>, or chunks the state does not know are
+/// reported in <see cref="LastCheck"/> and repaired: the affected documents are read again by the next ingestion,
+/// reusing the embeddings of unchanged chunks, and its commit rewrites <c>index.json</c> even when nothing else changed.
 /// </para>
 /// <para>
 /// Concurrency: one process at a time writes a folder; an ingestion holds an OS lock on <c>write.lock</c> and a second
@@ -66,6 +66,7 @@ public sealed partial class LocalIndex : IDisposable
     private IngestionState _state = new();
     private long _generation;
     private long _committedChanges;
+    private bool _rewriteMetadata;
 
     /// <summary>Initializes a new instance of the <see cref="LocalIndex"/> class; nothing is read until it is opened.</summary>
     /// <param name="dataDirectory">The folder of the index; created on first commit.</param>
