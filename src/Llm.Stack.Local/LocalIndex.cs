@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Llm.Stack.VectorIndex;
 using Microsoft.Extensions.AI;
@@ -55,6 +56,9 @@ public sealed class LocalIndex : IDisposable
     /// <summary>The name of the file whose OS lock one writer at a time holds.</summary>
     public const string LockFileName = "write.lock";
 
+    /// <summary>The suffix of the name of the collection that keeps the ingestion state beside the chunks (<see cref="LocalDefaultsOptions.KeepIngestionStateInStore"/>).</summary>
+    public const string StateCollectionSuffix = "_state";
+
     private const int ScanPageSize = 1000;
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
@@ -64,6 +68,7 @@ public sealed class LocalIndex : IDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _openLock = new(1, 1);
     private readonly bool _hybrid;
+    private readonly IngestionStateStore? _stateStore;
     private VectorStoreCollection<string, ChunkRecord>? _collection;
     private IngestionState _state = new();
     private long _generation;
@@ -97,6 +102,14 @@ public sealed class LocalIndex : IDisposable
         _ownsStore = store is null;
         _store = store ?? new InMemoryVectorStore(new InMemoryVectorStoreOptions { IndexKind = options.IndexKind });
         _snapshotStore = _store is InMemoryVectorStore { PersistenceDirectory: null } memory ? memory : null;
+        if (options.KeepIngestionStateInStore)
+        {
+            // The state beside the chunks in the store (IngestionStateStore), so that processes on several machines agree.
+            _stateStore = _snapshotStore is null
+                ? new VectorStoreIngestionStateStore(_store, CollectionName + StateCollectionSuffix)
+                : throw new ArgumentException("The ingestion state can be kept in the store only when the store keeps the chunks itself (a server such as PostgreSQL or Chroma), not in the index's own in-memory store.", nameof(options));
+        }
+
         _logger = logger ?? (ILogger)NullLogger.Instance;
         WriterLockTimeout = options.WriterLockTimeout;
         _embedder = embedder;
@@ -265,11 +278,15 @@ public sealed class LocalIndex : IDisposable
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(items);
         using WriterLock writer = await WriterLock.AcquireAsync(DataDirectory, WriterLockTimeout, OnWaiting, cancellationToken).ConfigureAwait(false);
+        // With the state in the store, the store's writer lease orders writers of every machine (see VectorStoreIngestionStateStore).
+        IAsyncDisposable? lease = _stateStore is null ? null : await _stateStore.AcquireWriterAsync(WriterLockTimeout, OnWaiting, cancellationToken).ConfigureAwait(false);
+        await using ConfiguredAsyncDisposable leaseScope = (lease ?? NoLease.Instance).ConfigureAwait(false);
         await _openLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            // Another process may have committed since this one opened the index: continue from its commit.
-            if (_collection is null || (_committedChanges >= 0 && CommittedGeneration() != _generation))
+            // Another process may have committed since this one opened the index (with the state in the store, any
+            // process of any machine): continue from its commit.
+            if (_collection is null || (_committedChanges >= 0 && (_stateStore is not null || CommittedGeneration() != _generation)))
             {
                 await LoadAsync(rebuild: false, cancellationToken).ConfigureAwait(false);
             }
@@ -316,6 +333,7 @@ public sealed class LocalIndex : IDisposable
             _store.Dispose();
         }
 
+        (_stateStore as IDisposable)?.Dispose();
         _openLock.Dispose();
     }
 
@@ -414,7 +432,12 @@ public sealed class LocalIndex : IDisposable
                 candidates = [.. candidates.Where(g => File.Exists(GenerationPath(g, ".state.json")))];
             }
 
-            if (_snapshotStore is null)
+            if (_stateStore is not null)
+            {
+                // The state lives beside the chunks in the store: the check below compares the two.
+                state = await _stateStore.LoadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else if (_snapshotStore is null)
             {
                 // The store holds the chunks: the newest committed state is read, and the check below compares it with them.
                 if (candidates.Count > 0)
@@ -584,13 +607,31 @@ public sealed class LocalIndex : IDisposable
             yield break;
         }
 
+        bool ordered = true;
         for (int skip = 0; ; skip += ScanPageSize)
         {
-            var options = new FilteredRecordRetrievalOptions<ChunkRecord> { Skip = skip, OrderBy = o => o.Ascending(r => r.Key) };
-            int read = 0;
-            await foreach (ChunkRecord record in collection.GetAsync(r => r.DocumentId != string.Empty, ScanPageSize, options, cancellationToken).ConfigureAwait(false))
+            var options = new FilteredRecordRetrievalOptions<ChunkRecord> { Skip = skip };
+            if (ordered)
             {
-                read++;
+                options.OrderBy = o => o.Ascending(r => r.Key);
+            }
+
+            List<ChunkRecord> page;
+            try
+            {
+                page = await collection.GetAsync(r => r.DocumentId != string.Empty, ScanPageSize, options, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (NotSupportedException) when (ordered && skip == 0)
+            {
+                // A store that cannot order records (Chroma) pages through them in its own stable order.
+                ordered = false;
+                skip -= ScanPageSize;
+                continue;
+            }
+
+            int read = page.Count;
+            foreach (ChunkRecord record in page)
+            {
                 yield return record;
             }
 
@@ -625,7 +666,15 @@ public sealed class LocalIndex : IDisposable
             }
 
             // Without snapshots, the store has acknowledged every write the state records: the state follows the chunks.
-            await DurableFile.WriteAsync(statePath, (s, ct) => _state.SaveAsync(Decorate(s), ct), DurabilityObserver, cancellationToken).ConfigureAwait(false);
+            if (_stateStore is not null)
+            {
+                await _stateStore.SaveAsync(_state, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await DurableFile.WriteAsync(statePath, (s, ct) => _state.SaveAsync(Decorate(s), ct), DurabilityObserver, cancellationToken).ConfigureAwait(false);
+            }
+
             DurableFile.FlushDirectory(DataDirectory, DurabilityObserver);
             var metadata = new LocalIndexMetadata(modelId, dimensions, Count, DateTimeOffset.UtcNow) { Generation = generation, Documents = _state.Count };
             await DurableFile.WriteAsync(MetadataPath, (s, ct) => JsonSerializer.SerializeAsync(Decorate(s), metadata, Indented, ct), DurabilityObserver, cancellationToken).ConfigureAwait(false);
@@ -673,6 +722,13 @@ public sealed class LocalIndex : IDisposable
         {
             DurableFile.TryDelete(legacy, DurabilityObserver);
         }
+    }
+
+    private sealed class NoLease : IAsyncDisposable
+    {
+        public static readonly NoLease Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     private sealed class OpeningRetriever(LocalIndex index) : IRetriever
