@@ -25,10 +25,12 @@ public static class OpenAIEndpointRouteBuilderExtensions
     /// </summary>
     /// <param name="endpoints">The app's endpoint route builder (a <c>WebApplication</c>).</param>
     /// <param name="prefix">The route prefix.</param>
-    /// <param name="options">
-    /// Access rules and limits, used as given; <see langword="null"/> for those of <c>LlmStack:Server</c> when the app called
-    /// <c>AddLlmStack(configuration)</c> (<c>MaxRequestBodySize</c>, <c>MaxConcurrentRequests</c>, <c>RequestTimeout</c>,
-    /// <c>ApiKey</c>, <c>AllowedOrigins</c>), else the defaults (loopback only, no key).
+    /// <param name="settings">
+    /// Access rules and limits (<c>ApiKey</c>, <c>MaxRequestBodySize</c>, <c>MaxConcurrentRequests</c>,
+    /// <c>RequestTimeout</c>, <c>AllowedOrigins</c>), used as given; <see langword="null"/> for those of
+    /// <c>LlmStack:Server</c> when the app called <c>AddLlmStack(configuration)</c>, else the defaults (loopback only, no
+    /// key). <c>Host</c> and <c>Port</c> are not read here: an ASP.NET Core app binds its own addresses. The settings are
+    /// read when a request arrives: change them before mapping, not while serving.
     /// </param>
     /// <returns>The route group of the endpoints, for further conventions.</returns>
     /// <remarks>
@@ -51,15 +53,13 @@ public static class OpenAIEndpointRouteBuilderExtensions
     /// app.MapOpenAIEndpoints();
     /// </code>
     /// </example>
-    public static RouteGroupBuilder MapOpenAIEndpoints(this IEndpointRouteBuilder endpoints, string prefix = "/v1", OpenAIEndpointOptions? options = null)
+    public static RouteGroupBuilder MapOpenAIEndpoints(this IEndpointRouteBuilder endpoints, string prefix = "/v1", ServerSettings? settings = null)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(prefix);
-        options ??= endpoints.ServiceProvider.GetService<IOptions<LlmStackOptions>>()?.Value.Server is { } configured
-            ? OpenAIEndpointOptions.From(configured)
-            : new OpenAIEndpointOptions();
+        settings ??= endpoints.ServiceProvider.GetService<IOptions<LlmStackOptions>>()?.Value.Server ?? new ServerSettings();
         ILogger logger = endpoints.ServiceProvider.GetService<ILoggerFactory>()?.CreateLogger(LogCategory) ?? NullLogger.Instance;
-        var guard = new OpenAIRequestGuard(options, logger);
+        var guard = new OpenAIRequestGuard(settings, logger);
         var models = new ServedModels(endpoints.ServiceProvider);
         var chat = new ChatCompletionsEndpoint(models, guard);
         var embeddings = new EmbeddingsEndpoint(models, guard);

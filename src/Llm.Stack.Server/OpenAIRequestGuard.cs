@@ -17,15 +17,15 @@ namespace Llm.Stack.Server;
 /// <remarks>Thread-safe: one instance serves all requests of the mapped endpoints.</remarks>
 internal sealed partial class OpenAIRequestGuard
 {
-    private readonly OpenAIEndpointOptions _options;
+    private readonly ServerSettings _options;
     private readonly byte[]? _apiKeyHash;
     private int _running;
     private readonly ILogger _logger;
 
-    public OpenAIRequestGuard(OpenAIEndpointOptions options, ILogger logger)
+    public OpenAIRequestGuard(ServerSettings options, ILogger logger)
     {
         _options = options;
-        _apiKeyHash = string.IsNullOrEmpty(options.ApiKey) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(options.ApiKey));
+        _apiKeyHash = string.IsNullOrWhiteSpace(options.ApiKey) ? null : SHA256.HashData(Encoding.UTF8.GetBytes(options.ApiKey));
         _logger = logger;
     }
 

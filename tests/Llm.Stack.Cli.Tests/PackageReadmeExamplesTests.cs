@@ -337,7 +337,7 @@ public class PackageReadmeExamplesTests
         // README: src/Llm.Stack.Server/README.md
         builder.Services.AddChatClient(chatModel).UseRetrievalAugmentation();
         WebApplication app = builder.Build();
-        app.MapOpenAIEndpoints(options: new OpenAIEndpointOptions { ApiKey = builder.Configuration["Server:ApiKey"] });
+        app.MapOpenAIEndpoints(settings: new ServerSettings { ApiKey = builder.Configuration["Server:ApiKey"] });
         // README: end
 
         await using (app)

@@ -77,7 +77,7 @@ public sealed class ConfiguredLimitsTests
     {
         await using TestServer server = await TestServer.StartAsync(
             new ScriptedChatClient("model-a", "Hello."),
-            options: new OpenAIEndpointOptions { MaxRequestBodySize = 1 << 20 },
+            settings: new ServerSettings { MaxRequestBodySize = 1 << 20 },
             services: Configured(("LlmStack:Server:ApiKey", "configured-key"), ("LlmStack:Server:MaxRequestBodySize", "64")));
         using var http = new HttpClient { BaseAddress = server.V1 };
 

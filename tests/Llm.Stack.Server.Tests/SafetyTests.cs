@@ -34,7 +34,7 @@ public sealed class SafetyTests
     [Fact]
     public async Task With_an_API_key_every_request_must_carry_it()
     {
-        await using TestServer server = await TestServer.StartAsync(new ScriptedChatClient("model-a", "Hello."), options: new OpenAIEndpointOptions { ApiKey = "s3cret-key" });
+        await using TestServer server = await TestServer.StartAsync(new ScriptedChatClient("model-a", "Hello."), settings: new ServerSettings { ApiKey = "s3cret-key" });
         using var http = new HttpClient { BaseAddress = server.V1 };
 
         using HttpResponseMessage none = await http.PostAsJsonAsync("chat/completions", Hello);
@@ -54,7 +54,7 @@ public sealed class SafetyTests
     [Fact]
     public async Task A_body_over_the_limit_gets_413_with_or_without_a_length()
     {
-        await using TestServer server = await TestServer.StartAsync(new ScriptedChatClient("model-a", "x"), options: new OpenAIEndpointOptions { MaxRequestBodySize = 4096 });
+        await using TestServer server = await TestServer.StartAsync(new ScriptedChatClient("model-a", "x"), settings: new ServerSettings { MaxRequestBodySize = 4096 });
         using var http = new HttpClient { BaseAddress = server.V1 };
         string big = $$"""{"model": "model-a", "messages": [{"role": "user", "content": "{{new string('a', 10_000)}}"}]}""";
 
@@ -77,7 +77,7 @@ public sealed class SafetyTests
     public async Task Past_the_concurrency_bound_requests_get_429_with_Retry_After()
     {
         var slow = new ScriptedChatClient("model-a", "a", "b") { DelayPerPiece = TimeSpan.FromSeconds(1) };
-        await using TestServer server = await TestServer.StartAsync(slow, options: new OpenAIEndpointOptions { MaxConcurrentRequests = 1 });
+        await using TestServer server = await TestServer.StartAsync(slow, settings: new ServerSettings { MaxConcurrentRequests = 1 });
         using var http = new HttpClient { BaseAddress = server.V1 };
 
         Task<HttpResponseMessage> first = http.PostAsJsonAsync("chat/completions", Hello);
@@ -101,7 +101,7 @@ public sealed class SafetyTests
     public async Task A_request_past_the_time_limit_is_cancelled_with_504()
     {
         var slow = new ScriptedChatClient("model-a", "a", "b") { DelayPerPiece = TimeSpan.FromSeconds(30) };
-        await using TestServer server = await TestServer.StartAsync(slow, options: new OpenAIEndpointOptions { RequestTimeout = TimeSpan.FromMilliseconds(300) });
+        await using TestServer server = await TestServer.StartAsync(slow, settings: new ServerSettings { RequestTimeout = TimeSpan.FromMilliseconds(300) });
         using var http = new HttpClient { BaseAddress = server.V1, Timeout = TimeSpan.FromSeconds(20) };
 
         using HttpResponseMessage response = await http.PostAsJsonAsync("chat/completions", Hello);
@@ -122,9 +122,9 @@ public sealed class SafetyTests
             Assert.False((await http.SendAsync(request)).Headers.Contains("Access-Control-Allow-Origin"));
         }
 
-        var options = new OpenAIEndpointOptions();
+        var options = new ServerSettings();
         options.AllowedOrigins.Add("https://app.example");
-        await using TestServer open = await TestServer.StartAsync(new ScriptedChatClient("model-a", "x"), options: options);
+        await using TestServer open = await TestServer.StartAsync(new ScriptedChatClient("model-a", "x"), settings: options);
         using HttpResponseMessage allowed = await PreflightAsync(open, "https://app.example");
         Assert.Equal("https://app.example", allowed.Headers.GetValues("Access-Control-Allow-Origin").Single());
         Assert.Contains("POST", allowed.Headers.GetValues("Access-Control-Allow-Methods").Single(), StringComparison.Ordinal);
@@ -151,7 +151,7 @@ public sealed class SafetyTests
     [Fact]
     public void Options_refuse_values_that_would_disable_a_limit()
     {
-        var options = new OpenAIEndpointOptions();
+        var options = new ServerSettings();
         Assert.Throws<ArgumentOutOfRangeException>(() => options.MaxRequestBodySize = 0);
         Assert.Throws<ArgumentOutOfRangeException>(() => options.MaxConcurrentRequests = 0);
         Assert.Throws<ArgumentOutOfRangeException>(() => options.RequestTimeout = TimeSpan.Zero);

@@ -34,7 +34,7 @@ public sealed class TestServer : IAsyncDisposable
     public static async Task<TestServer> StartAsync(
         IChatClient? chat = null,
         IEmbeddingGenerator<string, Embedding<float>>? embedder = null,
-        OpenAIEndpointOptions? options = null,
+        ServerSettings? settings = null,
         IPAddress? listen = null,
         Action<IServiceCollection>? services = null)
     {
@@ -56,7 +56,7 @@ public sealed class TestServer : IAsyncDisposable
 
         services?.Invoke(builder.Services);
         WebApplication app = builder.Build();
-        app.MapOpenAIEndpoints(options: options);
+        app.MapOpenAIEndpoints(settings: settings);
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new TestServer(app, address, logs);

@@ -1,10 +1,15 @@
 namespace Llm.Stack;
 
 /// <summary>
-/// The limits and access rules of the OpenAI-compatible server under <c>LlmStack:Server</c>: read by
-/// <c>app.MapOpenAIEndpoints()</c> (Llm.Stack.Server) when the app gives no options in code, and by <c>llmstack serve</c>.
+/// The limits and access rules of the OpenAI-compatible endpoints, bound from <c>LlmStack:Server</c> or given in code to
+/// <c>app.MapOpenAIEndpoints(settings: …)</c> (Llm.Stack.Server); <c>llmstack serve</c> also listens on
+/// <see cref="Host"/> and <see cref="Port"/>.
 /// </summary>
-/// <remarks>Validated by <c>AddLlmStack(configuration)</c> with the full key path of each problem. Not thread-safe to mutate.</remarks>
+/// <remarks>
+/// Bound from configuration, the settings are validated by <c>AddLlmStack(configuration)</c> with the full key path of
+/// each problem; each setter refuses a value that would disable its limit. Not thread-safe to mutate: set them before
+/// the endpoints are mapped.
+/// </remarks>
 public sealed class ServerSettings
 {
     /// <summary>Gets or sets the IP address a host built on these settings (<c>llmstack serve</c>) listens on.</summary>
@@ -31,7 +36,7 @@ public sealed class ServerSettings
     /// <summary>Gets or sets the API key clients must send as <c>Authorization: Bearer &lt;key&gt;</c>.</summary>
     /// <value>
     /// The default value is <see langword="null"/>: no key is asked for, and only requests arriving on a loopback address
-    /// are served. Keep it out of files that are shared: set it through the environment
+    /// are served (others get 403). Keys are compared in constant time. Keep it out of files that are shared: set it through the environment
     /// (<c>LlmStack__Server__ApiKey</c>, or <c>LLMSTACK_SERVER_API_KEY</c> for the CLI) or a secret store. Never logged.
     /// </value>
     public string? ApiKey { get; set; }
