@@ -30,7 +30,7 @@ internal sealed partial class CliApp
                 {
                     metadata = index.ReadMetadata();
                 }
-                catch (InvalidDataException)
+                catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
                 {
                     // Reported by the check.
                 }

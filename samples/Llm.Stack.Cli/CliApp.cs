@@ -108,6 +108,11 @@ internal sealed partial class CliApp
     private (string Message, int ExitCode)? DescribeFault(Exception e)
     {
         List<Exception> chain = Flatten(e);
+        if (chain.OfType<Llm.Stack.IncompleteChatStreamException>().FirstOrDefault() is { } cut)
+        {
+            return ($"the model's answer was cut off after {cut.UpdatesReceived} piece(s): the connection to the model failed or closed before the answer's end, so the text above is incomplete. Ask again.", CliExitCodes.EndpointUnreachable);
+        }
+
         if (chain.OfType<HttpRequestException>().FirstOrDefault() is { } http)
         {
             string endpoint = DescribeEndpoint(http);

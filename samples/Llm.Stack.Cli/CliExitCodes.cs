@@ -12,7 +12,7 @@ internal static class CliExitCodes
     /// <summary>The configuration is invalid (an unknown key, a bad value, a public address without an API key).</summary>
     public const int InvalidConfiguration = 2;
 
-    /// <summary>A configured model endpoint cannot be reached.</summary>
+    /// <summary>A configured model endpoint cannot be reached, or cut a streamed answer off before its end.</summary>
     public const int EndpointUnreachable = 3;
 
     /// <summary>Another process is writing the index (<c>ingest --no-wait</c>).</summary>

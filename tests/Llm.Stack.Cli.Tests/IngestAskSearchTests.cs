@@ -152,6 +152,35 @@ public class IngestAskSearchTests
         Assert.Contains("ok: state and chunks agree", (await cli.RunAsync("info")).Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("index.json")]
+    [InlineData("snapshot")]
+    [InlineData("state")]
+    public async Task Info_reports_each_kind_of_damaged_file_without_crashing_and_ingest_repairs_it(string damaged)
+    {
+        using var cli = new CliRunner();
+        cli.Write("docs/rivers.txt", Rivers);
+        Assert.Equal(0, (await cli.RunAsync("ingest", "docs")).ExitCode);
+        string data = Path.Combine(cli.WorkingDirectory, ".llmstack");
+        string path = damaged switch
+        {
+            "index.json" => Path.Combine(data, "index.json"),
+            "snapshot" => Directory.GetFiles(data, "*.lsvi").Max(StringComparer.Ordinal)!,
+            _ => Directory.GetFiles(data, "*.state.json").Max(StringComparer.Ordinal)!,
+        };
+        File.WriteAllBytes(path, [.. Enumerable.Range(0, 3000).Select(i => (byte)(i * 7))]);
+
+        CliResult info = await cli.RunAsync("info");
+        Assert.True(info.ExitCode == 0, info.ToString());
+        Assert.Contains("index check", info.Output, StringComparison.Ordinal);
+        Assert.Contains("repair needed", info.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", info.Output + info.Error, StringComparison.Ordinal);
+
+        CliResult repaired = await cli.RunAsync("ingest", "docs");
+        Assert.True(repaired.ExitCode == 0, repaired.ToString());
+        Assert.Contains("ok: state and chunks agree", (await cli.RunAsync("info")).Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_single_file_is_ingested_and_asked_about_and_ids_do_not_depend_on_the_working_directory()
     {

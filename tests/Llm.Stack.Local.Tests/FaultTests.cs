@@ -66,8 +66,13 @@ public sealed class FaultTests : IDisposable
     [InlineData("state-deleted")]
     [InlineData("state-truncated")]
     [InlineData("state-corrupted")]
+    [InlineData("state-empty")]
+    [InlineData("state-huge-runs")]
     [InlineData("index-json-corrupted")]
+    [InlineData("index-json-empty")]
     [InlineData("snapshot-truncated")]
+    [InlineData("snapshot-garbage")]
+    [InlineData("snapshot-deleted")]
     public async Task A_damaged_file_is_reported_and_repaired_by_reading_only_the_affected_documents(string damage)
     {
         string docs = _folder.WriteCorpus("docs", 1);
@@ -93,11 +98,27 @@ public sealed class FaultTests : IDisposable
             case "state-corrupted":
                 File.WriteAllText(state, "{\"Format\":1,\"Documents\":{\"a.md\":{\"Keys\":null}}}");
                 break;
+            case "state-empty":
+                File.WriteAllBytes(state, []);
+                break;
+            case "state-huge-runs":
+                // Well-formed JSON whose runs claim more keys than a document can have: neither a crash nor a scan of them.
+                File.WriteAllText(state, File.ReadAllText(state).Replace("\"Keys\":[", "\"Keys\":[[\"x#0\",2000000000],[\"y#0\",2000000000],", StringComparison.Ordinal));
+                break;
             case "index-json-corrupted":
                 File.WriteAllText(Path.Combine(data, "index.json"), "{ not json");
                 break;
+            case "index-json-empty":
+                File.WriteAllBytes(Path.Combine(data, "index.json"), []);
+                break;
             case "snapshot-truncated":
                 File.WriteAllBytes(snapshot, File.ReadAllBytes(snapshot)[..1000]);
+                break;
+            case "snapshot-garbage":
+                File.WriteAllBytes(snapshot, [.. Enumerable.Range(0, 5000).Select(i => (byte)(i * 31))]);
+                break;
+            case "snapshot-deleted":
+                File.Delete(snapshot);
                 break;
         }
 
@@ -111,13 +132,41 @@ public sealed class FaultTests : IDisposable
             Assert.DoesNotContain(results, r => r.Status == IngestionStatus.Failed);
         }
 
-        if (damage != "snapshot-truncated")
+        if (!damage.StartsWith("snapshot-", StringComparison.Ordinal))
         {
             // The chunks survived: nothing is embedded again.
             Assert.Equal(0, embedder.Embedded);
         }
 
         Assert.Equal(expected, await TestFolder.DumpAsync(data));
+    }
+
+    [Theory]
+    [InlineData("index-json-corrupted")]
+    [InlineData("snapshot-deleted")]
+    public async Task A_damaged_index_json_or_a_lost_committed_generation_is_repaired_by_the_next_ingest_even_when_no_document_changed(string damage)
+    {
+        string docs = _folder.WriteCorpus("docs", 1);
+        string data = _folder.Path("data");
+        await IngestAsync(data, docs, null);
+        string clean = await TestFolder.DumpAsync(data);
+        if (damage == "index-json-corrupted")
+        {
+            File.WriteAllText(Path.Combine(data, "index.json"), "{ not json");
+        }
+        else
+        {
+            File.Delete(Directory.EnumerateFiles(data, "*.lsvi").Max(StringComparer.Ordinal)!);
+        }
+
+        Assert.Contains("problem:", await TestFolder.DumpAsync(data), StringComparison.Ordinal);
+        List<IngestionResult> results = await IngestAsync(data, docs, null);
+        Assert.DoesNotContain(results, r => r.Status == IngestionStatus.Failed);
+
+        // The run rewrote index.json (and, for a lost generation, the documents it held): the next open is healthy.
+        Assert.Equal(clean, await TestFolder.DumpAsync(data));
+        using var index = new LocalIndex(data, new DeterministicEmbedder());
+        Assert.NotNull(index.ReadMetadata());
     }
 
     [Fact]

@@ -11,8 +11,10 @@ namespace Llm.Stack.Local.Tests;
 /// deterministic embedder, because the embedder is not under test.
 /// </summary>
 /// <remarks>
-/// <c>ingest DATA DOCS [--no-wait] [--delay-ms N] [--checkpoint N] [--app-store]</c> ingests the folder DOCS into DATA (exit 0; 3 when a
-/// document failed; 4 when the folder is locked and --no-wait was given; 5 when the index cannot be written).
+/// <c>ingest DATA DOCS [--no-wait] [--delay-ms N] [--checkpoint N] [--app-store] [--hold]</c> ingests the folder DOCS into DATA (exit 0; 3 when a
+/// document failed; 4 when the folder is locked and --no-wait was given; 5 when the index cannot be written). With
+/// <c>--hold</c>, its first embedding call (the writer lock held, nothing of the run written yet) prints <c>holding</c> and
+/// waits for a line on its standard input before it goes on, so that tests order processes by signals, not by sleeps.
 /// <c>dump DATA [--app-store] [--committed]</c> opens the index read-only and prints the self-check's problems (<c>problem: …</c>) and one line per
 /// chunk (<c>key TAB sha256(text)</c>) in key order, then <c>documents N</c>, then with <c>--committed</c> one <c>committed KEY</c> line per chunk the state counts as indexed. With <c>--app-store</c>, the chunks live in
 /// an application's store that persists itself, lazily (an in-memory store saving to <c>DATA/store</c> a few
@@ -60,7 +62,10 @@ internal static class IngestHost
     private static async Task<int> IngestAsync(string data, string docs, string[] options)
     {
         int delay = IntOption(options, "--delay-ms", 0);
-        var embedder = new DeterministicEmbedder(TimeSpan.FromMilliseconds(delay));
+        var embedder = new DeterministicEmbedder(TimeSpan.FromMilliseconds(delay))
+        {
+            BeforeFirstCall = options.Contains("--hold") ? HoldAsync : null,
+        };
         using InMemoryVectorStore? store = AppStore(data, options);
         using var index = new LocalIndex(data, embedder, store: store);
         if (options.Contains("--no-wait"))
@@ -97,6 +102,13 @@ internal static class IngestHost
 
         Console.WriteLine("done");
         return failed > 0 ? 3 : 0;
+    }
+
+    /// <summary>Says <c>holding</c> and waits for a line on the standard input: the run holds the writer lock meanwhile.</summary>
+    private static async Task HoldAsync(CancellationToken cancellationToken)
+    {
+        Console.WriteLine("holding");
+        await Console.In.ReadLineAsync(cancellationToken);
     }
 
     /// <summary>The application's own store that persists itself, when <c>--app-store</c> is given.</summary>

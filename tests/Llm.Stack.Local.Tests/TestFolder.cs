@@ -53,6 +53,7 @@ internal sealed class TestFolder : IDisposable
     {
         var start = new ProcessStartInfo(DotNet())
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

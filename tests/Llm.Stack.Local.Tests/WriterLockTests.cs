@@ -2,9 +2,15 @@ using System.Diagnostics;
 
 namespace Llm.Stack.Local.Tests;
 
-/// <summary>One writer at a time across processes; readers keep working on the last commit meanwhile.</summary>
+/// <summary>
+/// One writer at a time across processes; readers keep working on the last commit meanwhile. The processes are ordered
+/// by signals, never by sleeps: the writer holds the lock (<c>--hold</c>) until the test has seen what it waits for.
+/// </summary>
 public sealed class WriterLockTests : IDisposable
 {
+    /// <summary>Only a guard against a hung process: every step below waits for a signal, not for time to pass.</summary>
+    private static readonly TimeSpan Hang = TimeSpan.FromMinutes(3);
+
     private readonly TestFolder _folder = new();
 
     public void Dispose() => _folder.Dispose();
@@ -17,22 +23,30 @@ public sealed class WriterLockTests : IDisposable
         string clean = await TestFolder.DumpAsync(_folder.Path("clean"));
         string data = _folder.Path("data");
 
-        using Process first = TestFolder.StartHost("ingest", data, docs, "--delay-ms", "250");
+        using Process first = TestFolder.StartHost("ingest", data, docs, "--hold");
         Task<string> firstError = first.StandardError.ReadToEndAsync();
-        // The first holds the lock once it reports its first document.
-        string? line = await first.StandardOutput.ReadLineAsync();
-        Assert.NotNull(line);
+        // The first holds the lock from its first document until the test releases it.
+        await ReadUntilAsync(first.StandardOutput, "holding");
         Task<string> firstOutput = first.StandardOutput.ReadToEndAsync();
-        HostResult second = await TestFolder.RunHostAsync("ingest", data, docs);
-        await first.WaitForExitAsync();
 
-        Assert.Equal(0, first.ExitCode);
-        Assert.True(second.ExitCode == 0, second.ToString());
-        Assert.Contains("waiting: Another process is ingesting into", second.Error, StringComparison.Ordinal);
+        using Process second = TestFolder.StartHost("ingest", data, docs);
+        Task<string> secondOutput = second.StandardOutput.ReadToEndAsync();
+        // The second says it waits: the first still holds the lock, whatever the machine's load.
+        string waiting = await ReadUntilAsync(second.StandardError, "waiting: ");
+        Task<string> secondError = second.StandardError.ReadToEndAsync();
+        Assert.False(second.HasExited, "the second process must wait while the first holds the lock");
+
+        await ReleaseAsync(first);
+        await first.WaitForExitAsync().WaitAsync(Hang);
+        await second.WaitForExitAsync().WaitAsync(Hang);
+
+        Assert.True(first.ExitCode == 0, await firstError);
+        Assert.True(second.ExitCode == 0, await secondError);
+        Assert.StartsWith("waiting: Another process is ingesting into", waiting, StringComparison.Ordinal);
         // The second continued from the first's commit: nothing left to do.
-        Assert.All(second.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).SkipLast(1), l => Assert.StartsWith("Unchanged ", l, StringComparison.Ordinal));
+        Assert.All((await secondOutput).Split('\n', StringSplitOptions.RemoveEmptyEntries).SkipLast(1), l => Assert.StartsWith("Unchanged ", l, StringComparison.Ordinal));
         Assert.Equal(clean, await TestFolder.DumpAsync(data));
-        _ = await firstOutput + await firstError;
+        _ = await firstOutput;
     }
 
     [Fact]
@@ -44,9 +58,10 @@ public sealed class WriterLockTests : IDisposable
         string committed = await TestFolder.DumpAsync(data);
         string docs = _folder.WriteCorpus("docs", 2);
 
-        using Process writer = TestFolder.StartHost("ingest", data, docs, "--delay-ms", "300", "--checkpoint", "1000");
+        // The writer holds the lock, with nothing of the new run committed, until the test releases it.
+        using Process writer = TestFolder.StartHost("ingest", data, docs, "--hold", "--checkpoint", "1000");
         Task<string> error = writer.StandardError.ReadToEndAsync();
-        Assert.NotNull(await writer.StandardOutput.ReadLineAsync());
+        await ReadUntilAsync(writer.StandardOutput, "holding");
         Task<string> output = writer.StandardOutput.ReadToEndAsync();
 
         HostResult refused = await TestFolder.RunHostAsync("ingest", data, docs, "--no-wait");
@@ -55,14 +70,39 @@ public sealed class WriterLockTests : IDisposable
         string seen = string.Join('\n', await IngestHost.DescribeAsync(reader)) + "\n";
         IReadOnlyList<RetrievedChunk> hits = await reader.CreateRetriever().RetrieveAsync("Paragraph 3 about b");
         bool writerStillRunning = !writer.HasExited;
-        await writer.WaitForExitAsync();
+        await ReleaseAsync(writer);
+        await writer.WaitForExitAsync().WaitAsync(Hang);
 
         Assert.Equal(4, refused.ExitCode);
         Assert.Contains("locked: Another process is ingesting into", refused.Error, StringComparison.Ordinal);
         Assert.True(writerStillRunning, "the reader must have run while the writer held the lock");
         Assert.Equal(committed, seen);
         Assert.NotEmpty(hits);
-        Assert.Equal(0, writer.ExitCode);
-        _ = await output + await error;
+        Assert.True(writer.ExitCode == 0, await error);
+        _ = await output;
+    }
+
+    /// <summary>Reads lines until one starts with <paramref name="prefix"/>; fails when the stream ends first.</summary>
+    private static async Task<string> ReadUntilAsync(StreamReader reader, string prefix)
+    {
+        var seen = new List<string>();
+        while (await reader.ReadLineAsync().WaitAsync(Hang) is { } line)
+        {
+            if (line.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return line;
+            }
+
+            seen.Add(line);
+        }
+
+        Assert.Fail($"The process ended without a line starting with '{prefix}'; it wrote:\n{string.Join('\n', seen)}");
+        return string.Empty;
+    }
+
+    private static async Task ReleaseAsync(Process holder)
+    {
+        await holder.StandardInput.WriteLineAsync();
+        holder.StandardInput.Close();
     }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.AI;
@@ -12,7 +13,9 @@ namespace Llm.Stack.Evaluation;
 /// and cost, aggregated and ranked with configurable weights.
 /// </summary>
 /// <remarks>
-/// Calls run with bounded concurrency over all (model, item) pairs, are retried with exponential back-off, and each
+/// Calls run with bounded concurrency over all (model, item) pairs, go through <c>UseLlmResilience</c> (transient
+/// faults retried with exponential back-off and jitter, honouring <c>Retry-After</c>; a stream is not retried once its
+/// first update has arrived), and each
 /// completed pair is appended to the results file at once, so a run that is interrupted resumes without repeating work.
 /// An instance may run several comparisons concurrently only with different results files.
 /// </remarks>
@@ -125,11 +128,14 @@ public sealed class ModelComparisonHarness
             }
         }
 
+        // Each model's calls go through the stack's resilience middleware (transient faults retried with backoff, as
+        // ModelComparisonOptions says); the layer under it counts the attempts of each call.
+        var clients = models.ToDictionary(m => m.Name, Resilient, StringComparer.Ordinal);
         using var fileLock = new SemaphoreSlim(1, 1);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(pending, parallel, async (work, ct) =>
         {
-            var record = await RunOneAsync(work.Model, work.Item, ct).ConfigureAwait(false);
+            var record = await RunOneAsync(work.Model, clients[work.Model.Name], work.Item, ct).ConfigureAwait(false);
             await fileLock.WaitAsync(ct).ConfigureAwait(false);
             try
             {
@@ -194,43 +200,46 @@ public sealed class ModelComparisonHarness
         return existing;
     }
 
-    private async Task<ModelRunRecord> RunOneAsync(ModelCandidate model, EvaluationDatasetItem item, CancellationToken cancellationToken)
+    // A model that already has the resilience layer (the configured chat model) is not wrapped twice, which would
+    // multiply the attempts; its retries happen inside it and count as one attempt here.
+    private IChatClient Resilient(ModelCandidate model) => model.Client.GetService<ResilientChatClient>() is not null
+        ? new AttemptCountingChatClient(model.Client)
+        : new ChatClientBuilder(model.Client)
+            .UseLlmResilience(o =>
+            {
+                o.MaxRetries = _options.MaxRetries;
+                o.BaseDelay = _options.RetryDelay;
+                o.UseCircuitBreaker = false; // every item of a failing model is tried and recorded
+            })
+            .Use(inner => new AttemptCountingChatClient(inner))
+            .Build();
+
+    private async Task<ModelRunRecord> RunOneAsync(ModelCandidate model, IChatClient client, EvaluationDatasetItem item, CancellationToken cancellationToken)
     {
-        Exception? last = null;
-        var attempts = 0;
-        for (var attempt = 0; attempt <= _options.MaxRetries; attempt++)
+        var attempts = new StrongBox<int>();
+        AttemptCountingChatClient.Current.Value = attempts;
+        try
         {
-            if (attempt > 0)
-            {
-                await Task.Delay(_options.RetryDelay * Math.Pow(2, attempt - 1), cancellationToken).ConfigureAwait(false);
-            }
-
-            attempts++;
-            try
-            {
-                return await CallAndEvaluateAsync(model, item, attempts, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                last = e;
-            }
+            return await CallAndEvaluateAsync(model, client, item, attempts, cancellationToken).ConfigureAwait(false);
         }
-
-        return new ModelRunRecord
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            Model = model.Name,
-            ItemId = item.Id,
-            Error = $"{last!.GetType().Name}: {last.Message}",
-            Attempts = attempts,
-        };
+            return new ModelRunRecord
+            {
+                Model = model.Name,
+                ItemId = item.Id,
+                Error = $"{e.GetType().Name}: {e.Message}",
+                Attempts = Math.Max(1, attempts.Value),
+            };
+        }
     }
 
-    private async Task<ModelRunRecord> CallAndEvaluateAsync(ModelCandidate model, EvaluationDatasetItem item, int attempts, CancellationToken cancellationToken)
+    private async Task<ModelRunRecord> CallAndEvaluateAsync(ModelCandidate model, IChatClient client, EvaluationDatasetItem item, StrongBox<int> attempts, CancellationToken cancellationToken)
     {
         var updates = new List<ChatResponseUpdate>();
         var stopwatch = Stopwatch.StartNew();
         double? firstToken = null;
-        await foreach (var update in model.Client.GetStreamingResponseAsync(item.Messages, model.Options, cancellationToken).ConfigureAwait(false))
+        await foreach (var update in client.GetStreamingResponseAsync(item.Messages, model.Options, cancellationToken).ConfigureAwait(false))
         {
             if (firstToken is null && !string.IsNullOrEmpty(update.Text))
             {
@@ -276,7 +285,7 @@ public sealed class ModelComparisonHarness
             Model = model.Name,
             ItemId = item.Id,
             Response = response.Text,
-            Attempts = attempts,
+            Attempts = attempts.Value,
             Metrics = metrics,
             TimeToFirstTokenMs = firstToken ?? total,
             TotalLatencyMs = total,

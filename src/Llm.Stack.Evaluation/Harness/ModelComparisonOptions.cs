@@ -25,7 +25,10 @@ public sealed class ModelComparisonOptions
         }
     } = 4;
 
-    /// <summary>Gets or sets how many times a failed call is retried (exceptions other than cancellation).</summary>
+    /// <summary>
+    /// Gets or sets how many times a call that failed with a transient fault is retried (HTTP 408, 429 and 5xx, no
+    /// response, a timeout; through <c>UseLlmResilience</c>). A permanent fault, such as a 400, is recorded at once.
+    /// </summary>
     /// <value>The default value is 2.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
     public int MaxRetries
@@ -38,7 +41,7 @@ public sealed class ModelComparisonOptions
         }
     } = 2;
 
-    /// <summary>Gets or sets the delay before the first retry; each further retry waits twice as long.</summary>
+    /// <summary>Gets or sets the delay before the first retry; each further retry waits about twice as long (with jitter), and a server's <c>Retry-After</c> wins.</summary>
     /// <value>The default value is 1 second.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
     public TimeSpan RetryDelay

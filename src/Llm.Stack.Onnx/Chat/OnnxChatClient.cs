@@ -43,7 +43,9 @@ namespace Llm.Stack.Onnx;
 /// <para>
 /// <b>Thread safety.</b> The client is thread-safe. Requests are serialised per client (one generator at a time, a
 /// <see cref="SemaphoreSlim"/>): a concurrent request waits until the running one has finished streaming, so a
-/// streaming consumer that stops enumerating without disposing the enumerator blocks the others. Cancellation is
+/// streaming consumer that stops enumerating without disposing the enumerator blocks the others. A request that has
+/// to wait reports it through <see cref="ChatQueueWait"/>, so a per-attempt timeout above the client does not count
+/// the wait. Cancellation is
 /// checked before every token. Do not dispose the client while requests are running.
 /// </para>
 /// </remarks>
@@ -196,7 +198,15 @@ public sealed class OnnxChatClient : IChatClient
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxOutputTokens, "ChatOptions.MaxOutputTokens must be positive.");
         }
 
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!_gate.Wait(0, CancellationToken.None))
+        {
+            // Waiting for the running request: tell a per-attempt timeout above (UseLlmResilience) not to count it.
+            using (ChatQueueWait.Begin())
+            {
+                await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         try
         {
             // Off the caller's thread: the token loop below is compute-bound.

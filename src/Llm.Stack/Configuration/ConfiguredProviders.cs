@@ -1,6 +1,7 @@
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.VectorData;
 
@@ -100,7 +101,15 @@ internal sealed class ConfiguredProviders
         }
     }
 
-    private object CreateChatClient(IServiceProvider services) => Create(services, typeof(IChatClient), "Chat", o => o.Chat.Provider);
+    /// <summary>
+    /// The configured chat model, with Llm.Stack's resilience next to it (default <see cref="LlmResilienceOptions"/>):
+    /// the <c>openai</c> provider turns its client's own retries off, so the two layers do not multiply the attempts.
+    /// </summary>
+    private object CreateChatClient(IServiceProvider services)
+    {
+        var client = (IChatClient)Create(services, typeof(IChatClient), "Chat", o => o.Chat.Provider);
+        return new ResilientChatClient(client, new LlmResilienceOptions(), services.GetService<ILoggerFactory>()?.CreateLogger<ResilientChatClient>(), services.GetService<TimeProvider>());
+    }
 
     private object CreateEmbeddingGenerator(IServiceProvider services)
     {

@@ -291,7 +291,15 @@ internal sealed class ChunkKeySetJsonConverter : JsonConverter<ChunkKeySet>
             }
         }
 
-        return builder.Build();
+        try
+        {
+            return builder.Build();
+        }
+        catch (OverflowException e)
+        {
+            // Only a damaged file claims more keys for one document than an int counts.
+            throw new JsonException("A document's chunk keys number more than Int32.MaxValue.", e);
+        }
     }
 
     public override void Write(Utf8JsonWriter writer, ChunkKeySet value, JsonSerializerOptions options) => value.Write(writer);

@@ -61,6 +61,7 @@ internal sealed class ScriptedChatClient(Func<string, string> answer) : IChatCli
             yield return new ChatResponseUpdate
             {
                 Role = ChatRole.Assistant,
+                FinishReason = ChatFinishReason.Stop,
                 Contents = [new UsageContent(new UsageDetails { InputTokenCount = prompt.Split(' ').Length, OutputTokenCount = words.Length })],
             };
         }

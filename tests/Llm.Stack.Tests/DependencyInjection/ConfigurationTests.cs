@@ -183,7 +183,10 @@ public class ConfigurationTests
                 return client;
             }));
 
-        Assert.Same(client, provider.GetRequiredService<IChatClient>());
+        // The provider's client, behind the resilience layer the stack puts next to the configured chat model.
+        IChatClient chat = provider.GetRequiredService<IChatClient>();
+        Assert.IsType<ResilientChatClient>(chat);
+        Assert.Same(client, chat.GetService<TestChatClient>());
         Assert.Equal("LlmStack:Chat", seen!.Path);
         Assert.Equal("tiny", seen["Model"]);
     }
