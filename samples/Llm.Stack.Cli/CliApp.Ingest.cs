@@ -117,6 +117,12 @@ internal sealed partial class CliApp
                         summary.Errors.Add($"{result.Source?.LocalPath ?? result.DocumentId}: {result.Error?.Message}");
                     }
 
+                    if (result.TextEncoding is { } encoding && !encoding.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+                    {
+                        // A file that is not UTF-8 (the Windows-1252 fallback, or UTF-16 by its byte-order mark) is said per file.
+                        summary.Encodings.Add($"{result.Source?.LocalPath ?? result.DocumentId}: read as {encoding}");
+                    }
+
                     if (task is not null)
                     {
                         task.Increment(result.Status == IngestionStatus.Removed ? 0 : 1);
@@ -149,6 +155,11 @@ internal sealed partial class CliApp
         if (showProgress)
         {
             Console.MarkupLineInterpolated($"Ingested {files.Count} file(s) in {stopwatch.Elapsed.TotalSeconds:0.0} s: [green]{summary.Added} added[/], [yellow]{summary.Changed} changed[/], {summary.Unchanged} unchanged, [blue]{summary.Removed} removed[/], [red]{summary.Failed} failed[/]; {summary.Chunks} chunks embedded; index: {index.Count} chunks in {index.DataDirectory}");
+        }
+
+        foreach (string encoding in summary.Encodings)
+        {
+            await _error.WriteLineAsync($"encoding: {encoding}");
         }
 
         foreach (string error in summary.Errors)
@@ -195,6 +206,8 @@ internal sealed partial class CliApp
         public long Chunks { get; private set; }
 
         public List<string> Errors { get; } = [];
+
+        public List<string> Encodings { get; } = [];
 
         public void Add(IngestionResult result)
         {

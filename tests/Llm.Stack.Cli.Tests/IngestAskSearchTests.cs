@@ -152,6 +152,24 @@ public class IngestAskSearchTests
         Assert.Contains("ok: state and chunks agree", (await cli.RunAsync("info")).Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_file_that_is_not_utf8_is_read_as_windows_1252_and_said_per_file()
+    {
+        using var cli = new CliRunner();
+        cli.Write("docs/rivers.txt", Rivers);
+        // "Café crème near the Rhône." in Latin-1: 0xE9, 0xE8 and 0xF4 are not valid UTF-8 on their own.
+        File.WriteAllBytes(Path.Combine(cli.WorkingDirectory, "docs", "latin1.txt"), System.Text.Encoding.Latin1.GetBytes("Caf\u00e9 cr\u00e8me near the Rh\u00f4ne.\n"));
+
+        CliResult ingest = await cli.RunAsync("ingest", "docs");
+
+        Assert.True(ingest.ExitCode == 0, ingest.ToString());
+        Assert.Contains("2 added", ingest.Output, StringComparison.Ordinal);
+        string line = Assert.Single(ingest.Error.Split('\n'), l => l.StartsWith("encoding: ", StringComparison.Ordinal));
+        Assert.Contains("latin1.txt: read as windows-1252", line, StringComparison.Ordinal);
+        CliResult search = await cli.RunAsync("search", "Rh\u00f4ne");
+        Assert.Contains("Caf\u00e9 cr\u00e8me", search.Output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("index.json")]
     [InlineData("snapshot")]
