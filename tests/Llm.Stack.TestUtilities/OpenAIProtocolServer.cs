@@ -8,10 +8,14 @@ namespace Llm.Stack.TestUtilities;
 /// <summary>
 /// A real HTTP server on a free loopback port that speaks the OpenAI chat-completions and embeddings protocol: it answers
 /// <c>You asked: {last user message}</c> (whole or streamed as server-sent events) and embeds each input as
-/// <c>[length, vowels, 1]</c>. It records every request it receives.
+/// <c>[length, vowels, 1]</c>. It records every request it receives. Answers queued in <see cref="Replies"/> are given
+/// instead of the echo, one per chat request, in order.
 /// </summary>
 public sealed class OpenAIProtocolServer : LoopbackProtocolServer
 {
+    /// <summary>Gets the answers the next chat requests get instead of the echo, first in first out.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Replies { get; } = new();
+
     /// <summary>Gets the OpenAI-compatible endpoint, such as <c>http://127.0.0.1:41234/v1/</c>.</summary>
     public Uri Endpoint => new(BaseAddress, "v1/");
 
@@ -28,7 +32,7 @@ public sealed class OpenAIProtocolServer : LoopbackProtocolServer
                 JsonArray parts => string.Concat(parts.Select(p => p!["text"]?.GetValue<string>())),
                 _ => "",
             };
-            string answer = "You asked: " + question;
+            string answer = Replies.TryDequeue(out string? reply) ? reply : "You asked: " + question;
             if (body["stream"]?.GetValue<bool>() == true)
             {
                 var events = new StringBuilder();

@@ -27,4 +27,10 @@ public enum GuardrailAction
     /// <see cref="GuardrailOptions.RefusalMessage"/> is returned. Nothing the check blocked is sent or emitted.
     /// </summary>
     Block,
+
+    /// <summary>
+    /// Structured output only (<see cref="OutputValidationChatClient"/>): an answer that is not valid against its schema
+    /// is sent back to the model once with the problems found, or unwrapped from a Markdown code fence.
+    /// </summary>
+    Repair,
 }

@@ -8,4 +8,10 @@ public enum GuardrailCategory
 
     /// <summary>A prompt injection (<see cref="PromptInjectionDetector"/>, and the <see cref="IPromptInjectionClassifier"/> when one is configured).</summary>
     PromptInjection,
+
+    /// <summary>Structured output that is not valid JSON or does not match its schema (<see cref="OutputValidationChatClient"/>).</summary>
+    InvalidOutput,
+
+    /// <summary>An answer that declines the request (<see cref="RefusalDetector"/>).</summary>
+    Refusal,
 }

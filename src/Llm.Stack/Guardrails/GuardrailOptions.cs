@@ -15,22 +15,22 @@ public sealed class GuardrailOptions
 {
     /// <summary>Gets or sets what is done with personal data and secrets in the input messages (user, assistant and tool text; system messages are the application's own and are not checked).</summary>
     /// <value>The default value is <see cref="GuardrailAction.Redact"/>: the model sees placeholders, the caller's answer the originals.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Strip"/> or not a <see cref="GuardrailAction"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Strip"/>, <see cref="GuardrailAction.Repair"/> or not a <see cref="GuardrailAction"/>.</exception>
     public GuardrailAction InputPii { get; set => field = PiiAction(value); } = GuardrailAction.Redact;
 
     /// <summary>Gets or sets what is done with a prompt injection in a user message.</summary>
     /// <value>The default value is <see cref="GuardrailAction.Block"/>.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Redact"/> or not a <see cref="GuardrailAction"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Redact"/>, <see cref="GuardrailAction.Repair"/> or not a <see cref="GuardrailAction"/>.</exception>
     public GuardrailAction InputInjection { get; set => field = InjectionAction(value); } = GuardrailAction.Block;
 
     /// <summary>Gets or sets what <see cref="GuardrailRetriever"/> does with personal data and secrets in a retrieved chunk.</summary>
     /// <value>The default value is <see cref="GuardrailAction.Redact"/>: each item is replaced by a label of its kind (<c>[EMAIL]</c>).</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Strip"/> or not a <see cref="GuardrailAction"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Strip"/>, <see cref="GuardrailAction.Repair"/> or not a <see cref="GuardrailAction"/>.</exception>
     public GuardrailAction RetrievedPii { get; set => field = PiiAction(value); } = GuardrailAction.Redact;
 
     /// <summary>Gets or sets what <see cref="GuardrailRetriever"/> does with a retrieved chunk that is a prompt injection.</summary>
     /// <value>The default value is <see cref="GuardrailAction.Strip"/>: the chunk is dropped.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Redact"/> or not a <see cref="GuardrailAction"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Redact"/>, <see cref="GuardrailAction.Repair"/> or not a <see cref="GuardrailAction"/>.</exception>
     public GuardrailAction RetrievedInjection { get; set => field = InjectionAction(value); } = GuardrailAction.Strip;
 
     /// <summary>
@@ -38,7 +38,7 @@ public sealed class GuardrailOptions
     /// <see cref="InputPii"/> are restored, not checked).
     /// </summary>
     /// <value>The default value is <see cref="GuardrailAction.Redact"/>: each item is replaced by a label of its kind (<c>[EMAIL]</c>).</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Strip"/> or not a <see cref="GuardrailAction"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Strip"/>, <see cref="GuardrailAction.Repair"/> or not a <see cref="GuardrailAction"/>.</exception>
     public GuardrailAction OutputPii { get; set => field = PiiAction(value); } = GuardrailAction.Redact;
 
     /// <summary>Gets or sets the detector of personal data and secrets; choose the kinds with <see cref="Llm.Stack.PiiDetector.PiiDetector(IEnumerable{PiiKind})"/>.</summary>
@@ -68,7 +68,7 @@ public sealed class GuardrailOptions
 
     private static GuardrailAction PiiAction(GuardrailAction value)
     {
-        if (!Enum.IsDefined(value) || value == GuardrailAction.Strip)
+        if (!Enum.IsDefined(value) || value is GuardrailAction.Strip or GuardrailAction.Repair)
         {
             throw new ArgumentOutOfRangeException(nameof(value), value, "Personal data takes Allow, Flag, Redact or Block; Strip applies to prompt injection.");
         }
@@ -78,7 +78,7 @@ public sealed class GuardrailOptions
 
     private static GuardrailAction InjectionAction(GuardrailAction value)
     {
-        if (!Enum.IsDefined(value) || value == GuardrailAction.Redact)
+        if (!Enum.IsDefined(value) || value is GuardrailAction.Redact or GuardrailAction.Repair)
         {
             throw new ArgumentOutOfRangeException(nameof(value), value, "Prompt injection takes Allow, Flag, Strip or Block; Redact applies to personal data.");
         }

@@ -9,8 +9,8 @@ namespace Llm.Stack;
 internal sealed class GuardrailScreen
 {
     private static readonly string[] s_stages = ["input", "retrieved_documents", "output"];
-    private static readonly string[] s_actions = ["allow", "flag", "redact", "strip", "block"];
-    private static readonly string[] s_categories = ["personal_data", "prompt_injection"];
+    private static readonly string[] s_actions = ["allow", "flag", "redact", "strip", "block", "repair"];
+    private static readonly string[] s_categories = ["personal_data", "prompt_injection", "invalid_output", "refusal"];
     private static readonly string[] s_signals = ["ignore_instructions", "role_impersonation", "prompt_extraction", "delimiter_spoofing", "invisible_characters", "encoded_payload"];
 
     /// <summary>The value of <see cref="TelemetryTags.GuardrailKind"/> when the classifier, not the detector, found an injection.</summary>
