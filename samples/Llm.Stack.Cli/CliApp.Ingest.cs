@@ -134,6 +134,11 @@ internal sealed partial class CliApp
             {
                 throw new CliException(e.Message, IndexBusyExitCode);
             }
+            catch (TimeoutException e)
+            {
+                // The writer lease of a store that keeps the ingestion state (LlmStack:VectorStore:IngestionState=store).
+                throw new CliException(e.Message, IndexBusyExitCode);
+            }
             catch (IOException e)
             {
                 throw new CliException(e.Message, IndexWriteFailedExitCode);

@@ -120,6 +120,12 @@ internal sealed partial class CliApp
             return ($"{endpoint} cannot be reached ({reason.TrimEnd('.')}). Check that the server is running and the address is right, or unset it to answer offline.", CliExitCodes.EndpointUnreachable);
         }
 
+        if (chain.OfType<Microsoft.Extensions.VectorData.VectorStoreException>().FirstOrDefault() is { } store)
+        {
+            // The connectors name the server (never its password or token) in their messages.
+            return ($"the vector store failed: {OneLine(store.Message)} Check that the server (LlmStack:VectorStore) is running and reachable.", CliExitCodes.EndpointUnreachable);
+        }
+
         if (chain.OfType<InvalidDataException>().FirstOrDefault() is { } damaged)
         {
             string way = damaged.Message.Contains("--rebuild", StringComparison.Ordinal) ? string.Empty : " To start over, ingest again with --rebuild.";

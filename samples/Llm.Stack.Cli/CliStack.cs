@@ -44,7 +44,8 @@ internal sealed class CliStack : IAsyncDisposable
     /// <summary>Validates the configuration and composes the stack; nothing heavy is loaded until first used.</summary>
     /// <remarks>
     /// All the wiring is the library's: the configuration selects the providers (<c>openai</c> for a hosted or local
-    /// endpoint, <c>onnx</c>/<c>minilm</c> offline), the local defaults add the persisted index, retrieval and RAG.
+    /// endpoint, <c>onnx</c>/<c>minilm</c> offline; <c>postgres</c> or <c>chroma</c> for the vector store), the local
+    /// defaults add the persisted index (or the configured store), retrieval and RAG.
     /// The CLI only makes relative paths relative to its working directory.
     /// </remarks>
     public static CliStack Create(IConfiguration configuration, string workingDirectory)
@@ -54,6 +55,8 @@ internal sealed class CliStack : IAsyncDisposable
         services.AddLogging();
         services.AddLlmStack(configuration)
             .AddOpenAIProvider()
+            .AddPostgresVectorStoreProvider()
+            .AddChromaVectorStoreProvider()
             .AddLocalDefaults()
             .AddDocumentFormatReaders();
 

@@ -46,6 +46,17 @@ public sealed class LocalDefaultsOptions
     /// </value>
     public bool HybridRetrieval { get; set; } = true;
 
+    /// <summary>Gets or sets a value indicating whether the ingestion state lives in the vector store, beside the chunks.</summary>
+    /// <value>
+    /// <see langword="false"/> (the default) keeps it in a file of the index folder, which suits one machine.
+    /// <see langword="true"/> keeps it in the collection <c>{CollectionName}_state</c> of the store that holds the chunks
+    /// (a <see cref="Llm.Stack.VectorStoreIngestionStateStore"/>), so that ingestions on several machines into one server agree on
+    /// what is indexed, take turns through the store's writer lease, and resume what a killed one left. Configuration:
+    /// <c>LlmStack:VectorStore:IngestionState</c> = <c>store</c>. It needs a store that keeps the chunks itself (a server
+    /// such as PostgreSQL or Chroma).
+    /// </value>
+    public bool KeepIngestionStateInStore { get; set; }
+
     /// <summary>Gets or sets how long an ingestion waits for another process that is writing the same index folder.</summary>
     /// <value>
     /// <see cref="Timeout.InfiniteTimeSpan"/> to wait until it finishes; <see cref="TimeSpan.Zero"/> to fail at once with

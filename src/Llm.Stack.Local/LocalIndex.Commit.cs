@@ -71,7 +71,15 @@ public sealed partial class LocalIndex
             }
 
             // Without snapshots, the store has acknowledged every write the state records: the state follows the chunks.
-            await DurableFile.WriteAsync(statePath, (s, ct) => _state.SaveAsync(Decorate(s), ct), DurabilityObserver, cancellationToken).ConfigureAwait(false);
+            if (_stateStore is not null)
+            {
+                await _stateStore.SaveAsync(_state, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await DurableFile.WriteAsync(statePath, (s, ct) => _state.SaveAsync(Decorate(s), ct), DurabilityObserver, cancellationToken).ConfigureAwait(false);
+            }
+
             DurableFile.FlushDirectory(DataDirectory, DurabilityObserver);
             var metadata = new LocalIndexMetadata(modelId, dimensions, Count, DateTimeOffset.UtcNow) { Generation = generation, Documents = _state.Count };
             await DurableFile.WriteAsync(MetadataPath, (s, ct) => JsonSerializer.SerializeAsync(Decorate(s), metadata, Indented, ct), DurabilityObserver, cancellationToken).ConfigureAwait(false);

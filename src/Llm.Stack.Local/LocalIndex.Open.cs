@@ -112,7 +112,12 @@ public sealed partial class LocalIndex
             }
 
             int problemsBefore = problems.Count;
-            if (_snapshotStore is null)
+            if (_stateStore is not null)
+            {
+                // The state lives beside the chunks in the store: the check below compares the two.
+                state = await _stateStore.LoadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else if (_snapshotStore is null)
             {
                 // The store holds the chunks: the newest committed state is read, and the check below compares it with them.
                 if (candidates.Count > 0)
@@ -295,13 +300,31 @@ public sealed partial class LocalIndex
             yield break;
         }
 
+        bool ordered = true;
         for (int skip = 0; ; skip += ScanPageSize)
         {
-            var options = new FilteredRecordRetrievalOptions<ChunkRecord> { Skip = skip, OrderBy = o => o.Ascending(r => r.Key) };
-            int read = 0;
-            await foreach (ChunkRecord record in collection.GetAsync(r => r.DocumentId != string.Empty, ScanPageSize, options, cancellationToken).ConfigureAwait(false))
+            var options = new FilteredRecordRetrievalOptions<ChunkRecord> { Skip = skip };
+            if (ordered)
             {
-                read++;
+                options.OrderBy = o => o.Ascending(r => r.Key);
+            }
+
+            List<ChunkRecord> page;
+            try
+            {
+                page = await collection.GetAsync(r => r.DocumentId != string.Empty, ScanPageSize, options, cancellationToken).ToListAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (NotSupportedException) when (ordered && skip == 0)
+            {
+                // A store that cannot order records (Chroma) pages through them in its own stable order.
+                ordered = false;
+                skip -= ScanPageSize;
+                continue;
+            }
+
+            int read = page.Count;
+            foreach (ChunkRecord record in page)
+            {
                 yield return record;
             }
 

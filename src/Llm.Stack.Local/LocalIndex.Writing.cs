@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Llm.Stack.Local;
 
 // The writer: one process at a time takes the folder's lock to ingest or save.
@@ -50,11 +52,15 @@ public sealed partial class LocalIndex
         ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(items);
         using WriterLock writer = await WriterLock.AcquireAsync(DataDirectory, WriterLockTimeout, OnWaiting, cancellationToken).ConfigureAwait(false);
+        // With the state in the store, the store's writer lease orders writers of every machine (see VectorStoreIngestionStateStore).
+        IAsyncDisposable? lease = _stateStore is null ? null : await _stateStore.AcquireWriterAsync(WriterLockTimeout, OnWaiting, cancellationToken).ConfigureAwait(false);
+        await using ConfiguredAsyncDisposable leaseScope = (lease ?? NoLease.Instance).ConfigureAwait(false);
         await _openLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            // Another process may have committed since this one opened the index: continue from its commit.
-            if (_collection is null || (_committedChanges >= 0 && CommittedGeneration() != _generation))
+            // Another process may have committed since this one opened the index (with the state in the store, any
+            // process of any machine): continue from its commit.
+            if (_collection is null || (_committedChanges >= 0 && (_stateStore is not null || CommittedGeneration() != _generation)))
             {
                 await LoadAsync(rebuild: false, cancellationToken).ConfigureAwait(false);
             }
@@ -93,5 +99,13 @@ public sealed partial class LocalIndex
     {
         LocalIndexLog.WaitingForWriter(_logger, DataDirectory);
         WaitingForWriter?.Invoke(message);
+    }
+
+    /// <summary>The lease of a run whose state lives in the index folder: its writer lock is enough.</summary>
+    private sealed class NoLease : IAsyncDisposable
+    {
+        public static readonly NoLease Instance = new();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 }

@@ -53,6 +53,9 @@ public sealed partial class LocalIndex : IDisposable
     /// <summary>The name of the file whose OS lock one writer at a time holds.</summary>
     public const string LockFileName = "write.lock";
 
+    /// <summary>The suffix of the name of the collection that keeps the ingestion state beside the chunks (<see cref="LocalDefaultsOptions.KeepIngestionStateInStore"/>).</summary>
+    public const string StateCollectionSuffix = "_state";
+
     private const int ScanPageSize = 1000;
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
@@ -62,6 +65,7 @@ public sealed partial class LocalIndex : IDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _openLock = new(1, 1);
     private readonly bool _hybrid;
+    private readonly IngestionStateStore? _stateStore;
     private VectorStoreCollection<string, ChunkRecord>? _collection;
     private IngestionState _state = new();
     private long _generation;
@@ -96,6 +100,14 @@ public sealed partial class LocalIndex : IDisposable
         _ownsStore = store is null;
         _store = store ?? new InMemoryVectorStore(new InMemoryVectorStoreOptions { IndexKind = options.IndexKind });
         _snapshotStore = _store is InMemoryVectorStore { PersistenceDirectory: null } memory ? memory : null;
+        if (options.KeepIngestionStateInStore)
+        {
+            // The state beside the chunks in the store (IngestionStateStore), so that processes on several machines agree.
+            _stateStore = _snapshotStore is null
+                ? new VectorStoreIngestionStateStore(_store, CollectionName + StateCollectionSuffix)
+                : throw new ArgumentException("The ingestion state can be kept in the store only when the store keeps the chunks itself (a server such as PostgreSQL or Chroma), not in the index's own in-memory store.", nameof(options));
+        }
+
         _logger = logger ?? (ILogger)NullLogger.Instance;
         WriterLockTimeout = options.WriterLockTimeout;
         _embedder = embedder;
@@ -171,6 +183,7 @@ public sealed partial class LocalIndex : IDisposable
             _store.Dispose();
         }
 
+        (_stateStore as IDisposable)?.Dispose();
         _openLock.Dispose();
     }
 

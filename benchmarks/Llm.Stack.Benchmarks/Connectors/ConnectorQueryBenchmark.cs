@@ -24,7 +24,10 @@ public class ConnectorQueryBenchmark
     private float[][] _queries = null!;
     private int _next;
 
-    [Params(ConnectorStores.InMemory, ConnectorStores.Postgres, ConnectorStores.Chroma)]
+    /// <summary>Gets the stores measured: <see cref="ConnectorStores.Selected"/>.</summary>
+    public static IEnumerable<string> Stores => ConnectorStores.Selected;
+
+    [ParamsSource(nameof(Stores))]
     public string Store { get; set; } = ConnectorStores.InMemory;
 
     [GlobalSetup]

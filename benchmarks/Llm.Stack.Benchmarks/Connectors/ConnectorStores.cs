@@ -26,6 +26,15 @@ internal static class ConnectorStores
     /// <summary>The collection the upsert benchmark loads and the query benchmark searches.</summary>
     public const string QueryCollection = "bench_query";
 
+    /// <summary>
+    /// Gets the stores a run measures: those named, comma-separated, by <c>LLMSTACK_BENCH_STORES</c> (so that each server
+    /// can be measured in a run of its own, kept short), else all three.
+    /// </summary>
+    public static IReadOnlyList<string> Selected =>
+        Environment.GetEnvironmentVariable("LLMSTACK_BENCH_STORES") is { Length: > 0 } names
+            ? [.. names.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]
+            : [InMemory, Postgres, Chroma];
+
     public static VectorStore Create(string store) => store switch
     {
         InMemory => new InMemoryVectorStore(new InMemoryVectorStoreOptions { IndexKind = IndexKind.Hnsw }),

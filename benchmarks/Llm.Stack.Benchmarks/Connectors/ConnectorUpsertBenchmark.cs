@@ -23,7 +23,10 @@ public class ConnectorUpsertBenchmark
     private VectorStoreCollection<string, ChunkRecord> _collection = null!;
     private ChunkRecord[] _records = null!;
 
-    [Params(ConnectorStores.InMemory, ConnectorStores.Postgres, ConnectorStores.Chroma)]
+    /// <summary>Gets the stores measured: <see cref="ConnectorStores.Selected"/>.</summary>
+    public static IEnumerable<string> Stores => ConnectorStores.Selected;
+
+    [ParamsSource(nameof(Stores))]
     public string Store { get; set; } = ConnectorStores.InMemory;
 
     [GlobalSetup]

@@ -30,7 +30,7 @@ public static class LocalDefaultsLlmStackBuilderExtensions
     /// </param>
     /// <param name="configure">
     /// Changes the defaults; <see langword="null"/> to keep them. It runs after the configured values
-    /// (<c>LlmStack:VectorStore:CollectionName</c>), so what it sets wins.
+    /// (<c>LlmStack:VectorStore:CollectionName</c>, <c>IndexKind</c> and <c>IngestionState</c>), so what it sets wins.
     /// </param>
     /// <returns>The builder, so that calls chain.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
@@ -62,7 +62,12 @@ public static class LocalDefaultsLlmStackBuilderExtensions
         services.TryAddSingleton(sp =>
         {
             LlmStackOptions configured = sp.GetRequiredService<IOptions<LlmStackOptions>>().Value;
-            var options = new LocalDefaultsOptions { CollectionName = configured.VectorStore.CollectionName, IndexKind = configured.VectorStore.IndexKind };
+            var options = new LocalDefaultsOptions
+            {
+                CollectionName = configured.VectorStore.CollectionName,
+                IndexKind = configured.VectorStore.IndexKind,
+                KeepIngestionStateInStore = string.Equals(configured.VectorStore.IngestionState, VectorStoreSettings.StoreIngestionState, StringComparison.OrdinalIgnoreCase),
+            };
             configure?.Invoke(options);
 
             // The store registered in code or by configuration (LlmStack:VectorStore:Provider), read when the index is

@@ -114,6 +114,18 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
             errors.Add($"{Store}IndexKind must be 'flat' or 'hnsw', but is '{store.IndexKind}'.");
         }
 
+        if (string.Equals(store.IngestionState, VectorStoreSettings.StoreIngestionState, StringComparison.OrdinalIgnoreCase))
+        {
+            if (store.Provider is null || string.Equals(store.Provider, VectorStoreProviders.InMemory, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"{Store}IngestionState is 'store', which needs a server that keeps the chunks itself: set {Store}Provider to 'postgres' or 'chroma'.");
+            }
+        }
+        else if (!string.Equals(store.IngestionState, VectorStoreSettings.FileIngestionState, StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{Store}IngestionState must be 'file' or 'store', but is '{store.IngestionState}'.");
+        }
+
         if (string.IsNullOrWhiteSpace(store.CollectionName))
         {
             errors.Add($"{Store}CollectionName must not be empty.");

@@ -26,6 +26,21 @@ public sealed class VectorStoreSettings
     /// </value>
     public string IndexKind { get; set; } = "flat";
 
+    /// <summary>The value of <see cref="IngestionState"/> that keeps the ingestion state in the vector store.</summary>
+    public const string StoreIngestionState = "store";
+
+    /// <summary>The value of <see cref="IngestionState"/> that keeps the ingestion state in a file of the data directory.</summary>
+    public const string FileIngestionState = "file";
+
+    /// <summary>Gets or sets where the local defaults keep the ingestion state (document ids, versions, content hashes, chunk keys).</summary>
+    /// <value>
+    /// <c>file</c>: a file of the data directory, which suits one machine. <c>store</c>: a collection of the vector store
+    /// beside the chunks (<c>{CollectionName}_state</c>), so that ingestions on several machines into one server agree on
+    /// what is indexed and a killed one is resumed by the next; it needs a <see cref="Provider"/> that keeps the chunks
+    /// itself, such as <c>postgres</c> or <c>chroma</c>. The default value is <c>file</c>.
+    /// </value>
+    public string IngestionState { get; set; } = FileIngestionState;
+
     /// <summary>Gets or sets the endpoint of a vector database server; required when <see cref="Provider"/> is <c>chroma</c>.</summary>
     public Uri? Endpoint { get; set; }
 

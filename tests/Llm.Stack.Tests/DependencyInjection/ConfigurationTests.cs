@@ -147,6 +147,8 @@ public class ConfigurationTests
     [InlineData("LlmStack:Ingestion:RemoveMissingDocuments", "maybe", "LlmStack:Ingestion:RemoveMissingDocuments is 'maybe', which is not true or false.")]
     [InlineData("LlmStack:Chat", "openai", "LlmStack:Chat is a section, not a value: set its keys instead, such as LlmStack:Chat:Provider.")]
     [InlineData("LlmStack:VectorStore:IndexKind", "ivf", "LlmStack:VectorStore:IndexKind must be 'flat' or 'hnsw', but is 'ivf'.")]
+    [InlineData("LlmStack:VectorStore:IngestionState", "server", "LlmStack:VectorStore:IngestionState must be 'file' or 'store', but is 'server'.")]
+    [InlineData("LlmStack:VectorStore:IngestionState", "store", "LlmStack:VectorStore:IngestionState is 'store', which needs a server that keeps the chunks itself: set LlmStack:VectorStore:Provider to 'postgres' or 'chroma'.")]
     public void An_invalid_value_fails_inside_AddLlmStack_naming_the_key(string key, string value, string expected)
     {
         OptionsValidationException error = AddFails((key, value));

@@ -1,10 +1,8 @@
 using System.Diagnostics;
-using Llm.Stack.TestUtilities;
-
-namespace Llm.Stack.Connectors.Tests;
+namespace Llm.Stack.TestUtilities;
 
 /// <summary>Runs an <c>eng/start-*.sh</c> script (they print <c>export NAME='value'</c> lines) and reads its exports.</summary>
-internal static class ServerScript
+public static class ServerScript
 {
     public static async Task<(int Exit, string Output, string Error)> RunAsync(string script, params string[] arguments)
     {
