@@ -111,20 +111,7 @@ public sealed class FaultInjectingOpenAIServer : IAsyncDisposable
         if (!stream)
         {
             http.Response.ContentType = "application/json";
-            await http.Response.WriteAsync(new JsonObject
-            {
-                ["id"] = "chatcmpl-1",
-                ["object"] = "chat.completion",
-                ["created"] = 1_700_000_000,
-                ["model"] = model,
-                ["choices"] = new JsonArray(new JsonObject
-                {
-                    ["index"] = 0,
-                    ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = string.Join(' ', words) },
-                    ["finish_reason"] = "stop",
-                }),
-                ["usage"] = new JsonObject { ["prompt_tokens"] = 5, ["completion_tokens"] = words.Length, ["total_tokens"] = 5 + words.Length },
-            }.ToJsonString());
+            await http.Response.WriteAsync(OpenAIWire.Completion(model, string.Join(' ', words), 5, words.Length));
             return;
         }
 
@@ -147,24 +134,10 @@ public sealed class FaultInjectingOpenAIServer : IAsyncDisposable
                 return; // the response ends cleanly, without finish_reason or [DONE]
             }
 
-            await http.Response.WriteAsync("data: " + Chunk(model, i == 0 ? words[i] : " " + words[i], null) + "\n\n");
+            await http.Response.WriteAsync("data: " + OpenAIWire.Chunk(model, i == 0 ? words[i] : " " + words[i], null) + "\n\n");
             await http.Response.Body.FlushAsync();
         }
 
-        await http.Response.WriteAsync("data: " + Chunk(model, null, "stop") + "\n\ndata: [DONE]\n\n");
+        await http.Response.WriteAsync("data: " + OpenAIWire.Chunk(model, null, "stop") + "\n\ndata: [DONE]\n\n");
     }
-
-    private static string Chunk(string model, string? content, string? finish) => new JsonObject
-    {
-        ["id"] = "chatcmpl-1",
-        ["object"] = "chat.completion.chunk",
-        ["created"] = 1_700_000_000,
-        ["model"] = model,
-        ["choices"] = new JsonArray(new JsonObject
-        {
-            ["index"] = 0,
-            ["delta"] = content is null ? new JsonObject() : new JsonObject { ["role"] = "assistant", ["content"] = content },
-            ["finish_reason"] = finish,
-        }),
-    }.ToJsonString();
 }

@@ -38,28 +38,15 @@ public sealed class OpenAIProtocolServer : LoopbackProtocolServer
                 var events = new StringBuilder();
                 foreach (string piece in answer.Split(' '))
                 {
-                    events.Append("data: ").Append(Chunk(model, piece == answer.Split(' ')[0] ? piece : " " + piece, null)).Append("\n\n");
+                    events.Append("data: ").Append(OpenAIWire.Chunk(model, piece == answer.Split(' ')[0] ? piece : " " + piece, null)).Append("\n\n");
                 }
 
-                events.Append("data: ").Append(Chunk(model, null, "stop")).Append("\n\ndata: [DONE]\n\n");
+                events.Append("data: ").Append(OpenAIWire.Chunk(model, null, "stop")).Append("\n\ndata: [DONE]\n\n");
                 await WriteAsync(response, "text/event-stream", events.ToString());
                 return;
             }
 
-            await WriteAsync(response, "application/json", new JsonObject
-            {
-                ["id"] = "chatcmpl-1",
-                ["object"] = "chat.completion",
-                ["created"] = 1_700_000_000,
-                ["model"] = model,
-                ["choices"] = new JsonArray(new JsonObject
-                {
-                    ["index"] = 0,
-                    ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = answer },
-                    ["finish_reason"] = "stop",
-                }),
-                ["usage"] = new JsonObject { ["prompt_tokens"] = 5, ["completion_tokens"] = 3, ["total_tokens"] = 8 },
-            }.ToJsonString());
+            await WriteAsync(response, "application/json", OpenAIWire.Completion(model, answer, 5, 3));
             return;
         }
 
@@ -90,18 +77,4 @@ public sealed class OpenAIProtocolServer : LoopbackProtocolServer
 
         await WriteAsync(response, "application/json", "{\"error\":{\"message\":\"not found\"}}", 404);
     }
-
-    private static string Chunk(string model, string? content, string? finish) => new JsonObject
-    {
-        ["id"] = "chatcmpl-1",
-        ["object"] = "chat.completion.chunk",
-        ["created"] = 1_700_000_000,
-        ["model"] = model,
-        ["choices"] = new JsonArray(new JsonObject
-        {
-            ["index"] = 0,
-            ["delta"] = content is null ? new JsonObject() : new JsonObject { ["role"] = "assistant", ["content"] = content },
-            ["finish_reason"] = finish,
-        }),
-    }.ToJsonString();
 }
