@@ -80,7 +80,7 @@ internal sealed partial class CliApp
             ModelComparisonReport report = await harness.RunAsync(items, candidates, cancellationToken);
             if (useRag && items.Any(i => i.RelevantDocuments.Count > 0))
             {
-                report = await AddRetrievalMetricsAsync(report, [.. candidates.Select(c => c.Name)], items, stack.Retriever, cancellationToken);
+                report = await AddRetrievalMetricsAsync(report, [.. candidates.Select(c => c.Name)], candidates[0].Name, items, stack.Retriever, cancellationToken);
             }
 
             if (baseline is not null)
@@ -102,7 +102,7 @@ internal sealed partial class CliApp
             if (report.Baseline is { HasRegression: true } comparison)
             {
                 await _error.WriteLineAsync("error: regression against the baseline: " + string.Join("; ", comparison.Metrics.Where(m => m.Regressed).Select(m =>
-                    $"{m.Model} {m.Metric} dropped {m.Drop.ToString("0.####", CultureInfo.InvariantCulture)} (--max-drop {m.MaxDrop!.Value.ToString("0.####", CultureInfo.InvariantCulture)})")) + $"; {comparison.Items.Count} questions got worse (see report.md).");
+                    $"{m.Model} {m.Metric} dropped {m.Drop.ToString("0.####", CultureInfo.InvariantCulture)} (--max-drop {m.MaxDrop!.Value.ToString("0.####", CultureInfo.InvariantCulture)})")) + $"; {comparison.Items.Count} {(comparison.Items.Count == 1 ? "question" : "questions")} got worse (see report.md).");
                 return CliExitCodes.Regression;
             }
 
@@ -170,13 +170,13 @@ internal sealed partial class CliApp
     }
 
     /// <summary>
-    /// Adds hit@3 and MRR@10 to the RAG candidate's (the first model's) record of each item that names the documents holding its answer:
+    /// Adds hit@3 and MRR@10 to the RAG candidate's record of each item that names the documents holding its answer:
     /// the ranks of those documents among the chunks the stack's retriever returns for the item's question.
+    /// A candidate without retrieval gets none (its summary shows n/a).
     /// </summary>
     private static async Task<ModelComparisonReport> AddRetrievalMetricsAsync(
-        ModelComparisonReport report, string[] models, IReadOnlyList<EvaluationDatasetItem> items, IRetriever retriever, CancellationToken cancellationToken)
+        ModelComparisonReport report, string[] models, string ragModel, IReadOnlyList<EvaluationDatasetItem> items, IRetriever retriever, CancellationToken cancellationToken)
     {
-        string ragModel = models[0];
         var byId = items.ToDictionary(i => i.Id, StringComparer.Ordinal);
         var records = new List<ModelRunRecord>(report.Records.Count);
         foreach (ModelRunRecord record in report.Records)

@@ -154,7 +154,7 @@ public sealed class BaselineComparison
         {
             b.Append("| ").Append(Cell(item.Model)).Append(" | ").Append(Cell(item.ItemId)).Append(" | ").Append(Describe(item.Cause))
                 .Append(" | ").Append(Cell(string.Join(", ", item.Drops.Select(d => $"{d.Metric} {d.Baseline.ToString("0.####", inv)} → {d.Current.ToString("0.####", inv)}"))))
-                .Append(" | ").Append(Cell(Clip(item.BaselineResponse))).Append(" | ").Append(Cell(item.Error is { } error ? "failed: " + error : Clip(item.CurrentResponse)))
+                .Append(" | ").Append(Cell(Clip(item.BaselineResponse, item.CurrentResponse))).Append(" | ").Append(Cell(item.Error is { } error ? "failed: " + error : Clip(item.CurrentResponse, item.BaselineResponse)))
                 .Append(" |\n");
         }
 
@@ -187,7 +187,7 @@ public sealed class BaselineComparison
                 b.Append("<tr data-item=\"").Append(E(item.ItemId)).Append("\" data-cause=\"").Append(Describe(item.Cause)).Append("\"><td>").Append(E(item.Model)).Append("</td><td>").Append(E(item.ItemId))
                     .Append("</td><td>").Append(Describe(item.Cause)).Append("</td><td>")
                     .Append(E(string.Join(", ", item.Drops.Select(d => $"{d.Metric} {d.Baseline.ToString("0.####", inv)} → {d.Current.ToString("0.####", inv)}"))))
-                    .Append("</td><td>").Append(E(Clip(item.BaselineResponse))).Append("</td><td>").Append(E(item.Error is { } error ? "failed: " + error : Clip(item.CurrentResponse)))
+                    .Append("</td><td>").Append(E(Clip(item.BaselineResponse, item.CurrentResponse))).Append("</td><td>").Append(E(item.Error is { } error ? "failed: " + error : Clip(item.CurrentResponse, item.BaselineResponse)))
                     .Append("</td></tr>\n");
             }
 
@@ -214,8 +214,22 @@ public sealed class BaselineComparison
     private static string Normalize(string name) =>
         string.Concat(name.Where(c => c is not ('-' or '_' or ' ')).Select(char.ToUpperInvariant));
 
-    private static string Clip(string? text) =>
-        text is null ? "" : text.Length <= 120 ? text : string.Concat(text.AsSpan(0, 117), "...");
+    /// <summary>
+    /// Up to 120 characters of an answer; when it shares a long opening with the other answer (a fixed preamble such as
+    /// the extractive answer's label), the excerpt starts a little before the first difference, so the cell shows what changed.
+    /// </summary>
+    private static string Clip(string? text, string? other)
+    {
+        if (text is null)
+        {
+            return "";
+        }
+
+        int common = other is null ? 0 : text.AsSpan().CommonPrefixLength(other);
+        int start = common > 60 ? common - 30 : 0;
+        string lead = start > 0 ? "..." : "";
+        return text.Length - start <= 120 ? lead + text[start..] : string.Concat(lead, text.AsSpan(start, 117), "...");
+    }
 
     private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\r", " ", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
 

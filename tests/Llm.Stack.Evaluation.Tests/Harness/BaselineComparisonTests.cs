@@ -80,4 +80,38 @@ public sealed class BaselineComparisonTests : IDisposable
         FormatException e = await Assert.ThrowsAsync<FormatException>(() => ModelComparisonReport.LoadJsonAsync(path));
         Assert.Contains(path, e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Dataset_items_name_the_documents_that_hold_their_answer_and_bad_names_are_refused_with_the_line()
+    {
+        IReadOnlyList<EvaluationDatasetItem> items = await EvaluationDataset.ReadJsonlAsync(new StringReader(
+            """
+            {"id":"a","prompt":"Q1","reference":"R1","document":"iceland"}
+            {"id":"b","prompt":"Q2","reference":"R2","documents":["docs/peru.md","kenya"]}
+            {"id":"c","prompt":"Q3","reference":"R3"}
+            """));
+        Assert.Equal(["iceland"], items[0].RelevantDocuments);
+        Assert.Equal(["docs/peru.md", "kenya"], items[1].RelevantDocuments);
+        Assert.Empty(items[2].RelevantDocuments);
+
+        FormatException notAString = await Assert.ThrowsAsync<FormatException>(() => EvaluationDataset.ReadJsonlAsync(new StringReader(
+            "{\"prompt\":\"Q\",\"reference\":\"R\"}\n{\"prompt\":\"Q\",\"reference\":\"R\",\"document\":3}")));
+        Assert.Contains("Line 2: 'document' must be a non-empty string", notAString.Message, StringComparison.Ordinal);
+        FormatException blank = await Assert.ThrowsAsync<FormatException>(() => EvaluationDataset.ReadJsonlAsync(new StringReader(
+            "{\"prompt\":\"Q\",\"reference\":\"R\",\"documents\":[\"a\",\" \"]}")));
+        Assert.Contains("Line 1: 'documents' must be an array of non-empty strings", blank.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Answers_that_open_with_the_same_preamble_are_shown_from_where_they_differ()
+    {
+        string preamble = "Extractive answer (no chat model is configured; the most relevant sentences are quoted from the sources): ";
+        ModelComparisonReport before = ModelComparisonReport.Create([Run("q", preamble + "Eyjafjallajokull erupted in 2010 [1].", 0.9)], ["m"]);
+        ModelComparisonReport now = ModelComparisonReport.Create([Run("q", preamble + "Ubinas erupted in 2009 [1].", 0.2)], ["m"]).CompareWith(before);
+
+        string row = Assert.Single(now.ToMarkdown().Split('\n'), l => l.StartsWith("| m | q |", StringComparison.Ordinal));
+        Assert.Contains("Eyjafjallajokull erupted in 2010 [1]. |", row, StringComparison.Ordinal);
+        Assert.Contains("Ubinas erupted in 2009 [1]. |", row, StringComparison.Ordinal);
+        Assert.Contains("| answer changed |", row, StringComparison.Ordinal);
+    }
 }
