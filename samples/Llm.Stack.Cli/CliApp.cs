@@ -28,6 +28,8 @@ internal sealed partial class CliApp
         ["tune-embeddings"] = ["llmstack tune-embeddings pairs.jsonl --out tuned.lsea", "llmstack ask \"Why did flights stop?\" --adapter tuned.lsea"],
         ["eval"] = ["llmstack eval samples/questions.jsonl --out eval-report"],
         ["info"] = ["llmstack info --data .llmstack"],
+        ["label"] = ["llmstack label", "llmstack label --low-rated --user alice"],
+        ["export"] = ["llmstack export --out labelled", "llmstack eval labelled/eval.jsonl --out eval-report"],
         ["serve"] = ["llmstack serve --rag --port 8080", "LLMSTACK_SERVER_API_KEY=<key> llmstack serve --rag --host 0.0.0.0"],
     };
 
@@ -40,20 +42,21 @@ internal sealed partial class CliApp
     /// <param name="error">Where errors go.</param>
     /// <param name="workingDirectory">The working directory (relative paths, llmstack.json, the default data directory).</param>
     /// <param name="environment">The environment variables to read; <see langword="null"/> for the process's.</param>
-    public CliApp(TextWriter output, TextWriter error, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <param name="console">The console to write to and read keys from (<c>label</c>); <see langword="null"/> for one over <paramref name="output"/>.</param>
+    public CliApp(TextWriter output, TextWriter error, string workingDirectory, IReadOnlyDictionary<string, string?>? environment = null, IAnsiConsole? console = null)
     {
         _environment = environment;
         _out = output;
         _error = error;
         _workingDirectory = workingDirectory;
-        Console = AnsiConsole.Create(new AnsiConsoleSettings
+        Console = console ?? AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
             Ansi = ReferenceEquals(output, System.Console.Out) ? AnsiSupport.Detect : AnsiSupport.No,
             ColorSystem = ReferenceEquals(output, System.Console.Out) ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
             Interactive = ReferenceEquals(output, System.Console.Out) ? InteractionSupport.Detect : InteractionSupport.No,
         });
-        if (!ReferenceEquals(output, System.Console.Out) || System.Console.IsOutputRedirected)
+        if (console is null && (!ReferenceEquals(output, System.Console.Out) || System.Console.IsOutputRedirected))
         {
             // Redirected output is read by programs and people alike: do not wrap it at 80 columns.
             Console.Profile.Width = 200;
@@ -223,6 +226,8 @@ internal sealed partial class CliApp
         root.Subcommands.Add(BuildTuneEmbeddingsCommand());
         root.Subcommands.Add(BuildInfoCommand());
         root.Subcommands.Add(BuildServeCommand());
+        root.Subcommands.Add(BuildLabelCommand());
+        root.Subcommands.Add(BuildExportCommand());
         foreach (Command command in root.Subcommands)
         {
             if (Examples.TryGetValue(command.Name, out string[]? examples))

@@ -237,6 +237,28 @@ public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<InteractionRecord>> QueryAsync(InteractionQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var where = new List<string>(2);
+        if (query.HasFeedback is { } has)
+        {
+            where.Add((has ? "" : "NOT ") + "EXISTS (SELECT 1 FROM feedback f WHERE f.interaction_id = interactions.id)");
+        }
+
+        if (query.MaxRating is { } max)
+        {
+            // The value is range-checked by InteractionQuery (1 to 5), so it is written into the statement as a number.
+            where.Add($"EXISTS (SELECT 1 FROM feedback f WHERE f.interaction_id = interactions.id AND f.rating <= {max.ToString(CultureInfo.InvariantCulture)})");
+        }
+
+        string filter = where.Count == 0 ? "" : " WHERE " + string.Join(" AND ", where);
+        return await ReadAsync(
+            $"SELECT {Columns} FROM interactions{filter} ORDER BY ts DESC, id DESC LIMIT @count OFFSET {query.Skip.ToString(CultureInfo.InvariantCulture)}",
+            null, query.Count, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public async Task<IReadOnlyList<InteractionFeedback>> GetFeedbackAsync(string interactionId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(interactionId);

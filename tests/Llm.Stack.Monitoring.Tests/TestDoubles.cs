@@ -80,6 +80,8 @@ internal sealed class GatedStore(IInteractionStore inner) : IInteractionStore
     public Task<IReadOnlyList<InteractionFeedback>> GetFeedbackAsync(string interactionId, CancellationToken cancellationToken = default) => inner.GetFeedbackAsync(interactionId, cancellationToken);
 
     public Task<IReadOnlyList<InteractionRecord>> GetRecentAsync(int count, CancellationToken cancellationToken = default) => inner.GetRecentAsync(count, cancellationToken);
+
+    public Task<IReadOnlyList<InteractionRecord>> QueryAsync(InteractionQuery query, CancellationToken cancellationToken = default) => inner.QueryAsync(query, cancellationToken);
 }
 
 /// <summary>A temporary folder, deleted at the end.</summary>

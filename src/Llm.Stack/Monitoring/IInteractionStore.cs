@@ -40,4 +40,10 @@ public interface IInteractionStore
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The records.</returns>
     Task<IReadOnlyList<InteractionRecord>> GetRecentAsync(int count, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads a page of interactions, newest first, filtered by their feedback (for labelling and export).</summary>
+    /// <param name="query">Which interactions to read.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>At most <see cref="InteractionQuery.Count"/> records.</returns>
+    Task<IReadOnlyList<InteractionRecord>> QueryAsync(InteractionQuery query, CancellationToken cancellationToken = default);
 }
