@@ -101,5 +101,7 @@ public class InteractionLogOverheadBenchmark : IDisposable
         public Task<IReadOnlyList<InteractionFeedback>> GetFeedbackAsync(string interactionId, CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<InteractionFeedback>>([]);
 
         public Task<IReadOnlyList<InteractionRecord>> GetRecentAsync(int count, CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<InteractionRecord>>([]);
+
+        public Task<IReadOnlyList<InteractionRecord>> QueryAsync(InteractionQuery query, CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<InteractionRecord>>([]);
     }
 }
