@@ -30,6 +30,9 @@ internal static class CliExitCodes
     /// <summary><c>tune-embeddings</c> trained an adapter that does not rank the held-out pairs better than the base embedder; nothing was saved.</summary>
     public const int AdapterNotBetter = 8;
 
+    /// <summary><c>eval --baseline</c>: a metric's mean dropped more than <c>--max-drop</c> allows; the reports are written, with the questions that got worse.</summary>
+    public const int Regression = 9;
+
     /// <summary>Interrupted with Ctrl-C; an interrupted ingest keeps what it committed and resumes next time.</summary>
     public const int Cancelled = 130;
 }

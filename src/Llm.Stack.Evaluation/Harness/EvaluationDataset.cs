@@ -8,7 +8,9 @@ namespace Llm.Stack.Evaluation;
 /// Reads evaluation datasets in JSONL: one JSON object per line with <c>messages</c> (an array of
 /// <c>{"role": "system"|"user"|"assistant", "content": "..."}</c>) or <c>prompt</c> (a string, sent as one user
 /// message), the reference answers as <c>reference</c> (a string) or <c>references</c> (an array of strings), and
-/// optionally <c>id</c> and <c>metadata</c> (an object whose values are kept as text).
+/// optionally <c>id</c>, <c>metadata</c> (an object whose values are kept as text), and <c>document</c> (a string) or
+/// <c>documents</c> (an array of strings): the documents that hold the answer, for retrieval metrics
+/// (<see cref="EvaluationDatasetItem.RelevantDocuments"/>).
 /// </summary>
 /// <remarks>Blank lines are skipped. The type is stateless and thread-safe.</remarks>
 public static class EvaluationDataset
@@ -145,7 +147,28 @@ public static class EvaluationDataset
                     p => p.Name, p => p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText(), StringComparer.Ordinal);
             }
 
-            return new EvaluationDatasetItem(id, messages, references, metadata);
+            var documents = new List<string>();
+            if (root.TryGetProperty("documents", out var docs))
+            {
+                if (docs.ValueKind != JsonValueKind.Array || docs.EnumerateArray().Any(d => d.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(d.GetString())))
+                {
+                    throw new FormatException($"Line {lineNumber}: 'documents' must be an array of non-empty strings.");
+                }
+
+                documents.AddRange(docs.EnumerateArray().Select(d => d.GetString()!));
+            }
+
+            if (root.TryGetProperty("document", out var doc))
+            {
+                if (doc.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(doc.GetString()))
+                {
+                    throw new FormatException($"Line {lineNumber}: 'document' must be a non-empty string.");
+                }
+
+                documents.Add(doc.GetString()!);
+            }
+
+            return new EvaluationDatasetItem(id, messages, references, metadata) { RelevantDocuments = documents };
         }
     }
 }

@@ -38,6 +38,10 @@ public sealed class EvaluationDatasetItem
     /// <summary>Gets the reference answers.</summary>
     public IReadOnlyList<string> References { get; }
 
+    /// <summary>Gets the ids of the documents that hold the answer, for retrieval metrics (<c>hit@k</c>); empty when not given.</summary>
+    /// <value>Document ids as the index knows them, or their file names with or without the extension (<c>iceland</c> matches <c>docs/iceland.md</c>). The default value is empty.</value>
+    public IReadOnlyList<string> RelevantDocuments { get; init; } = [];
+
     /// <summary>Gets the metadata of the item.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 }

@@ -21,6 +21,7 @@ internal static class HtmlReport
             .Append("body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}")
             .Append("th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}th:nth-child(2),td:nth-child(2){text-align:left}")
             .Append("thead{background:#f4f4f4}svg{background:#fff;border:1px solid #ddd}text{font-size:12px}figure{margin:1em 0}")
+            .Append("tr.regressed td{background:#fde2e1}p.regression{color:#b00020}#baseline-items td{text-align:left}")
             .Append("\n</style>\n</head>\n<body>\n<h1>Model comparison</h1>\n");
         b.Append("<p>").Append(report.Summaries.Count.ToString(Inv)).Append(" models, ")
             .Append(report.Records.Select(r => r.ItemId).Distinct(StringComparer.Ordinal).Count().ToString(Inv)).Append(" items.</p>\n");
@@ -31,6 +32,11 @@ internal static class HtmlReport
         foreach (var metric in report.MetricNames)
         {
             DistributionChart(b, report, metric);
+        }
+
+        if (report.Baseline is not null)
+        {
+            b.Append(report.Baseline.ToHtml());
         }
 
         b.Append("</body>\n</html>\n");
@@ -52,7 +58,7 @@ internal static class HtmlReport
                 .Append(s.WeightedScore.ToString("F3", Inv)).Append("</td>");
             foreach (var m in report.MetricNames)
             {
-                b.Append("<td>").Append(s.MeanMetrics[m].ToString("F4", Inv)).Append("</td>");
+                b.Append("<td>").Append(s.MeanMetrics.TryGetValue(m, out double mean) ? mean.ToString("F4", Inv) : "n/a").Append("</td>");
             }
 
             b.Append("<td>").Append(s.MeanTimeToFirstTokenMs.ToString("F1", Inv)).Append("</td><td>").Append(s.MeanLatencyMs.ToString("F1", Inv))
@@ -118,6 +124,11 @@ internal static class HtmlReport
         for (var i = 0; i < models.Length; i++)
         {
             var own = report.Records.Where(r => r.Model == models[i]).Select(r => r.Metrics.GetValueOrDefault(metric)).Order().ToArray();
+            if (!report.Summaries[i].MeanMetrics.ContainsKey(metric))
+            {
+                own = [];
+            }
+
             var cy = Top + (rowHeight * i) + (rowHeight / 2.0);
             b.Append(Inv, $"<text x=\"{left - 6}\" y=\"{cy + 4:F1}\" text-anchor=\"end\">{E(models[i])}</text>\n");
             if (own.Length == 0)

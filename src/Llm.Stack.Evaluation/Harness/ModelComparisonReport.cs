@@ -8,11 +8,12 @@ namespace Llm.Stack.Evaluation;
 /// <remarks>Instances are immutable and safe to share across threads.</remarks>
 public sealed class ModelComparisonReport
 {
-    private ModelComparisonReport(IReadOnlyList<ModelRunRecord> records, IReadOnlyList<ModelSummary> summaries, IReadOnlyList<string> metricNames)
+    private ModelComparisonReport(IReadOnlyList<ModelRunRecord> records, IReadOnlyList<ModelSummary> summaries, IReadOnlyList<string> metricNames, BaselineComparison? baseline = null)
     {
         Records = records;
         Summaries = summaries;
         MetricNames = metricNames;
+        Baseline = baseline;
     }
 
     /// <summary>Gets every (model, item) record, grouped by model in the order the models were given.</summary>
@@ -23,6 +24,61 @@ public sealed class ModelComparisonReport
 
     /// <summary>Gets the names of the quality metrics, in the order they first appeared.</summary>
     public IReadOnlyList<string> MetricNames { get; }
+
+    /// <summary>Gets the comparison with a baseline run (<see cref="CompareWith"/>), which the renderings include; <see langword="null"/> for none.</summary>
+    public BaselineComparison? Baseline { get; }
+
+    /// <summary>
+    /// Compares this run with a baseline run of the same dataset (a report read with <see cref="LoadJsonAsync"/>): each
+    /// metric's mean per model over the items both ran, the gated metrics' verdicts, and every item that scored lower
+    /// with why (<see cref="ItemChangeCause"/>).
+    /// </summary>
+    /// <param name="baseline">The baseline report.</param>
+    /// <param name="maxDrops">
+    /// The largest drop of the mean allowed per metric, in the metric's own units (ROUGE and hit rates from 0 to 1,
+    /// BLEU from 0 to 100), keyed by the metric's name or a short form of it (<c>rougeL</c>, <c>hit@3</c>; see
+    /// <see cref="BaselineComparison.FindMetric"/>); <see langword="null"/> or empty to gate nothing.
+    /// </param>
+    /// <returns>A report with the same results and <see cref="Baseline"/> set.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="baseline"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// A key of <paramref name="maxDrops"/> is not a metric of both reports or its value is negative
+    /// (<c>maxDrops</c>), or the baseline has no model of this run (<c>baseline</c>).
+    /// </exception>
+    public ModelComparisonReport CompareWith(ModelComparisonReport baseline, IReadOnlyDictionary<string, double>? maxDrops = null)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        return new ModelComparisonReport(Records, Summaries, MetricNames, BaselineComparison.Create(baseline, this, maxDrops));
+    }
+
+    /// <summary>Reads a report written by <see cref="WriteAsync"/> (its <c>report.json</c>), such as a baseline for <see cref="CompareWith"/>.</summary>
+    /// <param name="path">The <c>report.json</c> file.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The report, without its own baseline comparison.</returns>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
+    /// <exception cref="FormatException">The file is not a report: not JSON, or without its summaries and records.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static async Task<ModelComparisonReport> LoadJsonAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ReportDocument? document;
+        try
+        {
+            await using FileStream file = File.OpenRead(path);
+            document = await JsonSerializer.DeserializeAsync<ReportDocument>(file, ReportJson.Options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"'{path}' is not a report.json of llmstack eval: {e.Message}", e);
+        }
+
+        if (document is not { MetricNames: { } metricNames, Summaries: { } summaries, Records: { } records })
+        {
+            throw new FormatException($"'{path}' is not a report.json of llmstack eval: it has no metricNames, summaries and records.");
+        }
+
+        return new ModelComparisonReport(records, summaries, metricNames);
+    }
 
     /// <summary>Builds a report from records: aggregates per model and ranks by the weighted, min-max normalized metrics.</summary>
     /// <param name="records">The records.</param>
@@ -46,7 +102,8 @@ public sealed class ModelComparisonReport
                 Model = model,
                 Items = own.Length,
                 Failures = own.Length - ok.Length,
-                MeanMetrics = metricNames.ToDictionary(
+                // A metric none of the model's records has (retrieval metrics of a model without retrieval) is left out.
+                MeanMetrics = metricNames.Where(m => own.Any(r => r.Metrics.ContainsKey(m))).ToDictionary(
                     m => m,
                     m => own.Length == 0 ? 0.0 : own.Sum(r => r.Metrics.GetValueOrDefault(m)) / own.Length,
                     StringComparer.Ordinal),
@@ -66,7 +123,7 @@ public sealed class ModelComparisonReport
         foreach (var metric in metricNames)
         {
             var w = weights is not null && weights.TryGetValue(metric, out var given) ? given : (weights is { Count: > 0 } ? 0 : 1);
-            criteria.Add((metric, w, s => s.MeanMetrics[metric], false));
+            criteria.Add((metric, w, s => s.MeanMetrics.TryGetValue(metric, out double mean) ? mean : null, false));
         }
 
         criteria.Add((ModelComparisonOptions.LatencyWeightName, WeightOf(weights, ModelComparisonOptions.LatencyWeightName), s => s.MeanLatencyMs, true));
@@ -119,7 +176,7 @@ public sealed class ModelComparisonReport
         return new ModelComparisonReport(records, ranked, metricNames);
     }
 
-    /// <summary>Renders the summary as a Markdown table (one row per model, in rank order).</summary>
+    /// <summary>Renders the summary as a Markdown table (one row per model, in rank order), then the comparison with the baseline when there is one.</summary>
     /// <returns>The Markdown text.</returns>
     public string ToMarkdown()
     {
@@ -133,7 +190,7 @@ public sealed class ModelComparisonReport
         foreach (var s in Summaries)
         {
             var cells = new List<string> { s.Rank.ToString(inv), EscapeMarkdown(s.Model), s.WeightedScore.ToString("F3", inv) };
-            cells.AddRange(MetricNames.Select(m => s.MeanMetrics[m].ToString("F4", inv)));
+            cells.AddRange(MetricNames.Select(m => s.MeanMetrics.TryGetValue(m, out double mean) ? mean.ToString("F4", inv) : "n/a"));
             cells.AddRange(
             [
                 s.MeanTimeToFirstTokenMs.ToString("F1", inv), s.MeanLatencyMs.ToString("F1", inv), s.P95LatencyMs.ToString("F1", inv),
@@ -141,6 +198,11 @@ public sealed class ModelComparisonReport
                 s.Failures.ToString(inv),
             ]);
             b.Append("| ").AppendJoin(" | ", cells).Append(" |\n");
+        }
+
+        if (Baseline is not null)
+        {
+            b.Append('\n').Append(Baseline.ToMarkdown());
         }
 
         return b.ToString();
@@ -172,14 +234,15 @@ public sealed class ModelComparisonReport
         return b.ToString();
     }
 
-    /// <summary>Renders the summaries and records as indented JSON.</summary>
+    /// <summary>Renders the summaries and records (and the comparison with the baseline, when there is one) as indented JSON.</summary>
     /// <returns>The JSON text.</returns>
     public string ToJson() =>
-        JsonSerializer.Serialize(new { metricNames = MetricNames, summaries = Summaries, records = Records }, ReportJson.Indented);
+        JsonSerializer.Serialize(new { metricNames = MetricNames, summaries = Summaries, records = Records, baseline = Baseline }, ReportJson.Indented);
 
     /// <summary>
     /// Renders a self-contained HTML page (inline CSS and SVG, no scripts, no external resources): the ranked summary
-    /// table, a quality-vs-latency chart whose point areas show cost, and one per-metric distribution chart.
+    /// table, a quality-vs-latency chart whose point areas show cost, one per-metric distribution chart, and the
+    /// comparison with the baseline when there is one.
     /// </summary>
     /// <returns>The HTML text.</returns>
     public string ToHtml() => HtmlReport.Render(this);
@@ -206,4 +269,7 @@ public sealed class ModelComparisonReport
 
     private static string Csv(string value) =>
         value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+
+    /// <summary>The shape of <c>report.json</c>, as read back.</summary>
+    private sealed record ReportDocument(IReadOnlyList<string>? MetricNames, IReadOnlyList<ModelSummary>? Summaries, IReadOnlyList<ModelRunRecord>? Records);
 }
