@@ -29,8 +29,8 @@ namespace Llm.Stack;
 /// beside it for the message of those who wait.
 /// </para>
 /// <para>
-/// Without server locks (Chroma, whose API has no conditional write, and the in-memory store) the lease is a record
-/// naming its holder and when it ends. It is renewed while held (every third of <see cref="LeaseDuration"/>) and deleted
+/// Without server locks (Chroma, which has no lock and no conditional update or delete, and the in-memory store) the
+/// lease is a record naming its holder and when it ends. It is renewed while held (every third of <see cref="LeaseDuration"/>) and deleted
 /// when released, so that a waiting writer goes on at once. A lease whose holder stopped without releasing it (a killed
 /// process) ends after <see cref="LeaseDuration"/>; one held by a process of this machine that no longer runs is taken
 /// over at once. Taking a lease writes it, waits briefly and reads it back: with no compare-and-swap, two writers that
