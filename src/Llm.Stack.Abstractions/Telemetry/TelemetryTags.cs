@@ -92,13 +92,15 @@ public static class TelemetryTags
     /// <summary>What a guardrail did (<c>llm_stack.guardrail.action</c>): <c>flag</c>, <c>redact</c>, <c>strip</c> or <c>block</c>.</summary>
     public const string GuardrailAction = "llm_stack.guardrail.action";
 
-    /// <summary>What a guardrail found (<c>llm_stack.guardrail.category</c>): <c>personal_data</c> or <c>prompt_injection</c>.</summary>
+    /// <summary>What a guardrail found (<c>llm_stack.guardrail.category</c>): <c>personal_data</c>, <c>prompt_injection</c>, <c>invalid_output</c>, <c>refusal</c> or <c>harmful_content</c>.</summary>
     public const string GuardrailCategory = "llm_stack.guardrail.category";
 
     /// <summary>
     /// The kind within the category (<c>llm_stack.guardrail.kind</c>): for personal data the kind of item
     /// (<c>email</c>, <c>phone</c>, <c>payment_card</c>, <c>iban</c>, <c>us_ssn</c>, <c>ip_address</c>, <c>secret</c>); for
-    /// prompt injection the strongest signal (<c>ignore_instructions</c>, <c>role_impersonation</c>, …) or <c>classifier</c>.
+    /// prompt injection the strongest signal (<c>ignore_instructions</c>, <c>role_impersonation</c>, …) or <c>classifier</c>; for
+    /// harmful content the content category (<c>hate</c>, <c>harassment</c>, <c>violence</c>, <c>self_harm</c>,
+    /// <c>sexual_minors</c>, <c>weapons</c>, <c>drugs</c>, <c>malware</c>).
     /// </summary>
     public const string GuardrailKind = "llm_stack.guardrail.kind";
 

@@ -14,4 +14,7 @@ public enum GuardrailCategory
 
     /// <summary>An answer that declines the request (<see cref="RefusalDetector"/>).</summary>
     Refusal,
+
+    /// <summary>Harmful content under the content policy (<see cref="IContentClassifier"/>); the kind is the <see cref="ContentCategory"/>, such as <c>violence</c>.</summary>
+    HarmfulContent,
 }

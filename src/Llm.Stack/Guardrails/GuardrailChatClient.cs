@@ -7,8 +7,9 @@ namespace Llm.Stack;
 /// <summary>
 /// Chat middleware that checks what goes to the model and what comes back: personal data in the input is replaced by
 /// placeholders and restored in the answer, prompt injections in user messages are blocked (or stripped, or flagged),
-/// and personal data the model writes itself is redacted (or blocked, or flagged), in streamed answers too. Add it
-/// with <see cref="GuardrailChatClientBuilderExtensions.UseGuardrails"/>.
+/// harmful content (the content policy, <see cref="GuardrailOptions.ContentClassifier"/>) in user messages and in the
+/// answer is blocked (or flagged), and personal data the model writes itself is redacted (or blocked, or flagged), in
+/// streamed answers too. Add it with <see cref="GuardrailChatClientBuilderExtensions.UseGuardrails"/>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -20,7 +21,8 @@ namespace Llm.Stack;
 /// <para>
 /// Output: streamed text is held back only as far as a later piece could still change it (see
 /// <see cref="GuardrailOptions.OutputPii"/>): the trailing word, and when the output is checked for personal data, the
-/// last 64 characters. A blocked call throws <see cref="GuardrailViolationException"/> or, when
+/// last 64 characters; when the output is checked for harmful content (<see cref="GuardrailOptions.OutputContent"/>), the
+/// current sentence, which is classified with the sentences before it once it ends. A blocked call throws <see cref="GuardrailViolationException"/> or, when
 /// <see cref="GuardrailOptions.RefusalMessage"/> is set, answers with it (finish reason
 /// <see cref="ChatFinishReason.ContentFilter"/>); a <see cref="GuardrailViolationException"/> from an inner layer (a
 /// <see cref="GuardrailRetriever"/> under retrieval augmentation) is answered the same way.
@@ -69,6 +71,7 @@ public sealed class GuardrailChatClient : DelegatingChatClient
             return Refuse(inner, null);
         }
 
+        GuardrailAction contentAction = Options.OutputContent;
         foreach (ChatMessage message in response.Messages)
         {
             for (int i = 0; i < message.Contents.Count; i++)
@@ -76,18 +79,33 @@ public sealed class GuardrailChatClient : DelegatingChatClient
                 if (message.Contents[i] is TextContent { Text: { Length: > 0 } text } content)
                 {
                     var output = new GuardedOutput(_screen, vault);
-                    if (!output.IsActive)
+                    string checkedText = text;
+                    if (output.IsActive)
                     {
-                        continue;
+                        checkedText = output.Push(text) + output.Flush();
+                        if (output.IsBlocked)
+                        {
+                            return Refuse(new GuardrailViolationException(GuardrailCategory.PersonalData, GuardrailStage.Output), response);
+                        }
                     }
 
-                    string checkedText = output.Push(text) + output.Flush();
-                    if (output.IsBlocked)
+                    if (contentAction != GuardrailAction.Allow)
                     {
-                        return Refuse(new GuardrailViolationException(GuardrailCategory.PersonalData, GuardrailStage.Output), response);
+                        ContentClassification classification = await _screen.ClassifyAsync(checkedText, GuardrailStage.Output, cancellationToken).ConfigureAwait(false);
+                        if (classification.IsFlagged)
+                        {
+                            _screen.RecordContent(GuardrailStage.Output, contentAction, classification);
+                            if (contentAction == GuardrailAction.Block)
+                            {
+                                return Refuse(GuardrailScreen.ContentViolation(GuardrailStage.Output, classification), response);
+                            }
+                        }
                     }
 
-                    message.Contents[i] = new TextContent(checkedText) { AdditionalProperties = content.AdditionalProperties, Annotations = content.Annotations };
+                    if (!ReferenceEquals(checkedText, text))
+                    {
+                        message.Contents[i] = new TextContent(checkedText) { AdditionalProperties = content.AdditionalProperties, Annotations = content.Annotations };
+                    }
                 }
             }
         }
@@ -112,6 +130,7 @@ public sealed class GuardrailChatClient : DelegatingChatClient
         }
 
         var output = new GuardedOutput(_screen, vault);
+        var content = new GuardedContent(_screen);
         ChatResponseUpdate? last = null;
         await using IAsyncEnumerator<ChatResponseUpdate> updates = base.GetStreamingResponseAsync(prepared, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
         while (true)
@@ -140,28 +159,28 @@ public sealed class GuardrailChatClient : DelegatingChatClient
             }
 
             last = update;
-            if (!output.IsActive)
+            if (!output.IsActive && !content.IsActive)
             {
                 yield return update;
                 continue;
             }
 
-            ChatResponseUpdate checkedUpdate = Check(update, output);
-            if (output.IsBlocked)
+            (ChatResponseUpdate checkedUpdate, GuardrailViolationException? blockedOutput) = await CheckAsync(update, output, content, cancellationToken).ConfigureAwait(false);
+            if (blockedOutput is not null)
             {
-                yield return RefuseUpdate(new GuardrailViolationException(GuardrailCategory.PersonalData, GuardrailStage.Output), update);
+                yield return RefuseUpdate(blockedOutput, update);
                 yield break;
             }
 
             yield return checkedUpdate;
         }
 
-        if (output.IsActive && last is not null)
+        if ((output.IsActive || content.IsActive) && last is not null)
         {
-            string rest = output.Flush();
-            if (output.IsBlocked)
+            (string rest, GuardrailViolationException? blockedRest) = await PassAsync(output, content, null, cancellationToken).ConfigureAwait(false);
+            if (blockedRest is not null)
             {
-                yield return RefuseUpdate(new GuardrailViolationException(GuardrailCategory.PersonalData, GuardrailStage.Output), last);
+                yield return RefuseUpdate(blockedRest, last);
             }
             else if (rest.Length > 0)
             {
@@ -170,21 +189,24 @@ public sealed class GuardrailChatClient : DelegatingChatClient
         }
     }
 
-    /// <summary>The update with its text replaced by what the output check lets through now; text held back before other content (a function call, usage) is let out first.</summary>
-    private static ChatResponseUpdate Check(ChatResponseUpdate update, GuardedOutput output)
+    /// <summary>
+    /// The update with its text replaced by what the output checks let through now; text held back before other content
+    /// (a function call, usage) is let out first. Returns what blocked the answer instead, when a check did.
+    /// </summary>
+    private static async ValueTask<(ChatResponseUpdate Update, GuardrailViolationException? Blocked)> CheckAsync(ChatResponseUpdate update, GuardedOutput output, GuardedContent content, CancellationToken cancellationToken)
     {
         if (update.Contents.Count == 0)
         {
-            return update;
+            return (update, null);
         }
 
         var contents = new List<AIContent>(update.Contents.Count);
-        foreach (AIContent content in update.Contents)
+        foreach (AIContent item in update.Contents)
         {
-            string text = content is TextContent textContent ? output.Push(textContent.Text) : output.Flush();
-            if (output.IsBlocked)
+            (string text, GuardrailViolationException? blocked) = await PassAsync(output, content, (item as TextContent)?.Text, cancellationToken).ConfigureAwait(false);
+            if (blocked is not null)
             {
-                return update;
+                return (update, blocked);
             }
 
             if (text.Length > 0)
@@ -192,15 +214,51 @@ public sealed class GuardrailChatClient : DelegatingChatClient
                 contents.Add(new TextContent(text));
             }
 
-            if (content is not TextContent)
+            if (item is not TextContent)
             {
-                contents.Add(content);
+                contents.Add(item);
             }
         }
 
         ChatResponseUpdate clone = update.Clone();
         clone.Contents = contents;
-        return clone;
+        return (clone, null);
+    }
+
+    /// <summary>Passes a piece of text (or, for <see langword="null"/>, the end of the text) through the personal-data check, then the content policy.</summary>
+    private static async ValueTask<(string Text, GuardrailViolationException? Blocked)> PassAsync(GuardedOutput output, GuardedContent content, string? piece, CancellationToken cancellationToken)
+    {
+        bool final = piece is null;
+        string text = piece ?? string.Empty;
+        if (output.IsActive)
+        {
+            text = final ? output.Flush() : output.Push(text);
+            if (output.IsBlocked)
+            {
+                return (string.Empty, new GuardrailViolationException(GuardrailCategory.PersonalData, GuardrailStage.Output));
+            }
+
+            if (final && content.IsActive)
+            {
+                // The personal-data check let out its held text; the content policy judges it with the rest.
+                content.Push(text);
+                text = await content.ReleaseAsync(final: true, cancellationToken).ConfigureAwait(false);
+                return (text, content.Blocked);
+            }
+        }
+
+        if (!content.IsActive)
+        {
+            return (text, null);
+        }
+
+        if (!content.Push(text) && !final)
+        {
+            return (string.Empty, null);
+        }
+
+        text = await content.ReleaseAsync(final, cancellationToken).ConfigureAwait(false);
+        return (text, content.Blocked);
     }
 
     /// <summary>Checks the input: redacts personal data into the call's vault and decides on prompt injection.</summary>
@@ -242,6 +300,19 @@ public sealed class GuardrailChatClient : DelegatingChatClient
                         if (vault is not null)
                         {
                             checkedText = GuardrailScreen.Replace(text, found, (match, value) => vault.Placeholder(match.Kind, value));
+                        }
+                    }
+                }
+
+                if (message.Role == ChatRole.User && options.InputContent != GuardrailAction.Allow)
+                {
+                    ContentClassification classification = await _screen.ClassifyAsync(text, GuardrailStage.Input, cancellationToken).ConfigureAwait(false);
+                    if (classification.IsFlagged)
+                    {
+                        _screen.RecordContent(GuardrailStage.Input, options.InputContent, classification);
+                        if (options.InputContent == GuardrailAction.Block)
+                        {
+                            return (list, null, GuardrailScreen.ContentViolation(GuardrailStage.Input, classification));
                         }
                     }
                 }

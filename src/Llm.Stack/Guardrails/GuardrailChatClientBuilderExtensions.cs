@@ -9,13 +9,15 @@ public static class GuardrailChatClientBuilderExtensions
 {
     /// <summary>
     /// Adds a <see cref="GuardrailChatClient"/>: personal data in the input is replaced by placeholders that are restored
-    /// in the answer, prompt injections in user messages are blocked, and personal data the model writes is redacted,
-    /// streamed answers included; what each stage does is set in <see cref="GuardrailOptions"/>.
+    /// in the answer, prompt injections and harmful content in user messages are blocked, personal data the model writes
+    /// is redacted and harmful content it writes blocked, streamed answers included; what each stage does is set in
+    /// <see cref="GuardrailOptions"/>.
     /// </summary>
     /// <param name="builder">The chat client builder.</param>
     /// <param name="configure">
     /// Configures the options; <see langword="null"/> for the defaults. When the options name no
-    /// <see cref="GuardrailOptions.InjectionClassifier"/>, a registered <see cref="IPromptInjectionClassifier"/> is used;
+    /// <see cref="GuardrailOptions.InjectionClassifier"/> or <see cref="GuardrailOptions.ContentClassifier"/>, a registered
+    /// <see cref="IPromptInjectionClassifier"/> or <see cref="IContentClassifier"/> is used;
     /// the logger comes from the registered <see cref="ILoggerFactory"/>.
     /// </param>
     /// <returns>The builder, so that calls chain.</returns>
@@ -35,12 +37,13 @@ public static class GuardrailChatClientBuilderExtensions
         {
             var options = new GuardrailOptions();
             configure?.Invoke(options);
-            if (options is { InputPii: GuardrailAction.Allow, InputInjection: GuardrailAction.Allow, OutputPii: GuardrailAction.Allow })
+            if (options is { InputPii: GuardrailAction.Allow, InputInjection: GuardrailAction.Allow, OutputPii: GuardrailAction.Allow, InputContent: GuardrailAction.Allow, OutputContent: GuardrailAction.Allow })
             {
                 return inner;
             }
 
             options.InjectionClassifier ??= services.GetService<IPromptInjectionClassifier>();
+            options.ContentClassifier ??= services.GetService<IContentClassifier>();
             ILogger? logger = services.GetService<ILoggerFactory>()?.CreateLogger<GuardrailChatClient>();
             return new GuardrailChatClient(inner, options, logger);
         });

@@ -13,4 +13,7 @@ internal static partial class GuardrailLog
 
     [LoggerMessage(3, LogLevel.Debug, "Retrieved chunk '{ChunkId}' dropped by the guardrails ({Kind}).")]
     public static partial void ChunkDropped(ILogger logger, string chunkId, string kind);
+
+    [LoggerMessage(4, LogLevel.Warning, "The content moderator answered outside its format; the text is flagged under every category.")]
+    public static partial void ModeratorFormat(ILogger logger);
 }

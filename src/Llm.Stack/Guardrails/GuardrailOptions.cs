@@ -5,7 +5,9 @@ namespace Llm.Stack;
 /// find, per stage: the input messages, the retrieved documents, the output.
 /// </summary>
 /// <remarks>
-/// Personal data takes <see cref="GuardrailAction.Allow"/>, <see cref="GuardrailAction.Flag"/>,
+/// Harmful content (the content policy, <see cref="ContentClassifier"/>) takes <see cref="GuardrailAction.Allow"/>,
+/// <see cref="GuardrailAction.Flag"/> or <see cref="GuardrailAction.Block"/>, and in retrieved documents also
+/// <see cref="GuardrailAction.Strip"/>. Personal data takes <see cref="GuardrailAction.Allow"/>, <see cref="GuardrailAction.Flag"/>,
 /// <see cref="GuardrailAction.Redact"/> or <see cref="GuardrailAction.Block"/>; prompt injection takes
 /// <see cref="GuardrailAction.Allow"/>, <see cref="GuardrailAction.Flag"/>, <see cref="GuardrailAction.Strip"/> or
 /// <see cref="GuardrailAction.Block"/>; a setter given an action its check cannot take throws. The clients read the
@@ -41,6 +43,34 @@ public sealed class GuardrailOptions
     /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Strip"/>, <see cref="GuardrailAction.Repair"/> or not a <see cref="GuardrailAction"/>.</exception>
     public GuardrailAction OutputPii { get; set => field = PiiAction(value); } = GuardrailAction.Redact;
 
+    /// <summary>Gets or sets what is done with harmful content (<see cref="ContentCategory"/>) in a user message.</summary>
+    /// <value>The default value is <see cref="GuardrailAction.Block"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Redact"/>, <see cref="GuardrailAction.Strip"/>, <see cref="GuardrailAction.Repair"/> or not a <see cref="GuardrailAction"/>.</exception>
+    public GuardrailAction InputContent { get; set => field = ContentAction(value, strip: false); } = GuardrailAction.Block;
+
+    /// <summary>Gets or sets what <see cref="GuardrailRetriever"/> does with a retrieved chunk that is harmful content.</summary>
+    /// <value>The default value is <see cref="GuardrailAction.Strip"/>: the chunk is dropped.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Redact"/>, <see cref="GuardrailAction.Repair"/> or not a <see cref="GuardrailAction"/>.</exception>
+    public GuardrailAction RetrievedContent { get; set => field = ContentAction(value, strip: true); } = GuardrailAction.Strip;
+
+    /// <summary>
+    /// Gets or sets what is done with harmful content in the model's answer. A streamed answer is then held back to the
+    /// end of its current sentence (a line break, <c>.</c>, <c>!</c> or <c>?</c>): each sentence is classified with the
+    /// sentences just before it (about 256 characters) before it is emitted, so a blocked sentence is never emitted.
+    /// </summary>
+    /// <value>The default value is <see cref="GuardrailAction.Block"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Redact"/>, <see cref="GuardrailAction.Strip"/>, <see cref="GuardrailAction.Repair"/> or not a <see cref="GuardrailAction"/>.</exception>
+    public GuardrailAction OutputContent { get; set => field = ContentAction(value, strip: false); } = GuardrailAction.Block;
+
+    /// <summary>
+    /// Gets or sets the content policy's classifier: <see cref="EnglishContentClassifier"/>, a moderator model
+    /// (<see cref="ChatClientContentClassifier"/>), or the application's own. It is called once per user message, once
+    /// per retrieved chunk, once per non-streamed answer and once per sentence of a streamed answer, so a model-based
+    /// classifier costs a model call each time.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: a registered <see cref="IContentClassifier"/> when <see cref="Microsoft.Extensions.AI.GuardrailChatClientBuilderExtensions.UseGuardrails"/> finds one, else <see cref="EnglishContentClassifier.Default"/>.</value>
+    public IContentClassifier? ContentClassifier { get; set; }
+
     /// <summary>Gets or sets the detector of personal data and secrets; choose the kinds with <see cref="Llm.Stack.PiiDetector.PiiDetector(IEnumerable{PiiKind})"/>.</summary>
     /// <value>The default value is <see cref="PiiDetector.Default"/>: every <see cref="PiiKind"/>.</value>
     /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
@@ -71,6 +101,18 @@ public sealed class GuardrailOptions
         if (!Enum.IsDefined(value) || value is GuardrailAction.Strip or GuardrailAction.Repair)
         {
             throw new ArgumentOutOfRangeException(nameof(value), value, "Personal data takes Allow, Flag, Redact or Block; Strip applies to prompt injection.");
+        }
+
+        return value;
+    }
+
+    private static GuardrailAction ContentAction(GuardrailAction value, bool strip)
+    {
+        if (!Enum.IsDefined(value) || value is GuardrailAction.Redact or GuardrailAction.Repair || (value == GuardrailAction.Strip && !strip))
+        {
+            throw new ArgumentOutOfRangeException(nameof(value), value, strip
+                ? "Harmful content in retrieved documents takes Allow, Flag, Strip or Block."
+                : "Harmful content takes Allow, Flag or Block; Strip applies to retrieved documents only.");
         }
 
         return value;

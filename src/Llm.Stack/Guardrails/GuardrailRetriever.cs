@@ -4,9 +4,9 @@ namespace Llm.Stack;
 
 /// <summary>
 /// A retriever that screens the chunks an inner retriever returns before they reach a prompt: a chunk that is a prompt
-/// injection is dropped (or the call blocked, or flagged), and personal data in a chunk is replaced by a label of its
-/// kind (or blocked, or flagged), as <see cref="GuardrailOptions.RetrievedInjection"/> and
-/// <see cref="GuardrailOptions.RetrievedPii"/> say.
+/// injection or harmful content is dropped (or the call blocked, or flagged), and personal data in a chunk is replaced
+/// by a label of its kind (or blocked, or flagged), as <see cref="GuardrailOptions.RetrievedInjection"/>,
+/// <see cref="GuardrailOptions.RetrievedContent"/> and <see cref="GuardrailOptions.RetrievedPii"/> say.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -61,6 +61,25 @@ public sealed class GuardrailRetriever : DelegatingRetriever
                 {
                     GuardrailLog.ChunkDropped(_screen.Logger, chunk.Chunk.Id, injection.Kind);
                     kept = null;
+                }
+            }
+
+            if (kept is not null && guard.RetrievedContent != GuardrailAction.Allow)
+            {
+                ContentClassification classification = await _screen.ClassifyAsync(text, GuardrailStage.RetrievedDocuments, cancellationToken).ConfigureAwait(false);
+                if (classification.IsFlagged)
+                {
+                    _screen.RecordContent(GuardrailStage.RetrievedDocuments, guard.RetrievedContent, classification);
+                    if (guard.RetrievedContent == GuardrailAction.Block)
+                    {
+                        throw GuardrailScreen.ContentViolation(GuardrailStage.RetrievedDocuments, classification);
+                    }
+
+                    if (guard.RetrievedContent == GuardrailAction.Strip)
+                    {
+                        GuardrailLog.ChunkDropped(_screen.Logger, chunk.Chunk.Id, ContentClassification.TagValue(classification.Categories[0]));
+                        kept = null;
+                    }
                 }
             }
 

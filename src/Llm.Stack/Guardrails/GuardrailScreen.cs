@@ -11,7 +11,7 @@ internal sealed class GuardrailScreen
     private static readonly string[] s_stages = ["input", "retrieved_documents", "output"];
     private static readonly string[] s_actions = ["allow", "flag", "redact", "strip", "block", "repair"];
     private static readonly string[] s_decisions = ["allowed", "flagged", "redacted", "stripped", "blocked", "repaired"];
-    private static readonly string[] s_categories = ["personal_data", "prompt_injection", "invalid_output", "refusal"];
+    private static readonly string[] s_categories = ["personal_data", "prompt_injection", "invalid_output", "refusal", "harmful_content"];
     private static readonly string[] s_signals = ["ignore_instructions", "role_impersonation", "prompt_extraction", "delimiter_spoofing", "invisible_characters", "encoded_payload"];
 
     /// <summary>The value of <see cref="TelemetryTags.GuardrailKind"/> when the classifier, not the detector, found an injection.</summary>
@@ -45,6 +45,23 @@ internal sealed class GuardrailScreen
 
         return null;
     }
+
+    /// <summary>Classifies <paramref name="text"/> under the content policy, with the configured classifier or the English baseline.</summary>
+    public ValueTask<ContentClassification> ClassifyAsync(string text, GuardrailStage stage, CancellationToken cancellationToken) =>
+        (Options.ContentClassifier ?? EnglishContentClassifier.Default).ClassifyAsync(text, stage, cancellationToken);
+
+    /// <summary>Counts and logs each category of <paramref name="classification"/> once.</summary>
+    public void RecordContent(GuardrailStage stage, GuardrailAction action, ContentClassification classification)
+    {
+        foreach (ContentCategory category in classification.Categories)
+        {
+            Record(stage, GuardrailCategory.HarmfulContent, ContentClassification.TagValue(category), action, 1);
+        }
+    }
+
+    /// <summary>The exception that blocks a call for <paramref name="classification"/>: its details name the categories.</summary>
+    public static GuardrailViolationException ContentViolation(GuardrailStage stage, ContentClassification classification) =>
+        new(GuardrailCategory.HarmfulContent, stage, [.. classification.Categories.Select(ContentClassification.TagValue)]);
 
     /// <summary>Counts a decision on the Meter and logs it (without content).</summary>
     public void Record(GuardrailStage stage, GuardrailCategory category, string kind, GuardrailAction action, long count)

@@ -21,7 +21,7 @@ public sealed class GuardrailViolationException : Exception
     /// </summary>
     /// <param name="category">What the check found.</param>
     /// <param name="stage">Where it found it.</param>
-    /// <param name="details">Where the text failed, without the text (for invalid output, a JSON pointer and the schema keyword: <c>/age: minimum</c>).</param>
+    /// <param name="details">Where the text failed, without the text (for invalid output, a JSON pointer and the schema keyword: <c>/age: minimum</c>; for harmful content, the categories found: <c>violence</c>).</param>
     /// <exception cref="ArgumentNullException"><paramref name="details"/> is <see langword="null"/>.</exception>
     public GuardrailViolationException(GuardrailCategory category, GuardrailStage stage, IReadOnlyList<string> details)
         : base(Compose(category, stage, details))
@@ -53,6 +53,7 @@ public sealed class GuardrailViolationException : Exception
         GuardrailCategory.PromptInjection => "a prompt injection",
         GuardrailCategory.InvalidOutput => "structured output that is not valid JSON or does not match its schema",
         GuardrailCategory.Refusal => "a refusal where structured output was asked for",
+        GuardrailCategory.HarmfulContent => "harmful content",
         _ => category.ToString(),
     };
 

@@ -108,7 +108,8 @@ public sealed class GuardrailChatClientTests
 
         foreach ((GuardrailAction outputPii, int window) in new[] { (GuardrailAction.Redact, GuardedOutput.SpacedWindow), (GuardrailAction.Allow, 0) })
         {
-            using var client = new GuardrailChatClient(model, new GuardrailOptions { OutputPii = outputPii });
+            // The content policy holds the current sentence (ContentPolicyTests); this test is about the personal-data window.
+            using var client = new GuardrailChatClient(model, new GuardrailOptions { OutputPii = outputPii, OutputContent = GuardrailAction.Allow });
             int received = 0;
             var emitted = new StringBuilder();
             await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync(UserText))
@@ -383,7 +384,8 @@ public sealed class GuardrailChatClientTests
     {
         var model = new EchoModel();
 
-        IChatClient off = new ChatClientBuilder(model).UseGuardrails(o => (o.InputPii, o.InputInjection, o.OutputPii) = (GuardrailAction.Allow, GuardrailAction.Allow, GuardrailAction.Allow)).Build();
+        IChatClient off = new ChatClientBuilder(model).UseGuardrails(o =>
+            (o.InputPii, o.InputInjection, o.OutputPii, o.InputContent, o.OutputContent) = (GuardrailAction.Allow, GuardrailAction.Allow, GuardrailAction.Allow, GuardrailAction.Allow, GuardrailAction.Allow)).Build();
         IChatClient on = new ChatClientBuilder(model).UseGuardrails().Build();
 
         Assert.Same(model, off);

@@ -2,6 +2,7 @@ using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
+using Microsoft.Extensions.AI;
 
 namespace Llm.Stack.Tests.Guardrails;
 
@@ -66,6 +67,65 @@ public sealed class GuardrailFuzzTests
             Assert.Equal(assessment.Score >= PromptInjectionDetector.Default.Threshold, assessment.IsInjection);
             Assert.All(assessment.Signals, s => Assert.True(s.Start >= 0 && s.Length >= 0 && s.Start + s.Length <= text.Length && s.Weight is > 0 and <= 1, $"{s} in a text of {text.Length}"));
         });
+
+    private static readonly Gen<string> s_contentText =
+        Gen.Frequency(
+                (8, Gen.Elements(
+                    "How do I make a pipe bomb", "how to cook meth", "Write a keylogger", "I want to kill myself", "I'm going to kill you",
+                    "You're a worthless idiot", "Immigrants are vermin", "erotic story about a 14-year-old", "police said", "\"", "\u201C",
+                    "child protection", " ", " ", ".", "!", "?", "\n", ",", "the", "and", "someone", "without getting caught", "step 1:", "kill",
+                    "all the", "women", "should", "yourself", "bomb-disposal", "\u200B", "漢字")),
+                (1, s_randomChars))
+            .ListOf()
+            .Select(parts => string.Concat(parts));
+
+    [Property(MaxTest = Tests)]
+    public Property The_content_classifier_accepts_any_text_and_reports_known_categories_once() =>
+        Prop.ForAll(s_contentText.ToArbitrary(), text =>
+        {
+            ContentClassification classification = EnglishContentClassifier.Default.Classify(text);
+            Assert.All(classification.Categories, c => Assert.True(Enum.IsDefined(c)));
+            Assert.Equal(classification.Categories.Distinct().Order(), classification.Categories);
+        });
+
+    [Property(MaxTest = 150)]
+    public Property A_streamed_answer_is_emitted_whole_or_stopped_before_what_the_content_policy_blocks() =>
+        Prop.ForAll(
+            (from text in s_contentText
+             from cuts in Gen.ListOf(Gen.Choose(0, Math.Max(0, text.Length)))
+             select (Text: text, Splits: cuts.Distinct().Order().ToArray())).ToArbitrary(),
+            c =>
+            {
+                var model = new EchoModel { Reply = _ => c.Text, Splits = [.. c.Splits.Where(s => s > 0 && s < c.Text.Length)] };
+                using var client = new GuardrailChatClient(model, new GuardrailOptions
+                {
+                    InputPii = GuardrailAction.Allow, InputInjection = GuardrailAction.Allow, InputContent = GuardrailAction.Allow, OutputPii = GuardrailAction.Allow,
+                });
+                var emitted = new StringBuilder();
+                bool blocked = false;
+                try
+                {
+                    foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync("q").ToBlockingEnumerable())
+                    {
+                        emitted.Append(update.Text);
+                    }
+                }
+                catch (GuardrailViolationException)
+                {
+                    blocked = true;
+                }
+
+                if (blocked)
+                {
+                    Assert.StartsWith(emitted.ToString(), c.Text, StringComparison.Ordinal);
+                    Assert.True(emitted.Length < c.Text.Length);
+                    Assert.True(EnglishContentClassifier.Default.Classify(c.Text).IsFlagged);
+                }
+                else
+                {
+                    Assert.Equal(c.Text, emitted.ToString());
+                }
+            });
 
     /// <remarks>
     /// Asserted for a split answer: nothing the whole answer's redaction hides appears (and the unsplit answer equals the
