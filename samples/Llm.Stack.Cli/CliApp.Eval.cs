@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Llm.Stack.Evaluation;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace Llm.Stack.Cli;
@@ -13,11 +14,15 @@ internal sealed partial class CliApp
         var dataset = new Argument<string>("dataset") { Description = "A JSONL dataset: one object per line with \"prompt\" or \"messages\", and \"reference\" or \"references\"." };
         var output = new Option<string?>("--out") { Description = "Where to write the report (report.md, .csv, .json, .html); default: eval-report/ next to the dataset." };
         var noRag = new Option<bool>("--no-rag") { Description = "Compare the chat model alone, without answers from the indexed documents." };
+        var models = new Option<string?>("--models")
+        {
+            Description = "Compare only these named models of LlmStack:ChatModels (comma-separated); default: every named model, beside the default chat model.",
+        };
         var baselineOption = new Option<string?>("--baseline") { Description = "The report.json of an earlier run to compare with: the reports then show each metric's change and every question that got worse, and why (retrieval missed, answer changed, failed)." };
         var maxDropOption = new Option<string?>("--max-drop") { Description = $"With --baseline: the largest drop of a metric's mean allowed, as NAME=NUMBER pairs such as rougeL=0.02,hit@3=0.05 (in the metric's units: ROUGE and hit rates 0-1, BLEU 0-100); a larger drop exits with code {CliExitCodes.Regression}." };
-        var command = new Command("eval", "Run a dataset through the configured model(s) and report BLEU, ROUGE, exact match, token F1, retrieval hit@3 and MRR@10 (for items that name their \"document\"), latency and tokens; with --baseline, compare with an earlier run and gate on --max-drop.")
+        var command = new Command("eval", "Run a dataset through the configured model(s) and report BLEU, ROUGE, exact match, token F1, retrieval hit@3 and MRR@10 (for items that name their \"document\"), latency, tokens and cost; with --baseline, compare with an earlier run and gate on --max-drop.")
         {
-            dataset, output, noRag, baselineOption, maxDropOption, _docsOption,
+            dataset, output, noRag, models, baselineOption, maxDropOption, _docsOption,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -66,7 +71,21 @@ internal sealed partial class CliApp
 
             if (stack.ChatClient is { } chat)
             {
-                candidates.Add(new ModelCandidate(chat.GetService<ChatClientMetadata>()?.DefaultModelId ?? "chat", chat, new ChatOptions { MaxOutputTokens = stack.Options.Chat.MaxOutputTokens }));
+                candidates.Add(new ModelCandidate(
+                    chat.GetService<ChatClientMetadata>()?.DefaultModelId ?? "chat",
+                    chat,
+                    new ChatOptions { MaxOutputTokens = stack.Options.Chat.MaxOutputTokens },
+                    stack.Options.Chat.InputPricePerMillionTokens,
+                    stack.Options.Chat.OutputPricePerMillionTokens));
+            }
+
+            // Every named model of LlmStack:ChatModels (or those --models names) in the same report, with its prices.
+            foreach (string name in SelectNamedModels(stack, parsed.GetValue(models)))
+            {
+                IChatClient model = stack.Services.GetRequiredKeyedService<IChatClient>(name);
+                candidates.Add(useRag
+                    ? ModelCandidate.FromNamedModel(stack.Services, name, CreateRagChatClient(stack, includeSources: false, model, stack.Options.ChatModels[name]), name + " + rag")
+                    : ModelCandidate.FromNamedModel(stack.Services, name));
             }
 
             if (candidates.Count == 0)
@@ -109,6 +128,33 @@ internal sealed partial class CliApp
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The configured named chat models to compare: all of them, or those <c>--models</c> lists (each must be configured).</summary>
+    private static IReadOnlyList<string> SelectNamedModels(CliStack stack, string? list)
+    {
+        ICollection<string> configured = stack.Options.ChatModels.Keys;
+        if (list is null)
+        {
+            return [.. configured];
+        }
+
+        string[] names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (names.Length == 0)
+        {
+            throw new CliException("--models is empty: name one or more models of LlmStack:ChatModels, separated by commas.");
+        }
+
+        foreach (string name in names)
+        {
+            if (!stack.Options.ChatModels.ContainsKey(name))
+            {
+                string known = configured.Count == 0 ? "none is configured" : "configured: " + string.Join(", ", configured);
+                throw new CliException($"--models names '{name}', which is not a model of LlmStack:ChatModels ({known}).");
+            }
+        }
+
+        return [.. names.Select(n => configured.First(c => string.Equals(c, n, StringComparison.OrdinalIgnoreCase))).Distinct()];
     }
 
     /// <summary>Parses <c>--max-drop rougeL=0.02,hit@3=0.05</c>.</summary>

@@ -162,11 +162,37 @@ internal sealed partial class CliApp
     }
 
     /// <summary>
-    /// The RAG pipeline as a chat client (<c>serve --rag</c>, <c>eval</c>): the configured chat model with
-    /// <c>UseRetrievalAugmentation</c>, or extractive answers when none is configured.
+    /// The RAG pipeline as a chat client (<c>serve --rag</c>, <c>eval</c>): the configured chat model (or the named
+    /// <paramref name="model"/>, within its own context window and answer length) with <c>UseRetrievalAugmentation</c>,
+    /// or extractive answers when none is configured.
     /// </summary>
-    private static IChatClient CreateRagChatClient(CliStack stack, bool includeSources = true)
+    private static IChatClient CreateRagChatClient(CliStack stack, bool includeSources = true, IChatClient? model = null, ChatModelSettings? settings = null)
     {
+        if (model is not null && settings is not null)
+        {
+            var own = new RagOptions();
+            if (settings.ContextWindow is int window)
+            {
+                own.ContextWindowTokens = window;
+            }
+
+            if (settings.MaxOutputTokens is int maxOutput)
+            {
+                own.MaxAnswerTokens = maxOutput;
+            }
+
+            return new RetrievalAugmentedChatClient(
+                model,
+                stack.Retriever,
+                stack.Services.GetService<IReranker>(),
+                own.WithDefaults(stack.Services.GetRequiredService<IOptions<RagOptions>>().Value),
+                stack.Services.GetService<Tokenizer>(),
+                stack.Services.GetService<ILogger<RagPipeline>>())
+            {
+                IncludeSources = includeSources,
+            };
+        }
+
         if (stack.ChatClient is { } chat)
         {
             return new ChatClientBuilder(chat).UseRetrievalAugmentation(stack.Retriever, c => c.IncludeSources = includeSources).Build(stack.Services);

@@ -77,6 +77,12 @@ internal sealed class CliStack : IAsyncDisposable
         {
             ["LlmStack:DataDirectory"] = Path.GetFullPath(configuration["LlmStack:DataDirectory"] is { Length: > 0 } d ? d : new LlmStackOptions().DataDirectory, workingDirectory),
         };
+        // A named model's folder or adapter file is relative to the working directory too.
+        foreach (IConfigurationSection model in configuration.GetSection("LlmStack:ChatModels").GetChildren().Concat(configuration.GetSection("LlmStack:EmbeddingModels").GetChildren()))
+        {
+            keys = [.. keys, model.Path + ":ModelPath", model.Path + ":Adapter"];
+        }
+
         foreach (string key in keys.Skip(1))
         {
             if (configuration[key] is { Length: > 0 } path)

@@ -18,7 +18,9 @@ namespace Llm.Stack.TestUtilities;
 /// and server-sent events) and injects the faults queued with <see cref="Enqueue"/>, one per request, in order: an
 /// HTTP status with an OpenAI error body and an optional <c>Retry-After</c>, a delay before answering, a stream whose
 /// connection drops after some pieces, or a stream that ends cleanly after some pieces without its finish. With no fault queued it answers <c>You asked: {last user message}</c>, streamed word by word.
-/// It records the time of every request.
+/// Its usage is <see cref="PromptTokens"/> input tokens (of which <see cref="CachedTokens"/> cached) and one output token
+/// per word of the answer (of which <see cref="ReasoningTokens"/> reasoning), in the completion and, when the request
+/// asks for it (<c>stream_options.include_usage</c>), in a last chunk of the stream. It records the time of every request.
 /// </summary>
 public sealed class FaultInjectingOpenAIServer : IAsyncDisposable
 {
@@ -32,6 +34,18 @@ public sealed class FaultInjectingOpenAIServer : IAsyncDisposable
 
     /// <summary>Gets the OpenAI-compatible endpoint, such as <c>http://127.0.0.1:41234/v1/</c>.</summary>
     public Uri Endpoint { get; private set; } = null!;
+
+    /// <summary>Gets or sets the input tokens every answer reports.</summary>
+    /// <value>The default value is 5.</value>
+    public int PromptTokens { get; set; } = 5;
+
+    /// <summary>Gets or sets how many of the input tokens every answer reports as served from the prompt cache.</summary>
+    /// <value>The default value is 0 (none reported).</value>
+    public int CachedTokens { get; set; }
+
+    /// <summary>Gets or sets how many of the output tokens every answer reports as reasoning tokens.</summary>
+    /// <value>The default value is 0 (none reported).</value>
+    public int ReasoningTokens { get; set; }
 
     /// <summary>Gets when each chat request arrived, in order.</summary>
     public ConcurrentQueue<DateTimeOffset> Requests { get; } = new();
@@ -111,7 +125,7 @@ public sealed class FaultInjectingOpenAIServer : IAsyncDisposable
         if (!stream)
         {
             http.Response.ContentType = "application/json";
-            await http.Response.WriteAsync(OpenAIWire.Completion(model, string.Join(' ', words), 5, words.Length));
+            await http.Response.WriteAsync(OpenAIWire.Completion(model, string.Join(' ', words), PromptTokens, words.Length, CachedTokens, ReasoningTokens));
             return;
         }
 
@@ -138,6 +152,12 @@ public sealed class FaultInjectingOpenAIServer : IAsyncDisposable
             await http.Response.Body.FlushAsync();
         }
 
-        await http.Response.WriteAsync("data: " + OpenAIWire.Chunk(model, null, "stop") + "\n\ndata: [DONE]\n\n");
+        await http.Response.WriteAsync("data: " + OpenAIWire.Chunk(model, null, "stop") + "\n\n");
+        if (body["stream_options"]?["include_usage"]?.GetValue<bool>() == true)
+        {
+            await http.Response.WriteAsync("data: " + OpenAIWire.UsageChunk(model, PromptTokens, words.Length, CachedTokens, ReasoningTokens) + "\n\n");
+        }
+
+        await http.Response.WriteAsync("data: [DONE]\n\n");
     }
 }

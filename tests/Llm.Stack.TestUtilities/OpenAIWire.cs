@@ -6,7 +6,7 @@ namespace Llm.Stack.TestUtilities;
 internal static class OpenAIWire
 {
     /// <summary>A non-streamed completion of <paramref name="content"/>, finish reason <c>stop</c>.</summary>
-    public static string Completion(string model, string content, int promptTokens, int completionTokens) => new JsonObject
+    public static string Completion(string model, string content, int promptTokens, int completionTokens, int cachedTokens = 0, int reasoningTokens = 0) => new JsonObject
     {
         ["id"] = "chatcmpl-1",
         ["object"] = "chat.completion",
@@ -18,8 +18,35 @@ internal static class OpenAIWire
             ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = content },
             ["finish_reason"] = "stop",
         }),
-        ["usage"] = new JsonObject { ["prompt_tokens"] = promptTokens, ["completion_tokens"] = completionTokens, ["total_tokens"] = promptTokens + completionTokens },
+        ["usage"] = Usage(promptTokens, completionTokens, cachedTokens, reasoningTokens),
     }.ToJsonString();
+
+    /// <summary>The last chunk of a stream whose request asked for usage (<c>stream_options.include_usage</c>): no choices, the usage.</summary>
+    public static string UsageChunk(string model, int promptTokens, int completionTokens, int cachedTokens = 0, int reasoningTokens = 0) => new JsonObject
+    {
+        ["id"] = "chatcmpl-1",
+        ["object"] = "chat.completion.chunk",
+        ["created"] = 1_700_000_000,
+        ["model"] = model,
+        ["choices"] = new JsonArray(),
+        ["usage"] = Usage(promptTokens, completionTokens, cachedTokens, reasoningTokens),
+    }.ToJsonString();
+
+    private static JsonObject Usage(int promptTokens, int completionTokens, int cachedTokens, int reasoningTokens)
+    {
+        var usage = new JsonObject { ["prompt_tokens"] = promptTokens, ["completion_tokens"] = completionTokens, ["total_tokens"] = promptTokens + completionTokens };
+        if (cachedTokens > 0)
+        {
+            usage["prompt_tokens_details"] = new JsonObject { ["cached_tokens"] = cachedTokens };
+        }
+
+        if (reasoningTokens > 0)
+        {
+            usage["completion_tokens_details"] = new JsonObject { ["reasoning_tokens"] = reasoningTokens };
+        }
+
+        return usage;
+    }
 
     /// <summary>One server-sent-event chunk: a piece of content (with the role), or none with a finish reason.</summary>
     public static string Chunk(string model, string? content, string? finish) => new JsonObject

@@ -2,7 +2,11 @@ using Llm.Stack.Onnx;
 
 namespace Llm.Stack;
 
-/// <summary>The chat model settings under <c>LlmStack:Chat</c>.</summary>
+/// <summary>
+/// The settings of a chat model: the default one under <c>LlmStack:Chat</c>, and each named one under
+/// <c>LlmStack:ChatModels:&lt;name&gt;</c> (see <see cref="LlmStackOptions.ChatModels"/>).
+/// </summary>
+/// <remarks>Read when the application starts; do not change an instance after the service provider is built.</remarks>
 public sealed class ChatModelSettings
 {
     /// <summary>Gets or sets the provider of the chat model.</summary>
@@ -40,4 +44,31 @@ public sealed class ChatModelSettings
     /// <summary>Gets or sets the GPU a local model runs on when <see cref="ExecutionProvider"/> is <see cref="OnnxExecutionProvider.Cuda"/>.</summary>
     /// <value>The default value is 0.</value>
     public int DeviceId { get; set; }
+
+    /// <summary>Gets or sets the price of one million input (prompt) tokens, in the currency the application reports in.</summary>
+    /// <value>Zero or more, or <see langword="null"/> when unknown (no cost is computed). The default value is <see langword="null"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public decimal? InputPricePerMillionTokens { get; set => field = ModelPrices.Check(value); }
+
+    /// <summary>Gets or sets the price of one million output (answer) tokens, reasoning tokens included.</summary>
+    /// <value>Zero or more, or <see langword="null"/> when unknown. The default value is <see langword="null"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public decimal? OutputPricePerMillionTokens { get; set => field = ModelPrices.Check(value); }
+
+    /// <summary>Gets or sets the price of one million input tokens that the provider served from its prompt cache.</summary>
+    /// <value>
+    /// Zero or more, or <see langword="null"/> to price cached input tokens as <see cref="InputPricePerMillionTokens"/>.
+    /// The default value is <see langword="null"/>.
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public decimal? CachedInputPricePerMillionTokens { get; set => field = ModelPrices.Check(value); }
+
+    /// <summary>
+    /// Gets the resilience of the model's client (<c>LlmStack:Chat:Resilience:*</c>, <c>LlmStack:ChatModels:&lt;name&gt;:Resilience:*</c>):
+    /// retries, per-attempt timeout, circuit breaker, and the rate limits <see cref="LlmResilienceOptions.RequestsPerMinute"/>
+    /// and <see cref="LlmResilienceOptions.TokensPerMinute"/>. Every chat model configuration creates gets this layer.
+    /// </summary>
+    /// <value>The defaults of <see cref="LlmResilienceOptions"/>.</value>
+    /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
+    public LlmResilienceOptions Resilience { get; set => field = value ?? throw new ArgumentNullException(nameof(value)); } = new();
 }

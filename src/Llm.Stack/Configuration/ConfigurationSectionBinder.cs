@@ -10,7 +10,8 @@ namespace Llm.Stack;
 /// path: a key that names no setting (with the closest known one), a value that does not convert, a value the setting
 /// refuses. Only settable properties of simple types (text, numbers, booleans, enums, URIs, time spans) and read-only
 /// lists of text (an array in configuration, or one value separated by commas) are keys; properties of the settings
-/// types of this folder are sections, bound recursively.
+/// types of this folder (and <see cref="LlmResilienceOptions"/>) are sections, bound recursively; a read-only
+/// dictionary of them is a section of named sections, such as <c>LlmStack:ChatModels:&lt;name&gt;</c>.
 /// </summary>
 internal static class ConfigurationSectionBinder
 {
@@ -28,6 +29,12 @@ internal static class ConfigurationSectionBinder
             if (!properties.TryGetValue(child.Key, out PropertyInfo? property))
             {
                 errors.Add(UnknownKey(key, path, child.Key, [.. properties.Keys, .. otherKeys ?? []]));
+                continue;
+            }
+
+            if (SectionMapItemType(property) is { } itemType)
+            {
+                BindMap(child, (System.Collections.IDictionary)property.GetValue(target)!, itemType, key, errors);
                 continue;
             }
 
@@ -58,6 +65,30 @@ internal static class ConfigurationSectionBinder
             }
 
             SetValue(target, property, key, child.Value, errors);
+        }
+    }
+
+    /// <summary>Binds a section of named sections (<c>LlmStack:ChatModels:&lt;name&gt;</c>), one item per child, each bound recursively.</summary>
+    private static void BindMap(IConfigurationSection section, System.Collections.IDictionary map, Type itemType, string key, List<string> errors)
+    {
+        if (section.Value is not null)
+        {
+            errors.Add($"{key} is a section of named entries, not a value: set {key}:<name>:{KeysOf(itemType).Keys.First()} and the other keys of each.");
+            return;
+        }
+
+        foreach (IConfigurationSection item in section.GetChildren())
+        {
+            string itemKey = key + ":" + item.Key;
+            if (item.Value is not null)
+            {
+                errors.Add($"{itemKey} is a section, not a value: set its keys instead, such as {itemKey}:{KeysOf(itemType).Keys.First()}.");
+                continue;
+            }
+
+            object nested = map[item.Key] ?? Activator.CreateInstance(itemType)!;
+            Bind(item, nested, itemKey, errors);
+            map[item.Key] = nested;
         }
     }
 
@@ -161,7 +192,7 @@ internal static class ConfigurationSectionBinder
     {
         _ when type.IsEnum => "one of: " + string.Join(", ", Enum.GetNames(type)),
         _ when type == typeof(int) || type == typeof(long) => "a whole number",
-        _ when type == typeof(double) || type == typeof(float) => "a number",
+        _ when type == typeof(double) || type == typeof(float) || type == typeof(decimal) => "a number",
         _ when type == typeof(bool) => "true or false",
         _ when type == typeof(TimeSpan) => "a time span such as 00:05:00",
         _ when type == typeof(Uri) => "a URI",
@@ -209,7 +240,19 @@ internal static class ConfigurationSectionBinder
         return (end > 0 ? message[..end] : message).TrimEnd('.');
     }
 
-    private static bool IsSection(Type type) => type.Assembly == typeof(ConfigurationSectionBinder).Assembly && type.IsClass && type.Name.EndsWith("Settings", StringComparison.Ordinal);
+    private static bool IsSection(Type type) =>
+        type.Assembly == typeof(ConfigurationSectionBinder).Assembly && type.IsClass
+        && (type.Name.EndsWith("Settings", StringComparison.Ordinal) || type == typeof(LlmResilienceOptions));
+
+    /// <summary>The item type of a read-only <c>IDictionary&lt;string, TSettings&gt;</c> property of sections, else <see langword="null"/>.</summary>
+    private static Type? SectionMapItemType(PropertyInfo property) =>
+        property.SetMethod is null
+        && property.PropertyType.IsGenericType
+        && property.PropertyType.GetGenericTypeDefinition() == typeof(IDictionary<,>)
+        && property.PropertyType.GetGenericArguments() is [var keyType, var itemType]
+        && keyType == typeof(string) && IsSection(itemType)
+            ? itemType
+            : null;
 
     private static bool IsSimple(Type type)
     {
@@ -222,6 +265,6 @@ internal static class ConfigurationSectionBinder
     private static Dictionary<string, PropertyInfo> KeysOf(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.GetIndexParameters().Length == 0
-                && ((p.SetMethod?.IsPublic == true && (IsSimple(p.PropertyType) || IsSection(p.PropertyType))) || IsTextList(p)))
+                && ((p.SetMethod?.IsPublic == true && (IsSimple(p.PropertyType) || IsSection(p.PropertyType))) || IsTextList(p) || SectionMapItemType(p) is not null))
             .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
 }

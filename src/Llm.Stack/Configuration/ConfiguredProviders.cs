@@ -9,8 +9,11 @@ namespace Llm.Stack;
 
 /// <summary>
 /// The services that <c>services.AddLlmStack(configuration)</c> registers from the <c>Provider</c> keys: each is created
-/// by the provider a package registered under that name (<see cref="LlmStackProviderRegistration"/>). A service of the
-/// same type registered in code before or after wins; this object recognises its own registrations to tell.
+/// by the provider a package registered under that name (<see cref="LlmStackProviderRegistration"/>). The default models
+/// (<c>LlmStack:Chat</c>, <c>LlmStack:Embeddings</c>) and the store are unkeyed services; each named model
+/// (<c>LlmStack:ChatModels:&lt;name&gt;</c>, <c>LlmStack:EmbeddingModels:&lt;name&gt;</c>) is a keyed service under its name.
+/// A service of the same type (and key) registered in code before or after wins; this object recognises its own
+/// registrations to tell.
 /// </summary>
 internal sealed class ConfiguredProviders
 {
@@ -29,7 +32,11 @@ internal sealed class ConfiguredProviders
         [(typeof(VectorStore), VectorStoreProviders.Chroma)] = ("Llm.Stack.Chroma", "AddChromaVectorStoreProvider()"),
     };
 
+    private const string ChatModelsSection = "ChatModels";
+    private const string EmbeddingModelsSection = "EmbeddingModels";
+
     private readonly IServiceCollection _services;
+    private readonly HashSet<ServiceDescriptor> _own = new(ReferenceEqualityComparer.Instance);
     private readonly IConfiguration _section;
 
     public ConfiguredProviders(IServiceCollection services, IConfiguration section)
@@ -38,39 +45,52 @@ internal sealed class ConfiguredProviders
         _section = section;
     }
 
-    /// <summary>Adds, for each kind whose <c>Provider</c> is set, a registration that creates the service from its provider, unless code registered one already.</summary>
+    /// <summary>Adds, for each kind whose <c>Provider</c> is set and each named model, a registration that creates the service from its provider, unless code registered one already.</summary>
     public void Register(LlmStackOptions options)
     {
         if (!string.Equals(options.Chat.Provider, ChatProviders.None, StringComparison.OrdinalIgnoreCase))
         {
-            Add(typeof(IChatClient), CreateChatClient);
+            Add(typeof(IChatClient), null, _ => CreateChatClient(_, null));
         }
 
         if (options.Embeddings.Provider is not null)
         {
-            Add(typeof(IEmbeddingGenerator<string, Embedding<float>>), CreateEmbeddingGenerator);
+            Add(typeof(IEmbeddingGenerator<string, Embedding<float>>), null, _ => CreateEmbeddingGenerator(_, null));
         }
 
         if (options.VectorStore.Provider is not null)
         {
-            Add(typeof(VectorStore), CreateVectorStore);
+            Add(typeof(VectorStore), null, CreateVectorStore);
+        }
+
+        foreach (string name in options.ChatModels.Keys)
+        {
+            Add(typeof(IChatClient), name, services => CreateChatClient(services, name));
+        }
+
+        foreach (string name in options.EmbeddingModels.Keys)
+        {
+            Add(typeof(IEmbeddingGenerator<string, Embedding<float>>), name, services => CreateEmbeddingGenerator(services, name));
         }
     }
 
     /// <summary>Checks that each provider configuration selects, for a service that configuration still supplies, is registered.</summary>
     public IEnumerable<string> Validate(LlmStackOptions options)
     {
-        return new[]
-        {
-            Check(typeof(IChatClient), "Chat", options.Chat.Provider),
-            Check(typeof(IEmbeddingGenerator<string, Embedding<float>>), "Embeddings", options.Embeddings.Provider),
-            Check(typeof(VectorStore), "VectorStore", options.VectorStore.Provider),
-        }.OfType<string>();
+        IEnumerable<string?> errors =
+        [
+            Check(typeof(IChatClient), null, "Chat", options.Chat.Provider),
+            Check(typeof(IEmbeddingGenerator<string, Embedding<float>>), null, "Embeddings", options.Embeddings.Provider),
+            Check(typeof(VectorStore), null, "VectorStore", options.VectorStore.Provider),
+            .. options.ChatModels.Where(m => !string.Equals(m.Value.Provider, ChatProviders.None, StringComparison.OrdinalIgnoreCase)).Select(m => Check(typeof(IChatClient), m.Key, ChatModelsSection + ":" + m.Key, m.Value.Provider)),
+            .. options.EmbeddingModels.Select(m => Check(typeof(IEmbeddingGenerator<string, Embedding<float>>), m.Key, EmbeddingModelsSection + ":" + m.Key, m.Value.Provider)),
+        ];
+        return errors.OfType<string>();
     }
 
-    private string? Check(Type serviceType, string section, string? name)
+    private string? Check(Type serviceType, string? serviceKey, string section, string? name)
     {
-        if (name is null || !SuppliesService(serviceType) || FindRegistration(serviceType, name) is not null)
+        if (name is null || !SuppliesService(serviceType, serviceKey) || FindRegistration(serviceType, name) is not null)
         {
             return null;
         }
@@ -83,9 +103,13 @@ internal sealed class ConfiguredProviders
             : $"{key} is '{name}', but no package registered a provider of that name ({alternatives}).";
     }
 
-    /// <summary>Whether the registration that resolves <paramref name="serviceType"/> is this object's (code registered none after it).</summary>
-    private bool SuppliesService(Type serviceType) =>
-        _services.LastOrDefault(d => d.ServiceType == serviceType && !d.IsKeyedService) is { } winner && winner.ImplementationFactory?.Target == this;
+    /// <summary>Whether the registration that resolves <paramref name="serviceType"/> (under <paramref name="serviceKey"/>, or unkeyed) is this object's (code registered none after it).</summary>
+    private bool SuppliesService(Type serviceType, string? serviceKey) =>
+        _services.LastOrDefault(d => Matches(d, serviceType, serviceKey)) is { } winner && _own.Contains(winner);
+
+    private static bool Matches(ServiceDescriptor descriptor, Type serviceType, string? serviceKey) =>
+        descriptor.ServiceType == serviceType
+        && (serviceKey is null ? !descriptor.IsKeyedService : descriptor.IsKeyedService && Equals(descriptor.ServiceKey, serviceKey));
 
     private IEnumerable<LlmStackProviderRegistration> Registrations(Type serviceType) =>
         _services.Select(d => d.ImplementationInstance).OfType<LlmStackProviderRegistration>().Where(r => r.ServiceType == serviceType);
@@ -93,40 +117,54 @@ internal sealed class ConfiguredProviders
     private LlmStackProviderRegistration? FindRegistration(Type serviceType, string name) =>
         Registrations(serviceType).LastOrDefault(r => string.Equals(r.Name, name, StringComparison.OrdinalIgnoreCase));
 
-    private void Add(Type serviceType, Func<IServiceProvider, object> factory)
+    private void Add(Type serviceType, string? serviceKey, Func<IServiceProvider, object> factory)
     {
-        if (!_services.Any(d => d.ServiceType == serviceType && !d.IsKeyedService))
+        if (_services.Any(d => Matches(d, serviceType, serviceKey)))
         {
-            _services.Add(ServiceDescriptor.Singleton(serviceType, factory));
+            return;
         }
+
+        ServiceDescriptor descriptor = serviceKey is null
+            ? ServiceDescriptor.Singleton(serviceType, factory)
+            : ServiceDescriptor.KeyedSingleton(serviceType, serviceKey, (services, _) => factory(services));
+        _own.Add(descriptor);
+        _services.Add(descriptor);
     }
 
     /// <summary>
-    /// The configured chat model, with Llm.Stack's resilience next to it (default <see cref="LlmResilienceOptions"/>):
-    /// the <c>openai</c> provider turns its client's own retries off, so the two layers do not multiply the attempts.
+    /// A configured chat model (the default one, or the named one <paramref name="name"/>), with Llm.Stack's resilience
+    /// next to it, set by the model's <c>Resilience</c> keys: the <c>openai</c> provider turns its client's own retries
+    /// off, so the two layers do not multiply the attempts.
     /// </summary>
-    private object CreateChatClient(IServiceProvider services)
+    private ResilientChatClient CreateChatClient(IServiceProvider services, string? name)
     {
-        var client = (IChatClient)Create(services, typeof(IChatClient), "Chat", o => o.Chat.Provider);
-        return new ResilientChatClient(client, new LlmResilienceOptions(), services.GetService<ILoggerFactory>()?.CreateLogger<ResilientChatClient>(), services.GetService<TimeProvider>());
-    }
-
-    private object CreateEmbeddingGenerator(IServiceProvider services)
-    {
-        var generator = (IEmbeddingGenerator<string, Embedding<float>>)Create(services, typeof(IEmbeddingGenerator<string, Embedding<float>>), "Embeddings", o => o.Embeddings.Provider);
-        string? adapter = services.GetRequiredService<IOptions<LlmStackOptions>>().Value.Embeddings.Adapter;
-        return adapter is null ? generator : new AdaptedEmbeddingGenerator(generator, EmbeddingAdapter.Load(adapter));
-    }
-
-    private object CreateVectorStore(IServiceProvider services) => Create(services, typeof(VectorStore), "VectorStore", o => o.VectorStore.Provider);
-
-    private object Create(IServiceProvider services, Type serviceType, string section, Func<LlmStackOptions, string?> provider)
-    {
-        // Reading the options runs the validators, this object's check among them: an unregistered provider fails here.
         LlmStackOptions options = services.GetRequiredService<IOptions<LlmStackOptions>>().Value;
-        string name = provider(options)!;
+        ChatModelSettings settings = name is null ? options.Chat : options.ChatModels[name];
+        var client = (IChatClient)Create(services, typeof(IChatClient), SectionOf("Chat", ChatModelsSection, name), settings.Provider);
+        return new ResilientChatClient(client, settings.Resilience, services.GetService<ILoggerFactory>()?.CreateLogger<ResilientChatClient>(), services.GetService<TimeProvider>());
+    }
+
+    private object CreateEmbeddingGenerator(IServiceProvider services, string? name)
+    {
+        LlmStackOptions options = services.GetRequiredService<IOptions<LlmStackOptions>>().Value;
+        EmbeddingModelSettings settings = name is null ? options.Embeddings : options.EmbeddingModels[name];
+        var generator = (IEmbeddingGenerator<string, Embedding<float>>)Create(services, typeof(IEmbeddingGenerator<string, Embedding<float>>), SectionOf("Embeddings", EmbeddingModelsSection, name), settings.Provider!);
+        return settings.Adapter is null ? generator : new AdaptedEmbeddingGenerator(generator, EmbeddingAdapter.Load(settings.Adapter));
+    }
+
+    private static string SectionOf(string defaultSection, string namedSection, string? name) => name is null ? defaultSection : namedSection + ":" + name;
+
+    private object CreateVectorStore(IServiceProvider services) =>
+        Create(services, typeof(VectorStore), "VectorStore", services.GetRequiredService<IOptions<LlmStackOptions>>().Value.VectorStore.Provider!);
+
+    /// <summary>Creates a service with the provider <paramref name="name"/> from the section <paramref name="section"/> (such as <c>Chat</c> or <c>ChatModels:fast</c>).</summary>
+    private object Create(IServiceProvider services, Type serviceType, string section, string name)
+    {
+        // The callers read the options first, which runs the validators, this object's check among them: an
+        // unregistered provider has failed already; the message below covers a registration removed since.
+        LlmStackOptions options = services.GetRequiredService<IOptions<LlmStackOptions>>().Value;
         LlmStackProviderRegistration registration = FindRegistration(serviceType, name)
-            ?? throw new InvalidOperationException(Check(serviceType, section, name));
+            ?? throw new InvalidOperationException($"{LlmStackOptions.SectionName}:{section}:Provider is '{name}', but no package registered a provider of that name.");
         var context = new LlmStackProviderContext(services, _section.GetSection(section), Path.GetFullPath(options.DataDirectory));
         object service = registration.Factory(context);
         return serviceType.IsInstanceOfType(service)

@@ -2,7 +2,11 @@ using Llm.Stack.Onnx;
 
 namespace Llm.Stack;
 
-/// <summary>The embedding model settings under <c>LlmStack:Embeddings</c>.</summary>
+/// <summary>
+/// The settings of an embedding model: the default one under <c>LlmStack:Embeddings</c>, and each named one under
+/// <c>LlmStack:EmbeddingModels:&lt;name&gt;</c> (see <see cref="LlmStackOptions.EmbeddingModels"/>).
+/// </summary>
+/// <remarks>Read when the application starts; do not change an instance after the service provider is built.</remarks>
 public sealed class EmbeddingModelSettings
 {
     /// <summary>Gets or sets the provider of the embedding model.</summary>
@@ -47,4 +51,9 @@ public sealed class EmbeddingModelSettings
     /// re-embedding. The default value is <see langword="null"/>: no adapter.
     /// </value>
     public string? Adapter { get; set; }
+
+    /// <summary>Gets or sets the price of one million input tokens, in the currency the application reports in.</summary>
+    /// <value>Zero or more, or <see langword="null"/> when unknown (no cost is computed). The default value is <see langword="null"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public decimal? InputPricePerMillionTokens { get; set => field = ModelPrices.Check(value); }
 }

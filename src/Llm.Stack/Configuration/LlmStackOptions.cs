@@ -7,7 +7,8 @@ namespace Llm.Stack;
 /// <remarks>
 /// Options are read after the service provider is built; do not mutate an instance after that. Keys are
 /// <c>LlmStack:DataDirectory</c>, <c>LlmStack:Chat:*</c>, <c>LlmStack:Embeddings:*</c> and
-/// <c>LlmStack:VectorStore:*</c>, <c>LlmStack:Server:*</c>; <c>LlmStack:Rag:*</c> and <c>LlmStack:Ingestion:*</c> set the defaults of
+/// <c>LlmStack:VectorStore:*</c>, <c>LlmStack:Server:*</c>, and the named models <c>LlmStack:ChatModels:&lt;name&gt;:*</c>
+/// and <c>LlmStack:EmbeddingModels:&lt;name&gt;:*</c>; <c>LlmStack:Rag:*</c> and <c>LlmStack:Ingestion:*</c> set the defaults of
 /// <see cref="RagOptions"/> and <see cref="IngestionOptions"/>, and <c>LlmStack:Chunking:*</c> chooses and sizes the
 /// stack's <see cref="ITextChunker"/>. An unknown key is an error, so a typo never goes unnoticed.
 /// </remarks>
@@ -31,4 +32,21 @@ public sealed class LlmStackOptions
 
     /// <summary>Gets or sets the limits and access rules of the OpenAI-compatible server (Llm.Stack.Server, <c>llmstack serve</c>).</summary>
     public ServerSettings Server { get; set; } = new();
+
+    /// <summary>
+    /// Gets the named chat models (<c>LlmStack:ChatModels:&lt;name&gt;</c>, each with the keys of <c>LlmStack:Chat</c>):
+    /// <c>services.AddLlmStack(configuration)</c> registers each as a keyed <see cref="Microsoft.Extensions.AI.IChatClient"/>
+    /// under its name, with its own resilience layer. <see cref="Chat"/> stays the stack's default (unkeyed) model.
+    /// </summary>
+    /// <value>Names compared without regard to case; the service key is the name as written in configuration. Empty by default.</value>
+    public IDictionary<string, ChatModelSettings> ChatModels { get; } = new Dictionary<string, ChatModelSettings>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Gets the named embedding models (<c>LlmStack:EmbeddingModels:&lt;name&gt;</c>, each with the keys of
+    /// <c>LlmStack:Embeddings</c>): <c>services.AddLlmStack(configuration)</c> registers each as a keyed
+    /// <see cref="Microsoft.Extensions.AI.IEmbeddingGenerator{TInput, TEmbedding}"/> of strings to float embeddings under its name.
+    /// <see cref="Embeddings"/> stays the stack's default (unkeyed) embedder.
+    /// </summary>
+    /// <value>Names compared without regard to case; the service key is the name as written in configuration. Empty by default.</value>
+    public IDictionary<string, EmbeddingModelSettings> EmbeddingModels { get; } = new Dictionary<string, EmbeddingModelSettings>(StringComparer.OrdinalIgnoreCase);
 }

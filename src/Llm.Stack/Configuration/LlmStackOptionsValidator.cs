@@ -20,81 +20,18 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
             errors.Add($"{LlmStackOptions.SectionName}:DataDirectory must not be empty.");
         }
 
-        ChatModelSettings chat = options.Chat ?? new();
-        if (CheckProvider(errors, Chat + "Provider", chat.Provider, required: true))
+        CheckChatModel(errors, Chat, options.Chat ?? new(), named: false);
+        CheckEmbeddingModel(errors, Embeddings, options.Embeddings ?? new(), named: false);
+        foreach ((string model, ChatModelSettings settings) in options.ChatModels)
         {
-            switch (chat.Provider.ToLowerInvariant())
-            {
-                case ChatProviders.Onnx:
-                    RequireModel(errors, Chat + "ModelPath", chat.ModelPath, chat.Provider, fileAllowed: false);
-                    break;
-                case ChatProviders.OpenAI:
-                    RequireEndpoint(errors, Chat + "Endpoint", chat.Endpoint, chat.Provider);
-                    Require(errors, Chat + "Model", chat.Model, chat.Provider);
-                    break;
-                case ChatProviders.Ollama:
-                    CheckEndpoint(errors, Chat + "Endpoint", chat.Endpoint);
-                    Require(errors, Chat + "Model", chat.Model, chat.Provider);
-                    break;
-                case ChatProviders.Anthropic:
-                    CheckEndpoint(errors, Chat + "Endpoint", chat.Endpoint);
-                    Require(errors, Chat + "Model", chat.Model, chat.Provider);
-                    if (string.IsNullOrWhiteSpace(chat.ApiKey) && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(AnthropicApiKeyVariable)))
-                    {
-                        errors.Add($"{Chat}ApiKey is required when the provider is '{chat.Provider}' (or set the {AnthropicApiKeyVariable} environment variable).");
-                    }
-
-                    break;
-            }
+            CheckModelName(errors, $"{LlmStackOptions.SectionName}:ChatModels:{model}", model);
+            CheckChatModel(errors, $"{LlmStackOptions.SectionName}:ChatModels:{model}:", settings ?? new(), named: true);
         }
 
-        if (chat.ContextWindow is < 1)
+        foreach ((string model, EmbeddingModelSettings settings) in options.EmbeddingModels)
         {
-            errors.Add($"{Chat}ContextWindow must be a positive number of tokens, but is {chat.ContextWindow}.");
-        }
-
-        if (chat.MaxOutputTokens is < 1)
-        {
-            errors.Add($"{Chat}MaxOutputTokens must be a positive number of tokens, but is {chat.MaxOutputTokens}.");
-        }
-
-        EmbeddingModelSettings embeddings = options.Embeddings ?? new();
-        if (CheckProvider(errors, Embeddings + "Provider", embeddings.Provider, required: false))
-        {
-            switch (embeddings.Provider.ToLowerInvariant())
-            {
-                case EmbeddingProviders.Onnx:
-                    RequireModel(errors, Embeddings + "ModelPath", embeddings.ModelPath, embeddings.Provider, fileAllowed: true);
-                    break;
-                case EmbeddingProviders.OpenAI:
-                    RequireEndpoint(errors, Embeddings + "Endpoint", embeddings.Endpoint, embeddings.Provider);
-                    Require(errors, Embeddings + "Model", embeddings.Model, embeddings.Provider);
-                    break;
-                case EmbeddingProviders.Ollama:
-                    CheckEndpoint(errors, Embeddings + "Endpoint", embeddings.Endpoint);
-                    Require(errors, Embeddings + "Model", embeddings.Model, embeddings.Provider);
-                    break;
-            }
-        }
-
-        if (chat.DeviceId < 0)
-        {
-            errors.Add($"{Chat}DeviceId must be zero or more, but is {chat.DeviceId}.");
-        }
-
-        if (embeddings.DeviceId < 0)
-        {
-            errors.Add($"{Embeddings}DeviceId must be zero or more, but is {embeddings.DeviceId}.");
-        }
-
-        if (embeddings.Adapter is not null)
-        {
-            CheckAdapter(errors, Embeddings + "Adapter", embeddings.Adapter);
-        }
-
-        if (embeddings.BatchSize is < 1 or > 2048)
-        {
-            errors.Add($"{Embeddings}BatchSize must be from 1 to 2048, but is {embeddings.BatchSize}.");
+            CheckModelName(errors, $"{LlmStackOptions.SectionName}:EmbeddingModels:{model}", model);
+            CheckEmbeddingModel(errors, $"{LlmStackOptions.SectionName}:EmbeddingModels:{model}:", settings ?? new(), named: true);
         }
 
         VectorStoreSettings store = options.VectorStore ?? new();
@@ -133,6 +70,101 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
 
         CheckServer(errors, options.Server ?? new());
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Checks one chat model's settings (<c>LlmStack:Chat</c>, or a named model when <paramref name="named"/>: its provider is then required and may not be <c>none</c>).</summary>
+    private static void CheckChatModel(List<string> errors, string prefix, ChatModelSettings chat, bool named)
+    {
+        if (CheckProvider(errors, prefix + "Provider", chat.Provider, required: true))
+        {
+            switch (chat.Provider.ToLowerInvariant())
+            {
+                case ChatProviders.None when named:
+                    errors.Add($"{prefix}Provider is required: a named model needs a provider other than 'none', such as openai.");
+                    break;
+                case ChatProviders.Onnx:
+                    RequireModel(errors, prefix + "ModelPath", chat.ModelPath, chat.Provider, fileAllowed: false);
+                    break;
+                case ChatProviders.OpenAI:
+                    RequireEndpoint(errors, prefix + "Endpoint", chat.Endpoint, chat.Provider);
+                    Require(errors, prefix + "Model", chat.Model, chat.Provider);
+                    break;
+                case ChatProviders.Ollama:
+                    CheckEndpoint(errors, prefix + "Endpoint", chat.Endpoint);
+                    Require(errors, prefix + "Model", chat.Model, chat.Provider);
+                    break;
+                case ChatProviders.Anthropic:
+                    CheckEndpoint(errors, prefix + "Endpoint", chat.Endpoint);
+                    Require(errors, prefix + "Model", chat.Model, chat.Provider);
+                    if (string.IsNullOrWhiteSpace(chat.ApiKey) && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(AnthropicApiKeyVariable)))
+                    {
+                        errors.Add($"{prefix}ApiKey is required when the provider is '{chat.Provider}' (or set the {AnthropicApiKeyVariable} environment variable).");
+                    }
+
+                    break;
+            }
+        }
+
+        if (chat.ContextWindow is < 1)
+        {
+            errors.Add($"{prefix}ContextWindow must be a positive number of tokens, but is {chat.ContextWindow}.");
+        }
+
+        if (chat.MaxOutputTokens is < 1)
+        {
+            errors.Add($"{prefix}MaxOutputTokens must be a positive number of tokens, but is {chat.MaxOutputTokens}.");
+        }
+
+        if (chat.DeviceId < 0)
+        {
+            errors.Add($"{prefix}DeviceId must be zero or more, but is {chat.DeviceId}.");
+        }
+    }
+
+    /// <summary>Checks one embedding model's settings (<c>LlmStack:Embeddings</c>, or a named model when <paramref name="named"/>: its provider is then required).</summary>
+    private static void CheckEmbeddingModel(List<string> errors, string prefix, EmbeddingModelSettings embeddings, bool named)
+    {
+        if (CheckProvider(errors, prefix + "Provider", embeddings.Provider, required: named))
+        {
+            switch (embeddings.Provider.ToLowerInvariant())
+            {
+                case EmbeddingProviders.Onnx:
+                    RequireModel(errors, prefix + "ModelPath", embeddings.ModelPath, embeddings.Provider, fileAllowed: true);
+                    break;
+                case EmbeddingProviders.OpenAI:
+                    RequireEndpoint(errors, prefix + "Endpoint", embeddings.Endpoint, embeddings.Provider);
+                    Require(errors, prefix + "Model", embeddings.Model, embeddings.Provider);
+                    break;
+                case EmbeddingProviders.Ollama:
+                    CheckEndpoint(errors, prefix + "Endpoint", embeddings.Endpoint);
+                    Require(errors, prefix + "Model", embeddings.Model, embeddings.Provider);
+                    break;
+            }
+        }
+
+        if (embeddings.DeviceId < 0)
+        {
+            errors.Add($"{prefix}DeviceId must be zero or more, but is {embeddings.DeviceId}.");
+        }
+
+        if (embeddings.Adapter is not null)
+        {
+            CheckAdapter(errors, prefix + "Adapter", embeddings.Adapter);
+        }
+
+        if (embeddings.BatchSize is < 1 or > 2048)
+        {
+            errors.Add($"{prefix}BatchSize must be from 1 to 2048, but is {embeddings.BatchSize}.");
+        }
+    }
+
+    /// <summary>A model's name is its service key: it must have a visible character and no surrounding space.</summary>
+    private static void CheckModelName(List<string> errors, string key, string name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length != name.Length)
+        {
+            errors.Add($"{key} is not a usable model name: a name must not be empty or start or end with white space.");
+        }
     }
 
     /// <summary>The server listens on an IP address; beyond loopback only with an API key; CORS origins are origins.</summary>

@@ -30,12 +30,17 @@ public static class FailoverChatClientBuilderExtensions
     /// <remarks>
     /// Any failure of a model moves the call on, except the caller's cancellation; when every model has failed, the last
     /// model's fault is thrown. The keyed clients are resolved when the builder builds its client, from the service
-    /// provider it is given; a name with no registration fails then. Put <c>UseLlmResilience()</c> next to each model
+    /// provider it is given; a name with no registration fails then with an <see cref="InvalidOperationException"/> naming it. Put <c>UseLlmResilience()</c> next to each model
     /// (below this layer), so that each model's transient faults are retried before the next model is tried, and an
     /// open circuit moves calls on at once. Thread-safe; the models' clients are not disposed with it.
     /// </remarks>
     /// <example>
     /// <code>
+    /// // appsettings.json: "LlmStack": { "ChatModels": { "primary": { ... }, "backup": { ... } } }
+    /// services.AddLlmStack(configuration).AddOpenAIProvider();
+    /// services.AddChatClient(sp => sp.GetRequiredKeyedService&lt;IChatClient&gt;("primary")).UseFailover("primary", "backup");
+    ///
+    /// // or with models registered in code:
     /// services.AddKeyedChatClient("backup", sp => backupModel).UseLlmResilience();
     /// services.AddChatClient(primaryModel).UseFailover("primary", "backup").UseLlmResilience();
     /// </code>
@@ -61,7 +66,10 @@ public static class FailoverChatClientBuilderExtensions
             var models = new List<IChatClient> { new NamedModelChatClient(primaryName, inner) };
             foreach (string name in fallbackModels)
             {
-                models.Add(new NamedModelChatClient(name, services.GetRequiredKeyedService<IChatClient>(name)));
+                IChatClient model = services.GetKeyedService<IChatClient>(name)
+                    ?? throw new InvalidOperationException(
+                        $"UseFailover names the model '{name}', but no chat model has that name: configure {LlmStackOptions.SectionName}:ChatModels:{name} (services.AddLlmStack(configuration)) or register one with AddKeyedChatClient(\"{name}\", ...).");
+                models.Add(new NamedModelChatClient(name, model));
             }
 
 #pragma warning disable MEAI001 // Microsoft.Extensions.AI's failover is experimental; it is what this method stands on.
