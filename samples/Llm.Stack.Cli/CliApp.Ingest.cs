@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Llm.Stack.Local;
+using Microsoft.Extensions.VectorData;
 using Spectre.Console;
 
 namespace Llm.Stack.Cli;
@@ -134,6 +135,11 @@ internal sealed partial class CliApp
             {
                 throw new CliException(e.Message, IndexBusyExitCode);
             }
+            catch (EmbedderMismatchException e)
+            {
+                // Another process recorded another embedder in the store while this one waited for the writer lease.
+                throw EmbedderMismatch(index, e);
+            }
             catch (TimeoutException e)
             {
                 // The writer lease of a store that keeps the ingestion state (LlmStack:VectorStore:IngestionState=store).
@@ -159,7 +165,7 @@ internal sealed partial class CliApp
 
         if (showProgress)
         {
-            Console.MarkupLineInterpolated($"Ingested {files.Count} file(s) in {stopwatch.Elapsed.TotalSeconds:0.0} s: [green]{summary.Added} added[/], [yellow]{summary.Changed} changed[/], {summary.Unchanged} unchanged, [blue]{summary.Removed} removed[/], [red]{summary.Failed} failed[/]; {summary.Chunks} chunks embedded; index: {index.Count} chunks in {index.DataDirectory}");
+            Console.MarkupLineInterpolated($"Ingested {files.Count} file(s) in {stopwatch.Elapsed.TotalSeconds:0.0} s: [green]{summary.Added} added[/], [yellow]{summary.Changed} changed[/], {summary.Unchanged} unchanged, [blue]{summary.Removed} removed[/], [red]{summary.Failed} failed[/]; {summary.Chunks} chunks embedded; index: {index.Count} chunks in {DescribeIndexLocation(index)}");
         }
 
         foreach (string encoding in summary.Encodings)
@@ -184,16 +190,34 @@ internal sealed partial class CliApp
         }
         catch (EmbedderMismatchException e)
         {
-            throw new CliException(
-                $"The index in '{index.DataDirectory}' was built with the embedder '{e.IndexModel}' ({e.IndexDimensions} dimensions), " +
-                $"but the configured embedder is '{e.ConfiguredModel}' ({e.ConfiguredDimensions} dimensions). Vectors of different embedders " +
-                "cannot be compared: run the command again with --rebuild to re-embed every document.");
+            throw EmbedderMismatch(index, e);
         }
 
         foreach (string problem in index.LastCheck?.Problems ?? [])
         {
             await _error.WriteLineAsync($"index check: {problem}");
         }
+    }
+
+    /// <summary>The one-line advice for an index whose chunks were embedded by another embedder than the configured one.</summary>
+    private static CliException EmbedderMismatch(LocalIndex index, EmbedderMismatchException e) => new(
+        $"The index in {DescribeIndexLocation(index)} was built with the embedder '{e.IndexModel}' ({e.IndexDimensions} dimensions), " +
+        $"but the configured embedder is '{e.ConfiguredModel}' ({e.ConfiguredDimensions} dimensions). Vectors of different embedders " +
+        "cannot be compared: run the command again with --rebuild to re-embed every document.");
+
+    /// <summary>
+    /// Where the index's chunks live: its data folder when the index saves them itself, else the collection of the
+    /// store (a server such as PostgreSQL or Chroma) that keeps them.
+    /// </summary>
+    private static string DescribeIndexLocation(LocalIndex index)
+    {
+        if (index.SavesSnapshots)
+        {
+            return $"'{index.DataDirectory}'";
+        }
+
+        string system = (index.Store.GetService(typeof(VectorStoreMetadata)) as VectorStoreMetadata)?.VectorStoreSystemName ?? index.Store.GetType().Name;
+        return $"{system} collection '{index.CollectionName}'";
     }
 
     private sealed class IngestSummary

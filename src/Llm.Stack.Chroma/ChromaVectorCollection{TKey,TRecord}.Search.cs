@@ -30,14 +30,12 @@ public sealed partial class ChromaVectorCollection<TKey, TRecord>
         VectorSearchOptions<TRecord>? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(searchValue);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
         options ??= DefaultSearchOptions;
-        ArgumentOutOfRangeException.ThrowIfNegative(options.Skip);
+        ConnectorRecords.CheckSearchArguments(searchValue, top, options.Skip);
         bool includeVectors = ConnectorRecords.CheckIncludeVectors(_model, options.IncludeVectors);
         VectorPropertyModel property = _model.GetVectorPropertyOrSingle(options);
-        ReadOnlyMemory<float> query = await ConnectorRecords.ResolveQueryAsync(searchValue, property, cancellationToken).ConfigureAwait(false);
-        ConnectorRecords.ValidateVector(query.Span, property.ModelName, property.Dimensions, _distance.IsCosine ? _distance.Function : null, "The search vector", nameof(searchValue));
+        ReadOnlyMemory<float> query = await ConnectorRecords.ResolveSearchVectorAsync(
+            searchValue, property, _distance.IsCosine ? _distance.Function : null, cancellationToken).ConfigureAwait(false);
 
         ChromaFilterTranslator.Where? where = options.Filter is null ? null : ChromaFilterTranslator.Translate(options.Filter, _model);
         int skip = options.Skip;

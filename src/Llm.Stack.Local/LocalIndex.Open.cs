@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Llm.Stack.VectorIndex;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.VectorData;
 
 namespace Llm.Stack.Local;
@@ -42,7 +43,10 @@ public sealed partial class LocalIndex
     /// </param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the index is open.</returns>
-    /// <exception cref="EmbedderMismatchException">The index was built with another embedder.</exception>
+    /// <exception cref="EmbedderMismatchException">
+    /// The index was built with another embedder; with the ingestion state in the store, also when the store records
+    /// another embedder for the collection (written by a process configured differently, on any machine).
+    /// </exception>
     /// <remarks>Nothing is written: a damaged file is reported in <see cref="LastCheck"/> and repaired in memory.</remarks>
     public async Task OpenAsync(bool rebuild = false, CancellationToken cancellationToken = default)
     {
@@ -80,6 +84,8 @@ public sealed partial class LocalIndex
         // index.json is rewritten by the next commit, even one with nothing else to change, when it is damaged or names a
         // generation that could not be read.
         bool rewriteMetadata = false;
+        // With the state in the store: whether the store records this embedder already (a rebuild records it anew).
+        bool embedderRecorded = false;
         if (!rebuild)
         {
             LocalIndexMetadata? metadata = null;
@@ -114,6 +120,16 @@ public sealed partial class LocalIndex
             int problemsBefore = problems.Count;
             if (_stateStore is not null)
             {
+                // The chunks on the server may have been written by a process of another machine: the embedder recorded
+                // beside them must be this one, else their vectors and ours cannot be compared.
+                EmbeddingGeneratorMetadata? recorded = await _stateStore.LoadEmbedderAsync(cancellationToken).ConfigureAwait(false);
+                if (recorded is not null && (recorded.DefaultModelId != modelId || recorded.DefaultModelDimensions != dimensions))
+                {
+                    throw new EmbedderMismatchException(recorded.DefaultModelId ?? string.Empty, recorded.DefaultModelDimensions ?? 0, modelId, dimensions);
+                }
+
+                embedderRecorded = recorded is not null;
+
                 // The state lives beside the chunks in the store: the check below compares the two.
                 state = await _stateStore.LoadAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -168,6 +184,7 @@ public sealed partial class LocalIndex
         // A rebuild commits even when nothing is ingested: the empty index replaces the old one.
         _committedChanges = rebuild ? -1 : state.Changes - repaired;
         _rewriteMetadata = rewriteMetadata;
+        _embedderRecorded = embedderRecorded;
         _collection = collection;
         LastCheck = new LocalIndexCheck
         {

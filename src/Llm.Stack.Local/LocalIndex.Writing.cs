@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
 
 namespace Llm.Stack.Local;
 
@@ -43,6 +44,7 @@ public sealed partial class LocalIndex
     /// <exception cref="ArgumentNullException"><paramref name="pipeline"/> or <paramref name="items"/> is <see langword="null"/>.</exception>
     /// <exception cref="IndexLockedException">Another process is writing the folder and <see cref="WriterLockTimeout"/> ran out.</exception>
     /// <exception cref="IOException">A commit failed (full disk, read-only folder); the last committed state is kept.</exception>
+    /// <exception cref="EmbedderMismatchException">With the ingestion state in the store: another process recorded another embedder for the collection since this index was opened.</exception>
     public async IAsyncEnumerable<IngestionResult> IngestAsync(
         IngestionPipeline pipeline,
         IAsyncEnumerable<IngestionItem> items,
@@ -63,6 +65,15 @@ public sealed partial class LocalIndex
             if (_collection is null || (_committedChanges >= 0 && (_stateStore is not null || CommittedGeneration() != _generation)))
             {
                 await LoadAsync(rebuild: false, cancellationToken).ConfigureAwait(false);
+            }
+
+            // Under the lease and before any chunk is written: the store records whose vectors its chunks are, so that a
+            // process with another embedder is refused (LoadAsync above) instead of mixing its vectors with these.
+            (string modelId, int dimensions) = Embedder;
+            if (_stateStore is not null && !_embedderRecorded && dimensions > 0)
+            {
+                await _stateStore.SaveEmbedderAsync(new EmbeddingGeneratorMetadata(null, null, modelId, dimensions), cancellationToken).ConfigureAwait(false);
+                _embedderRecorded = true;
             }
         }
         finally

@@ -71,6 +71,7 @@ public sealed partial class LocalIndex : IDisposable
     private long _generation;
     private long _committedChanges;
     private bool _rewriteMetadata;
+    private bool _embedderRecorded;
 
     /// <summary>Initializes a new instance of the <see cref="LocalIndex"/> class; nothing is read until it is opened.</summary>
     /// <param name="dataDirectory">The folder of the index; created on first commit.</param>

@@ -103,11 +103,9 @@ public sealed partial class PostgresVectorCollection<TKey, TRecord>
     private bool CheckIncludeVectors(bool includeVectors) => ConnectorRecords.CheckIncludeVectors(_model, includeVectors);
 
     private static void ValidateVector(ReadOnlySpan<float> vector, VectorPropertyModel property, string what, string paramName)
-        => ConnectorRecords.ValidateVector(
-            vector,
-            property.ModelName,
-            property.Dimensions,
-            PostgresDistance.Get(property.DistanceFunction, property.ModelName).IsCosine ? property.DistanceFunction : null,
-            what,
-            paramName);
+        => ConnectorRecords.ValidateVector(vector, property.ModelName, property.Dimensions, NormDistance(property), what, paramName);
+
+    /// <summary>The property's distance function when it needs a vector's norm (cosine), else <see langword="null"/>.</summary>
+    private static string? NormDistance(VectorPropertyModel property)
+        => PostgresDistance.Get(property.DistanceFunction, property.ModelName).IsCosine ? property.DistanceFunction : null;
 }

@@ -34,14 +34,11 @@ public sealed partial class PostgresVectorCollection<TKey, TRecord>
         VectorSearchOptions<TRecord>? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(searchValue);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
         options ??= DefaultSearchOptions;
-        ArgumentOutOfRangeException.ThrowIfNegative(options.Skip);
+        ConnectorRecords.CheckSearchArguments(searchValue, top, options.Skip);
         bool includeVectors = CheckIncludeVectors(options.IncludeVectors);
         VectorPropertyModel property = _model.GetVectorPropertyOrSingle(options);
-        ReadOnlyMemory<float> query = await ResolveQueryAsync(searchValue, property, cancellationToken).ConfigureAwait(false);
-        ValidateVector(query.Span, property, "The search vector", nameof(searchValue));
+        ReadOnlyMemory<float> query = await ConnectorRecords.ResolveSearchVectorAsync(searchValue, property, NormDistance(property), cancellationToken).ConfigureAwait(false);
         List<(TRecord Record, double Score)> found = await SearchCoreAsync(
             property, query, options.Filter, top, options.Skip, includeVectors, cancellationToken).ConfigureAwait(false);
         PostgresDistance distance = PostgresDistance.Get(property.DistanceFunction, property.ModelName);
@@ -77,16 +74,13 @@ public sealed partial class PostgresVectorCollection<TKey, TRecord>
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
         where TInput : notnull
     {
-        ArgumentNullException.ThrowIfNull(searchValue);
         ArgumentNullException.ThrowIfNull(keywords);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
         options ??= new HybridSearchOptions<TRecord>();
-        ArgumentOutOfRangeException.ThrowIfNegative(options.Skip);
+        ConnectorRecords.CheckSearchArguments(searchValue, top, options.Skip);
         bool includeVectors = CheckIncludeVectors(options.IncludeVectors);
         VectorPropertyModel vectorProperty = _model.GetVectorPropertyOrSingle(new VectorSearchOptions<TRecord> { VectorProperty = options.VectorProperty });
         DataPropertyModel textProperty = _model.GetFullTextDataPropertyOrSingle(options.AdditionalProperty);
-        ReadOnlyMemory<float> query = await ResolveQueryAsync(searchValue, vectorProperty, cancellationToken).ConfigureAwait(false);
-        ValidateVector(query.Span, vectorProperty, "The search vector", nameof(searchValue));
+        ReadOnlyMemory<float> query = await ConnectorRecords.ResolveSearchVectorAsync(searchValue, vectorProperty, NormDistance(vectorProperty), cancellationToken).ConfigureAwait(false);
         int candidates = Math.Max(50, 2 * (options.Skip + top));
 
         List<(TRecord Record, double Score)> byVector = await SearchCoreAsync(
@@ -203,7 +197,4 @@ public sealed partial class PostgresVectorCollection<TKey, TRecord>
         string sql = $"SELECT {(includeVectors ? _columnsWithVectors : _columns)} FROM {_table} WHERE {where} ORDER BY ts_rank_cd({document}, ({tsQuery})) DESC, {_keyColumn} LIMIT {top}";
         return await ReadAsync("HybridSearch", sql, parameters, includeVectors, cancellationToken).ConfigureAwait(false);
     }
-
-    private static ValueTask<ReadOnlyMemory<float>> ResolveQueryAsync<TInput>(TInput searchValue, VectorPropertyModel property, CancellationToken cancellationToken)
-        => ConnectorRecords.ResolveQueryAsync(searchValue, property, cancellationToken);
 }

@@ -19,7 +19,8 @@ namespace Llm.Stack.Postgres;
 /// <para>Thread-safety: all members are safe to call concurrently; each call takes a pooled connection of its own.</para>
 /// <para>Writes: a batch upsert is one transaction (all records or none): the rows are streamed by binary <c>COPY</c> into
 /// a temporary table, then merged with <c>INSERT … ON CONFLICT DO UPDATE</c>. Within one batch the last record of a key
-/// wins. Bad input (wrong dimensions, NaN or infinite components, a zero vector under a cosine function, a null or empty
+/// wins. The merge may take the connection's command timeout (Npgsql's <c>Command Timeout</c>, 30 seconds by default) per
+/// 1,000 rows of the batch, since each row is inserted into the indexes (an HNSW insert is a graph search). Bad input (wrong dimensions, NaN or infinite components, a zero vector under a cosine function, a null or empty
 /// key) throws <see cref="ArgumentException"/> before anything is sent.</para>
 /// <para>Search: HNSW (the default <see cref="IndexKind"/>) and IVFFlat are approximate; <see cref="IndexKind.Flat"/> has no
 /// index and is exact. Approximate searches with a filter scan the index iteratively
@@ -35,6 +36,9 @@ public sealed partial class PostgresVectorCollection<TKey, TRecord> : VectorStor
     where TKey : notnull
     where TRecord : class
 {
+    /// <summary>The rows a batch upsert's merge may write per command timeout of the connection.</summary>
+    internal const int MergeRowsPerTimeout = 1_000;
+
     private readonly PostgresVectorStore _store;
     private readonly CollectionModel _model;
     private readonly VectorStoreCollectionMetadata _metadata;
@@ -296,12 +300,19 @@ public sealed partial class PostgresVectorCollection<TKey, TRecord> : VectorStor
 
         await using (NpgsqlCommand merge = new(PostgresSql.Upsert(_table, _model, $"SELECT {_columnsWithVectors} FROM {Staging}"), connection, transaction))
         {
+            // The merge inserts every row into each index (an HNSW insert is a graph search): its time grows with the
+            // batch, so the connection's command timeout, meant for one statement of bounded work, applies per MergeRowsPerTimeout rows.
+            merge.CommandTimeout = MergeTimeout(connection.CommandTimeout, rows.Count);
             _ = await merge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
+
+    /// <summary>The command timeout (seconds) of merging <paramref name="rows"/> rows: <paramref name="commandTimeout"/> per <see cref="MergeRowsPerTimeout"/> rows begun; 0 (none) stays 0.</summary>
+    internal static int MergeTimeout(int commandTimeout, int rows)
+        => commandTimeout <= 0 ? 0 : (int)Math.Min(int.MaxValue, (long)commandTimeout * (1 + ((rows - 1) / MergeRowsPerTimeout)));
 
     private async Task<List<TRecord>> ReadAsync(string operation, string sql, List<NpgsqlParameter> parameters, bool includeVectors, CancellationToken cancellationToken)
         => await RunAsync(operation, async connection =>

@@ -16,6 +16,8 @@ namespace Llm.Stack.Postgres;
 /// have pgvector's type mapping (<c>dataSourceBuilder.UseVector()</c>).</para>
 /// <para>Thread-safety: the store and its collections are safe to use from any number of threads at once; each
 /// operation takes its own pooled connection, and a batch upsert is one transaction.</para>
+/// <para>Named locks: <see cref="GetService"/> gives an <see cref="IVectorStoreLockProvider"/> over PostgreSQL advisory
+/// locks (the writer lease of <c>VectorStoreIngestionStateStore</c> uses it), each held on a connection of its own.</para>
 /// <para>Errors of the server or the connection surface as <see cref="VectorStoreException"/> whose message names the
 /// endpoint (host, port and database, never the password).</para>
 /// </remarks>
@@ -27,6 +29,7 @@ public sealed class PostgresVectorStore : VectorStore
     private readonly bool _ownsDataSource;
     private readonly PostgresVectorStoreOptions _options;
     private readonly VectorStoreMetadata _metadata;
+    private readonly PostgresAdvisoryLocks _locks;
     private int _extensionChecked;
 
     /// <summary>Initializes a new instance of the <see cref="PostgresVectorStore"/> class with default options that owns a data source built from a connection string.</summary>
@@ -71,6 +74,7 @@ public sealed class PostgresVectorStore : VectorStore
         var builder = new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
         Endpoint = $"{builder.Host ?? "localhost"}:{builder.Port}/{builder.Database ?? builder.Username ?? string.Empty}";
         _metadata = new VectorStoreMetadata { VectorStoreSystemName = SystemName, VectorStoreName = builder.Database };
+        _locks = new PostgresAdvisoryLocks(this, dataSource);
     }
 
     /// <summary>Gets the server and database the store works on, as <c>host:port/database</c> (the form error messages name it by).</summary>
@@ -151,6 +155,7 @@ public sealed class PostgresVectorStore : VectorStore
         return serviceKey is not null ? null
             : serviceType == typeof(VectorStoreMetadata) ? _metadata
             : serviceType == typeof(NpgsqlDataSource) ? _dataSource
+            : serviceType == typeof(IVectorStoreLockProvider) ? _locks
             : serviceType.IsInstanceOfType(this) ? this
             : null;
     }

@@ -64,6 +64,10 @@ public abstract partial class SharedStoreIngestTests : IDisposable
         Assert.Equal(one.IndexChunks, two.IndexChunks);
         await AssertServerHoldsExactlyAsync(one.IndexChunks, Documents);
 
+        // The summary names where the chunks are: the server's collection, not the process's data folder.
+        Assert.Contains($" collection '{_collection}'", a.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(Path.Combine(_folder.WorkingDirectory, "first"), a.Output, StringComparison.Ordinal);
+
         Summary third = Summary.Parse(AssertSucceeded(await FinishAsync(StartIngest("third"))).Output);
         Assert.Equal((0, Documents, 0), (third.Added, third.Unchanged, third.Embedded));
     }

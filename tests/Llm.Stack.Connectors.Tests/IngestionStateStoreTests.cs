@@ -18,7 +18,8 @@ public abstract class IngestionStateStoreTests : IAsyncLifetime
 
     protected abstract VectorStore Store { get; }
 
-    private string StateName => _name + "_state";
+    /// <summary>Gets the name of the state collection of the test.</summary>
+    protected string StateName => _name + "_state";
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -101,6 +102,27 @@ public abstract class IngestionStateStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_embedder_recorded_by_one_writer_is_what_another_reads()
+    {
+        using (var first = new VectorStoreIngestionStateStore(Store, StateName))
+        {
+            Assert.Null(await first.LoadEmbedderAsync());
+            await first.SaveEmbedderAsync(new EmbeddingGeneratorMetadata("onnx", null, "all-MiniLM-L6-v2", 384));
+        }
+
+        // Another process (a new instance, as on another machine) reads it; a rebuild's record replaces it.
+        using var second = new VectorStoreIngestionStateStore(Store, StateName);
+        EmbeddingGeneratorMetadata? recorded = await second.LoadEmbedderAsync();
+        Assert.Equal(("all-MiniLM-L6-v2", 384), (recorded?.DefaultModelId, recorded?.DefaultModelDimensions));
+        await second.SaveEmbedderAsync(new EmbeddingGeneratorMetadata(null, null, "bge-small-en-v1.5", 384));
+        using var third = new VectorStoreIngestionStateStore(Store, StateName);
+        Assert.Equal("bge-small-en-v1.5", (await third.LoadEmbedderAsync())?.DefaultModelId);
+
+        // The record is not a document of the state.
+        Assert.Equal(0, (await third.LoadAsync()).Count);
+    }
+
+    [Fact]
     public async Task Bad_arguments_are_refused_naming_the_argument()
     {
         Assert.Equal("store", Assert.Throws<ArgumentNullException>(() => new VectorStoreIngestionStateStore(null!, "x")).ParamName);
@@ -109,6 +131,38 @@ public abstract class IngestionStateStoreTests : IAsyncLifetime
         Assert.Equal("value", Assert.Throws<ArgumentOutOfRangeException>(() => store.LeaseDuration = TimeSpan.FromMilliseconds(10)).ParamName);
         Assert.Equal("state", (await Assert.ThrowsAsync<ArgumentNullException>(() => store.SaveAsync(null!))).ParamName);
         Assert.Equal("timeout", (await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.AcquireWriterAsync(TimeSpan.FromSeconds(-2)))).ParamName);
+        Assert.Equal("embedder", (await Assert.ThrowsAsync<ArgumentNullException>(() => store.SaveEmbedderAsync(null!))).ParamName);
+        Assert.Equal("embedder", (await Assert.ThrowsAsync<ArgumentException>(() => store.SaveEmbedderAsync(new EmbeddingGeneratorMetadata(null, null, "m", null)))).ParamName);
+        Assert.Equal("embedder", (await Assert.ThrowsAsync<ArgumentException>(() => store.SaveEmbedderAsync(new EmbeddingGeneratorMetadata(null, null, " ", 8)))).ParamName);
+    }
+
+    /// <summary>
+    /// A run before the server restarts, then, on the same store instance (its pooled connections cut by the restart), a
+    /// new writer after it: it takes the lease, loads the state and the embedder saved before, and finds every document unchanged.
+    /// </summary>
+    protected async Task AssertIngestionResumesAfterRestartAsync(Func<Task> restart)
+    {
+        var embedder = new WordHashEmbedder();
+        var pipeline = new IngestionPipeline(embedder, new RecursiveChunker(new RecursiveChunkerOptions { MaxTokens = 16 }));
+        VectorStoreCollection<string, ChunkRecord> chunks = Store.GetCollection<string, ChunkRecord>(_name, ChunkRecord.CreateDefinition(Dimensions));
+        Document[] documents = [.. Enumerable.Range(0, 12).Select(i => new Document($"doc{i}.md", $"Station {i} measured {i * 7} tremors under volcano {i} before the eruption."))];
+        using (var before = new VectorStoreIngestionStateStore(Store, StateName))
+        {
+            Assert.All(await RunAsync(pipeline, chunks, before, documents), r => Assert.Equal(IngestionStatus.Added, r.Status));
+            await before.SaveEmbedderAsync(new EmbeddingGeneratorMetadata(null, null, "word-hash", Dimensions));
+        }
+
+        string[] stored = await AllKeysAsync(chunks);
+        await restart();
+
+        using var after = new VectorStoreIngestionStateStore(Store, StateName);
+        Assert.Equal("word-hash", (await after.LoadEmbedderAsync())?.DefaultModelId);
+        IngestionState state = await after.LoadAsync();
+        Assert.Equal(12, state.Count);
+        int embedded = embedder.Embedded;
+        Assert.All(await RunAsync(pipeline, chunks, after, documents, state), r => Assert.Equal(IngestionStatus.Unchanged, r.Status));
+        Assert.Equal(embedded, embedder.Embedded);
+        Assert.Equal(stored, await AllKeysAsync(chunks));
     }
 
     private static async Task<List<IngestionResult>> RunAsync(
@@ -164,14 +218,85 @@ public sealed class InMemoryIngestionStateStoreTests : IngestionStateStoreTests
     protected override VectorStore Store { get; } = new InMemoryVectorStore();
 }
 
+/// <summary>
+/// Against PostgreSQL, whose advisory locks make the writer lease safe: writers that start at the same moment never
+/// hold it together, and one whose session ended (a killed process) is taken over at once, whatever its lease record says.
+/// </summary>
 [Collection(PostgresServerGroup.Name)]
 public sealed class PostgresIngestionStateStoreTests(PostgresServer server) : IngestionStateStoreTests
 {
     protected override VectorStore Store { get; } = new PostgresVectorStore(server.ConnectionString);
+
+    [Fact]
+    public Task An_ingestion_resumes_from_the_server_state_after_the_server_restarts() => AssertIngestionResumesAfterRestartAsync(server.RestartAsync);
+
+    [Fact]
+    public async Task Writers_that_start_at_the_same_moment_never_hold_the_lease_together()
+    {
+        VectorStoreIngestionStateStore[] writers = [.. Enumerable.Range(0, 8).Select(_ => new VectorStoreIngestionStateStore(Store, StateName))];
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int inside = 0, most = 0, done = 0;
+        Task[] runs = [.. writers.Select(async writer =>
+        {
+            await go.Task;
+            await using (await writer.AcquireWriterAsync(Timeout.InfiniteTimeSpan))
+            {
+                int now = Interlocked.Increment(ref inside);
+                int seen;
+                while ((seen = Volatile.Read(ref most)) < now && Interlocked.CompareExchange(ref most, now, seen) != seen)
+                {
+                }
+
+                await Task.Delay(50);
+                Interlocked.Decrement(ref inside);
+                Interlocked.Increment(ref done);
+            }
+        })];
+        go.SetResult();
+        await Task.WhenAll(runs).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal((1, 8), (most, done));
+        Array.ForEach(writers, w => w.Dispose());
+    }
+
+    [Fact]
+    public async Task A_holder_whose_session_ended_is_taken_over_at_once()
+    {
+        using var first = new VectorStoreIngestionStateStore(Store, StateName);
+        using var second = new VectorStoreIngestionStateStore(Store, StateName);
+        IAsyncDisposable held = await first.AcquireWriterAsync(TimeSpan.Zero);
+        await Assert.ThrowsAsync<TimeoutException>(() => second.AcquireWriterAsync(TimeSpan.FromSeconds(1)));
+
+        // The holder's session ends, as when its process is killed: its lease record (30 s, a live process of this
+        // machine) still looks held, but the server released the lock, and the next writer goes on within its timeout.
+        Assert.Equal(1, await TerminateLockHolderAsync($"llmstack:public:{StateName}"));
+        IAsyncDisposable next = await second.AcquireWriterAsync(TimeSpan.FromSeconds(5));
+        await Assert.ThrowsAsync<TimeoutException>(() => first.AcquireWriterAsync(TimeSpan.Zero));
+
+        // Releasing the lost lease changes nothing for the new holder.
+        await held.DisposeAsync();
+        await Assert.ThrowsAsync<TimeoutException>(() => first.AcquireWriterAsync(TimeSpan.Zero));
+        await next.DisposeAsync();
+        await (await first.AcquireWriterAsync(TimeSpan.FromSeconds(5))).DisposeAsync();
+    }
+
+    /// <summary>Ends the sessions holding the advisory lock of <paramref name="name"/> (its 64-bit key as pg_locks shows it); returns how many.</summary>
+    private async Task<int> TerminateLockHolderAsync(string name)
+    {
+        await using var dataSource = Npgsql.NpgsqlDataSource.Create(server.ConnectionString);
+        await using Npgsql.NpgsqlCommand command = dataSource.CreateCommand(
+            "SELECT count(pg_terminate_backend(l.pid))::int FROM pg_locks l, (SELECT hashtextextended($1, 0) AS k) h " +
+            "WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted " +
+            "AND l.classid::bigint = ((h.k >> 32) & 4294967295) AND l.objid::bigint = (h.k & 4294967295)");
+        command.Parameters.Add(new Npgsql.NpgsqlParameter { Value = name });
+        return (int)(await command.ExecuteScalarAsync())!;
+    }
 }
 
 [Collection(ChromaServerGroup.Name)]
 public sealed class ChromaIngestionStateStoreTests(ChromaServer server) : IngestionStateStoreTests
 {
     protected override VectorStore Store { get; } = new ChromaVectorStore(server.Endpoint);
+
+    [Fact]
+    public Task An_ingestion_resumes_from_the_server_state_after_the_server_restarts() => AssertIngestionResumesAfterRestartAsync(server.RestartAsync);
 }

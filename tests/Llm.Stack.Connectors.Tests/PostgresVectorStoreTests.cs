@@ -29,6 +29,19 @@ public sealed class PostgresVectorStoreTests(PostgresServer server) : IAsyncLife
         _store?.Dispose();
     }
 
+    [Theory]
+    [InlineData(30, 1, 30)]
+    [InlineData(30, 1_000, 30)]
+    [InlineData(30, 1_001, 60)]
+    [InlineData(30, 100_000, 3_000)]
+    [InlineData(0, 100_000, 0)]
+    public void A_batch_merge_gets_the_command_timeout_per_thousand_rows(int commandTimeout, int rows, int expected)
+    {
+        // A merge into an HNSW table inserts every row into the graph, which takes minutes for large batches on a small
+        // machine (benchmarks/RESULTS.md): one command timeout (30 s by default) for the whole batch made them fail.
+        Assert.Equal(expected, PostgresVectorCollection<string, GeneratedKeyRecord>.MergeTimeout(commandTimeout, rows));
+    }
+
     [Fact]
     public async Task A_collection_is_a_table_with_typed_columns_and_the_index_of_its_kind()
     {

@@ -1,4 +1,5 @@
 using Llm.Stack.VectorIndex;
+using Microsoft.Extensions.AI;
 
 namespace Llm.Stack.Local.Tests;
 
@@ -54,6 +55,48 @@ public sealed class StateInStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_folder_whose_embedder_differs_from_the_one_the_store_records_is_refused_until_it_rebuilds()
+    {
+        string docs = _folder.WriteCorpus("docs", 1);
+        using var store = new InMemoryVectorStore(new InMemoryVectorStoreOptions { PersistenceDirectory = _folder.Path("server") });
+        var embedder = new DeterministicEmbedder();
+        var options = new LocalDefaultsOptions { KeepIngestionStateInStore = true };
+        using (var first = new LocalIndex(_folder.Path("first"), embedder, options, store))
+        {
+            Assert.All(await IngestAsync(first, embedder, docs), r => Assert.Equal(IngestionStatus.Added, r.Status));
+        }
+
+        // Another machine with another model of the same width: its own folder has no index.json, only the store can tell.
+        using var other = new RenamedEmbedder(embedder, "other-32");
+        int embedded = embedder.Embedded;
+        using (var second = new LocalIndex(_folder.Path("second"), other, options, store))
+        {
+            EmbedderMismatchException refused = await Assert.ThrowsAsync<EmbedderMismatchException>(() => second.OpenAsync());
+            Assert.Equal(("hash-32", 32, "other-32", 32), (refused.IndexModel, refused.IndexDimensions, refused.ConfiguredModel, refused.ConfiguredDimensions));
+            await Assert.ThrowsAsync<EmbedderMismatchException>(() => IngestAsync(second, other, docs));
+        }
+
+        Assert.Equal(embedded, embedder.Embedded);
+        using (var first = new LocalIndex(_folder.Path("first"), embedder, options, store))
+        {
+            Assert.All(await IngestAsync(first, embedder, docs), r => Assert.Equal(IngestionStatus.Unchanged, r.Status));
+        }
+
+        // A rebuild with the other embedder re-embeds every document and records it: now the first folder's embedder is refused.
+        using (var second = new LocalIndex(_folder.Path("second"), other, options, store))
+        {
+            await second.OpenAsync(rebuild: true);
+            Assert.All(await IngestAsync(second, other, docs), r => Assert.Equal(IngestionStatus.Added, r.Status));
+        }
+
+        using (var first = new LocalIndex(_folder.Path("first"), embedder, options, store))
+        {
+            EmbedderMismatchException refused = await Assert.ThrowsAsync<EmbedderMismatchException>(() => first.OpenAsync());
+            Assert.Equal(("other-32", "hash-32"), (refused.IndexModel, refused.ConfiguredModel));
+        }
+    }
+
+    [Fact]
     public void The_state_cannot_be_kept_in_the_index_own_in_memory_store()
     {
         var options = new LocalDefaultsOptions { KeepIngestionStateInStore = true };
@@ -61,9 +104,19 @@ public sealed class StateInStoreTests : IDisposable
         Assert.Equal("options", error.ParamName);
     }
 
-    private static async Task<List<IngestionResult>> IngestAsync(LocalIndex index, DeterministicEmbedder embedder, string docs)
+    private static async Task<List<IngestionResult>> IngestAsync(LocalIndex index, IEmbeddingGenerator<string, Embedding<float>> embedder, string docs)
     {
         var source = new FileSystemDocumentSource(new FileSystemDocumentSourceOptions { Roots = { docs } });
-        return await index.IngestAsync(IngestHost.NewPipeline(embedder), source.EnumerateItemsAsync(), new IngestionOptions { MaxDegreeOfParallelism = 1 }).ToListAsync();
+        var pipeline = new IngestionPipeline(embedder, new RecursiveChunker(new RecursiveChunkerOptions { MaxTokens = 48 }));
+        return await index.IngestAsync(pipeline, source.EnumerateItemsAsync(), new IngestionOptions { MaxDegreeOfParallelism = 1 }).ToListAsync();
+    }
+
+    /// <summary>The same vectors under another model id: what a machine configured with another model of the same width reports.</summary>
+    private sealed class RenamedEmbedder(IEmbeddingGenerator<string, Embedding<float>> inner, string modelId) : DelegatingEmbeddingGenerator<string, Embedding<float>>(inner)
+    {
+        private readonly EmbeddingGeneratorMetadata _metadata = new("renamed", null, modelId, DeterministicEmbedder.Dimensions);
+
+        public override object? GetService(Type serviceType, object? serviceKey = null) =>
+            serviceKey is null && serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata : base.GetService(serviceType, serviceKey);
     }
 }

@@ -1,24 +1,18 @@
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Columns;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Engines;
 using Microsoft.Extensions.VectorData;
 
 namespace Llm.Stack.Benchmarks.Connectors;
 
 /// <summary>
-/// Query latency, top 10 by cosine, of an HNSW collection of 100k × 384 chunk records in each store (in-memory,
+/// Query latency, top 10 by cosine, of an HNSW collection of <see cref="ConnectorStores.RecordCount"/> (100k) × 384 chunk records in each store (in-memory,
 /// PostgreSQL + pgvector, Chroma; each store's default HNSW parameters), from this machine. One query per iteration,
 /// so the P50 and P95 columns are per-query percentiles over 200 queries (seeded random unit vectors), each with the
 /// records materialized. The collection is the one <see cref="ConnectorUpsertBenchmark"/> loaded on the servers, else loaded here.
 /// </summary>
 /// <remarks>Needs LLMSTACK_POSTGRES and LLMSTACK_CHROMA (eng/start-postgres.sh, eng/start-chroma.sh). Run by hand: <c>--filter *ConnectorQuery*</c>.</remarks>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 10, iterationCount: 200, invocationCount: 1)]
-[Config(typeof(PercentileConfig))]
+[Config(typeof(ConnectorJobs.QueryConfig))]
 public class ConnectorQueryBenchmark
 {
-    private const int Count = 100_000;
-
     private VectorStore _store = null!;
     private VectorStoreCollection<string, ChunkRecord> _collection = null!;
     private float[][] _queries = null!;
@@ -35,7 +29,7 @@ public class ConnectorQueryBenchmark
     {
         _store = ConnectorStores.Create(Store);
         _collection = ConnectorStores.Collection(_store, ConnectorStores.QueryCollection);
-        ChunkRecord[] records = ConnectorStores.Records(Count);
+        ChunkRecord[] records = ConnectorStores.Records(ConnectorStores.RecordCount);
         bool loaded = _collection.CollectionExistsAsync().GetAwaiter().GetResult()
             && _collection.GetAsync(records[^1].Key).GetAwaiter().GetResult() is not null;
         if (!loaded)
@@ -66,9 +60,4 @@ public class ConnectorQueryBenchmark
 
     [GlobalCleanup]
     public void Cleanup() => _store.Dispose();
-
-    private sealed class PercentileConfig : ManualConfig
-    {
-        public PercentileConfig() => AddColumn(StatisticColumn.P50, StatisticColumn.P95);
-    }
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.VectorData;
 namespace Llm.Stack.Benchmarks.Connectors;
 
 /// <summary>
-/// The stores of the connector benchmarks and their data: 100k chunk records of 384 dimensions (seeded random unit
+/// The stores of the connector benchmarks and their data: <see cref="RecordCount"/> (100k) chunk records of 384 dimensions (seeded random unit
 /// vectors, MiniLM's width), as the ingestion pipeline writes them (<see cref="ChunkRecord"/>, HNSW, cosine).
 /// </summary>
 /// <remarks>
@@ -22,6 +22,13 @@ internal static class ConnectorStores
     public const string Postgres = "postgres";
 
     public const string Chroma = "chroma";
+
+    /// <summary>
+    /// Gets how many records the benchmarks load: <c>LLMSTACK_BENCH_RECORDS</c>, else 100,000. A smaller count keeps a run
+    /// within the exclusive benchmark lock where a server's HNSW inserts are slow (say which count a recorded run used).
+    /// </summary>
+    public static int RecordCount =>
+        int.TryParse(Environment.GetEnvironmentVariable("LLMSTACK_BENCH_RECORDS"), System.Globalization.CultureInfo.InvariantCulture, out int count) && count > 0 ? count : 100_000;
 
     /// <summary>The collection the upsert benchmark loads and the query benchmark searches.</summary>
     public const string QueryCollection = "bench_query";

@@ -162,6 +162,31 @@ internal static class ConnectorRecords
         }
     }
 
+    /// <summary>
+    /// Checks the arguments every vector search of a server connector takes, at the top of its <c>SearchAsync</c> and
+    /// <c>HybridSearchAsync</c>: the search value is not null, <paramref name="top"/> is positive and the options' skip is not negative.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="searchValue"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="top"/> is zero or negative, or <paramref name="skip"/> is negative.</exception>
+    public static void CheckSearchArguments<TInput>(TInput searchValue, int top, int skip)
+    {
+        ArgumentNullException.ThrowIfNull(searchValue, nameof(searchValue));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top, nameof(top));
+        ArgumentOutOfRangeException.ThrowIfNegative(skip, "options.Skip");
+    }
+
+    /// <summary>
+    /// The query vector of a search (<see cref="ResolveQueryAsync"/>), checked against the property
+    /// (<see cref="ValidateVector"/>; <paramref name="normDistance"/> names the distance function when it needs a norm).
+    /// </summary>
+    /// <exception cref="ArgumentException">The vector has the wrong dimensions, a non-finite component, or is zero under a function that needs its norm.</exception>
+    public static async ValueTask<ReadOnlyMemory<float>> ResolveSearchVectorAsync<TInput>(TInput searchValue, VectorPropertyModel property, string? normDistance, CancellationToken cancellationToken)
+    {
+        ReadOnlyMemory<float> query = await ResolveQueryAsync(searchValue, property, cancellationToken).ConfigureAwait(false);
+        ValidateVector(query.Span, property.ModelName, property.Dimensions, normDistance, "The search vector", nameof(searchValue));
+        return query;
+    }
+
     /// <summary>The query vector of a search input: a vector as is, anything else through the property's embedding generator (marked as a query).</summary>
     public static async ValueTask<ReadOnlyMemory<float>> ResolveQueryAsync<TInput>(TInput searchValue, VectorPropertyModel property, CancellationToken cancellationToken)
     {

@@ -5,15 +5,17 @@ namespace Llm.Stack;
 
 /// <summary>
 /// A record of the collection a <see cref="VectorStoreIngestionStateStore"/> keeps: one per document (its
-/// <see cref="DocumentState"/> as JSON), and the writer lease. Every store can hold it: the marker vector is there only
+/// <see cref="DocumentState"/> as JSON), the writer lease, and the embedder of the chunks. Every store can hold it: the marker vector is there only
 /// because some stores (Chroma) need a vector in every record.
 /// </summary>
 internal sealed class IngestionStateRecord
 {
     public const string DocumentKind = "document";
     public const string LeaseKind = "lease";
+    public const string EmbedderKind = "embedder";
     public const string DocumentKeyPrefix = "d:";
     public const string LeaseKey = "w:writer";
+    public const string EmbedderKey = "e:embedder";
 
     public static readonly ReadOnlyMemory<float> Marker = new float[] { 1f };
 
@@ -50,7 +52,16 @@ internal sealed class IngestionLeaseValue
     public long ExpiresAt { get; set; }
 }
 
+/// <summary>The embedder whose vectors the chunks hold, as a <see cref="VectorStoreIngestionStateStore"/> records it.</summary>
+internal sealed class IngestionEmbedderValue
+{
+    public string ModelId { get; set; } = string.Empty;
+
+    public int Dimensions { get; set; }
+}
+
 [JsonSerializable(typeof(DocumentState))]
+[JsonSerializable(typeof(IngestionEmbedderValue))]
 [JsonSerializable(typeof(IngestionLeaseValue))]
 [JsonSourceGenerationOptions(WriteIndented = false, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 internal sealed partial class IngestionStateRecordJsonContext : JsonSerializerContext;

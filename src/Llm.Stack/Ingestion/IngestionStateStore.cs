@@ -1,3 +1,5 @@
+using Microsoft.Extensions.AI;
+
 namespace Llm.Stack;
 
 /// <summary>
@@ -34,6 +36,25 @@ public abstract class IngestionStateStore
     /// <returns>A task that completes when the store has acknowledged the state.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="state"/> is <see langword="null"/>.</exception>
     public abstract Task SaveAsync(IngestionState state, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads the embedder recorded with the state: the one whose vectors the chunks hold.</summary>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>
+    /// The embedder's <see cref="EmbeddingGeneratorMetadata.DefaultModelId"/> and
+    /// <see cref="EmbeddingGeneratorMetadata.DefaultModelDimensions"/>; <see langword="null"/> when none was recorded.
+    /// </returns>
+    public abstract Task<EmbeddingGeneratorMetadata?> LoadEmbedderAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Records the embedder whose vectors the chunks hold (replacing one recorded before), so that a process configured
+    /// with another embedder can refuse to mix its vectors with these.
+    /// </summary>
+    /// <param name="embedder">The embedder's metadata: its <see cref="EmbeddingGeneratorMetadata.DefaultModelId"/> and <see cref="EmbeddingGeneratorMetadata.DefaultModelDimensions"/> are recorded.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>A task that completes when the store has acknowledged the record.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="embedder"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="embedder"/> has no model id, or no positive dimensions.</exception>
+    public abstract Task SaveEmbedderAsync(EmbeddingGeneratorMetadata embedder, CancellationToken cancellationToken = default);
 
     /// <summary>Takes the writer lease: one run at a time writes the chunks and the state.</summary>
     /// <param name="timeout">How long to wait for another writer; <see cref="Timeout.InfiniteTimeSpan"/> to wait until it finishes.</param>

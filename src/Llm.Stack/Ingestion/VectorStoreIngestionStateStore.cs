@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.VectorData;
 
 namespace Llm.Stack;
@@ -7,7 +8,8 @@ namespace Llm.Stack;
 /// <summary>
 /// Keeps an <see cref="IngestionState"/> in a collection of any Microsoft.Extensions.VectorData
 /// <see cref="VectorStore"/> (such as a Chroma or PostgreSQL server), beside the chunks: one record per document
-/// (its id, source item, content hashes, version and chunk key ranges), and a writer lease. Several processes, on one
+/// (its id, source item, content hashes, version and chunk key ranges), the embedder of the chunks (model id and
+/// dimensions) and a writer lease. Several processes, on one
 /// machine or several, that ingest into one server through it agree on what is indexed, and a run that was killed is
 /// resumed from the server's state by the next one, wherever it runs.
 /// </summary>
@@ -19,13 +21,22 @@ namespace Llm.Stack;
 /// with the chunks the store holds when it opens).
 /// </para>
 /// <para>
-/// The writer lease is a record naming its holder and when it ends. It is renewed while held (every third of
-/// <see cref="LeaseDuration"/>) and deleted when released, so that a waiting writer goes on at once. A lease whose holder
-/// stopped without releasing it (a killed process) ends after <see cref="LeaseDuration"/>; one held by a process of this
-/// machine that no longer runs is taken over at once. Taking a lease writes it, waits briefly and reads it back: the
-/// store has no compare-and-swap, so two writers that start within that moment could both go on. Their writes then
-/// still converge (a version's chunk keys derive from the document's id and content hash), and the next open repairs any
-/// disagreement between state and chunks. The lease relies on the clocks of the machines agreeing within a few seconds.
+/// The writer lease: when the store has server-side locks (<see cref="IVectorStoreLockProvider"/> from its
+/// <c>GetService</c>, as PostgreSQL's advisory locks), the lease is such a lock, and the server guarantees that one
+/// writer at a time holds it, whatever the machines' clocks; the server releases it when its holder's connection ends
+/// (a killed process), so the next writer goes on at once. A server restart also releases it, while a writer that was
+/// holding it may go on writing: restart the runs after restarting the server. A record naming the holder is written
+/// beside it for the message of those who wait.
+/// </para>
+/// <para>
+/// Without server locks (Chroma, which has no lock and no conditional update or delete, and the in-memory store) the
+/// lease is a record naming its holder and when it ends. It is renewed while held (every third of <see cref="LeaseDuration"/>) and deleted
+/// when released, so that a waiting writer goes on at once. A lease whose holder stopped without releasing it (a killed
+/// process) ends after <see cref="LeaseDuration"/>; one held by a process of this machine that no longer runs is taken
+/// over at once. Taking a lease writes it, waits briefly and reads it back: with no compare-and-swap, two writers that
+/// start within that moment could both go on. Their writes then still converge (a version's chunk keys derive from the
+/// document's id and content hash), and the next open repairs any disagreement between state and chunks. This lease
+/// relies on the clocks of the machines agreeing within a few seconds.
 /// </para>
 /// <para>Thread-safe. Disposing it does not dispose the store.</para>
 /// </remarks>
@@ -36,6 +47,7 @@ public sealed class VectorStoreIngestionStateStore : IngestionStateStore, IDispo
     private const int DeleteBatchSize = 1024;
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
     private readonly VectorStoreCollection<string, IngestionStateRecord> _collection;
+    private readonly IVectorStoreLockProvider? _locks;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly string _owner = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
     private Dictionary<string, string>? _saved;
@@ -52,6 +64,7 @@ public sealed class VectorStoreIngestionStateStore : IngestionStateStore, IDispo
         ArgumentException.ThrowIfNullOrWhiteSpace(collectionName);
         CollectionName = collectionName;
         _collection = store.GetCollection<string, IngestionStateRecord>(collectionName, IngestionStateRecord.Definition);
+        _locks = store.GetService(typeof(IVectorStoreLockProvider)) as IVectorStoreLockProvider;
     }
 
     /// <summary>Gets the name of the state collection.</summary>
@@ -135,6 +148,53 @@ public sealed class VectorStoreIngestionStateStore : IngestionStateStore, IDispo
     }
 
     /// <inheritdoc />
+    /// <exception cref="InvalidDataException">The embedder record in the store is damaged.</exception>
+    public override async Task<EmbeddingGeneratorMetadata?> LoadEmbedderAsync(CancellationToken cancellationToken = default)
+    {
+        if (!await _collection.CollectionExistsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        IngestionStateRecord? record = await _collection.GetAsync(IngestionStateRecord.EmbedderKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (record is null)
+        {
+            return null;
+        }
+
+        IngestionEmbedderValue? value;
+        try
+        {
+            value = JsonSerializer.Deserialize(record.Value, IngestionStateRecordJsonContext.Default.IngestionEmbedderValue);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"The embedder recorded in '{CollectionName}' is damaged: {e.Message}", e);
+        }
+
+        return value is { ModelId.Length: > 0, Dimensions: > 0 }
+            ? new EmbeddingGeneratorMetadata(null, null, value.ModelId, value.Dimensions)
+            : throw new InvalidDataException($"The embedder recorded in '{CollectionName}' is damaged: it names no model or no dimensions.");
+    }
+
+    /// <inheritdoc />
+    public override async Task SaveEmbedderAsync(EmbeddingGeneratorMetadata embedder, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(embedder);
+        if (string.IsNullOrWhiteSpace(embedder.DefaultModelId) || embedder.DefaultModelDimensions is not > 0)
+        {
+            throw new ArgumentException("The embedder must have a model id and positive dimensions.", nameof(embedder));
+        }
+
+        string json = JsonSerializer.Serialize(
+            new IngestionEmbedderValue { ModelId = embedder.DefaultModelId, Dimensions = embedder.DefaultModelDimensions.Value },
+            IngestionStateRecordJsonContext.Default.IngestionEmbedderValue);
+        await EnsureExistsAsync(cancellationToken).ConfigureAwait(false);
+        await _collection.UpsertAsync(
+            new IngestionStateRecord { Key = IngestionStateRecord.EmbedderKey, Kind = IngestionStateRecord.EmbedderKind, Value = json }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
     public override async Task<IAsyncDisposable> AcquireWriterAsync(TimeSpan timeout, Action<string>? waiting = null, CancellationToken cancellationToken = default)
     {
         if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
@@ -147,8 +207,29 @@ public sealed class VectorStoreIngestionStateStore : IngestionStateStore, IDispo
         bool told = false;
         while (true)
         {
-            IngestionLeaseValue? holder = await ReadLeaseAsync(cancellationToken).ConfigureAwait(false);
-            if (holder is null || holder.Owner == _owner || IsOver(holder))
+            IngestionLeaseValue? holder;
+            if (_locks is not null)
+            {
+                // The server's lock excludes every other writer; the lease record only names the holder to those who wait.
+                IAsyncDisposable? held = await _locks.TryAcquireAsync(CollectionName, cancellationToken).ConfigureAwait(false);
+                if (held is not null)
+                {
+                    try
+                    {
+                        await WriteLeaseAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        await held.DisposeAsync().ConfigureAwait(false);
+                        throw;
+                    }
+
+                    return new Lease(this, held);
+                }
+
+                holder = await ReadLeaseAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else if ((holder = await ReadLeaseAsync(cancellationToken).ConfigureAwait(false)) is null || holder.Owner == _owner || IsOver(holder))
             {
                 await WriteLeaseAsync(cancellationToken).ConfigureAwait(false);
                 // No compare-and-swap: another writer may have written its lease at the same moment; the last write wins.
@@ -156,7 +237,7 @@ public sealed class VectorStoreIngestionStateStore : IngestionStateStore, IDispo
                 holder = await ReadLeaseAsync(cancellationToken).ConfigureAwait(false);
                 if (holder?.Owner == _owner)
                 {
-                    return new Lease(this);
+                    return new Lease(this, null);
                 }
             }
 
@@ -309,18 +390,23 @@ public sealed class VectorStoreIngestionStateStore : IngestionStateStore, IDispo
         return _collection.UpsertAsync(new IngestionStateRecord { Key = IngestionStateRecord.LeaseKey, Kind = IngestionStateRecord.LeaseKind, Value = json }, cancellationToken);
     }
 
-    /// <summary>A held lease: renewed in the background until disposed, then deleted when still this writer's.</summary>
+    /// <summary>
+    /// A held lease: with a server lock, the lock (the record only names the holder); else the record, renewed in the
+    /// background until disposed. Its record is deleted when still this writer's.
+    /// </summary>
     private sealed class Lease : IAsyncDisposable
     {
         private readonly VectorStoreIngestionStateStore _store;
+        private readonly IAsyncDisposable? _lock;
         private readonly CancellationTokenSource _stop = new();
         private readonly Task _renewal;
         private int _disposed;
 
-        public Lease(VectorStoreIngestionStateStore store)
+        public Lease(VectorStoreIngestionStateStore store, IAsyncDisposable? serverLock)
         {
             _store = store;
-            _renewal = RenewAsync();
+            _lock = serverLock;
+            _renewal = serverLock is null ? RenewAsync() : Task.CompletedTask;
         }
 
         public async ValueTask DisposeAsync()
@@ -343,6 +429,13 @@ public sealed class VectorStoreIngestionStateStore : IngestionStateStore, IDispo
             catch (VectorStoreException)
             {
                 // The server is unreachable: the lease ends by itself after LeaseDuration.
+            }
+            finally
+            {
+                if (_lock is not null)
+                {
+                    await _lock.DisposeAsync().ConfigureAwait(false);
+                }
             }
         }
 
