@@ -9,8 +9,16 @@ internal static class ExtractiveAnswerer
     /// <summary>The label that starts every extractive answer.</summary>
     public const string Label = "Extractive answer (no chat model is configured; the most relevant sentences are quoted from the sources):";
 
-    /// <summary>The share of the best sentence's question overlap that another sentence needs to be quoted.</summary>
+    /// <summary>The share of the best sentence's question overlap that another sentence of the same document needs to be quoted.</summary>
     private const double RelativeRelevance = 0.5;
+
+    /// <summary>The share of the best sentence's question overlap that a sentence of another document needs to be quoted.</summary>
+    /// <remarks>
+    /// A sentence about another subject that shares only the question's common words ("erupted", "volcano") reads as
+    /// part of the answer when quoted beside it; from another document, only a sentence that matches the question as
+    /// well as the best one is quoted.
+    /// </remarks>
+    private const double OtherDocumentRelevance = 1.0;
 
     /// <summary>The weight of a question word found only in the headings above a sentence, relative to one in the sentence.</summary>
     private const double HeadingWeight = 0.5;
@@ -91,20 +99,27 @@ internal static class ExtractiveAnswerer
         }
 
         // Only sentences that answer: those that share (by IDF weight) at least half as much of the question as the
-        // best one. When no sentence shares a word with the question (the retriever matched on meaning), the best
-        // ranked source's lead sentence stands alone.
-        double threshold = bestOverlap * RelativeRelevance;
+        // best one, or as much as the best one when they come from another document than the best-scored sentence.
+        // When no sentence shares a word with the question (the retriever matched on meaning), the best ranked
+        // source's lead sentence stands alone.
         scored.Sort((a, b) => b.Score.CompareTo(a.Score));
+        string answerDocument = scored.Count > 0 ? sources[candidates[scored[0].Index].Source].Chunk.DocumentId : "";
         var chosen = new List<int>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach ((_, double overlap, int index) in scored)
         {
-            if (chosen.Count == sentenceCount || (bestOverlap > 0 && overlap < threshold))
+            if (chosen.Count == sentenceCount)
             {
                 break;
             }
 
             (int source, int start, int length, _, _) = candidates[index];
+            double threshold = bestOverlap * (sources[source].Chunk.DocumentId == answerDocument ? RelativeRelevance : OtherDocumentRelevance);
+            if (bestOverlap > 0 && overlap < threshold)
+            {
+                continue;
+            }
+
             if (seen.Add(TextSegmentation.Normalize(sources[source].Chunk.Text.AsSpan(start, length))))
             {
                 chosen.Add(index); // overlapping chunks repeat sentences: quote each once

@@ -110,7 +110,8 @@ public sealed class ExtractiveAnswerTests
             Corpus.Chunk("volga.md", 0, "The Volga is the longest river in Europe. Its basin is home to many cities.", 0.9),
             Corpus.Chunk("danube.md", 0, "The Danube is the second-longest river in Europe. It flows through ten countries.", 0.8),
             Corpus.Chunk("bread.md", 0, "Knead the dough for ten minutes. Bake it at 220 degrees.", 0.7),
-            Corpus.Chunk("rhine.md", 0, "The Rhine is a long river in Europe that ends in the North Sea.", 0.6),
+            Corpus.Chunk("rhine.md", 0, "The Rhine is not the longest river in Europe; it ends in the North Sea.", 0.6),
+            Corpus.Chunk("nile.md", 0, "The Nile is a long river in Africa.", 0.5),
         ];
         var pipeline = new RagPipeline(new FixedRetriever(sources));
 
@@ -121,11 +122,32 @@ public sealed class ExtractiveAnswerTests
             [
                 "The Volga is the longest river in Europe. [1]",
                 "The Danube is the second-longest river in Europe. [2]",
-                "The Rhine is a long river in Europe that ends in the North Sea. [3]",
+                "The Rhine is not the longest river in Europe; it ends in the North Sea. [3]",
             ],
             lines);
         Assert.Equal([1, 2, 3], answer.Citations.Select(c => c.Marker));
         Assert.Equal(["volga.md", "danube.md", "rhine.md"], answer.Citations.Select(c => c.DocumentId));
+    }
+
+    [Fact]
+    public async Task A_sentence_of_another_document_that_shares_only_the_questions_common_words_is_not_quoted()
+    {
+        // README's question over the sample corpus: Peru's and Kenya's volcano sentences share "erupted" and
+        // "volcano" with it (more than half of the best sentence's weighted overlap) but are about other countries.
+        RetrievedChunk[] sources =
+        [
+            Corpus.Chunk("iceland.md", 0, "volcanism: Iceland experiences severe volcanic activity; Eyjafjallajokull erupted in 2010, sending ash high into the atmosphere. Grimsvoetn and Hekla are Iceland's most active volcanoes. Fallout from the Askja volcano of 1875 devastated the Icelandic economy.", 0.9),
+            Corpus.Chunk("peru.md", 0, "volcanism: Ubinas, which last erupted in 2009, is the country's most active volcano.", 0.8),
+            Corpus.Chunk("kenya.md", 0, "volcanism: the Barrier last erupted in 1921; South Island is the only other historically active volcano.", 0.7),
+        ];
+        var pipeline = new RagPipeline(new FixedRetriever(sources));
+
+        RagAnswer answer = await pipeline.AskAsync("Which volcano in Iceland erupted in 2010?", new RagOptions { ExtractiveSentences = 5 });
+
+        Assert.StartsWith(ExtractiveAnswerer.Label + "\nvolcanism: Iceland experiences severe volcanic activity; Eyjafjallajokull erupted in 2010", answer.Text, StringComparison.Ordinal);
+        Assert.Equal(["iceland.md"], answer.Citations.Select(c => c.DocumentId));
+        Assert.DoesNotContain("Ubinas", answer.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Barrier", answer.Text, StringComparison.Ordinal);
     }
 
     [Fact]
