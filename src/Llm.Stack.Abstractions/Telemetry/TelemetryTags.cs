@@ -104,6 +104,15 @@ public static class TelemetryTags
     /// </summary>
     public const string GuardrailKind = "llm_stack.guardrail.kind";
 
+    /// <summary>The tenant a call is charged to (the usage ledger's <c>UsageScope</c>).</summary>
+    public const string UsageTenant = "llm_stack.usage.tenant";
+
+    /// <summary>The application's operation a call is charged to (the usage ledger's <c>UsageScope</c>).</summary>
+    public const string UsageOperation = "llm_stack.usage.operation";
+
+    /// <summary>The name of a usage budget.</summary>
+    public const string UsageBudget = "llm_stack.usage.budget";
+
     /// <summary>The value of <see cref="OperationName"/> for embedding generation.</summary>
     public const string EmbeddingsOperation = "embeddings";
 

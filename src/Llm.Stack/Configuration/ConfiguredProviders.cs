@@ -136,12 +136,19 @@ internal sealed class ConfiguredProviders
     /// next to it, set by the model's <c>Resilience</c> keys: the <c>openai</c> provider turns its client's own retries
     /// off, so the two layers do not multiply the attempts.
     /// </summary>
-    private ResilientChatClient CreateChatClient(IServiceProvider services, string? name)
+    /// <remarks>
+    /// When a <see cref="UsageLedger"/> is registered (<c>AddUsageLedger()</c>), the ledger's layer goes above the
+    /// resilience layer, so that a call counts once and its budget is checked before any attempt.
+    /// </remarks>
+    private IChatClient CreateChatClient(IServiceProvider services, string? name)
     {
         LlmStackOptions options = services.GetRequiredService<IOptions<LlmStackOptions>>().Value;
         ChatModelSettings settings = name is null ? options.Chat : options.ChatModels[name];
         var client = (IChatClient)Create(services, typeof(IChatClient), SectionOf("Chat", ChatModelsSection, name), settings.Provider);
-        return new ResilientChatClient(client, settings.Resilience, services.GetService<ILoggerFactory>()?.CreateLogger<ResilientChatClient>(), services.GetService<TimeProvider>());
+        var resilient = new ResilientChatClient(client, settings.Resilience, services.GetService<ILoggerFactory>()?.CreateLogger<ResilientChatClient>(), services.GetService<TimeProvider>());
+        return services.GetService<UsageLedger>() is { } ledger
+            ? new UsageLedgerChatClient(resilient, ledger, name ?? NullIfBlank(settings.Model), TokenPrices.Of(settings))
+            : resilient;
     }
 
     private object CreateEmbeddingGenerator(IServiceProvider services, string? name)
@@ -149,8 +156,17 @@ internal sealed class ConfiguredProviders
         LlmStackOptions options = services.GetRequiredService<IOptions<LlmStackOptions>>().Value;
         EmbeddingModelSettings settings = name is null ? options.Embeddings : options.EmbeddingModels[name];
         var generator = (IEmbeddingGenerator<string, Embedding<float>>)Create(services, typeof(IEmbeddingGenerator<string, Embedding<float>>), SectionOf("Embeddings", EmbeddingModelsSection, name), settings.Provider!);
-        return settings.Adapter is null ? generator : new AdaptedEmbeddingGenerator(generator, EmbeddingAdapter.Load(settings.Adapter));
+        if (settings.Adapter is not null)
+        {
+            generator = new AdaptedEmbeddingGenerator(generator, EmbeddingAdapter.Load(settings.Adapter));
+        }
+
+        return services.GetService<UsageLedger>() is { } ledger
+            ? new UsageLedgerEmbeddingGenerator(generator, ledger, name ?? NullIfBlank(settings.Model), TokenPrices.Of(settings))
+            : generator;
     }
+
+    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     private static string SectionOf(string defaultSection, string namedSection, string? name) => name is null ? defaultSection : namedSection + ":" + name;
 

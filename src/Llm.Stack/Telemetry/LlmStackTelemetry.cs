@@ -95,6 +95,21 @@ public static class LlmStackTelemetry
     /// <summary>The counter of interaction records <see cref="InteractionLog"/> dropped: its queue was full, or the store failed twice.</summary>
     public const string InteractionsDroppedName = "llm_stack.interaction_log.dropped";
 
+    /// <summary>
+    /// OpenTelemetry's GenAI histogram of the tokens of each chat and embedding call the usage ledger records
+    /// (<c>UseUsageLedger()</c>), tagged with <see cref="TelemetryTags.OperationName"/>, <see cref="TelemetryTags.TokenType"/>,
+    /// <see cref="TelemetryTags.RequestModel"/>, <see cref="TelemetryTags.ProviderName"/> when known, and
+    /// <see cref="TelemetryTags.UsageTenant"/> and <see cref="TelemetryTags.UsageOperation"/> when the call's scope has them
+    /// (users are not tagged).
+    /// </summary>
+    public const string TokenUsageName = "gen_ai.client.token.usage";
+
+    /// <summary>The counter of the cost of the calls the usage ledger records, from the configured prices, with the tags of <see cref="TokenUsageName"/> but the token type.</summary>
+    public const string UsageCostName = "llm_stack.usage.cost";
+
+    /// <summary>The counter of calls a spent usage budget rejected, tagged with <see cref="TelemetryTags.UsageBudget"/>.</summary>
+    public const string BudgetRejectionsName = "llm_stack.usage.budget_rejections";
+
     internal static readonly ActivitySource Source = new(ActivitySourceName, typeof(LlmStackTelemetry).Assembly.GetName().Version?.ToString());
 
     internal static readonly Meter Meter = new(MeterName, typeof(LlmStackTelemetry).Assembly.GetName().Version?.ToString());
