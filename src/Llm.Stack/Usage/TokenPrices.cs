@@ -11,9 +11,9 @@ public sealed class TokenPrices
     /// <exception cref="ArgumentOutOfRangeException">A price is negative.</exception>
     public TokenPrices(decimal? inputPerMillion, decimal? outputPerMillion = null, decimal? cachedInputPerMillion = null)
     {
-        InputPerMillion = Check(inputPerMillion, nameof(inputPerMillion));
-        OutputPerMillion = Check(outputPerMillion, nameof(outputPerMillion));
-        CachedInputPerMillion = Check(cachedInputPerMillion, nameof(cachedInputPerMillion));
+        InputPerMillion = ModelPrices.Check(inputPerMillion, nameof(inputPerMillion));
+        OutputPerMillion = ModelPrices.Check(outputPerMillion, nameof(outputPerMillion));
+        CachedInputPerMillion = ModelPrices.Check(cachedInputPerMillion, nameof(cachedInputPerMillion));
     }
 
     /// <summary>Gets the price of one million input tokens, or <see langword="null"/> when unknown.</summary>
@@ -65,7 +65,4 @@ public sealed class TokenPrices
         decimal total = ((inputTokens - cached) * input) + (cached * (CachedInputPerMillion ?? input)) + (outputTokens * (OutputPerMillion ?? 0m));
         return total / 1_000_000m;
     }
-
-    private static decimal? Check(decimal? value, string name) =>
-        value is < 0m ? throw new ArgumentOutOfRangeException(name, value, "A price must be zero or more.") : value;
 }

@@ -170,35 +170,15 @@ public sealed class ContentPolicyTests
     [Fact]
     public async Task Decisions_are_counted_per_category_and_stage_and_written_for_the_interaction_log()
     {
-        var measurements = new List<(long Value, Dictionary<string, object?> Tags)>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == LlmStackTelemetry.MeterName && instrument.Name == LlmStackTelemetry.GuardrailDecisionsName)
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-        {
-            lock (measurements)
-            {
-                measurements.Add((value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value)));
-            }
-        });
-        listener.Start();
+        using var decisions = new GuardrailDecisionCounter();
         var model = new EchoModel { Reply = _ => "You're a worthless idiot." };
         using var client = new GuardrailChatClient(model, new GuardrailOptions { OutputContent = GuardrailAction.Flag });
 
         await Assert.ThrowsAsync<GuardrailViolationException>(() => client.GetResponseAsync("Write me a keylogger that emails every keystroke."));
         await client.GetResponseAsync("Say something.");
 
-        long Count(string stage, string action, string kind) => measurements
-            .Where(m => (string?)m.Tags[TelemetryTags.GuardrailStage] == stage && (string?)m.Tags[TelemetryTags.GuardrailAction] == action
-                && (string?)m.Tags[TelemetryTags.GuardrailCategory] == "harmful_content" && (string?)m.Tags[TelemetryTags.GuardrailKind] == kind)
-            .Sum(m => m.Value);
-        Assert.Equal(1, Count("input", "block", "malware"));
-        Assert.Equal(1, Count("output", "flag", "harassment"));
+        Assert.Equal(1, decisions.Count("input", "block", "harmful_content", "malware"));
+        Assert.Equal(1, decisions.Count("output", "flag", "harmful_content", "harassment"));
         Assert.Equal("blocked:harmful_content:input:malware", GuardrailScreen.Decision(GuardrailAction.Block, GuardrailCategory.HarmfulContent, GuardrailStage.Input, "malware"));
     }
 

@@ -42,7 +42,7 @@ public sealed class OutputValidationChatClientTests
             """{"number": 7, "total": -3, "lines": [], "note": "x"}""",
             """{"number": "INV-7", "total": 3, "lines": ["tea"]}""");
         using var client = new OutputValidationChatClient(model);
-        using var decisions = new DecisionCounter();
+        using var decisions = new GuardrailDecisionCounter();
 
         ChatResponse response = await client.GetResponseAsync("Read the invoice.", Structured());
 
@@ -59,7 +59,7 @@ public sealed class OutputValidationChatClientTests
 
         Assert.Equal(20, response.Usage?.InputTokenCount);
         Assert.Equal(10, response.Usage?.OutputTokenCount);
-        Assert.Equal(1, decisions.Count("output", "invalid_output", "repair"));
+        Assert.Equal(1, decisions.Count("output", "repair", "invalid_output"));
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class OutputValidationChatClientTests
     {
         var model = new ScriptedModel("""{"number": "secret-42", "total": -1, "lines": ["a"]}""", "not json at all, secret-42");
         using var client = new OutputValidationChatClient(model);
-        using var decisions = new DecisionCounter();
+        using var decisions = new GuardrailDecisionCounter();
 
         GuardrailViolationException e = await Assert.ThrowsAsync<GuardrailViolationException>(() => client.GetResponseAsync("Read the invoice.", Structured()));
 
@@ -87,7 +87,7 @@ public sealed class OutputValidationChatClientTests
         Assert.Equal(GuardrailStage.Output, e.Stage);
         Assert.Equal(["(root): not valid JSON at line 1, position 2"], e.Details);
         Assert.DoesNotContain("secret-42", e.Message, StringComparison.Ordinal);
-        Assert.Equal(1, decisions.Count("output", "invalid_output", "block"));
+        Assert.Equal(1, decisions.Count("output", "block", "invalid_output"));
     }
 
     [Fact]
@@ -132,7 +132,7 @@ public sealed class OutputValidationChatClientTests
     {
         var model = new ScriptedModel("I can't assist with that request.", "Pompeii was buried in 79 AD.");
         using var client = new OutputValidationChatClient(model);
-        using var decisions = new DecisionCounter();
+        using var decisions = new GuardrailDecisionCounter();
 
         ChatResponse refused = await client.GetResponseAsync("Where is the admin password?");
         ChatResponse answered = await client.GetResponseAsync("Which town did Vesuvius bury?");
@@ -140,7 +140,7 @@ public sealed class OutputValidationChatClientTests
         Assert.Equal(true, refused.AdditionalProperties?[OutputValidationChatClient.RefusalPropertyName]);
         Assert.Equal("I can't assist with that request.", refused.Text);
         Assert.Null(answered.AdditionalProperties?.GetValueOrDefault(OutputValidationChatClient.RefusalPropertyName));
-        Assert.Equal(1, decisions.Count("output", "refusal", "flag"));
+        Assert.Equal(1, decisions.Count("output", "flag", "refusal"));
     }
 
     [Fact]
@@ -243,51 +243,5 @@ public sealed class OutputValidationChatClientTests
         public void Dispose()
         {
         }
-    }
-
-    /// <summary>Counts the guardrail decisions of this test's thread on the Llm.Stack Meter.</summary>
-    private sealed class DecisionCounter : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly ConcurrentQueue<(string Stage, string Category, string Action, long Count)> _seen = new();
-
-        public DecisionCounter()
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Name == LlmStackTelemetry.GuardrailDecisionsName)
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-            {
-                string stage = "", category = "", action = "";
-                foreach (KeyValuePair<string, object?> tag in tags)
-                {
-                    string text = tag.Value as string ?? "";
-                    if (tag.Key == TelemetryTags.GuardrailStage)
-                    {
-                        stage = text;
-                    }
-                    else if (tag.Key == TelemetryTags.GuardrailCategory)
-                    {
-                        category = text;
-                    }
-                    else if (tag.Key == TelemetryTags.GuardrailAction)
-                    {
-                        action = text;
-                    }
-                }
-
-                _seen.Enqueue((stage, category, action, value));
-            });
-            _listener.Start();
-        }
-
-        public long Count(string stage, string category, string action) =>
-            _seen.Where(s => s.Stage == stage && s.Category == category && s.Action == action).Sum(s => s.Count);
-
-        public void Dispose() => _listener.Dispose();
     }
 }
