@@ -97,23 +97,6 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
     private string ModelName(ChatOptions? options, string? responseModelId) =>
         _model ?? responseModelId ?? options?.ModelId ?? _defaultModelId ?? TelemetryTags.ChatOperation;
 
-    private void Record(UsageScope? scope, ChatOptions? options, string? modelId, UsageDetails? usage)
-    {
-        long input = usage?.InputTokenCount ?? 0, cached = usage?.CachedInputTokenCount ?? 0, output = usage?.OutputTokenCount ?? 0;
-        _ledger.Record(new UsageRecord
-        {
-            Kind = UsageKind.Chat,
-            Model = ModelName(options, modelId),
-            Provider = _provider,
-            Tenant = scope?.Tenant,
-            User = scope?.User,
-            Operation = scope?.Operation,
-            InputTokens = input,
-            CachedInputTokens = cached,
-            OutputTokens = output,
-            ReasoningTokens = usage?.ReasoningTokenCount ?? 0,
-            UsageReported = usage is not null,
-            Cost = usage is null ? null : _prices?.Cost(UsageKind.Chat, input, cached, output),
-        });
-    }
+    private void Record(UsageScope? scope, ChatOptions? options, string? modelId, UsageDetails? usage) =>
+        _ledger.Record(UsageRecord.FromUsage(UsageKind.Chat, ModelName(options, modelId), _provider, scope, usage, _prices));
 }

@@ -47,21 +47,7 @@ public sealed class UsageLedgerEmbeddingGenerator : DelegatingEmbeddingGenerator
         UsageScope? scope = UsageScope.Current;
         _ledger.ThrowIfBudgetSpent(_model, scope);
         GeneratedEmbeddings<Embedding<float>> embeddings = await base.GenerateAsync(values, options, cancellationToken).ConfigureAwait(false);
-        UsageDetails? usage = embeddings.Usage;
-        long input = usage?.InputTokenCount ?? 0, cached = usage?.CachedInputTokenCount ?? 0;
-        _ledger.Record(new UsageRecord
-        {
-            Kind = UsageKind.Embeddings,
-            Model = _model,
-            Provider = _provider,
-            Tenant = scope?.Tenant,
-            User = scope?.User,
-            Operation = scope?.Operation,
-            InputTokens = input,
-            CachedInputTokens = cached,
-            UsageReported = usage is not null,
-            Cost = usage is null ? null : _prices?.Cost(UsageKind.Embeddings, input, cached, 0),
-        });
+        _ledger.Record(UsageRecord.FromUsage(UsageKind.Embeddings, _model, _provider, scope, embeddings.Usage, _prices));
         return embeddings;
     }
 }

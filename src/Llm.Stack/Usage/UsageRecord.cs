@@ -1,3 +1,5 @@
+using Microsoft.Extensions.AI;
+
 namespace Llm.Stack;
 
 /// <summary>The usage of one chat or embedding call, as the usage ledger records it.</summary>
@@ -39,4 +41,25 @@ public sealed record UsageRecord
 
     /// <summary>Gets the cost from the model's prices, or <see langword="null"/> when a price is unknown.</summary>
     public decimal? Cost { get; init; }
+
+    /// <summary>Builds the record of one call from the usage its response reported (none when <paramref name="usage"/> is <see langword="null"/>), priced with <paramref name="prices"/>.</summary>
+    internal static UsageRecord FromUsage(UsageKind kind, string model, string? provider, UsageScope? scope, UsageDetails? usage, TokenPrices? prices)
+    {
+        long input = usage?.InputTokenCount ?? 0, cached = usage?.CachedInputTokenCount ?? 0, output = usage?.OutputTokenCount ?? 0;
+        return new UsageRecord
+        {
+            Kind = kind,
+            Model = model,
+            Provider = provider,
+            Tenant = scope?.Tenant,
+            User = scope?.User,
+            Operation = scope?.Operation,
+            InputTokens = input,
+            CachedInputTokens = cached,
+            OutputTokens = output,
+            ReasoningTokens = usage?.ReasoningTokenCount ?? 0,
+            UsageReported = usage is not null,
+            Cost = usage is null ? null : prices?.Cost(kind, input, cached, output),
+        };
+    }
 }
