@@ -20,7 +20,9 @@ namespace Llm.Stack.Postgres;
 /// <para>Writes: a batch upsert is one transaction (all records or none): the rows are streamed by binary <c>COPY</c> into
 /// a temporary table, then merged with <c>INSERT … ON CONFLICT DO UPDATE</c>. Within one batch the last record of a key
 /// wins. The merge may take the connection's command timeout (Npgsql's <c>Command Timeout</c>, 30 seconds by default) per
-/// 1,000 rows of the batch, since each row is inserted into the indexes (an HNSW insert is a graph search). Bad input (wrong dimensions, NaN or infinite components, a zero vector under a cosine function, a null or empty
+/// 1,000 rows of the batch, since each row is inserted into the indexes (an HNSW insert is a graph search). A large batch
+/// into a table holding fewer rows than the batch is a bulk load: the approximate indexes are built again after the merge,
+/// which is several times faster, and readers wait for it (see <see cref="PostgresVectorStoreOptions.BulkLoadRows"/>). Bad input (wrong dimensions, NaN or infinite components, a zero vector under a cosine function, a null or empty
 /// key) throws <see cref="ArgumentException"/> before anything is sent.</para>
 /// <para>Search: HNSW (the default <see cref="IndexKind"/>) and IVFFlat are approximate; <see cref="IndexKind.Flat"/> has no
 /// index and is exact. Approximate searches with a filter scan the index iteratively
@@ -298,6 +300,7 @@ public sealed partial class PostgresVectorCollection<TKey, TRecord> : VectorStor
             _ = await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        List<(string Create, string Drop)> rebuilt = await BeginBulkLoadAsync(connection, transaction, rows.Count, cancellationToken).ConfigureAwait(false);
         await using (NpgsqlCommand merge = new(PostgresSql.Upsert(_table, _model, $"SELECT {_columnsWithVectors} FROM {Staging}"), connection, transaction))
         {
             // The merge inserts every row into each index (an HNSW insert is a graph search): its time grows with the
@@ -306,8 +309,80 @@ public sealed partial class PostgresVectorCollection<TKey, TRecord> : VectorStor
             _ = await merge.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        foreach ((string create, _) in rebuilt)
+        {
+            await using NpgsqlCommand command = new(create, connection, transaction);
+            command.CommandTimeout = MergeTimeout(connection.CommandTimeout, rows.Count);
+            _ = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// Decides whether a batch of <paramref name="batchRows"/> rows is a bulk load (<see cref="PostgresVectorStoreOptions.BulkLoadRows"/>
+    /// or more, into a table holding fewer rows than the batch): if so, drops the approximate vector indexes (they are
+    /// built again after the merge, in the same transaction) and raises the transaction's <c>maintenance_work_mem</c> for
+    /// the build. Returns the indexes to build again; none when the batch is merged into the indexes as they are.
+    /// </summary>
+    private async Task<List<(string Create, string Drop)>> BeginBulkLoadAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, int batchRows, CancellationToken cancellationToken)
+    {
+        PostgresVectorStoreOptions options = _store.Options;
+        List<(string Create, string Drop)> indexes = options.BulkLoadRows == 0 || batchRows < options.BulkLoadRows
+            ? []
+            : PostgresSql.ApproximateIndexes(_store.Schema, Name, _model, options);
+        if (indexes.Count == 0)
+        {
+            return indexes;
+        }
+
+        // Counts at most batchRows rows: the cost of the decision does not grow with the table.
+        long present;
+        await using (NpgsqlCommand count = new($"SELECT count(*) FROM (SELECT 1 FROM {_table} LIMIT {batchRows.ToString(System.Globalization.CultureInfo.InvariantCulture)}) AS t", connection, transaction))
+        {
+            present = Convert.ToInt64(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (present >= batchRows)
+        {
+            return [];
+        }
+
+        foreach ((_, string drop) in indexes)
+        {
+            await using NpgsqlCommand command = new(drop, connection, transaction);
+            _ = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (NpgsqlCommand memory = new(
+            "SELECT set_config('maintenance_work_mem', greatest(pg_size_bytes(current_setting('maintenance_work_mem')) / 1024, $1)::text || 'kB', true)",
+            connection,
+            transaction))
+        {
+            memory.Parameters.Add(new NpgsqlParameter { Value = IndexBuildKilobytes(present + batchRows, options) });
+            _ = await memory.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return indexes;
+    }
+
+    /// <summary>
+    /// The memory (kB) an index build over <paramref name="rows"/> rows asks for: each vector column's values plus an
+    /// HNSW node's links (2·m on level 0, 6-byte item pointers, tuple headers), with a quarter more for the build's own
+    /// bookkeeping; at most <see cref="PostgresVectorStoreOptions.MaxIndexBuildMemoryMegabytes"/>.
+    /// </summary>
+    internal long IndexBuildKilobytes(long rows, PostgresVectorStoreOptions options)
+    {
+        long perRow = 0;
+        foreach (VectorPropertyModel vector in _model.VectorProperties)
+        {
+            perRow += (vector.Dimensions * 4L) + 8 + (options.HnswM * 2L * 6) + 64;
+        }
+
+        long kilobytes = rows * perRow * 5 / 4 / 1024;
+        return Math.Min(kilobytes, options.MaxIndexBuildMemoryMegabytes * 1024L);
     }
 
     /// <summary>The command timeout (seconds) of merging <paramref name="rows"/> rows: <paramref name="commandTimeout"/> per <see cref="MergeRowsPerTimeout"/> rows begun; 0 (none) stays 0.</summary>

@@ -88,6 +88,44 @@ public sealed class PostgresVectorStoreOptions
         }
     } = 10;
 
+    /// <summary>
+    /// Gets or sets the batch size from which a batch upsert into a collection holding fewer rows than the batch is a
+    /// bulk load: the collection's HNSW and IVFFlat indexes are dropped, the rows merged, and the indexes built again on
+    /// the loaded rows, in the same transaction (pgvector's advice: building an index on loaded rows is several times
+    /// faster than inserting each row into it, and IVFFlat learns its clusters from the rows present).
+    /// </summary>
+    /// <value>
+    /// Zero (never) or more. The default value is 10,000. While a bulk load's transaction runs, other sessions cannot read
+    /// the collection's table (dropping an index locks it); they wait and then see the whole batch. Smaller batches, and
+    /// batches into a table that already holds as many rows, are merged into the existing indexes and never block readers.
+    /// </value>
+    public int BulkLoadRows
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            field = value;
+        }
+    } = 10_000;
+
+    /// <summary>
+    /// Gets or sets the most memory (PostgreSQL's <c>maintenance_work_mem</c>, in megabytes) a bulk load's index build may
+    /// take. The build asks for what the collection's vectors and graph need, within this limit, and never less than the
+    /// server's own setting; a graph larger than the memory is still built, more slowly (pgvector switches to an on-disk build).
+    /// </summary>
+    /// <value>From 1 to 2,097,151 (PostgreSQL's limit). The default value is 1,024 (1 GB).</value>
+    public int MaxIndexBuildMemoryMegabytes
+    {
+        get;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 2_097_151);
+            field = value;
+        }
+    } = 1024;
+
     /// <summary>Gets or sets the PostgreSQL text search configuration of full-text indexes and keyword search (<c>english</c>, <c>simple</c>, <c>german</c>, …).</summary>
     /// <value>A configuration name of lower-case ASCII letters, digits and underscores. The default value is <c>english</c>.</value>
     /// <exception cref="ArgumentException">The value is not such a name.</exception>

@@ -72,6 +72,57 @@ public sealed class PostgresVectorStoreTests(PostgresServer server) : IAsyncLife
         Assert.Contains(ivfIndexes, d => d.Contains("USING ivfflat (\"Vector\" vector_ip_ops) WITH (lists='100')", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(IndexKind.Hnsw, "hnsw")]
+    [InlineData(IndexKind.IvfFlat, "ivfflat")]
+    public async Task A_bulk_load_builds_the_vector_index_after_the_rows_and_smaller_batches_merge_into_it(string indexKind, string method)
+    {
+        using var store = new PostgresVectorStore(server.ConnectionString, new PostgresVectorStoreOptions { BulkLoadRows = 100 });
+        string name = NewName();
+        VectorStoreCollection<string, ConformanceRecord> collection = store.GetCollection<string, ConformanceRecord>(name, ConformanceData.Definition(indexKind));
+        await collection.EnsureCollectionExistsAsync();
+        List<ConformanceRecord> records = ConformanceData.Records(450);
+        Dictionary<string, string> created = await IndexesAsync(name);
+
+        // 300 rows into an empty table: a bulk load. The vector index is a new one, built on the rows, with the same
+        // definition; the other indexes are the same as before.
+        await collection.UpsertAsync(records.Take(300));
+        Dictionary<string, string> loaded = await IndexesAsync(name);
+        Assert.Equal(created.Count, loaded.Count);
+        string vectorIndex = Assert.Single(created, i => i.Value.Contains("USING " + method, StringComparison.Ordinal)).Key;
+        string rebuilt = Assert.Single(loaded, i => i.Value.Contains("USING " + method, StringComparison.Ordinal)).Key;
+        Assert.NotEqual(vectorIndex, rebuilt);
+        Assert.Equal(created.Where(i => i.Key != vectorIndex).Select(i => i.Value).Order(), loaded.Where(i => i.Key != rebuilt).Select(i => i.Value).Order());
+        Assert.Equal(created[vectorIndex], loaded[rebuilt]);
+
+        // 150 rows into a table of 300: merged into the index as it is.
+        await collection.UpsertAsync(records.Skip(300));
+        Assert.Equal(loaded.Keys.Order(), (await IndexesAsync(name)).Keys.Order());
+
+        Assert.Equal(450, (await collection.GetAsync(records.Select(r => r.Key)).ToListAsync()).Count);
+        foreach (ConformanceRecord record in records.Where((_, i) => i % 45 == 0))
+        {
+            VectorSearchResult<ConformanceRecord> nearest = await collection.SearchAsync(record.Vector!.Value, 1).SingleAsync();
+            Assert.Equal(record.Key, nearest.Record.Key);
+        }
+    }
+
+    [Fact]
+    public async Task Bulk_loads_can_be_turned_off()
+    {
+        using var store = new PostgresVectorStore(server.ConnectionString, new PostgresVectorStoreOptions { BulkLoadRows = 0 });
+        string name = NewName();
+        VectorStoreCollection<string, ConformanceRecord> collection = store.GetCollection<string, ConformanceRecord>(name, ConformanceData.Definition(IndexKind.Hnsw));
+        await collection.EnsureCollectionExistsAsync();
+        Dictionary<string, string> created = await IndexesAsync(name);
+
+        await collection.UpsertAsync(ConformanceData.Records(300));
+
+        Assert.Equal(created.Keys.Order(), (await IndexesAsync(name)).Keys.Order());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PostgresVectorStoreOptions { BulkLoadRows = -1 });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new PostgresVectorStoreOptions { MaxIndexBuildMemoryMegabytes = 0 });
+    }
+
     [Fact]
     public void Filters_become_SQL_with_every_value_a_parameter()
     {
@@ -206,6 +257,10 @@ public sealed class PostgresVectorStoreTests(PostgresServer server) : IAsyncLife
         _collections.Add(name);
         return name;
     }
+
+    /// <summary>The indexes of a collection's table: their object ids (a rebuilt index has a new one) and definitions.</summary>
+    private Task<Dictionary<string, string>> IndexesAsync(string table)
+        => QueryPairsAsync("SELECT i.indexrelid::bigint::text, pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indrelid = to_regclass($1)", PostgresSql.Table("public", table));
 
     private async Task<Dictionary<string, string>> QueryPairsAsync(string sql, string argument)
     {

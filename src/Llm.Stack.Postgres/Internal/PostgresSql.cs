@@ -61,22 +61,7 @@ internal static class PostgresSql
         }
 
         var statements = new List<string> { $"CREATE TABLE IF NOT EXISTS {qualified} ({columns})" };
-        foreach (VectorPropertyModel vector in model.VectorProperties)
-        {
-            PostgresDistance distance = PostgresDistance.Get(vector.DistanceFunction, vector.ModelName);
-            string column = Quote(vector.StorageName);
-            if (vector.IndexKind == IndexKind.Hnsw)
-            {
-                statements.Add($"CREATE INDEX IF NOT EXISTS {IndexName(table, vector.StorageName, "hnsw")} ON {qualified} USING hnsw ({column} {distance.OperatorClass}) "
-                    + $"WITH (m = {options.HnswM}, ef_construction = {options.HnswEfConstruction})");
-            }
-            else if (vector.IndexKind == IndexKind.IvfFlat)
-            {
-                statements.Add($"CREATE INDEX IF NOT EXISTS {IndexName(table, vector.StorageName, "ivfflat")} ON {qualified} USING ivfflat ({column} {distance.OperatorClass}) "
-                    + $"WITH (lists = {options.IvfFlatLists})");
-            }
-        }
-
+        statements.AddRange(ApproximateIndexes(schema, table, model, options).Select(index => index.Create));
         foreach (DataPropertyModel data in model.DataProperties)
         {
             string column = Quote(data.StorageName);
@@ -93,6 +78,33 @@ internal static class PostgresSql
         }
 
         return statements;
+    }
+
+    /// <summary>
+    /// The approximate (HNSW and IVFFlat) indexes of a collection's vector columns: the statement that creates each
+    /// (idempotent) and the one that drops it, for the bulk-load path that builds them after the rows are in.
+    /// </summary>
+    public static List<(string Create, string Drop)> ApproximateIndexes(string schema, string table, CollectionModel model, PostgresVectorStoreOptions options)
+    {
+        string qualified = Table(schema, table);
+        var indexes = new List<(string Create, string Drop)>();
+        foreach (VectorPropertyModel vector in model.VectorProperties)
+        {
+            PostgresDistance distance = PostgresDistance.Get(vector.DistanceFunction, vector.ModelName);
+            string column = Quote(vector.StorageName);
+            (string Kind, string With)? index = vector.IndexKind == IndexKind.Hnsw ? ("hnsw", $"m = {options.HnswM}, ef_construction = {options.HnswEfConstruction}")
+                : vector.IndexKind == IndexKind.IvfFlat ? ("ivfflat", $"lists = {options.IvfFlatLists}")
+                : null;
+            if (index is { } i)
+            {
+                string name = IndexName(table, vector.StorageName, i.Kind);
+                indexes.Add((
+                    $"CREATE INDEX IF NOT EXISTS {name} ON {qualified} USING {i.Kind} ({column} {distance.OperatorClass}) WITH ({i.With})",
+                    $"DROP INDEX IF EXISTS {Quote(schema)}.{name}"));
+            }
+        }
+
+        return indexes;
     }
 
     /// <summary>The full-text document of a column: <c>to_tsvector('config', column)</c>, the form its GIN index is built on.</summary>
