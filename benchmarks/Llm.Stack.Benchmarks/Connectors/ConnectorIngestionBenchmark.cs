@@ -16,7 +16,7 @@ namespace Llm.Stack.Benchmarks.Connectors;
 /// the run, so a completed run is a 100k-record ingestion with every record present.
 /// </summary>
 /// <remarks>Needs LLMSTACK_POSTGRES and LLMSTACK_CHROMA (eng/start-postgres.sh, eng/start-chroma.sh). Run by hand: <c>--filter *ConnectorIngestion*</c>.</remarks>
-[Config(typeof(ConnectorJobs.UpsertConfig))]
+[Config(typeof(ConnectorJobs.IngestionConfig))]
 public class ConnectorIngestionBenchmark
 {
     private const int ParagraphsPerDocument = 20;

@@ -14,8 +14,8 @@ namespace Llm.Stack.Benchmarks.Connectors;
 /// </summary>
 internal static class ConnectorJobs
 {
-    public static Job Create(int warmupCount, int iterationCount) => Job.Default
-        .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(14), logOutput: true))
+    public static Job Create(int warmupCount, int iterationCount, int timeoutMinutes = 14) => Job.Default
+        .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(timeoutMinutes), logOutput: true))
         .WithStrategy(RunStrategy.Monitoring)
         .WithLaunchCount(1)
         .WithWarmupCount(warmupCount)
@@ -27,6 +27,12 @@ internal static class ConnectorJobs
     public sealed class UpsertConfig : ManualConfig
     {
         public UpsertConfig() => AddJob(ConnectorJobs.Create(warmupCount: 0, iterationCount: 1));
+    }
+
+    /// <summary>One ingestion run per store, no warm-up; up to 40 minutes (a 100k-chunk ingestion into a server, with its verification, took over 14 on this machine).</summary>
+    public sealed class IngestionConfig : ManualConfig
+    {
+        public IngestionConfig() => AddJob(ConnectorJobs.Create(warmupCount: 0, iterationCount: 1, timeoutMinutes: 40));
     }
 
     /// <summary>200 single queries after 10 warm-up ones, with per-query percentiles.</summary>
