@@ -86,7 +86,7 @@ public static class TelemetryTags
     /// <summary>The number of prompt tokens a RAG answer's prompt took (<c>llm_stack.prompt.tokens</c>).</summary>
     public const string PromptTokens = "llm_stack.prompt.tokens";
 
-    /// <summary>The stage a guardrail decision was taken at (<c>llm_stack.guardrail.stage</c>): <c>input</c>, <c>retrieved_documents</c> or <c>output</c>.</summary>
+    /// <summary>The stage a guardrail decision was taken at (<c>llm_stack.guardrail.stage</c>): <c>input</c>, <c>retrieved_documents</c>, <c>output</c> or <c>tool_results</c>.</summary>
     public const string GuardrailStage = "llm_stack.guardrail.stage";
 
     /// <summary>What a guardrail did (<c>llm_stack.guardrail.action</c>): <c>flag</c>, <c>redact</c>, <c>strip</c> or <c>block</c>.</summary>

@@ -280,6 +280,23 @@ public sealed class GuardrailChatClient : DelegatingChatClient
             List<AIContent>? changed = null;
             for (int i = 0; i < message.Contents.Count; i++)
             {
+                if (message.Contents[i] is FunctionResultContent { Result: not null } result)
+                {
+                    (AIContent? checkedResult, GuardrailViolationException? blocked) = await CheckToolResultAsync(result, options, vault, cancellationToken).ConfigureAwait(false);
+                    if (blocked is not null)
+                    {
+                        return (list, null, blocked);
+                    }
+
+                    if (checkedResult is not null)
+                    {
+                        changed ??= [.. message.Contents];
+                        changed[i] = checkedResult;
+                    }
+
+                    continue;
+                }
+
                 if (message.Contents[i] is not TextContent { Text: { Length: > 0 } text })
                 {
                     continue;
@@ -350,6 +367,57 @@ public sealed class GuardrailChatClient : DelegatingChatClient
         }
 
         return (list, vault, null);
+    }
+
+    /// <summary>
+    /// Checks a function's result sent back to the model: personal data in a text result as the input's
+    /// (<see cref="GuardrailOptions.InputPii"/>), prompt injection as <see cref="GuardrailOptions.ToolResultInjection"/>
+    /// says. Returns the result to send instead (<see langword="null"/> for the same), or the violation that blocks the call.
+    /// </summary>
+    private async Task<(AIContent? Result, GuardrailViolationException? Blocked)> CheckToolResultAsync(
+        FunctionResultContent result, GuardrailOptions options, PiiVault? vault, CancellationToken cancellationToken)
+    {
+        string text = result.Result switch
+        {
+            string s => s,
+            System.Text.Json.JsonElement { ValueKind: System.Text.Json.JsonValueKind.String } e => e.GetString() ?? string.Empty,
+            System.Text.Json.JsonElement e => e.GetRawText(),
+            _ => System.Text.Json.JsonSerializer.Serialize(result.Result, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object))),
+        };
+        string checkedText = text;
+        if (options.InputPii != GuardrailAction.Allow && options.PiiDetector.Detect(text) is { Count: > 0 } found)
+        {
+            _screen.RecordPii(GuardrailStage.ToolResults, options.InputPii, found);
+            if (options.InputPii == GuardrailAction.Block)
+            {
+                return (null, new GuardrailViolationException(GuardrailCategory.PersonalData, GuardrailStage.ToolResults));
+            }
+
+            if (vault is not null)
+            {
+                checkedText = GuardrailScreen.Replace(text, found, (match, value) => vault.Placeholder(match.Kind, value));
+            }
+        }
+
+        if (options.ToolResultInjection != GuardrailAction.Allow
+            && await _screen.AssessAsync(text, GuardrailStage.ToolResults, cancellationToken).ConfigureAwait(false) is { } injection)
+        {
+            _screen.Record(GuardrailStage.ToolResults, GuardrailCategory.PromptInjection, injection.Kind, options.ToolResultInjection, 1);
+            if (options.ToolResultInjection == GuardrailAction.Block)
+            {
+                return (null, new GuardrailViolationException(GuardrailCategory.PromptInjection, GuardrailStage.ToolResults));
+            }
+
+            if (options.ToolResultInjection == GuardrailAction.Strip)
+            {
+                IReadOnlyList<InjectionSignal> signals = ReferenceEquals(checkedText, text) ? injection.Signals : options.InjectionDetector.Assess(checkedText).Signals;
+                checkedText = injection.Kind == GuardrailScreen.ClassifierKind ? string.Empty : GuardrailScreen.Strip(checkedText, signals);
+            }
+        }
+
+        return ReferenceEquals(checkedText, text)
+            ? (null, null)
+            : (new FunctionResultContent(result.CallId, checkedText) { Exception = result.Exception, RawRepresentation = result.RawRepresentation }, null);
     }
 
     private ChatResponse Refuse(GuardrailViolationException blocked, ChatResponse? response)

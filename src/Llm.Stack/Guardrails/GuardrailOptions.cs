@@ -15,7 +15,7 @@ namespace Llm.Stack;
 /// </remarks>
 public sealed class GuardrailOptions
 {
-    /// <summary>Gets or sets what is done with personal data and secrets in the input messages (user, assistant and tool text; system messages are the application's own and are not checked).</summary>
+    /// <summary>Gets or sets what is done with personal data and secrets in the input messages (user, assistant and tool text, and functions' text results; system messages are the application's own and are not checked).</summary>
     /// <value>The default value is <see cref="GuardrailAction.Redact"/>: the model sees placeholders, the caller's answer the originals.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Strip"/>, <see cref="GuardrailAction.Repair"/> or not a <see cref="GuardrailAction"/>.</exception>
     public GuardrailAction InputPii { get; set => field = PiiAction(value); } = GuardrailAction.Redact;
@@ -24,6 +24,20 @@ public sealed class GuardrailOptions
     /// <value>The default value is <see cref="GuardrailAction.Block"/>.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Redact"/>, <see cref="GuardrailAction.Repair"/> or not a <see cref="GuardrailAction"/>.</exception>
     public GuardrailAction InputInjection { get; set => field = InjectionAction(value); } = GuardrailAction.Block;
+
+    /// <summary>
+    /// Gets or sets what is done with a prompt injection in a function's result sent back to the model
+    /// (<see cref="GuardrailStage.ToolResults"/>). To see the results of functions that
+    /// <c>UseFunctionInvocation</c> calls, add the guardrails after it (<c>.UseFunctionInvocation().UseGuardrails()</c>),
+    /// so that they wrap each round trip to the model.
+    /// </summary>
+    /// <value>
+    /// The default value is <see cref="GuardrailAction.Strip"/>: the injection's signals are cut from the result (all of
+    /// it when a classifier decided), and the model still gets a result for its call. <see cref="GuardrailAction.Block"/>
+    /// fails the call.
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Redact"/>, <see cref="GuardrailAction.Repair"/> or not a <see cref="GuardrailAction"/>.</exception>
+    public GuardrailAction ToolResultInjection { get; set => field = InjectionAction(value); } = GuardrailAction.Strip;
 
     /// <summary>Gets or sets what <see cref="GuardrailRetriever"/> does with personal data and secrets in a retrieved chunk.</summary>
     /// <value>The default value is <see cref="GuardrailAction.Redact"/>: each item is replaced by a label of its kind (<c>[EMAIL]</c>).</value>

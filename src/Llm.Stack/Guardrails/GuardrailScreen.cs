@@ -8,7 +8,7 @@ namespace Llm.Stack;
 /// <summary>The checks the guardrail chat client and retriever share: injection verdicts, replacement of matches, and the record of each decision (Meter and log).</summary>
 internal sealed class GuardrailScreen
 {
-    private static readonly string[] s_stages = ["input", "retrieved_documents", "output"];
+    private static readonly string[] s_stages = ["input", "retrieved_documents", "output", "tool_results"];
     private static readonly string[] s_actions = ["allow", "flag", "redact", "strip", "block", "repair"];
     private static readonly string[] s_decisions = ["allowed", "flagged", "redacted", "stripped", "blocked", "repaired"];
     private static readonly string[] s_categories = ["personal_data", "prompt_injection", "invalid_output", "refusal", "harmful_content"];

@@ -11,4 +11,10 @@ public enum GuardrailStage
 
     /// <summary>The model's answer, before the caller sees it (streamed or not).</summary>
     Output,
+
+    /// <summary>
+    /// The results of the application's functions (<see cref="Microsoft.Extensions.AI.FunctionResultContent"/>) sent back
+    /// to the model: data from outside, like retrieved documents, and the usual road of an indirect prompt injection.
+    /// </summary>
+    ToolResults,
 }

@@ -62,6 +62,7 @@ public sealed class GuardrailViolationException : Exception
         GuardrailStage.Input => "input",
         GuardrailStage.RetrievedDocuments => "retrieved documents",
         GuardrailStage.Output => "output",
+        GuardrailStage.ToolResults => "a function's result",
         _ => stage.ToString(),
     };
 }

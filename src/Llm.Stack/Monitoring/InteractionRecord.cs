@@ -70,7 +70,7 @@ public sealed class InteractionRecord
     public decimal? Cost { get; set; }
 
     /// <summary>Gets or sets the guardrail decisions taken in the interaction, each once: what was done, to what, where and (when known) which kind, such as <c>redacted:personal_data:input:email</c>, <c>flagged:prompt_injection:retrieved_documents:ignore_instructions</c> or <c>blocked:prompt_injection:input:ignore_instructions</c>; empty when none.</summary>
-    /// <value>Each is <c>flagged</c>, <c>redacted</c>, <c>stripped</c>, <c>repaired</c> or <c>blocked</c>; then <c>personal_data</c>, <c>prompt_injection</c>, <c>invalid_output</c>, <c>refusal</c> or <c>harmful_content</c>; then <c>input</c>, <c>retrieved_documents</c> or <c>output</c>; then the kind, as tagged on <see cref="LlmStackTelemetry.GuardrailDecisionsName"/>.</value>
+    /// <value>Each is <c>flagged</c>, <c>redacted</c>, <c>stripped</c>, <c>repaired</c> or <c>blocked</c>; then <c>personal_data</c>, <c>prompt_injection</c>, <c>invalid_output</c>, <c>refusal</c> or <c>harmful_content</c>; then <c>input</c>, <c>retrieved_documents</c>, <c>output</c> or <c>tool_results</c>; then the kind, as tagged on <see cref="LlmStackTelemetry.GuardrailDecisionsName"/>.</value>
     public IReadOnlyList<string> GuardrailDecisions { get; set; } = [];
 
     /// <summary>Gets or sets the error that ended the call (the exception's type, and for a guardrail its category), without message text; <see langword="null"/> when it succeeded.</summary>
