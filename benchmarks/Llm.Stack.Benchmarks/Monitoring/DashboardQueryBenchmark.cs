@@ -9,7 +9,7 @@ namespace Llm.Stack.Benchmarks.Monitoring;
 /// (latency and time-to-first-token percentiles per bucket, tokens and cost per model and day, feedback, unanswered
 /// share, score histogram and drift, guardrail blocks, errors, the filter lists). The interactions are spread evenly over
 /// the last 28 days, 8 models, 50 tenants, 4 sources each, 1 in 20 with an error, 1 in 50 with a guardrail block, and
-/// 1 in 100 with feedback; the file is built once (about 1 GB of records written through the store) in the temp folder
+/// 1 in 100 with feedback; the file is built once (about 390 MB, written through the store) in the temp folder
 /// and reused while it still holds them.
 /// </summary>
 [MemoryDiagnoser]
