@@ -26,10 +26,20 @@ public sealed class EmbeddingContentClassifierTests(ITestOutputHelper output)
         ILookup<bool, (string Text, string Label)> split = set.ToLookup(IsTraining);
         using OnnxEmbeddingGenerator embedder = MiniLmEmbeddingGenerator.Create();
 
-        EmbeddingClassifier classifier = await new EmbeddingClassifierTrainer(new EmbeddingClassifierTrainerOptions { Folds = 3 })
-            .TrainAsync(embedder, split[true].Select(e => new ClassificationExample(e.Text, e.Label)).ToArray());
+        ClassificationExample[] examples = split[true].Select(e => new ClassificationExample(e.Text, e.Label)).ToArray();
+        string path = Path.Combine(Path.GetTempPath(), $"llmstack-content-{Guid.NewGuid():N}.lsec");
+
+        // README: classifier heads
+        EmbeddingClassifier classifier = await new EmbeddingClassifierTrainer().TrainAsync(embedder, examples);
+        Console.WriteLine(classifier.Report); // k-fold accuracy, macro-F1, log-loss and calibration error
+        await classifier.SaveAsync(path);
+        var guardrails = new GuardrailOptions { ContentClassifier = new EmbeddingContentClassifier(embedder, classifier) };
+        // README: end
+
+        Assert.Equal(classifier.Labels, (await EmbeddingClassifier.LoadAsync(path)).Labels);
+        File.Delete(path);
         var model = new EchoModel();
-        using var client = new GuardrailChatClient(model, new GuardrailOptions { ContentClassifier = new EmbeddingContentClassifier(embedder, classifier) });
+        using var client = new GuardrailChatClient(model, guardrails);
 
         int harmful = 0, blocked = 0, benign = 0, passed = 0;
         foreach ((string text, string label) in split[false])
