@@ -30,6 +30,18 @@ if (args is ["measure-adapter", string pairs, ..])
     return await Llm.Stack.Benchmarks.Tuning.AdapterMeasurement.RunAsync(pairs, Arg(2, 500), options);
 }
 
+if (args is ["measure-classifier", string set, ..])
+{
+    var defaults = new Llm.Stack.EmbeddingClassifierTrainerOptions();
+    var options = new Llm.Stack.EmbeddingClassifierTrainerOptions
+    {
+        Seed = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : defaults.Seed,
+        Regularization = args.Length > 4 ? double.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture) : defaults.Regularization,
+    };
+    int train = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 400;
+    return await Llm.Stack.Benchmarks.Tuning.ClassifierMeasurement.RunAsync(set, train, options);
+}
+
 IConfig config = DefaultConfig.Instance.AddDiagnoser(MemoryDiagnoser.Default);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
 return 0;

@@ -106,7 +106,7 @@ internal static class AdapterMeasurement
         return rank;
     }
 
-    private static async Task<float[][]> EmbedCachedAsync(OnnxEmbeddingGenerator embedder, string[] texts, string cache, EmbeddingGenerationOptions? options)
+    internal static async Task<float[][]> EmbedCachedAsync(OnnxEmbeddingGenerator embedder, string[] texts, string cache, EmbeddingGenerationOptions? options)
     {
         const int Dimensions = 384;
         if (File.Exists(cache) && new FileInfo(cache).Length == (long)texts.Length * Dimensions * sizeof(float))

@@ -4,7 +4,8 @@ namespace Llm.Stack;
 /// Decides whether a text is harmful content (<see cref="ContentCategory"/>): the content policy the guardrails apply to
 /// the input, the retrieved documents and the output. Built in: <see cref="EnglishContentClassifier"/> (a fast lexical
 /// baseline) and <see cref="ChatClientContentClassifier"/> (any <see cref="Microsoft.Extensions.AI.IChatClient"/> as a
-/// moderator); a classifier trained on the application's own labelled records plugs in the same way.
+/// moderator); a classifier trained on the application's own labelled records plugs in the same way
+/// (<see cref="EmbeddingContentClassifier"/> over an <see cref="EmbeddingClassifier"/>).
 /// </summary>
 /// <remarks>Implementations must be safe to call concurrently from several threads.</remarks>
 public interface IContentClassifier

@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.IO.Hashing;
 using System.Numerics.Tensors;
 using System.Text;
 using System.Text.Json;
@@ -29,7 +27,6 @@ public sealed class EmbeddingAdapter
 {
     private const int FormatVersion = 1;
     private static ReadOnlySpan<byte> Magic => "LSEADAPT"u8;
-    private const int MaxHeaderBytes = 1 << 20;
 
     private readonly float[] _down; // full: W (d×d); low-rank: A (r×d)
     private readonly float[]? _up;  // low-rank: B (d×r)
@@ -176,19 +173,10 @@ public sealed class EmbeddingAdapter
     /// <param name="cancellationToken">A token to cancel the write.</param>
     /// <returns>A task that completes when the file is written and flushed to disk.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
-    public async Task SaveAsync(string path, CancellationToken cancellationToken = default)
+    public Task SaveAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        string full = Path.GetFullPath(path);
-        string temporary = full + ".tmp";
-        await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
-        {
-            await stream.WriteAsync(Serialize(), cancellationToken).ConfigureAwait(false);
-            await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, full, overwrite: true);
+        return TunedModelFile.WriteAtomicallyAsync(path, Serialize(), cancellationToken);
     }
 
     /// <summary>Reads an adapter written by <see cref="SaveAsync"/>.</summary>
@@ -220,77 +208,15 @@ public sealed class EmbeddingAdapter
     internal byte[] Serialize()
     {
         var header = new AdapterHeader(EmbedderModelId, Dimensions, Rank, Report);
-        byte[] json = JsonSerializer.SerializeToUtf8Bytes(header, EmbeddingAdapterJsonContext.Default.AdapterHeader);
-        int weightCount = _down.Length + (_up?.Length ?? 0);
-        byte[] buffer = new byte[Magic.Length + 4 + 4 + json.Length + (weightCount * 4) + 8];
-        Span<byte> span = buffer;
-        Magic.CopyTo(span);
-        int offset = Magic.Length;
-        BinaryPrimitives.WriteInt32LittleEndian(span[offset..], FormatVersion);
-        offset += 4;
-        BinaryPrimitives.WriteInt32LittleEndian(span[offset..], json.Length);
-        offset += 4;
-        json.CopyTo(span[offset..]);
-        offset += json.Length;
-        foreach (float weight in _down)
-        {
-            BinaryPrimitives.WriteSingleLittleEndian(span[offset..], weight);
-            offset += 4;
-        }
-
-        foreach (float weight in _up ?? [])
-        {
-            BinaryPrimitives.WriteSingleLittleEndian(span[offset..], weight);
-            offset += 4;
-        }
-
-        BinaryPrimitives.WriteUInt64LittleEndian(span[offset..], XxHash3.HashToUInt64(span[..offset]));
-        return buffer;
+        byte[] json = JsonSerializer.SerializeToUtf8Bytes(header, TuningJsonContext.Default.AdapterHeader);
+        return TunedModelFile.Serialize(Magic, FormatVersion, json, GetWeights());
     }
 
     internal static EmbeddingAdapter Deserialize(ReadOnlySpan<byte> bytes, string source)
     {
-        if (bytes.Length < Magic.Length + 16 || !bytes.StartsWith(Magic))
-        {
-            throw new InvalidDataException($"'{source}' is not an Llm.Stack embedding adapter file.");
-        }
-
-        int offset = Magic.Length;
-        int version = BinaryPrimitives.ReadInt32LittleEndian(bytes[offset..]);
-        if (version != FormatVersion)
-        {
-            throw new InvalidDataException($"'{source}' is an embedding adapter of format version {version}; this version of Llm.Stack reads version {FormatVersion}.");
-        }
-
-        ReadOnlySpan<byte> body = bytes[..^8];
-        if (XxHash3.HashToUInt64(body) != BinaryPrimitives.ReadUInt64LittleEndian(bytes[^8..]))
-        {
-            throw new InvalidDataException($"The embedding adapter '{source}' is damaged or truncated (its checksum does not match).");
-        }
-
-        offset += 4;
-        int jsonLength = BinaryPrimitives.ReadInt32LittleEndian(bytes[offset..]);
-        offset += 4;
-        if (jsonLength <= 0 || jsonLength > MaxHeaderBytes || offset + jsonLength > body.Length)
-        {
-            throw new InvalidDataException($"The embedding adapter '{source}' has a damaged header.");
-        }
-
-        AdapterHeader header = JsonSerializer.Deserialize(bytes.Slice(offset, jsonLength), EmbeddingAdapterJsonContext.Default.AdapterHeader)
+        (byte[] json, float[] weights) = TunedModelFile.Deserialize(bytes, Magic, FormatVersion, source, "embedding adapter");
+        AdapterHeader header = JsonSerializer.Deserialize(json, TuningJsonContext.Default.AdapterHeader)
             ?? throw new InvalidDataException($"The embedding adapter '{source}' has an empty header.");
-        offset += jsonLength;
-        ReadOnlySpan<byte> weightBytes = body[offset..];
-        if (weightBytes.Length % 4 != 0)
-        {
-            throw new InvalidDataException($"The embedding adapter '{source}' has a damaged weight section.");
-        }
-
-        float[] weights = new float[weightBytes.Length / 4];
-        for (int i = 0; i < weights.Length; i++)
-        {
-            weights[i] = BinaryPrimitives.ReadSingleLittleEndian(weightBytes[(i * 4)..]);
-        }
-
         try
         {
             return new EmbeddingAdapter(header.Embedder, header.Dimensions, header.Rank, weights, header.Report);

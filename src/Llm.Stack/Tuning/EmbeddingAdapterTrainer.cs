@@ -95,7 +95,7 @@ public sealed partial class EmbeddingAdapterTrainer
             queries.AddRange(embeddings.Select(e => e.Vector));
         }
 
-        string modelId = embedder.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId ?? embedder.GetType().Name;
+        string modelId = TunedModelFile.EmbedderModelId(embedder);
         EmbeddingTrainingExample[] examples = matched.Select((m, i) => new EmbeddingTrainingExample(queries[i], m.Relevant)).ToArray();
         EmbeddingAdapterTrainingResult result = Train(modelId, corpus.Select(p => p.Embedding).ToArray(), examples, cancellationToken);
         return new EmbeddingAdapterTrainingResult(result.Adapter, result.Report, unmatched);
