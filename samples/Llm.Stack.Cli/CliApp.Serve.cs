@@ -25,7 +25,7 @@ internal sealed partial class CliApp
         var port = new Option<int?>("--port") { Description = "The port to listen on (0 picks a free one). Default: LlmStack:Server:Port, else 8080." };
         var host = new Option<string?>("--host") { Description = $"The address to listen on. Default: LlmStack:Server:Host, else 127.0.0.1. Any address other than loopback needs an API key in {ServerApiKeyVariable} (or LlmStack:Server:ApiKey)." };
         var rag = new Option<bool>("--rag") { Description = "Answer each request from the indexed documents (retrieval-augmented, with citations)." };
-        var command = new Command("serve", "Serve the configured chat model (or RAG answers with --rag) and the embedder as an OpenAI-compatible endpoint: POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models. The limits (LlmStack:Server: MaxRequestBodySize, MaxConcurrentRequests, RequestTimeout, AllowedOrigins) come from configuration.")
+        var command = new Command("serve", "Serve the configured chat model (or RAG answers with --rag) and the embedder as an OpenAI-compatible endpoint: POST /v1/chat/completions, POST /v1/embeddings, GET /v1/models; and the monitoring dashboard at /dashboard. The limits (LlmStack:Server: MaxRequestBodySize, MaxConcurrentRequests, RequestTimeout, AllowedOrigins) come from configuration.")
         {
             port, host, rag,
         };
@@ -115,7 +115,7 @@ internal sealed partial class CliApp
 
             string listening = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             string modelId = served.GetService<ChatClientMetadata>()?.DefaultModelId ?? "llmstack";
-            await _out.WriteLineAsync($"Serving {modelId} at {listening}/v1 (OpenAI-compatible). Press Ctrl-C to stop.");
+            await _out.WriteLineAsync($"Serving {modelId} at {listening}/v1 (OpenAI-compatible), monitoring at {listening}/dashboard. Press Ctrl-C to stop.");
             await _out.FlushAsync(cancellationToken);
             try
             {
@@ -158,6 +158,7 @@ internal sealed partial class CliApp
         builder.Services.AddSingleton(_ => stack.Embedder);
         WebApplication app = builder.Build();
         app.MapOpenAIEndpoints();
+        app.MapLlmStackDashboard();
         return app;
     }
 

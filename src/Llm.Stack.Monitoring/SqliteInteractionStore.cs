@@ -20,13 +20,16 @@ namespace Llm.Stack.Monitoring;
 /// </remarks>
 public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable, IDisposable
 {
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
     private const int RetentionEveryRecords = 5000;
     private static readonly TimeSpan RetentionEvery = TimeSpan.FromMinutes(1);
 
     private const string Columns =
         "id, ts, operation, tenant_id, user_id, model_id, prompt_template, prompt_template_version, question, rewritten_query, " +
         "retrieved, cited, answer, input_tokens, output_tokens, ttft_ms, duration_ms, cost, guardrails, error";
+
+    // Written with each record, read only by the statistics: the best retrieval score, so that no query parses JSON per row.
+    private const string WriteColumns = Columns + ", top_score";
 
     private readonly SqliteConnection _connection;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -126,13 +129,13 @@ public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable
                 using SqliteCommand insert = _connection.CreateCommand();
                 insert.Transaction = transaction;
                 insert.CommandText =
-                    $"INSERT INTO interactions ({Columns}) VALUES (@id, @ts, @operation, @tenant, @user, @model, @template, @templateVersion, @question, @query, " +
-                    "@retrieved, @cited, @answer, @input, @output, @ttft, @duration, @cost, @guardrails, @error) " +
+                    $"INSERT INTO interactions ({WriteColumns}) VALUES (@id, @ts, @operation, @tenant, @user, @model, @template, @templateVersion, @question, @query, " +
+                    "@retrieved, @cited, @answer, @input, @output, @ttft, @duration, @cost, @guardrails, @error, @topScore) " +
                     "ON CONFLICT(id) DO UPDATE SET ts = excluded.ts, operation = excluded.operation, tenant_id = excluded.tenant_id, user_id = excluded.user_id, " +
                     "model_id = excluded.model_id, prompt_template = excluded.prompt_template, prompt_template_version = excluded.prompt_template_version, " +
                     "question = excluded.question, rewritten_query = excluded.rewritten_query, retrieved = excluded.retrieved, cited = excluded.cited, " +
                     "answer = excluded.answer, input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens, ttft_ms = excluded.ttft_ms, " +
-                    "duration_ms = excluded.duration_ms, cost = excluded.cost, guardrails = excluded.guardrails, error = excluded.error";
+                    "duration_ms = excluded.duration_ms, cost = excluded.cost, guardrails = excluded.guardrails, error = excluded.error, top_score = excluded.top_score";
                 SqliteParameter[] p =
                 [
                     insert.Parameters.Add("@id", SqliteType.Text), insert.Parameters.Add("@ts", SqliteType.Integer),
@@ -145,6 +148,7 @@ public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable
                     insert.Parameters.Add("@output", SqliteType.Integer), insert.Parameters.Add("@ttft", SqliteType.Real),
                     insert.Parameters.Add("@duration", SqliteType.Real), insert.Parameters.Add("@cost", SqliteType.Text),
                     insert.Parameters.Add("@guardrails", SqliteType.Text), insert.Parameters.Add("@error", SqliteType.Text),
+                    insert.Parameters.Add("@topScore", SqliteType.Real),
                 ];
                 insert.Prepare();
                 var buffer = new ArrayBufferWriter<byte>(256);
@@ -172,6 +176,7 @@ public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable
                     p[17].Value = r.Cost is decimal cost ? cost.ToString(CultureInfo.InvariantCulture) : DBNull.Value;
                     p[18].Value = StringsJson(r.GuardrailDecisions, buffer);
                     p[19].Value = Db(r.Error);
+                    p[20].Value = TopScore(r.RetrievedChunks) is double top ? top : DBNull.Value;
                     insert.ExecuteNonQuery();
                 }
 
@@ -294,6 +299,22 @@ public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable
         }
     }
 
+    /// <inheritdoc />
+    public async Task<InteractionStatistics> GetStatisticsAsync(InteractionStatisticsQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return SqliteInteractionStatistics.Compute(_connection, query, _time.GetUtcNow());
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     /// <summary>Deletes the interactions older than <see cref="MaxAge"/>, then the oldest ones while the live data is larger than <see cref="MaxSizeBytes"/>, with their feedback, and gives the freed pages back to the file system.</summary>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The number of interactions deleted.</returns>
@@ -382,12 +403,25 @@ public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable
             "CREATE TABLE IF NOT EXISTS interactions (" +
             "id TEXT NOT NULL PRIMARY KEY, ts INTEGER NOT NULL, operation TEXT NOT NULL, tenant_id TEXT, user_id TEXT, model_id TEXT, " +
             "prompt_template TEXT, prompt_template_version TEXT, question TEXT, rewritten_query TEXT, retrieved TEXT NOT NULL, cited TEXT NOT NULL, " +
-            "answer TEXT, input_tokens INTEGER, output_tokens INTEGER, ttft_ms REAL, duration_ms REAL NOT NULL, cost TEXT, guardrails TEXT NOT NULL, error TEXT);" +
+            "answer TEXT, input_tokens INTEGER, output_tokens INTEGER, ttft_ms REAL, duration_ms REAL NOT NULL, cost TEXT, guardrails TEXT NOT NULL, error TEXT, " +
+            "top_score REAL);" +
             "CREATE INDEX IF NOT EXISTS interactions_ts ON interactions (ts);" +
             "CREATE TABLE IF NOT EXISTS feedback (" +
             "id INTEGER PRIMARY KEY, interaction_id TEXT NOT NULL REFERENCES interactions (id) ON DELETE CASCADE, ts INTEGER NOT NULL, rating INTEGER, " +
             "labels TEXT NOT NULL, corrected_answer TEXT, relevant TEXT NOT NULL, irrelevant TEXT NOT NULL, comment TEXT, user_id TEXT);" +
-            "CREATE INDEX IF NOT EXISTS feedback_interaction ON feedback (interaction_id);" +
+            "CREATE INDEX IF NOT EXISTS feedback_interaction ON feedback (interaction_id);");
+        if (version == 1)
+        {
+            // Version 1 had no best-score column: add it and fill it from the stored sources, in one transaction.
+            Execute(
+                "BEGIN; ALTER TABLE interactions ADD COLUMN top_score REAL; " +
+                "UPDATE interactions SET top_score = (SELECT max(json_extract(value, '$.score')) FROM json_each(retrieved)) WHERE retrieved <> '[]'; COMMIT;");
+        }
+
+        // The dashboard's model and tenant filters, and the lists it offers for them.
+        Execute(
+            "CREATE INDEX IF NOT EXISTS interactions_model ON interactions (model_id);" +
+            "CREATE INDEX IF NOT EXISTS interactions_tenant ON interactions (tenant_id);" +
             $"PRAGMA user_version = {SchemaVersion};");
     }
 
@@ -500,6 +534,22 @@ public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable
         using SqliteCommand command = _connection.CreateCommand();
         command.CommandText = sql;
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static double? TopScore(IReadOnlyList<InteractionChunk>? chunks)
+    {
+        if (chunks is null || chunks.Count == 0)
+        {
+            return null;
+        }
+
+        double top = double.NegativeInfinity;
+        foreach (InteractionChunk chunk in chunks)
+        {
+            top = Math.Max(top, chunk.Score);
+        }
+
+        return double.IsFinite(top) ? top : null;
     }
 
     private static object Db(string? value) => value is null ? DBNull.Value : value;

@@ -42,7 +42,7 @@ public class InteractionLogCliTests
     }
 
     [Fact]
-    public async Task Serve_records_each_completion_under_the_id_it_returns_and_takes_feedback_on_it()
+    public async Task Serve_records_each_completion_under_the_id_it_returns_takes_feedback_on_it_and_shows_both_on_its_dashboard()
     {
         using var cli = new CliRunner();
         cli.Write("docs/volcanoes.md", Volcanoes);
@@ -63,6 +63,13 @@ public class InteractionLogCliTests
 
             using HttpResponseMessage feedback = await http.PostAsJsonAsync("feedback", new { interaction_id = id, rating = 5, labels = Correct });
             Assert.True(feedback.IsSuccessStatusCode, await feedback.Content.ReadAsStringAsync());
+
+            // The dashboard beside the API counts the completion and its feedback.
+            using HttpResponseMessage dashboard = await http.GetAsync("../dashboard");
+            string page = await dashboard.Content.ReadAsStringAsync();
+            Assert.True(dashboard.IsSuccessStatusCode, page);
+            Assert.Contains("data-stat=\"count\" data-value=\"1\"", page, StringComparison.Ordinal);
+            Assert.Contains("data-stat=\"feedback\" data-value=\"1\"", page, StringComparison.Ordinal);
         }
         finally
         {

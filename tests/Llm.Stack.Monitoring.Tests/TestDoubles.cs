@@ -82,6 +82,8 @@ internal sealed class GatedStore(IInteractionStore inner) : IInteractionStore
     public Task<IReadOnlyList<InteractionRecord>> GetRecentAsync(int count, CancellationToken cancellationToken = default) => inner.GetRecentAsync(count, cancellationToken);
 
     public Task<IReadOnlyList<InteractionRecord>> QueryAsync(InteractionQuery query, CancellationToken cancellationToken = default) => inner.QueryAsync(query, cancellationToken);
+
+    public Task<InteractionStatistics> GetStatisticsAsync(InteractionStatisticsQuery query, CancellationToken cancellationToken = default) => inner.GetStatisticsAsync(query, cancellationToken);
 }
 
 /// <summary>A temporary folder, deleted at the end.</summary>

@@ -103,5 +103,7 @@ public class InteractionLogOverheadBenchmark : IDisposable
         public Task<IReadOnlyList<InteractionRecord>> GetRecentAsync(int count, CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<InteractionRecord>>([]);
 
         public Task<IReadOnlyList<InteractionRecord>> QueryAsync(InteractionQuery query, CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<InteractionRecord>>([]);
+
+        public Task<InteractionStatistics> GetStatisticsAsync(InteractionStatisticsQuery query, CancellationToken cancellationToken = default) => Task.FromResult(new InteractionStatistics());
     }
 }

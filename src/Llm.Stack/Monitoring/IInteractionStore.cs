@@ -46,4 +46,11 @@ public interface IInteractionStore
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>At most <see cref="InteractionQuery.Count"/> records.</returns>
     Task<IReadOnlyList<InteractionRecord>> QueryAsync(InteractionQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>Summarises the interactions of a time range for monitoring: latency, time to first token, errors, tokens and cost per model and day, feedback, unanswered questions, retrieval scores and guardrail blocks.</summary>
+    /// <param name="query">Which interactions to summarise.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The summary; all zeros and empty lists when no interaction matches.</returns>
+    /// <exception cref="ArgumentException">The query's range ends before it starts.</exception>
+    Task<InteractionStatistics> GetStatisticsAsync(InteractionStatisticsQuery query, CancellationToken cancellationToken = default);
 }
