@@ -8,6 +8,11 @@ if (args is ["prepare-minilm", string corpus, string output, ..])
     return await Llm.Stack.Benchmarks.VectorIndex.MiniLmPassages.PrepareAsync(corpus, output, count);
 }
 
+if (args is ["hnsw-build-profile", ..])
+{
+    return Llm.Stack.Benchmarks.VectorIndex.HnswBuildProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
+}
+
 if (args is ["measure-adapter", string pairs, ..])
 {
     int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;

@@ -63,5 +63,30 @@ public sealed class HnswOptions
     /// </value>
     public int Seed { get; set; } = 42;
 
-    internal HnswParameters ToParameters() => new(M, EfConstruction, EfSearch, Seed);
+    /// <summary>Gets or sets the encoding the graph walk of a search scores vectors with.</summary>
+    /// <value>
+    /// <see cref="VectorQuantization.None"/> scores every visited node with its float32 vector.
+    /// <see cref="VectorQuantization.Int8"/> keeps int8 codes beside the float32 vectors (a quarter of their bytes, plus
+    /// 8 bytes per vector) and scores visited nodes with the codes, then rescores the <see cref="EfSearch"/> candidates
+    /// the walk ends with exactly in float32: a search reads far fewer bytes and its scores stay exact, while the
+    /// candidate set (and so recall at a given <see cref="EfSearch"/>) can be slightly lower. The graph is always built
+    /// from the float32 vectors. Applies to the cosine, dot-product and Euclidean functions; other functions are scored in
+    /// float32. A snapshot keeps the encoding it was saved with. The default value is <see cref="VectorQuantization.None"/>.
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="VectorQuantization.Binary"/> or undefined.</exception>
+    public VectorQuantization Quantization
+    {
+        get;
+        set
+        {
+            if (value is not (VectorQuantization.None or VectorQuantization.Int8))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "HNSW graphs are searched with None (float32) or Int8 codes.");
+            }
+
+            field = value;
+        }
+    }
+
+    internal HnswParameters ToParameters() => new(M, EfConstruction, EfSearch, Seed, Quantization);
 }

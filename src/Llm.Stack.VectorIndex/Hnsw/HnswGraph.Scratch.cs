@@ -49,6 +49,7 @@ internal sealed partial class HnswGraph
         private (float, int)[] _shrink = new (float, int)[64];
         private int[] _copy = new int[64];
         private int[] _fresh = new int[64];
+        private byte[] _queryCodes = [];
 
         public HnswHeap Queue { get; } = new(256);
 
@@ -96,6 +97,17 @@ internal sealed partial class HnswGraph
             }
 
             return _fresh.AsSpan(0, n);
+        }
+
+        /// <summary>Gets a buffer for the int8 codes of a query of <paramref name="n"/> dimensions.</summary>
+        public Span<byte> QueryCodes(int n)
+        {
+            if (_queryCodes.Length < n)
+            {
+                _queryCodes = new byte[n];
+            }
+
+            return _queryCodes.AsSpan(0, n);
         }
 
         public Span<int> Copy0(int n)

@@ -148,17 +148,18 @@ internal sealed partial class HnswGraph
                 holdingEntry = false;
             }
 
+            var scorer = new FloatScorer(this, vector, norm);
             int current = entry;
-            float best = Goodness(vector, norm, current);
+            float best = scorer.Score(current);
             for (int l = maxLevel; l > level; l--)
             {
-                (current, best) = Greedy(vector, norm, current, best, l, concurrent);
+                (current, best) = Greedy(ref scorer, current, best, l, concurrent);
             }
 
             SearchScratch scratch = t_scratch ??= new SearchScratch();
             for (int l = Math.Min(level, maxLevel); l >= 0; l--)
             {
-                HnswHeap found = SearchLayer(vector, norm, current, best, Parameters.EfConstruction, l, accept: null, concurrent, scratch);
+                HnswHeap found = SearchLayer(ref scorer, current, best, Parameters.EfConstruction, l, accept: null, concurrent, scratch);
                 int n = found.Count;
                 Span<(float Goodness, int Slot)> candidates = scratch.Candidates(n);
                 _ = found.DrainBestFirst(candidates);
@@ -245,32 +246,60 @@ internal sealed partial class HnswGraph
     /// <param name="k">The number of results wanted.</param>
     /// <param name="ef">The size of the dynamic candidate list (at least <paramref name="k"/> is used).</param>
     /// <param name="accept">Which nodes may be returned: live ones passing the filter. Rejected nodes are still traversed.</param>
-    /// <returns>The results, best first.</returns>
+    /// <returns>The results, best first, with exact float32 goodness.</returns>
+    /// <remarks>
+    /// On an int8 column the walk scores nodes by their codes, and the <paramref name="ef"/> accepted candidates it ends
+    /// with are rescored with the float32 rows: the returned scores are exact and only the candidate set is approximate.
+    /// </remarks>
     public (float Goodness, int Slot)[] Search(ReadOnlySpan<float> query, float queryNorm, int k, int ef, Func<int, bool> accept)
     {
-        int entry = EntryPoint;
-        if (entry < 0)
+        if (EntryPoint < 0)
         {
             return [];
         }
 
-        float best = Goodness(query, queryNorm, entry);
-        int current = entry;
+        SearchScratch scratch = t_scratch ??= new SearchScratch();
+        ef = Math.Max(ef, k);
+        if (_column.Quantization != VectorQuantization.Int8)
+        {
+            var scorer = new FloatScorer(this, query, queryNorm);
+            HnswHeap found = Walk(ref scorer, ef, accept, scratch);
+            while (found.Count > k)
+            {
+                found.Pop();
+            }
+
+            var results = new (float Goodness, int Slot)[found.Count];
+            _ = found.DrainBestFirst(results);
+            return results;
+        }
+
+        Span<byte> codes = scratch.QueryCodes(_column.Dimensions);
+        float scale = QuantizedKernels.EncodeQueryInt8(query, codes);
+        var coarse = new Int8Scorer(_column, codes, scale, queryNorm);
+        HnswHeap candidates = Walk(ref coarse, ef, accept, scratch);
+        TopK exact = TopK.ForThread(0, k);
+        for (int i = 0; i < candidates.Count; i++)
+        {
+            int slot = candidates.IdAt(i);
+            exact.Add(Goodness(query, queryNorm, slot), slot);
+        }
+
+        return exact.ToSortedArray();
+    }
+
+    /// <summary>Descends greedily from the entry point to level 1, then searches level 0 with <paramref name="ef"/> candidates.</summary>
+    private HnswHeap Walk<TScorer>(ref TScorer scorer, int ef, Func<int, bool> accept, SearchScratch scratch)
+        where TScorer : INodeScorer, allows ref struct
+    {
+        int current = EntryPoint;
+        float best = scorer.Score(current);
         for (int l = MaxLevel; l > 0; l--)
         {
-            (current, best) = Greedy(query, queryNorm, current, best, l, concurrent: false);
+            (current, best) = Greedy(ref scorer, current, best, l, concurrent: false);
         }
 
-        SearchScratch scratch = t_scratch ??= new SearchScratch();
-        HnswHeap found = SearchLayer(query, queryNorm, current, best, Math.Max(ef, k), 0, accept, concurrent: false, scratch);
-        while (found.Count > k)
-        {
-            found.Pop();
-        }
-
-        var results = new (float Goodness, int Slot)[found.Count];
-        _ = found.DrainBestFirst(results);
-        return results;
+        return SearchLayer(ref scorer, current, best, ef, 0, accept, concurrent: false, scratch);
     }
 
     /// <summary>Restores a graph read from a snapshot (the arrays were filled by the reader).</summary>
@@ -291,10 +320,8 @@ internal sealed partial class HnswGraph
     private float Goodness(ReadOnlySpan<float> vector, float norm, int node)
         => FlatSearch.Goodness(_kind, vector, _column.Row(node), norm, _column.Norms[node]);
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void PrefetchRow(int node) => VectorKernels.Prefetch(_column.Data, node * _column.Dimensions, _column.Dimensions);
-
-    private (int Node, float Goodness) Greedy(ReadOnlySpan<float> vector, float norm, int current, float best, int level, bool concurrent)
+    private (int Node, float Goodness) Greedy<TScorer>(ref TScorer scorer, int current, float best, int level, bool concurrent)
+        where TScorer : INodeScorer, allows ref struct
     {
         Span<int> copy = stackalloc int[M + 1];
         bool changed = true;
@@ -305,7 +332,7 @@ internal sealed partial class HnswGraph
             for (int i = 1; i <= links[0]; i++)
             {
                 int candidate = links[i];
-                float g = Goodness(vector, norm, candidate);
+                float g = scorer.Score(candidate);
                 if (g > best)
                 {
                     best = g;
@@ -318,8 +345,9 @@ internal sealed partial class HnswGraph
         return (current, best);
     }
 
-    private HnswHeap SearchLayer(
-        ReadOnlySpan<float> vector, float norm, int entry, float entryGoodness, int ef, int level, Func<int, bool>? accept, bool concurrent, SearchScratch scratch)
+    private HnswHeap SearchLayer<TScorer>(
+        ref TScorer scorer, int entry, float entryGoodness, int ef, int level, Func<int, bool>? accept, bool concurrent, SearchScratch scratch)
+        where TScorer : INodeScorer, allows ref struct
     {
         VisitedSet visited = t_visited ??= new VisitedSet();
         visited.Reset(_levels.Length);
@@ -364,7 +392,7 @@ internal sealed partial class HnswGraph
 
             if (n > 0)
             {
-                PrefetchRow(fresh[0]);
+                scorer.Prefetch(fresh[0]);
             }
 
             for (int i = 0; i < n; i++)
@@ -372,10 +400,10 @@ internal sealed partial class HnswGraph
                 int neighbour = fresh[i];
                 if (i + 1 < n)
                 {
-                    PrefetchRow(fresh[i + 1]);
+                    scorer.Prefetch(fresh[i + 1]);
                 }
 
-                float gn = Goodness(vector, norm, neighbour);
+                float gn = scorer.Score(neighbour);
                 if (results.Count < ef || gn > lowerBound)
                 {
                     candidates.Push(-gn, neighbour);

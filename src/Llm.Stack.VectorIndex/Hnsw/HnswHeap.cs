@@ -19,6 +19,9 @@ internal sealed class HnswHeap
 
     public int TopId => _ids[0];
 
+    /// <summary>Returns the node at heap position <paramref name="i"/> (any order; for reading every entry).</summary>
+    public int IdAt(int i) => _ids[i];
+
     public void Clear() => Count = 0;
 
     public void Push(float key, int id)

@@ -72,7 +72,7 @@ internal static class HnswSearch
         (float Goodness, int Slot)[] results = graph.Search(query, queryNorm, k, Math.Max(ef, k), accept);
         if (results.Length < k)
         {
-            (float Goodness, int Slot)[] exact = FlatSearch.Search(data, columnIndex, queryMemory, k, filter, maxDegreeOfParallelism);
+            (float Goodness, int Slot)[] exact = FlatSearch.Search(data, columnIndex, queryMemory, k, filter, maxDegreeOfParallelism, floatOnly: true);
             if (exact.Length > results.Length)
             {
                 return exact;

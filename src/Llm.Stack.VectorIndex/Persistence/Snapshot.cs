@@ -335,7 +335,7 @@ internal static class Snapshot
                 // A store configured for HNSW indexes the flat columns it loads (version 1 stored "Flat" for every property).
                 indexKind = IndexKind.Hnsw;
                 hnsw = options.HnswFor(name);
-                quantization = (byte)VectorQuantization.None;
+                quantization = (byte)((DistanceKind)distance is DistanceKind.ManhattanDistance or DistanceKind.HammingDistance ? VectorQuantization.None : hnsw.Quantization);
             }
 
             vectors[i] = new VectorColumnSpec(vectorName, source, dimensions, (DistanceKind)distance, indexKind, (VectorQuantization)quantization, hnsw);

@@ -23,15 +23,16 @@ internal static class FlatSearch
     /// Exact columns are scanned once with the fused kernel. Quantized columns are scanned over their codes for
     /// <paramref name="oversampling"/> × <paramref name="k"/> candidates, which are then rescored exactly. On one
     /// partition nothing is allocated but the returned array (heaps are per thread, query codes pooled).
+    /// <paramref name="floatOnly"/> scans the float32 rows of a quantized column too (an exact search).
     /// </remarks>
     public static (float Goodness, int Slot)[] Search(
-        CollectionData data, int columnIndex, ReadOnlyMemory<float> queryMemory, int k, Func<object?[], bool>? filter, int maxDegreeOfParallelism, int oversampling = 1)
+        CollectionData data, int columnIndex, ReadOnlyMemory<float> queryMemory, int k, Func<object?[], bool>? filter, int maxDegreeOfParallelism, int oversampling = 1, bool floatOnly = false)
     {
         VectorColumn column = data.Columns[columnIndex];
         ReadOnlySpan<float> query = queryMemory.Span;
         float queryNorm = MathF.Sqrt(VectorKernels.SumOfSquares(query));
         int rows = data.HighWater;
-        if (column.Quantization == VectorQuantization.None)
+        if (floatOnly || column.Quantization == VectorQuantization.None)
         {
             int partitions = Partitions(rows, column.Dimensions * sizeof(float), maxDegreeOfParallelism);
             if (partitions <= 1)

@@ -44,7 +44,8 @@ internal sealed class CollectionSchema
             DistanceKind distance = Distances.Parse(p.DistanceFunction, p.ModelName);
             string indexKind = p.IndexKind ?? IndexKind.Flat;
             bool graph = indexKind == IndexKind.Hnsw;
-            VectorQuantization quantization = graph || distance is DistanceKind.ManhattanDistance or DistanceKind.HammingDistance ? VectorQuantization.None
+            VectorQuantization quantization = distance is DistanceKind.ManhattanDistance or DistanceKind.HammingDistance ? VectorQuantization.None
+                : graph ? hnsw.Quantization
                 : indexKind == IndexKind.QuantizedFlat ? quantizedFlatEncoding
                 : flatQuantization;
             vectors[i] = new VectorColumnSpec(p.StorageName, p.Type, p.Dimensions, distance, indexKind, quantization, graph ? hnsw : null);

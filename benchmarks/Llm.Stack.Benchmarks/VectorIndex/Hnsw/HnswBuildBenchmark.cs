@@ -14,8 +14,13 @@ namespace Llm.Stack.Benchmarks.VectorIndex;
 public class HnswBuildBenchmark
 {
     /// <summary>Gets or sets the library.</summary>
-    [Params(HnswSearchBenchmark.Library.LlmStack, HnswSearchBenchmark.Library.USearch)]
+    [ParamsSource(nameof(Libraries))]
     public HnswSearchBenchmark.Library Index { get; set; }
+
+    /// <summary>Gets the libraries built: this project's float32 index and USearch, or those <c>LLMSTACK_HNSW_ONLY</c> names.</summary>
+    /// <remarks>The int8 index is built from the float32 vectors exactly as the float32 one, so it is not a separate case unless named.</remarks>
+    public static IEnumerable<HnswSearchBenchmark.Library> Libraries()
+        => Environment.GetEnvironmentVariable("LLMSTACK_HNSW_ONLY") is null ? [HnswSearchBenchmark.Library.LlmStack, HnswSearchBenchmark.Library.USearch] : HnswSearchBenchmark.Libraries();
 
     /// <summary>Gets or sets the number of cores the build uses.</summary>
     [ParamsSource(nameof(ThreadCounts))]
@@ -32,9 +37,10 @@ public class HnswBuildBenchmark
     [Benchmark]
     public async Task<int> Build()
     {
-        if (Index == HnswSearchBenchmark.Library.LlmStack)
+        if (Index is HnswSearchBenchmark.Library.LlmStack or HnswSearchBenchmark.Library.LlmStackInt8)
         {
-            InMemoryVectorCollection<int, HnswData.Item> collection = await HnswSearchBenchmark.BuildOursAsync(Threads);
+            InMemoryVectorCollection<int, HnswData.Item> collection = await HnswSearchBenchmark.BuildOursAsync(
+                Threads, Index == HnswSearchBenchmark.Library.LlmStackInt8 ? VectorQuantization.Int8 : VectorQuantization.None);
             return collection.Name.Length;
         }
 

@@ -8,7 +8,8 @@ namespace Llm.Stack.Benchmarks.VectorIndex;
 
 /// <summary>
 /// HNSW search on one thread: QPS against recall@10 for EfSearch 16 … 256 over <see cref="HnswData"/> (100k × 384 by
-/// default), the project's index (through the MEVD <c>SearchAsync</c>, records materialized) against USearch (NuGet
+/// default), the project's index (through the MEVD <c>SearchAsync</c>, records materialized; float32, and int8 codes with
+/// float32 rescoring) against USearch (NuGet
 /// <c>Cloud.Unum.USearch</c>, in process, f32, cosine), both built with M 16 and efConstruction 200. One operation is one
 /// query (1,000 per invocation, cycled). The setup prints recall@10 over the 1,000 held-out queries for each case
 /// (<c>// recall ...</c>) and the index memory per vector (<c>// memory ...</c>). hnswlib on the same data: <c>hnswlib_bench.py</c>.
@@ -18,6 +19,7 @@ namespace Llm.Stack.Benchmarks.VectorIndex;
 public class HnswSearchBenchmark
 {
     private static InMemoryVectorCollection<int, Item>? s_ours;
+    private static InMemoryVectorCollection<int, Item>? s_oursInt8;
     private static USearchIndex? s_usearch;
 
     private HnswSearchOptions<Item> _options = new();
@@ -26,8 +28,11 @@ public class HnswSearchBenchmark
     /// <summary>The libraries compared.</summary>
     public enum Library
     {
-        /// <summary>This project's HNSW index.</summary>
+        /// <summary>This project's HNSW index (float32 vectors).</summary>
         LlmStack,
+
+        /// <summary>This project's HNSW index searched with int8 codes and float32 rescoring (<see cref="HnswOptions.Quantization"/>).</summary>
+        LlmStackInt8,
 
         /// <summary>USearch 2.26.6 (C++ through its .NET binding).</summary>
         USearch,
@@ -37,9 +42,12 @@ public class HnswSearchBenchmark
     [ParamsSource(nameof(Libraries))]
     public Library Index { get; set; }
 
-    /// <summary>Gets the libraries compared: both, or the one <c>LLMSTACK_HNSW_ONLY</c> names (<c>LlmStack</c> or <c>USearch</c>).</summary>
+    /// <summary>Gets the libraries compared: all, or those <c>LLMSTACK_HNSW_ONLY</c> names (comma-separated: <c>LlmStack</c>, <c>LlmStackInt8</c>, <c>USearch</c>).</summary>
     public static IEnumerable<Library> Libraries()
-        => Enum.TryParse(Environment.GetEnvironmentVariable("LLMSTACK_HNSW_ONLY"), out Library only) ? [only] : [Library.LlmStack, Library.USearch];
+    {
+        string? only = Environment.GetEnvironmentVariable("LLMSTACK_HNSW_ONLY");
+        return only is null ? Enum.GetValues<Library>() : [.. only.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(Enum.Parse<Library>)];
+    }
 
     /// <summary>Gets or sets the search candidate list size.</summary>
     [Params(16, 32, 64, 128, 256)]
@@ -51,12 +59,14 @@ public class HnswSearchBenchmark
     {
         _options = new HnswSearchOptions<Item> { EfSearch = Ef };
         double recall = 0;
-        if (Index == Library.LlmStack)
+        if (Index is Library.LlmStack or Library.LlmStackInt8)
         {
-            s_ours ??= await BuildOursAsync(Environment.ProcessorCount);
+            InMemoryVectorCollection<int, Item> ours = Index == Library.LlmStack
+                ? s_ours ??= await BuildOursAsync(Environment.ProcessorCount)
+                : s_oursInt8 ??= await BuildOursAsync(Environment.ProcessorCount, VectorQuantization.Int8);
             for (int q = 0; q < HnswData.QueryCount; q++)
             {
-                int[] ids = await s_ours.SearchAsync(HnswData.Queries[q], HnswData.Top, _options).Select(r => r.Record.Id).ToArrayAsync();
+                int[] ids = await ours.SearchAsync(HnswData.Queries[q], HnswData.Top, _options).Select(r => r.Record.Id).ToArrayAsync();
                 recall += HnswData.Recall(q, ids);
             }
         }
@@ -80,9 +90,9 @@ public class HnswSearchBenchmark
     {
         float[] query = HnswData.Queries[_next++ % HnswData.QueryCount];
         int sum = 0;
-        if (Index == Library.LlmStack)
+        if (Index is Library.LlmStack or Library.LlmStackInt8)
         {
-            await foreach (VectorSearchResult<Item> result in s_ours!.SearchAsync(query, HnswData.Top, _options))
+            await foreach (VectorSearchResult<Item> result in (Index == Library.LlmStack ? s_ours : s_oursInt8)!.SearchAsync(query, HnswData.Top, _options))
             {
                 sum += result.Record.Id;
             }
@@ -99,19 +109,22 @@ public class HnswSearchBenchmark
         return sum;
     }
 
-    internal static async Task<InMemoryVectorCollection<int, Item>> BuildOursAsync(int threads)
+    internal static async Task<InMemoryVectorCollection<int, Item>> BuildOursAsync(int threads, VectorQuantization quantization = VectorQuantization.None)
     {
         List<Item> items = HnswData.Items();
         long before = GC.GetTotalMemory(forceFullCollection: true);
-        var store = new InMemoryVectorStore(new InMemoryVectorStoreOptions { MaxDegreeOfParallelism = threads });
+        var options = new InMemoryVectorStoreOptions { MaxDegreeOfParallelism = threads };
+        options.Hnsw.Quantization = quantization;
+        var store = new InMemoryVectorStore(options);
         InMemoryVectorCollection<int, Item> collection = store.GetCollection<int, Item>("hnsw");
         await collection.EnsureCollectionExistsAsync();
         await collection.UpsertAsync(items);
         items.Clear();
         long after = GC.GetTotalMemory(forceFullCollection: true);
         HnswGraph graph = collection.GetBinding("bench").Data.Columns[0].Graph!;
-        long index = ((long)HnswData.N * ((HnswData.Dimensions * sizeof(float)) + sizeof(float) + 1)) + graph.LinkBytes;
-        Console.WriteLine($"// memory LlmStack: {(double)(after - before) / HnswData.N:F0} bytes/vector for the whole collection (managed heap delta: records, keys, values, vectors, graph); {(double)index / HnswData.N:F0} bytes/vector for vectors, norms, flags and graph links");
+        int codes = quantization == VectorQuantization.Int8 ? HnswData.Dimensions + sizeof(float) + sizeof(int) : 0; // codes, scale, code sum
+        long index = ((long)HnswData.N * ((HnswData.Dimensions * sizeof(float)) + sizeof(float) + 1 + codes)) + graph.LinkBytes;
+        Console.WriteLine($"// memory LlmStack {quantization}: {(double)(after - before) / HnswData.N:F0} bytes/vector for the whole collection (managed heap delta: records, keys, values, vectors, graph); {(double)index / HnswData.N:F0} bytes/vector for vectors, norms, flags, codes and graph links");
         return collection;
     }
 
