@@ -5,7 +5,7 @@ namespace Llm.Stack;
 
 /// <summary>
 /// Reads the <c>LlmStack</c> section: <see cref="LlmStackOptions"/> and the sections of the other options types
-/// (<c>LlmStack:Rag</c>, <c>LlmStack:Ingestion</c>, <c>LlmStack:InteractionLog</c>, <c>LlmStack:Chunking</c>), each problem reported with its full key path.
+/// (<c>LlmStack:Rag</c>, <c>LlmStack:Ingestion</c>, <c>LlmStack:InteractionLog</c>, <c>LlmStack:Chunking</c>, <c>LlmStack:Router</c>), each problem reported with its full key path.
 /// </summary>
 internal static class LlmStackConfiguration
 {
@@ -21,7 +21,7 @@ internal static class LlmStackConfiguration
     };
 
     /// <summary>The sections under <c>LlmStack</c> that are not properties of <see cref="LlmStackOptions"/>.</summary>
-    private static readonly string[] OtherSections = [.. OptionSections.Keys, ChunkingConfiguration.SectionName];
+    private static readonly string[] OtherSections = [.. OptionSections.Keys, ChunkingConfiguration.SectionName, RouterConfiguration.SectionName];
 
     /// <summary>Binds and validates the whole section, throwing one exception that lists every problem.</summary>
     public static LlmStackOptions Read(IConfiguration section)
@@ -34,6 +34,7 @@ internal static class LlmStackConfiguration
             ConfigurationSectionBinder.Bind(section.GetSection(name), Activator.CreateInstance(type)!, $"{LlmStackOptions.SectionName}:{name}", errors);
         }
 
+        RouterConfiguration.Bind(section.GetSection(RouterConfiguration.SectionName), new ModelRouterOptions(), $"{LlmStackOptions.SectionName}:{RouterConfiguration.SectionName}", errors);
         string chunking = $"{LlmStackOptions.SectionName}:{ChunkingConfiguration.SectionName}";
         if (ChunkingConfiguration.Read(section.GetSection(ChunkingConfiguration.SectionName), chunking, errors) is not null
             && section.GetSection(IngestionSection)[nameof(IngestionOptions.MaxChunkTokens)] is not null)

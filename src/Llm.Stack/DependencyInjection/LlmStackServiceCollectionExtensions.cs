@@ -42,7 +42,8 @@ public static class LlmStackServiceCollectionExtensions
     /// (or from <paramref name="configuration"/> itself when it is that section): validates every key now, binds
     /// <see cref="LlmStackOptions"/>, the defaults of <see cref="RagOptions"/> (<c>LlmStack:Rag</c>, and the chat model's
     /// <c>ContextWindow</c> and <c>MaxOutputTokens</c>), of <see cref="IngestionOptions"/> (<c>LlmStack:Ingestion</c>) and of
-    /// <see cref="InteractionLogOptions"/> (<c>LlmStack:InteractionLog</c>, used by <c>AddInteractionLog()</c>),
+    /// <see cref="InteractionLogOptions"/> (<c>LlmStack:InteractionLog</c>, used by <c>AddInteractionLog()</c>), of
+    /// <see cref="ModelRouterOptions"/> (<c>LlmStack:Router</c>, used by <c>UseModelRouter()</c>),
     /// and registers the chat client, embedding generator and vector store that the <c>Provider</c> keys select, and the
     /// <see cref="ITextChunker"/> that <c>LlmStack:Chunking</c> describes (<c>Chunker</c>: <c>Recursive</c>, <c>Token</c>,
     /// <c>Sentence</c>, <c>Structure</c> or <c>Semantic</c>; the other keys are its options' settable properties, such as
@@ -105,6 +106,9 @@ public static class LlmStackServiceCollectionExtensions
             LlmStackConfiguration.Bind(section.GetSection(LlmStackConfiguration.IngestionSection), ingestion, $"{LlmStackOptions.SectionName}:{LlmStackConfiguration.IngestionSection}"));
         services.AddOptions<InteractionLogOptions>().Configure(log =>
             LlmStackConfiguration.Bind(section.GetSection(LlmStackConfiguration.InteractionLogSection), log, $"{LlmStackOptions.SectionName}:{LlmStackConfiguration.InteractionLogSection}"));
+
+        services.AddOptions<ModelRouterOptions>().Configure(router =>
+            RouterConfiguration.Configure(section.GetSection(RouterConfiguration.SectionName), router));
 
         IConfigurationSection chunking = section.GetSection(ChunkingConfiguration.SectionName);
         if (chunking.GetChildren().Any())

@@ -156,6 +156,21 @@ public sealed class PromptBudget
         return count;
     }
 
+    /// <summary>
+    /// Counts the tokens of a chat request's prompt as an assembled prompt is counted: the instructions as a system
+    /// message, each message with its overhead, and the reply priming. The model router estimates calls with it.
+    /// </summary>
+    internal int CountPromptTokens(IEnumerable<ChatMessage> messages, string? instructions)
+    {
+        int total = ReplyPrimingTokens + (string.IsNullOrEmpty(instructions) ? 0 : MessageOverheadTokens + CountTokens(instructions));
+        foreach (ChatMessage message in messages)
+        {
+            total += CountTokens(message);
+        }
+
+        return total;
+    }
+
     /// <summary>Assembles <paramref name="request"/> into messages that fit <see cref="PromptTokens"/>.</summary>
     /// <param name="request">The parts of the prompt.</param>
     /// <returns>The messages and what was left out.</returns>

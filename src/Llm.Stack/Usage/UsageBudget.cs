@@ -8,7 +8,7 @@ namespace Llm.Stack;
 /// <remarks>
 /// The filters <see cref="Tenant"/>, <see cref="User"/>, <see cref="Operation"/> and <see cref="Model"/> choose the calls
 /// the budget covers: <see langword="null"/> covers any value; <see cref="Each"/> gives every distinct value its own budget
-/// (<c>Tenant = UsageBudget.Each</c>: each tenant may spend the limit). The call that crosses a limit completes (its
+/// (<c>Tenant = UsageBudget.Each</c>: each tenant may spend the limit; calls made outside any tenant share one). The call that crosses a limit completes (its
 /// usage is known only after it); the next one is rejected. Budgets count from the ledger's start. Do not change an
 /// instance after it is given to a ledger.
 /// </remarks>

@@ -18,13 +18,18 @@ namespace Llm.Stack;
 /// </para>
 /// <para>
 /// Totals are kept in memory for the ledger's lifetime, one running sum per distinct (kind, model, tenant, user,
-/// operation); nothing is stored per call. Thread-safe: calls record concurrently and queries see each call's usage whole.
+/// operation), and per budget one running sum per value it sums over, so the budget check before each call is one lookup
+/// per budget however many keys the ledger holds; nothing is stored per call. Thread-safe: calls record concurrently and
+/// queries see each call's usage whole.
 /// </para>
 /// </remarks>
 public sealed class UsageLedger
 {
     private readonly ConcurrentDictionary<Key, Sum> _sums = new();
     private readonly UsageBudget[] _budgets;
+
+    /// <summary>Per budget (same index as <see cref="_budgets"/>), the running sum of the calls it covers, per value it sums over.</summary>
+    private readonly ConcurrentDictionary<Spending, Sum>[] _budgetSums;
 
     /// <summary>Initializes a new instance of the <see cref="UsageLedger"/> class.</summary>
     /// <param name="options">The budgets; <see langword="null"/> for none.</param>
@@ -41,6 +46,8 @@ public sealed class UsageLedger
         {
             throw new ArgumentException("Two budgets have the same name: each budget needs its own, as BudgetExceededException reports it.", nameof(options));
         }
+
+        _budgetSums = [.. _budgets.Select(_ => new ConcurrentDictionary<Spending, Sum>())];
     }
 
     /// <summary>Gets the budgets the ledger enforces.</summary>
@@ -80,6 +87,14 @@ public sealed class UsageLedger
         }
 
         _sums.GetOrAdd(new Key(record.Kind, record.Model, record.Tenant, record.User, record.Operation), static _ => new Sum()).Add(record);
+        for (int i = 0; i < _budgets.Length; i++)
+        {
+            if (BudgetKey(_budgets[i], record.Model, record.Tenant, record.User, record.Operation) is { } key)
+            {
+                _budgetSums[i].GetOrAdd(key, static _ => new Sum()).Add(record);
+            }
+        }
+
         UsageTelemetry.Report(record);
     }
 
@@ -94,28 +109,39 @@ public sealed class UsageLedger
     public void ThrowIfBudgetSpent(string model, UsageScope? scope)
     {
         ArgumentNullException.ThrowIfNull(model);
-        foreach (UsageBudget budget in _budgets)
+        for (int i = 0; i < _budgets.Length; i++)
         {
-            if (!Covers(budget.Tenant, scope?.Tenant, out string? tenant)
-                || !Covers(budget.User, scope?.User, out string? user)
-                || !Covers(budget.Operation, scope?.Operation, out string? operation)
-                || !Covers(budget.Model, model, out string? forModel))
+            UsageBudget budget = _budgets[i];
+            if (BudgetKey(budget, model, scope?.Tenant, scope?.User, scope?.Operation) is not { } key)
             {
                 continue;
             }
 
-            UsageTotals spent = GetTotals(tenant, user, operation, forModel);
-            if (budget.MaxTokens is long maxTokens && spent.TotalTokens >= maxTokens)
+            (long tokens, decimal cost) = _budgetSums[i].TryGetValue(key, out Sum? sum) ? sum.Spent() : (0, 0m);
+            if (budget.MaxTokens is long maxTokens && tokens >= maxTokens)
             {
-                Reject(budget, BudgetExceededException.TokensUnit, spent.TotalTokens, maxTokens, tenant, user, operation, forModel);
+                Reject(budget, BudgetExceededException.TokensUnit, tokens, maxTokens, key.Tenant, key.User, key.Operation, key.Model);
             }
 
-            if (budget.MaxCost is decimal maxCost && spent.Cost >= maxCost)
+            if (budget.MaxCost is decimal maxCost && cost >= maxCost)
             {
-                Reject(budget, BudgetExceededException.CostUnit, spent.Cost, maxCost, tenant, user, operation, forModel);
+                Reject(budget, BudgetExceededException.CostUnit, cost, maxCost, key.Tenant, key.User, key.Operation, key.Model);
             }
         }
     }
+
+    /// <summary>
+    /// The key of the running sum a budget keeps for a call's values (its filter's value, or with <see cref="UsageBudget.Each"/>
+    /// the call's own, or <see langword="null"/> for any), or <see langword="null"/> when the budget does not cover the call.
+    /// Every kind of call (chat and embeddings) counts towards a budget.
+    /// </summary>
+    private static Spending? BudgetKey(UsageBudget budget, string model, string? tenant, string? user, string? operation) =>
+        Covers(budget.Tenant, tenant, out string? sumTenant)
+        && Covers(budget.User, user, out string? sumUser)
+        && Covers(budget.Operation, operation, out string? sumOperation)
+        && Covers(budget.Model, model, out string? sumModel)
+            ? new Spending(sumTenant, sumUser, sumOperation, sumModel)
+            : null;
 
     /// <summary>Whether a budget's filter covers a call's value, and the value to sum the budget's spending over.</summary>
     private static bool Covers(string? filter, string? value, out string? sumOver)
@@ -141,6 +167,9 @@ public sealed class UsageLedger
     private static bool Matches(string? value, string? filter) => filter is null || string.Equals(value, filter, StringComparison.Ordinal);
 
     private readonly record struct Key(UsageKind Kind, string Model, string? Tenant, string? User, string? Operation);
+
+    /// <summary>The values a budget sums a call's spending over (<see langword="null"/>: any).</summary>
+    private readonly record struct Spending(string? Tenant, string? User, string? Operation, string? Model);
 
     /// <summary>A running sum; a lock keeps each call's usage whole for readers.</summary>
     private sealed class Sum
@@ -177,6 +206,14 @@ public sealed class UsageLedger
                 {
                     _unreported++;
                 }
+            }
+        }
+
+        public (long Tokens, decimal Cost) Spent()
+        {
+            lock (_lock)
+            {
+                return (_input + _output, _cost);
             }
         }
 

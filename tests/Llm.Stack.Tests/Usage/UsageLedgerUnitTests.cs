@@ -73,6 +73,66 @@ public class UsageLedgerUnitTests
     }
 
     [Fact]
+    public void Budgets_keep_running_sums_per_value_among_many_keys_and_agree_with_the_totals()
+    {
+        var ledger = new UsageLedger(new UsageLedgerOptions
+        {
+            Budgets =
+            {
+                new UsageBudget("per-tenant") { Tenant = UsageBudget.Each, MaxTokens = 100 },
+                new UsageBudget("acme-big") { Tenant = "acme", Model = "big", MaxCost = 0.5m },
+            },
+        });
+        for (int i = 0; i < 2_000; i++) // many distinct keys: users and operations under several tenants
+        {
+            ledger.Record(new UsageRecord
+            {
+                Kind = i % 2 == 0 ? UsageKind.Chat : UsageKind.Embeddings,
+                Model = i % 3 == 0 ? "big" : "small",
+                Tenant = "t" + (i % 7),
+                User = "u" + i,
+                Operation = "op" + (i % 5),
+                InputTokens = 0,
+                OutputTokens = 0,
+                Cost = 0m,
+                UsageReported = true,
+            });
+        }
+
+        ledger.Record(new UsageRecord { Kind = UsageKind.Chat, Model = "big", Tenant = "acme", User = "ann", InputTokens = 60, OutputTokens = 30, Cost = 0.3m, UsageReported = true });
+        ledger.Record(new UsageRecord { Kind = UsageKind.Embeddings, Model = "small", Tenant = "acme", User = "bob", InputTokens = 10, Cost = 0.2m, UsageReported = true });
+        ledger.Record(new UsageRecord { Kind = UsageKind.Chat, Model = "big", Tenant = "acme", InputTokens = 1, Cost = 0.2m, UsageReported = true });
+        ledger.Record(new UsageRecord { Kind = UsageKind.Chat, Model = "big", InputTokens = 99, UsageReported = true }); // outside any tenant
+
+        // acme: 101 tokens of chat and embeddings across users (the totals agree), and 0.5 on "big".
+        Assert.Equal(101, ledger.GetTotals(tenant: "acme").TotalTokens);
+        BudgetExceededException tokens = Assert.Throws<BudgetExceededException>(() => ledger.ThrowIfBudgetSpent("small", ScopeOf("acme")));
+        Assert.Equal(("per-tenant", 101m, 100m), (tokens.BudgetName, tokens.Spent, tokens.Limit));
+
+        var tenantless = new UsageLedger(new UsageLedgerOptions { Budgets = { new UsageBudget("acme-big") { Tenant = "acme", Model = "big", MaxCost = 0.5m } } });
+        tenantless.Record(new UsageRecord { Kind = UsageKind.Chat, Model = "big", Tenant = "acme", Cost = 0.5m, UsageReported = true });
+        BudgetExceededException cost = Assert.Throws<BudgetExceededException>(() => tenantless.ThrowIfBudgetSpent("big", ScopeOf("acme")));
+        Assert.Equal(("acme-big", 0.5m), (cost.BudgetName, cost.Spent));
+        tenantless.ThrowIfBudgetSpent("small", ScopeOf("acme")); // another model: not covered
+        tenantless.ThrowIfBudgetSpent("big", ScopeOf("beta"));   // another tenant: not covered
+
+        // Other tenants have their own sums; calls outside any tenant share one (99 tokens, under the limit).
+        ledger.ThrowIfBudgetSpent("big", ScopeOf("t3"));
+        ledger.ThrowIfBudgetSpent("big", null);
+        ledger.Record(new UsageRecord { Kind = UsageKind.Chat, Model = "small", InputTokens = 1, UsageReported = true });
+        Assert.Throws<BudgetExceededException>(() => ledger.ThrowIfBudgetSpent("big", null));
+        ledger.ThrowIfBudgetSpent("big", ScopeOf("t3"));
+    }
+
+    private static UsageScope ScopeOf(string tenant)
+    {
+        using (UsageScope.Begin(tenant: tenant))
+        {
+            return UsageScope.Current!;
+        }
+    }
+
+    [Fact]
     public async Task A_client_that_reports_no_usage_is_counted_as_a_call_without_tokens()
     {
         var ledger = new UsageLedger();

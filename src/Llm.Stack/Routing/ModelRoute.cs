@@ -1,0 +1,122 @@
+namespace Llm.Stack;
+
+/// <summary>
+/// One rule of a model router (<c>UseModelRouter(...)</c>, <see cref="ModelRouterOptions.Routes"/>): calls that meet every
+/// condition the rule sets go to the named model <see cref="Model"/>.
+/// </summary>
+/// <remarks>
+/// The conditions are the requested model name (<see cref="RequestedModels"/>, compared with <c>ChatOptions.ModelId</c>),
+/// the prompt's estimated tokens (<see cref="MinPromptTokens"/>, <see cref="MaxPromptTokens"/>) and a cost ceiling
+/// (<see cref="MaxCost"/>, the call's estimated cost on <see cref="Model"/> from its prices). A condition left unset always
+/// holds; a rule must set at least one. Bound from <c>LlmStack:Router:Routes:&lt;index&gt;</c> by
+/// <c>services.AddLlmStack(configuration)</c>. Do not change an instance after the router is built from it.
+/// </remarks>
+public sealed class ModelRoute
+{
+    /// <summary>Gets or sets the name of the model the rule's calls go to.</summary>
+    /// <value>
+    /// The service key of a keyed chat client (<c>LlmStack:ChatModels:&lt;name&gt;</c>, or <c>AddKeyedChatClient(name, ...)</c>),
+    /// or <see cref="ModelRouterOptions.DefaultModel"/> for the builder's own client. Required; the default value is <see langword="null"/>.
+    /// </value>
+    /// <exception cref="ArgumentException">The value is empty or white space.</exception>
+    public string? Model
+    {
+        get;
+        set
+        {
+            if (value is not null)
+            {
+                ArgumentException.ThrowIfNullOrWhiteSpace(value);
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>
+    /// Gets the requested model names the rule takes: a call whose <c>ChatOptions.ModelId</c> is one of them (ignoring case)
+    /// meets this condition. Empty: any call meets it.
+    /// </summary>
+    /// <value>Empty by default.</value>
+    public IList<string> RequestedModels { get; } = [];
+
+    /// <summary>Gets or sets the fewest estimated prompt tokens of the rule's calls.</summary>
+    /// <value>Zero or more, or <see langword="null"/> for no lower bound. The default value is <see langword="null"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public int? MinPromptTokens
+    {
+        get;
+        set
+        {
+            if (value is < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "A token count must be zero or more.");
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>Gets or sets the most estimated prompt tokens of the rule's calls.</summary>
+    /// <value>At least 1, or <see langword="null"/> for no upper bound. The default value is <see langword="null"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
+    public int? MaxPromptTokens
+    {
+        get;
+        set
+        {
+            if (value is < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "A token limit must be at least 1.");
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>
+    /// Gets or sets the cost ceiling: the rule takes a call only when its estimated cost on <see cref="Model"/> is at most
+    /// this much: the prompt's estimated tokens at the model's input price plus the answer's (<c>ChatOptions.MaxOutputTokens</c>,
+    /// else <see cref="ModelRouterOptions.AssumedOutputTokens"/>) at its output price.
+    /// </summary>
+    /// <value>
+    /// Above zero, in the currency of the prices, or <see langword="null"/> for no ceiling. The model needs input and
+    /// output prices (<see cref="ModelRouterOptions.Prices"/>, or its configuration's <c>InputPricePerMillionTokens</c> and
+    /// <c>OutputPricePerMillionTokens</c>). The default value is <see langword="null"/>.
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
+    public decimal? MaxCost
+    {
+        get;
+        set
+        {
+            if (value is <= 0m)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "A cost ceiling must be above zero.");
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>What makes the route unusable, as the end of a sentence that names it; <see langword="null"/> when it is usable.</summary>
+    internal string? Problem()
+    {
+        if (string.IsNullOrWhiteSpace(Model))
+        {
+            return "names no model: set its Model.";
+        }
+
+        if (RequestedModels.Count == 0 && MinPromptTokens is null && MaxPromptTokens is null && MaxCost is null)
+        {
+            return $"(model '{Model}') sets no condition: set RequestedModels, MinPromptTokens, MaxPromptTokens or MaxCost (calls that meet no route go to the default model).";
+        }
+
+        if (MinPromptTokens > MaxPromptTokens)
+        {
+            return $"(model '{Model}') has MinPromptTokens {MinPromptTokens} above MaxPromptTokens {MaxPromptTokens}: no call could meet it.";
+        }
+
+        return RequestedModels.Any(string.IsNullOrWhiteSpace) ? $"(model '{Model}') has an empty requested model name." : null;
+    }
+}
