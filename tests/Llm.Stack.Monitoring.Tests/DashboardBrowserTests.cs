@@ -75,10 +75,13 @@ public sealed class DashboardBrowserTests : IDisposable
         Assert.True(new FileInfo(screenshot).Length > 10_000, "The screenshot is nearly empty.");
 
         // Choosing a model in the filter applies it at once (the page's script submits the form).
+        // The wait starts before the choice, so a navigation that commits at once is not missed (a race seen under CI load).
+        Task modelChosen = page.WaitForURLAsync(url => url.Contains("model=model-b", StringComparison.Ordinal));
         await page.SelectOptionAsync("select[name=model]", "model-b");
-        await page.WaitForURLAsync(url => url.Contains("model=model-b", StringComparison.Ordinal));
+        await modelChosen;
+        Task tenantChosen = page.WaitForURLAsync(url => url.Contains("tenant=acme", StringComparison.Ordinal));
         await page.SelectOptionAsync("select[name=tenant]", "acme");
-        await page.WaitForURLAsync(url => url.Contains("tenant=acme", StringComparison.Ordinal));
+        await tenantChosen;
         InteractionStatistics filtered = await store.GetStatisticsAsync(new InteractionStatisticsQuery { ModelId = "model-b", TenantId = "acme" });
         Assert.Equal(data.Records.Count(r => r.ModelId == "model-b" && r.TenantId == "acme"), filtered.Count);
         await AssertTilesAsync(page, filtered);
