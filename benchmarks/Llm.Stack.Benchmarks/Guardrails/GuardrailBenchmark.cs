@@ -1,13 +1,17 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using BenchmarkDotNet.Attributes;
 using Llm.Stack;
+using Microsoft.Extensions.AI;
 
 namespace Llm.Stack.Benchmarks.Guardrails;
 
 /// <summary>
 /// The guardrails' streaming output check (issue 17's target: under 1 µs per token): an answer streamed in pieces of
 /// four characters, as a model's tokens arrive, for answers of 1,000, 4,000 and 16,000 characters, the check redacting
-/// personal data. Reported per piece.
+/// personal data (<see cref="StreamingCheckPerToken"/>); and the whole default layer (<see cref="GuardrailChatClient"/>:
+/// personal data redacted, each sentence classified under the content policy and assessed for prompt injection) over a
+/// model that streams the same pieces, against that model alone (<see cref="BareStreamPerToken"/>). Reported per piece.
 /// </summary>
 /// <remarks>
 /// The texts are the sample documents' prose (samples/data), so the scanners meet the digits, capitals and punctuation
@@ -19,6 +23,9 @@ public class GuardrailBenchmark
 {
     private string[] _pieces = null!;
     private GuardrailScreen _screen = null!;
+    private PieceModel _model = null!;
+    private GuardrailChatClient _guarded = null!;
+    private readonly List<ChatMessage> _question = [new(ChatRole.User, "Tell me about the places in the documents.")];
 
     /// <summary>Gets or sets the length of the streamed answer in characters.</summary>
     [Params(1_000, 4_000, 16_000)]
@@ -35,6 +42,45 @@ public class GuardrailBenchmark
         {
             throw new InvalidOperationException("The streamed answer's e-mail address was not redacted.");
         }
+
+        _model = new PieceModel(_pieces);
+        _guarded = new GuardrailChatClient(_model);
+        string layered = StreamAsync(_guarded).GetAwaiter().GetResult();
+        if (layered.Contains("ann.lee@", StringComparison.Ordinal) || layered.Length < answer.Length - 80)
+        {
+            throw new InvalidOperationException("The guarded stream did not redact the e-mail address or lost text.");
+        }
+    }
+
+    /// <summary>The model alone, streaming the answer's pieces (the baseline of <see cref="DefaultLayerPerToken"/>).</summary>
+    [Benchmark(OperationsPerInvoke = 4_000)]
+    public async Task<int> BareStreamPerToken() => await StreamRoundsAsync(_model).ConfigureAwait(false);
+
+    /// <summary>The same stream through <see cref="GuardrailChatClient"/> with its default options.</summary>
+    [Benchmark(OperationsPerInvoke = 4_000)]
+    public async Task<int> DefaultLayerPerToken() => await StreamRoundsAsync(_guarded).ConfigureAwait(false);
+
+    private async Task<int> StreamRoundsAsync(IChatClient client)
+    {
+        int length = 0;
+        int rounds = Math.Max(1, 4_000 / _pieces.Length);
+        for (int r = 0; r < rounds; r++)
+        {
+            length += (await StreamAsync(client).ConfigureAwait(false)).Length;
+        }
+
+        return length;
+    }
+
+    private async Task<string> StreamAsync(IChatClient client)
+    {
+        var emitted = new StringBuilder();
+        await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync(_question).ConfigureAwait(false))
+        {
+            emitted.Append(update.Text);
+        }
+
+        return emitted.ToString();
     }
 
     /// <summary>The streaming output check over the whole answer; reported per piece (about one token).</summary>
@@ -94,5 +140,27 @@ public class GuardrailBenchmark
         }
 
         return prose.ToString();
+    }
+
+    /// <summary>A model that streams fixed pieces, one update each, completing synchronously (no scheduling cost in the numbers).</summary>
+    private sealed class PieceModel(string[] pieces) : IChatClient
+    {
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, string.Concat(pieces))));
+
+        public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await Task.CompletedTask.ConfigureAwait(false);
+            foreach (string piece in pieces)
+            {
+                yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { MessageId = "m1" };
+            }
+        }
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
     }
 }

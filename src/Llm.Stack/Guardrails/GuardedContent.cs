@@ -4,9 +4,9 @@ using System.Text;
 namespace Llm.Stack;
 
 /// <summary>
-/// The content-policy check of one streamed answer, fed the text that the other output checks let through: it holds
-/// the text back to the end of the current sentence, classifies each completed stretch with the sentences just before
-/// it, and lets it out only when the policy allows it.
+/// The sentence checks of one streamed answer (the content policy and prompt injection), fed the text that the
+/// personal-data check let through: it holds the text back to the end of the current sentence, classifies each completed
+/// stretch with the sentences just before it, assesses the stretch for injection, and lets it out only when both allow it.
 /// </summary>
 /// <remarks>
 /// A piece without a sentence end (a line break, <c>.</c>, <c>!</c> or <c>?</c>) is appended and nothing more, so the
@@ -23,6 +23,7 @@ internal sealed class GuardedContent
 
     private readonly GuardrailScreen _screen;
     private readonly GuardrailAction _action;
+    private readonly GuardrailAction _injectionAction;
     private readonly StringBuilder _text = new();
 
     // _text holds the answer from _offset on; _emitted is counted from the answer's start.
@@ -34,10 +35,11 @@ internal sealed class GuardedContent
     {
         _screen = screen;
         _action = screen.Options.OutputContent;
+        _injectionAction = screen.Options.OutputInjection;
     }
 
-    /// <summary>Gets a value indicating whether the content policy applies to the output.</summary>
-    public bool IsActive => _action != GuardrailAction.Allow;
+    /// <summary>Gets a value indicating whether the content policy or the injection check applies to the output.</summary>
+    public bool IsActive => _action != GuardrailAction.Allow || _injectionAction != GuardrailAction.Allow;
 
     /// <summary>Gets what blocked the answer; <see langword="null"/> while nothing did. Nothing more is let out after that.</summary>
     public GuardrailViolationException? Blocked { get; private set; }
@@ -91,18 +93,31 @@ internal sealed class GuardedContent
 
         int windowStart = WindowStart();
         string window = _text.ToString(windowStart - _offset, boundary - windowStart);
-        ContentClassification classification = await _screen.ClassifyAsync(window, GuardrailStage.Output, cancellationToken).ConfigureAwait(false);
-        if (classification.IsFlagged)
+        if (_action != GuardrailAction.Allow)
         {
-            _screen.RecordContent(GuardrailStage.Output, _action, classification);
-            if (_action == GuardrailAction.Block)
+            ContentClassification classification = await _screen.ClassifyAsync(window, GuardrailStage.Output, cancellationToken).ConfigureAwait(false);
+            if (classification.IsFlagged)
             {
-                Blocked = GuardrailScreen.ContentViolation(GuardrailStage.Output, classification);
-                return string.Empty;
+                _screen.RecordContent(GuardrailStage.Output, _action, classification);
+                if (_action == GuardrailAction.Block)
+                {
+                    Blocked = GuardrailScreen.ContentViolation(GuardrailStage.Output, classification);
+                    return string.Empty;
+                }
             }
         }
 
         string released = window[(_emitted - windowStart)..];
+        if (_injectionAction != GuardrailAction.Allow)
+        {
+            // Only the text let out now: the context before it was assessed when it was let out.
+            (released, Blocked) = await _screen.CheckOutputInjectionAsync(released, _injectionAction, cancellationToken).ConfigureAwait(false);
+            if (Blocked is not null)
+            {
+                return string.Empty;
+            }
+        }
+
         _emitted = boundary;
         Trim();
         return released;

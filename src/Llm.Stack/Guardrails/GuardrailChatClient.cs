@@ -22,7 +22,8 @@ namespace Llm.Stack;
 /// Output: streamed text is held back only as far as a later piece could still change it (see
 /// <see cref="GuardrailOptions.OutputPii"/>): the trailing word, and when the output is checked for personal data, the
 /// last 64 characters; when the output is checked for harmful content (<see cref="GuardrailOptions.OutputContent"/>), the
-/// current sentence, which is classified with the sentences before it once it ends. A blocked call throws <see cref="GuardrailViolationException"/> or, when
+/// current sentence, which is classified with the sentences before it once it ends; when the output is checked for prompt
+/// injection (<see cref="GuardrailOptions.OutputInjection"/>, flagged by default), the current sentence too. A blocked call throws <see cref="GuardrailViolationException"/> or, when
 /// <see cref="GuardrailOptions.RefusalMessage"/> is set, answers with it (finish reason
 /// <see cref="ChatFinishReason.ContentFilter"/>); a <see cref="GuardrailViolationException"/> from an inner layer (a
 /// <see cref="GuardrailRetriever"/> under retrieval augmentation) is answered the same way.
@@ -99,6 +100,15 @@ public sealed class GuardrailChatClient : DelegatingChatClient
                             {
                                 return Refuse(GuardrailScreen.ContentViolation(GuardrailStage.Output, classification), response);
                             }
+                        }
+                    }
+
+                    if (Options.OutputInjection != GuardrailAction.Allow)
+                    {
+                        (checkedText, GuardrailViolationException? injection) = await _screen.CheckOutputInjectionAsync(checkedText, Options.OutputInjection, cancellationToken).ConfigureAwait(false);
+                        if (injection is not null)
+                        {
+                            return Refuse(injection, response);
                         }
                     }
 
@@ -302,53 +312,17 @@ public sealed class GuardrailChatClient : DelegatingChatClient
                     continue;
                 }
 
-                string checkedText = text;
-                if (options.InputPii != GuardrailAction.Allow)
+                bool fromUser = message.Role == ChatRole.User;
+                (string checkedText, GuardrailViolationException? blockedText) = await CheckTextAsync(
+                    text,
+                    GuardrailStage.Input,
+                    fromUser ? options.InputContent : GuardrailAction.Allow,
+                    fromUser ? options.InputInjection : GuardrailAction.Allow,
+                    vault,
+                    cancellationToken).ConfigureAwait(false);
+                if (blockedText is not null)
                 {
-                    IReadOnlyList<PiiMatch> found = options.PiiDetector.Detect(text);
-                    if (found.Count > 0)
-                    {
-                        _screen.RecordPii(GuardrailStage.Input, options.InputPii, found);
-                        if (options.InputPii == GuardrailAction.Block)
-                        {
-                            return (list, null, new GuardrailViolationException(GuardrailCategory.PersonalData, GuardrailStage.Input));
-                        }
-
-                        if (vault is not null)
-                        {
-                            checkedText = GuardrailScreen.Replace(text, found, (match, value) => vault.Placeholder(match.Kind, value));
-                        }
-                    }
-                }
-
-                if (message.Role == ChatRole.User && options.InputContent != GuardrailAction.Allow)
-                {
-                    ContentClassification classification = await _screen.ClassifyAsync(text, GuardrailStage.Input, cancellationToken).ConfigureAwait(false);
-                    if (classification.IsFlagged)
-                    {
-                        _screen.RecordContent(GuardrailStage.Input, options.InputContent, classification);
-                        if (options.InputContent == GuardrailAction.Block)
-                        {
-                            return (list, null, GuardrailScreen.ContentViolation(GuardrailStage.Input, classification));
-                        }
-                    }
-                }
-
-                if (message.Role == ChatRole.User && options.InputInjection != GuardrailAction.Allow
-                    && await _screen.AssessAsync(text, GuardrailStage.Input, cancellationToken).ConfigureAwait(false) is { } injection)
-                {
-                    _screen.Record(GuardrailStage.Input, GuardrailCategory.PromptInjection, injection.Kind, options.InputInjection, 1);
-                    if (options.InputInjection == GuardrailAction.Block)
-                    {
-                        return (list, null, new GuardrailViolationException(GuardrailCategory.PromptInjection, GuardrailStage.Input));
-                    }
-
-                    if (options.InputInjection == GuardrailAction.Strip)
-                    {
-                        // Strip from the checked text: the redaction placeholders may have moved the signals, so assess it again.
-                        IReadOnlyList<InjectionSignal> signals = ReferenceEquals(checkedText, text) ? injection.Signals : options.InjectionDetector.Assess(checkedText).Signals;
-                        checkedText = injection.Kind == GuardrailScreen.ClassifierKind ? string.Empty : GuardrailScreen.Strip(checkedText, signals);
-                    }
+                    return (list, null, blockedText);
                 }
 
                 if (!ReferenceEquals(checkedText, text))
@@ -384,13 +358,35 @@ public sealed class GuardrailChatClient : DelegatingChatClient
             System.Text.Json.JsonElement e => e.GetRawText(),
             _ => System.Text.Json.JsonSerializer.Serialize(result.Result, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object))),
         };
+        (string checkedText, GuardrailViolationException? blocked) = await CheckTextAsync(
+            text, GuardrailStage.ToolResults, GuardrailAction.Allow, options.ToolResultInjection, vault, cancellationToken).ConfigureAwait(false);
+        if (blocked is not null)
+        {
+            return (null, blocked);
+        }
+
+        return ReferenceEquals(checkedText, text)
+            ? (null, null)
+            : (new FunctionResultContent(result.CallId, checkedText) { Exception = result.Exception, RawRepresentation = result.RawRepresentation }, null);
+    }
+
+    /// <summary>
+    /// Checks one text sent to the model (a message's text or a function's result): personal data as
+    /// <see cref="GuardrailOptions.InputPii"/> says (placeholders from <paramref name="vault"/>), then the content policy
+    /// and prompt injection with the given actions (<see cref="GuardrailAction.Allow"/> skips a check).
+    /// </summary>
+    /// <returns>The text to send (the same instance when nothing changed), or the violation that blocks the call.</returns>
+    private async ValueTask<(string Text, GuardrailViolationException? Blocked)> CheckTextAsync(
+        string text, GuardrailStage stage, GuardrailAction contentAction, GuardrailAction injectionAction, PiiVault? vault, CancellationToken cancellationToken)
+    {
+        GuardrailOptions options = Options;
         string checkedText = text;
         if (options.InputPii != GuardrailAction.Allow && options.PiiDetector.Detect(text) is { Count: > 0 } found)
         {
-            _screen.RecordPii(GuardrailStage.ToolResults, options.InputPii, found);
+            _screen.RecordPii(stage, options.InputPii, found);
             if (options.InputPii == GuardrailAction.Block)
             {
-                return (null, new GuardrailViolationException(GuardrailCategory.PersonalData, GuardrailStage.ToolResults));
+                return (text, new GuardrailViolationException(GuardrailCategory.PersonalData, stage));
             }
 
             if (vault is not null)
@@ -399,25 +395,37 @@ public sealed class GuardrailChatClient : DelegatingChatClient
             }
         }
 
-        if (options.ToolResultInjection != GuardrailAction.Allow
-            && await _screen.AssessAsync(text, GuardrailStage.ToolResults, cancellationToken).ConfigureAwait(false) is { } injection)
+        if (contentAction != GuardrailAction.Allow)
         {
-            _screen.Record(GuardrailStage.ToolResults, GuardrailCategory.PromptInjection, injection.Kind, options.ToolResultInjection, 1);
-            if (options.ToolResultInjection == GuardrailAction.Block)
+            ContentClassification classification = await _screen.ClassifyAsync(text, stage, cancellationToken).ConfigureAwait(false);
+            if (classification.IsFlagged)
             {
-                return (null, new GuardrailViolationException(GuardrailCategory.PromptInjection, GuardrailStage.ToolResults));
+                _screen.RecordContent(stage, contentAction, classification);
+                if (contentAction == GuardrailAction.Block)
+                {
+                    return (text, GuardrailScreen.ContentViolation(stage, classification));
+                }
+            }
+        }
+
+        if (injectionAction != GuardrailAction.Allow
+            && await _screen.AssessAsync(text, stage, cancellationToken).ConfigureAwait(false) is { } injection)
+        {
+            _screen.Record(stage, GuardrailCategory.PromptInjection, injection.Kind, injectionAction, 1);
+            if (injectionAction == GuardrailAction.Block)
+            {
+                return (text, new GuardrailViolationException(GuardrailCategory.PromptInjection, stage));
             }
 
-            if (options.ToolResultInjection == GuardrailAction.Strip)
+            if (injectionAction == GuardrailAction.Strip)
             {
+                // Strip from the checked text: the redaction placeholders may have moved the signals, so assess it again.
                 IReadOnlyList<InjectionSignal> signals = ReferenceEquals(checkedText, text) ? injection.Signals : options.InjectionDetector.Assess(checkedText).Signals;
                 checkedText = injection.Kind == GuardrailScreen.ClassifierKind ? string.Empty : GuardrailScreen.Strip(checkedText, signals);
             }
         }
 
-        return ReferenceEquals(checkedText, text)
-            ? (null, null)
-            : (new FunctionResultContent(result.CallId, checkedText) { Exception = result.Exception, RawRepresentation = result.RawRepresentation }, null);
+        return (checkedText, null);
     }
 
     private ChatResponse Refuse(GuardrailViolationException blocked, ChatResponse? response)

@@ -37,7 +37,7 @@ public static class GuardrailChatClientBuilderExtensions
         {
             var options = new GuardrailOptions();
             configure?.Invoke(options);
-            if (options is { InputPii: GuardrailAction.Allow, InputInjection: GuardrailAction.Allow, OutputPii: GuardrailAction.Allow, InputContent: GuardrailAction.Allow, OutputContent: GuardrailAction.Allow })
+            if (options is { InputPii: GuardrailAction.Allow, InputInjection: GuardrailAction.Allow, ToolResultInjection: GuardrailAction.Allow, OutputPii: GuardrailAction.Allow, OutputInjection: GuardrailAction.Allow, InputContent: GuardrailAction.Allow, OutputContent: GuardrailAction.Allow })
             {
                 return inner;
             }

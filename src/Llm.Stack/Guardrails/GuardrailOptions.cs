@@ -57,6 +57,20 @@ public sealed class GuardrailOptions
     /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Strip"/>, <see cref="GuardrailAction.Repair"/> or not a <see cref="GuardrailAction"/>.</exception>
     public GuardrailAction OutputPii { get; set => field = PiiAction(value); } = GuardrailAction.Redact;
 
+    /// <summary>
+    /// Gets or sets what is done with a prompt injection in the model's answer: an instruction the model copied from a
+    /// retrieved document or a function's result, or text aimed at whatever reads the answer next (an agent, a tool, a
+    /// template). A streamed answer is then held back to the end of its current sentence, like
+    /// <see cref="OutputContent"/>, and each sentence is assessed before it is emitted.
+    /// </summary>
+    /// <value>
+    /// The default value is <see cref="GuardrailAction.Flag"/>: counted and logged, the answer unchanged.
+    /// <see cref="GuardrailAction.Strip"/> cuts the signals' text from the answer (the whole sentence when a classifier
+    /// decided); <see cref="GuardrailAction.Block"/> refuses the answer.
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Redact"/>, <see cref="GuardrailAction.Repair"/> or not a <see cref="GuardrailAction"/>.</exception>
+    public GuardrailAction OutputInjection { get; set => field = InjectionAction(value); } = GuardrailAction.Flag;
+
     /// <summary>Gets or sets what is done with harmful content (<see cref="ContentCategory"/>) in a user message.</summary>
     /// <value>The default value is <see cref="GuardrailAction.Block"/>.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is <see cref="GuardrailAction.Redact"/>, <see cref="GuardrailAction.Strip"/>, <see cref="GuardrailAction.Repair"/> or not a <see cref="GuardrailAction"/>.</exception>

@@ -46,6 +46,27 @@ internal sealed class GuardrailScreen
         return null;
     }
 
+    /// <summary>
+    /// Checks a stretch of the model's answer for prompt injection with <paramref name="action"/>
+    /// (<see cref="GuardrailOptions.OutputInjection"/>): records what it finds, and returns the text to let out (the
+    /// signals cut for <see cref="GuardrailAction.Strip"/>) or the violation for <see cref="GuardrailAction.Block"/>.
+    /// </summary>
+    public async ValueTask<(string Text, GuardrailViolationException? Blocked)> CheckOutputInjectionAsync(string text, GuardrailAction action, CancellationToken cancellationToken)
+    {
+        if (text.Length == 0 || await AssessAsync(text, GuardrailStage.Output, cancellationToken).ConfigureAwait(false) is not { } injection)
+        {
+            return (text, null);
+        }
+
+        Record(GuardrailStage.Output, GuardrailCategory.PromptInjection, injection.Kind, action, 1);
+        return action switch
+        {
+            GuardrailAction.Block => (string.Empty, new GuardrailViolationException(GuardrailCategory.PromptInjection, GuardrailStage.Output)),
+            GuardrailAction.Strip => (injection.Kind == ClassifierKind ? string.Empty : Strip(text, injection.Signals), null),
+            _ => (text, null),
+        };
+    }
+
     /// <summary>Classifies <paramref name="text"/> under the content policy, with the configured classifier or the English baseline.</summary>
     public ValueTask<ContentClassification> ClassifyAsync(string text, GuardrailStage stage, CancellationToken cancellationToken) =>
         (Options.ContentClassifier ?? EnglishContentClassifier.Default).ClassifyAsync(text, stage, cancellationToken);

@@ -161,8 +161,8 @@ public sealed class ContentPolicyTests
 
         IChatClient off = new ChatClientBuilder(model).UseGuardrails(o =>
         {
-            (o.InputPii, o.InputInjection, o.OutputPii) = (GuardrailAction.Allow, GuardrailAction.Allow, GuardrailAction.Allow);
-            (o.InputContent, o.OutputContent) = (GuardrailAction.Allow, GuardrailAction.Allow);
+            (o.InputPii, o.InputInjection, o.ToolResultInjection, o.OutputPii) = (GuardrailAction.Allow, GuardrailAction.Allow, GuardrailAction.Allow, GuardrailAction.Allow);
+            (o.InputContent, o.OutputContent, o.OutputInjection) = (GuardrailAction.Allow, GuardrailAction.Allow, GuardrailAction.Allow);
         }).Build();
         Assert.Same(model, off);
     }

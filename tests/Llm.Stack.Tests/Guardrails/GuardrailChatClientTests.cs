@@ -106,10 +106,12 @@ public sealed class GuardrailChatClientTests
         string prose = string.Concat(Enumerable.Repeat("The river flows north through the valley and feeds the lake below. ", 6));
         var model = new EchoModel { Reply = _ => prose, PieceLength = 1 };
 
-        foreach ((GuardrailAction outputPii, int window) in new[] { (GuardrailAction.Redact, GuardedOutput.SpacedWindow), (GuardrailAction.Allow, 0) })
+        // With personal data checked, text is let out in stretches of at least MinRelease characters, after the window.
+        foreach ((GuardrailAction outputPii, int window) in new[] { (GuardrailAction.Redact, GuardedOutput.SpacedWindow + GuardedOutput.MinRelease), (GuardrailAction.Allow, 0) })
         {
-            // The content policy holds the current sentence (ContentPolicyTests); this test is about the personal-data window.
-            using var client = new GuardrailChatClient(model, new GuardrailOptions { OutputPii = outputPii, OutputContent = GuardrailAction.Allow });
+            // The content policy and the output injection check hold the current sentence (ContentPolicyTests,
+            // OutputInjectionTests); this test is about the personal-data window.
+            using var client = new GuardrailChatClient(model, new GuardrailOptions { OutputPii = outputPii, OutputContent = GuardrailAction.Allow, OutputInjection = GuardrailAction.Allow });
             int received = 0;
             var emitted = new StringBuilder();
             await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync(UserText))
@@ -364,12 +366,21 @@ public sealed class GuardrailChatClientTests
     {
         var model = new EchoModel();
 
-        IChatClient off = new ChatClientBuilder(model).UseGuardrails(o =>
-            (o.InputPii, o.InputInjection, o.OutputPii, o.InputContent, o.OutputContent) = (GuardrailAction.Allow, GuardrailAction.Allow, GuardrailAction.Allow, GuardrailAction.Allow, GuardrailAction.Allow)).Build();
+        static void AllOff(GuardrailOptions o)
+        {
+            (o.InputPii, o.InputInjection, o.ToolResultInjection, o.OutputPii) = (GuardrailAction.Allow, GuardrailAction.Allow, GuardrailAction.Allow, GuardrailAction.Allow);
+            (o.OutputInjection, o.InputContent, o.OutputContent) = (GuardrailAction.Allow, GuardrailAction.Allow, GuardrailAction.Allow);
+        }
+
+        IChatClient off = new ChatClientBuilder(model).UseGuardrails(AllOff).Build();
         IChatClient on = new ChatClientBuilder(model).UseGuardrails().Build();
 
         Assert.Same(model, off);
         Assert.IsType<GuardrailChatClient>(on);
+
+        // Any one check left on keeps the layer: the tool-result and output injection checks count too.
+        Assert.IsType<GuardrailChatClient>(new ChatClientBuilder(model).UseGuardrails(o => { AllOff(o); o.ToolResultInjection = GuardrailAction.Strip; }).Build());
+        Assert.IsType<GuardrailChatClient>(new ChatClientBuilder(model).UseGuardrails(o => { AllOff(o); o.OutputInjection = GuardrailAction.Flag; }).Build());
         Assert.Same(model, on.GetService<EchoModel>());
     }
 
