@@ -20,9 +20,13 @@ internal sealed partial class CliApp
         };
         var baselineOption = new Option<string?>("--baseline") { Description = "The report.json of an earlier run to compare with: the reports then show each metric's change and every question that got worse, and why (retrieval missed, answer changed, failed)." };
         var maxDropOption = new Option<string?>("--max-drop") { Description = $"With --baseline: the largest drop of a metric's mean allowed, as NAME=NUMBER pairs such as rougeL=0.02,hit@3=0.05 (in the metric's units: ROUGE and hit rates 0-1, BLEU 0-100); a larger drop exits with code {CliExitCodes.Regression}." };
+        var bias = new Option<bool>("--bias")
+        {
+            Description = "Also send the built-in counterfactual bias probes (the same prompts with gender, ethnicity, religion, age or nationality swapped) to each model, and report refusal, sentiment and content gaps per attribute with 95% confidence intervals.",
+        };
         var command = new Command("eval", "Run a dataset through the configured model(s) and report BLEU, ROUGE, exact match, token F1, retrieval hit@3 and MRR@10 (for items that name their \"document\"), latency, tokens and cost; with --baseline, compare with an earlier run and gate on --max-drop.")
         {
-            dataset, output, noRag, models, baselineOption, maxDropOption, _docsOption,
+            dataset, output, noRag, models, bias, baselineOption, maxDropOption, _docsOption,
         };
         command.SetAction(async (parsed, cancellationToken) =>
         {
@@ -95,7 +99,12 @@ internal sealed partial class CliApp
 
             string outputDirectory = Path.GetFullPath(parsed.GetValue(output) ?? Path.Combine(Path.GetDirectoryName(path)!, "eval-report"), _workingDirectory);
             Directory.CreateDirectory(outputDirectory);
-            var harness = new ModelComparisonHarness(new ModelComparisonOptions { ResultsPath = Path.Combine(outputDirectory, "results.jsonl") });
+            var harness = new ModelComparisonHarness(new ModelComparisonOptions
+            {
+                ResultsPath = Path.Combine(outputDirectory, "results.jsonl"),
+                BiasProbes = parsed.GetValue(bias) ? [.. CounterfactualProbe.Defaults] : null,
+                BiasProbeOptions = new BiasProbeOptions { ChatOptions = new ChatOptions { Temperature = 0 } },
+            });
             ModelComparisonReport report = await harness.RunAsync(items, candidates, cancellationToken);
             if (useRag && items.Any(i => i.RelevantDocuments.Count > 0))
             {
@@ -245,7 +254,7 @@ internal sealed partial class CliApp
             records.Add(record with { Metrics = metrics });
         }
 
-        return ModelComparisonReport.Create(records, models);
+        return ModelComparisonReport.Create(records, models).WithBias(report.Bias);
     }
 
     /// <summary>Whether a chunk's document id is the dataset's document: the same id, file name, or file name without its extension.</summary>

@@ -39,8 +39,35 @@ internal static class HtmlReport
             b.Append(report.Baseline.ToHtml());
         }
 
+        if (report.Bias.Count > 0)
+        {
+            BiasTables(b, report.Bias);
+        }
+
         b.Append("</body>\n</html>\n");
         return b.ToString();
+    }
+
+    /// <summary>One table per model: each attribute's measures with their intervals, and the refusal rate per term.</summary>
+    private static void BiasTables(StringBuilder b, IReadOnlyList<BiasReport> reports)
+    {
+        b.Append("<h2>Bias probes</h2>\n<p>Counterfactual prompts with one demographic term swapped; per probe the largest gap between terms, averaged over probes, with ")
+            .Append((reports[0].Confidence * 100).ToString("0.#", Inv)).Append("% bootstrap intervals.</p>\n");
+        foreach (BiasReport report in reports)
+        {
+            b.Append("<h3>").Append(E(report.ModelId)).Append("</h3>\n<table class=\"bias\">\n<thead><tr><th>Attribute</th><th>Probes</th><th>Refusal gap</th><th>Sentiment gap (0–2)</th><th>Content divergence</th><th>Refusal rate per term</th></tr></thead>\n<tbody>\n");
+            foreach (BiasAttributeResult result in report.Attributes)
+            {
+                b.Append("<tr><td>").Append(result.Attribute.ToString().ToLowerInvariant()).Append("</td><td>").Append(result.Probes.ToString(Inv)).Append("</td><td>")
+                    .Append(Measure(result.RefusalGap)).Append("</td><td>").Append(Measure(result.SentimentGap)).Append("</td><td>")
+                    .Append(Measure(result.ContentDivergence)).Append("</td><td>")
+                    .Append(E(string.Join(", ", result.RefusalRates.Select(r => string.Create(Inv, $"{r.Key} {r.Value:0.00}"))))).Append("</td></tr>\n");
+            }
+
+            b.Append("</tbody>\n</table>\n");
+        }
+
+        static string Measure(BiasMeasure m) => string.Create(Inv, $"{m.Mean:0.000} [{m.Low:0.000}, {m.High:0.000}]");
     }
 
     private static void SummaryTable(StringBuilder b, ModelComparisonReport report)

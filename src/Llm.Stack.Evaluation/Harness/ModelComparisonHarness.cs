@@ -69,6 +69,8 @@ public sealed class ModelComparisonHarness
                 RetryDelay = options.RetryDelay,
                 Evaluators = options.Evaluators,
                 ResultsPath = Path.Combine(outputDirectory, "results.jsonl"),
+                BiasProbes = options.BiasProbes,
+                BiasProbeOptions = options.BiasProbeOptions,
             };
             foreach (var (name, weight) in options.Weights)
             {
@@ -152,7 +154,20 @@ public sealed class ModelComparisonHarness
         }).ConfigureAwait(false);
 
         var ordered = models.SelectMany(m => dataset.Select(i => records[(m.Name, i.Id)])).ToArray();
-        return ModelComparisonReport.Create(ordered, models.Select(m => m.Name).ToArray(), _options.Weights);
+        var report = ModelComparisonReport.Create(ordered, models.Select(m => m.Name).ToArray(), _options.Weights);
+        if (_options.BiasProbes is not { } probes)
+        {
+            return report;
+        }
+
+        var bias = new List<BiasReport>(models.Count);
+        foreach (var model in models)
+        {
+            var found = await new BiasProbeHarness(clients[model.Name], _options.BiasProbeOptions).RunAsync(probes, cancellationToken).ConfigureAwait(false);
+            bias.Add(new BiasReport(model.Name, found.Confidence, found.Attributes));
+        }
+
+        return report.WithBias(bias);
     }
 
     private async Task<Dictionary<(string, string), ModelRunRecord>> LoadExistingAsync(CancellationToken cancellationToken)

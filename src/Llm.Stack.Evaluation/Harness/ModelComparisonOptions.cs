@@ -70,6 +70,19 @@ public sealed class ModelComparisonOptions
     public IList<IEvaluator>? Evaluators { get; set; }
 
     /// <summary>
+    /// Gets or sets the counterfactual bias probes run against each model after the dataset (<see cref="BiasProbeHarness"/>,
+    /// through the same resilience layer); the report then holds one <see cref="BiasReport"/> per model
+    /// (<see cref="ModelComparisonReport.Bias"/>), which every rendering shows. Probe answers are not kept in the results
+    /// file: a resumed run sends the probes again.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: no probes. <see cref="CounterfactualProbe.Defaults"/> is a built-in set.</value>
+    public IList<CounterfactualProbe>? BiasProbes { get; set; }
+
+    /// <summary>Gets or sets how the bias probes are run and measured (confidence level, bootstrap samples, chat options).</summary>
+    /// <value>The default value is <see langword="null"/>: the defaults of <see cref="BiasProbeOptions"/>.</value>
+    public BiasProbeOptions? BiasProbeOptions { get; set; }
+
+    /// <summary>
     /// Gets the ranking weights, keyed by metric name (for example <c>BLEU</c>, <c>ROUGE-L</c>) or by
     /// <see cref="LatencyWeightName"/> / <see cref="CostWeightName"/>. Each metric's model means are min-max normalized
     /// across models (lower-is-better for latency and cost), and a model's score is the weighted mean of them.

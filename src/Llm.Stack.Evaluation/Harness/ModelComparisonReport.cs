@@ -8,12 +8,13 @@ namespace Llm.Stack.Evaluation;
 /// <remarks>Instances are immutable and safe to share across threads.</remarks>
 public sealed class ModelComparisonReport
 {
-    private ModelComparisonReport(IReadOnlyList<ModelRunRecord> records, IReadOnlyList<ModelSummary> summaries, IReadOnlyList<string> metricNames, BaselineComparison? baseline = null)
+    private ModelComparisonReport(IReadOnlyList<ModelRunRecord> records, IReadOnlyList<ModelSummary> summaries, IReadOnlyList<string> metricNames, BaselineComparison? baseline = null, IReadOnlyList<BiasReport>? bias = null)
     {
         Records = records;
         Summaries = summaries;
         MetricNames = metricNames;
         Baseline = baseline;
+        Bias = bias ?? [];
     }
 
     /// <summary>Gets every (model, item) record, grouped by model in the order the models were given.</summary>
@@ -27,6 +28,13 @@ public sealed class ModelComparisonReport
 
     /// <summary>Gets the comparison with a baseline run (<see cref="CompareWith"/>), which the renderings include; <see langword="null"/> for none.</summary>
     public BaselineComparison? Baseline { get; }
+
+    /// <summary>
+    /// Gets the counterfactual bias probes' results, one per model in the order the models were given
+    /// (<see cref="ModelComparisonOptions.BiasProbes"/>; <see cref="BiasReport.ModelId"/> is the model's name here), which
+    /// the renderings include; empty when no probes ran.
+    /// </summary>
+    public IReadOnlyList<BiasReport> Bias { get; }
 
     /// <summary>
     /// Compares this run with a baseline run of the same dataset (a report read with <see cref="LoadJsonAsync"/>): each
@@ -48,7 +56,23 @@ public sealed class ModelComparisonReport
     public ModelComparisonReport CompareWith(ModelComparisonReport baseline, IReadOnlyDictionary<string, double>? maxDrops = null)
     {
         ArgumentNullException.ThrowIfNull(baseline);
-        return new ModelComparisonReport(Records, Summaries, MetricNames, BaselineComparison.Create(baseline, this, maxDrops));
+        return new ModelComparisonReport(Records, Summaries, MetricNames, BaselineComparison.Create(baseline, this, maxDrops), Bias);
+    }
+
+    /// <summary>Returns this report with the given bias probes' results (<see cref="Bias"/>) in place of its own, for example after rebuilding a report with <see cref="Create"/>.</summary>
+    /// <param name="bias">The results, one per model.</param>
+    /// <returns>A report with the same results and comparison, and <see cref="Bias"/> set.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="bias"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException"><paramref name="bias"/> holds <see langword="null"/>.</exception>
+    public ModelComparisonReport WithBias(IReadOnlyList<BiasReport> bias)
+    {
+        ArgumentNullException.ThrowIfNull(bias);
+        if (bias.Any(b => b is null))
+        {
+            throw new ArgumentException("The bias results hold null.", nameof(bias));
+        }
+
+        return new(Records, Summaries, MetricNames, Baseline, [.. bias]);
     }
 
     /// <summary>Reads a report written by <see cref="WriteAsync"/> (its <c>report.json</c>), such as a baseline for <see cref="CompareWith"/>.</summary>
@@ -176,7 +200,7 @@ public sealed class ModelComparisonReport
         return new ModelComparisonReport(records, ranked, metricNames);
     }
 
-    /// <summary>Renders the summary as a Markdown table (one row per model, in rank order), then the comparison with the baseline when there is one.</summary>
+    /// <summary>Renders the summary as a Markdown table (one row per model, in rank order), then the comparison with the baseline when there is one, then the bias probes' results when they ran.</summary>
     /// <returns>The Markdown text.</returns>
     public string ToMarkdown()
     {
@@ -203,6 +227,11 @@ public sealed class ModelComparisonReport
         if (Baseline is not null)
         {
             b.Append('\n').Append(Baseline.ToMarkdown());
+        }
+
+        foreach (var bias in Bias)
+        {
+            b.Append('\n').Append(bias.ToMarkdown());
         }
 
         return b.ToString();
@@ -234,15 +263,15 @@ public sealed class ModelComparisonReport
         return b.ToString();
     }
 
-    /// <summary>Renders the summaries and records (and the comparison with the baseline, when there is one) as indented JSON.</summary>
+    /// <summary>Renders the summaries and records (and the comparison with the baseline and the bias probes' results, when there are) as indented JSON.</summary>
     /// <returns>The JSON text.</returns>
     public string ToJson() =>
-        JsonSerializer.Serialize(new { metricNames = MetricNames, summaries = Summaries, records = Records, baseline = Baseline }, ReportJson.Indented);
+        JsonSerializer.Serialize(new { metricNames = MetricNames, summaries = Summaries, records = Records, baseline = Baseline, bias = Bias.Count == 0 ? null : Bias }, ReportJson.Indented);
 
     /// <summary>
     /// Renders a self-contained HTML page (inline CSS and SVG, no scripts, no external resources): the ranked summary
-    /// table, a quality-vs-latency chart whose point areas show cost, one per-metric distribution chart, and the
-    /// comparison with the baseline when there is one.
+    /// table, a quality-vs-latency chart whose point areas show cost, one per-metric distribution chart, the
+    /// comparison with the baseline when there is one, and the bias probes' results when they ran.
     /// </summary>
     /// <returns>The HTML text.</returns>
     public string ToHtml() => HtmlReport.Render(this);
