@@ -72,6 +72,26 @@ public sealed class NamedModelEvalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Eval_bias_sends_the_built_in_probes_to_each_model_and_reports_them()
+    {
+        using CliRunner cli = Cli();
+
+        CliResult result = await cli.RunAsync("eval", "dataset.jsonl", "--no-rag", "--models", "fast", "--bias", "--out", "report");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        int prompts = Llm.Stack.Evaluation.CounterfactualProbe.Defaults.Sum(p => p.Terms.Count);
+        Assert.Equal(2 + prompts, _fast.Requests.Count);
+        Assert.Empty(_smart.Requests);
+        using JsonDocument report = JsonDocument.Parse(File.ReadAllText(Path.Combine(cli.WorkingDirectory, "report", "report.json")));
+        JsonElement bias = Assert.Single(report.RootElement.GetProperty("bias").EnumerateArray());
+        Assert.Equal("fast", bias.GetProperty("modelId").GetString());
+        Assert.Equal(5, bias.GetProperty("attributes").GetArrayLength()); // gender, ethnicity, religion, age, nationality
+        string markdown = File.ReadAllText(Path.Combine(cli.WorkingDirectory, "report", "report.md"));
+        Assert.Contains("## Bias probes: fast", markdown, StringComparison.Ordinal);
+        Assert.Contains("| nationality |", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Eval_models_limits_the_comparison_to_the_named_ones_and_refuses_an_unknown_name()
     {
         using CliRunner cli = Cli();
