@@ -63,16 +63,7 @@ public sealed class ChromaVectorStoreOptions
     /// request the store makes is safe to repeat (reads, upserts and deletes by key, idempotent creation). The default
     /// value is 3; 0 disables retries.
     /// </value>
-    public int MaxRetries
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 10);
-            field = value;
-        }
-    } = 3;
+    public int MaxRetries { get; set => field = OptionRange.Check(value, 0, 10); } = 3;
 
     /// <summary>Gets or sets the delay before the first retry; each further retry waits twice as long (a <c>Retry-After</c> header of the server wins).</summary>
     /// <value>The default value is 200 milliseconds.</value>
@@ -89,15 +80,7 @@ public sealed class ChromaVectorStoreOptions
 
     /// <summary>Gets or sets the most records one request carries; larger upserts, gets and deletes are split.</summary>
     /// <value>The server's own limit (its <c>max_batch_size</c>) caps it. The default value is 1,000.</value>
-    public int MaxBatchSize
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
-            field = value;
-        }
-    } = 1000;
+    public int MaxBatchSize { get; set => field = OptionRange.Check(value, 1); } = 1000;
 
     /// <summary>Gets or sets the name of the client the store asks <c>IHttpClientFactory</c> for, when it was given a factory.</summary>
     /// <value>The default value is <see cref="DefaultHttpClientName"/>.</value>

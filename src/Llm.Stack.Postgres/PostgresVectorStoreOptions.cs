@@ -25,68 +25,23 @@ public sealed class PostgresVectorStoreOptions
 
     /// <summary>Gets or sets pgvector's <c>m</c> of new HNSW indexes: the links per node (more: better recall, larger index).</summary>
     /// <value>From 2 to 100. The default value is 16, pgvector's default.</value>
-    public int HnswM
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 2);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 100);
-            field = value;
-        }
-    } = 16;
+    public int HnswM { get; set => field = OptionRange.Check(value, 2, 100); } = 16;
 
     /// <summary>Gets or sets pgvector's <c>ef_construction</c> of new HNSW indexes: the candidate list while building (more: better graph, slower writes).</summary>
     /// <value>From 4 to 1000, and at least twice <see cref="HnswM"/> when the index is created. The default value is 64, pgvector's default.</value>
-    public int HnswEfConstruction
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 4);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 1000);
-            field = value;
-        }
-    } = 64;
+    public int HnswEfConstruction { get; set => field = OptionRange.Check(value, 4, 1000); } = 64;
 
     /// <summary>Gets or sets pgvector's <c>hnsw.ef_search</c> of searches: the candidate list of a query (more: better recall, slower queries).</summary>
     /// <value>From 1 to 1000; a search asking for more results than this uses its <c>Skip + top</c> instead (up to 1000). The default value is 40, pgvector's default.</value>
-    public int HnswEfSearch
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 1000);
-            field = value;
-        }
-    } = 40;
+    public int HnswEfSearch { get; set => field = OptionRange.Check(value, 1, 1000); } = 40;
 
     /// <summary>Gets or sets pgvector's <c>lists</c> of new IVFFlat indexes (clusters; about rows / 1000 suits up to a million rows).</summary>
     /// <value>From 1 to 32768. The default value is 100, pgvector's default. An IVFFlat index learns its clusters from the rows present when it is created, so create it on loaded data.</value>
-    public int IvfFlatLists
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 32768);
-            field = value;
-        }
-    } = 100;
+    public int IvfFlatLists { get; set => field = OptionRange.Check(value, 1, 32768); } = 100;
 
     /// <summary>Gets or sets pgvector's <c>ivfflat.probes</c> of searches: the clusters a query visits (more: better recall, slower queries).</summary>
     /// <value>From 1 to 32768. The default value is 10.</value>
-    public int IvfFlatProbes
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 32768);
-            field = value;
-        }
-    } = 10;
+    public int IvfFlatProbes { get; set => field = OptionRange.Check(value, 1, 32768); } = 10;
 
     /// <summary>
     /// Gets or sets the batch size from which a batch upsert into a collection holding fewer rows than the batch is a
@@ -99,15 +54,7 @@ public sealed class PostgresVectorStoreOptions
     /// the collection's table (dropping an index locks it); they wait and then see the whole batch. Smaller batches, and
     /// batches into a table that already holds as many rows, are merged into the existing indexes and never block readers.
     /// </value>
-    public int BulkLoadRows
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    } = 10_000;
+    public int BulkLoadRows { get; set => field = OptionRange.Check(value, 0); } = 10_000;
 
     /// <summary>
     /// Gets or sets the most memory (PostgreSQL's <c>maintenance_work_mem</c>, in megabytes) a bulk load's index build may
@@ -115,16 +62,7 @@ public sealed class PostgresVectorStoreOptions
     /// server's own setting; a graph larger than the memory is still built, more slowly (pgvector switches to an on-disk build).
     /// </summary>
     /// <value>From 1 to 2,097,151 (PostgreSQL's limit). The default value is 1,024 (1 GB).</value>
-    public int MaxIndexBuildMemoryMegabytes
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 2_097_151);
-            field = value;
-        }
-    } = 1024;
+    public int MaxIndexBuildMemoryMegabytes { get; set => field = OptionRange.Check(value, 1, 2_097_151); } = 1024;
 
     /// <summary>Gets or sets the PostgreSQL text search configuration of full-text indexes and keyword search (<c>english</c>, <c>simple</c>, <c>german</c>, …).</summary>
     /// <value>A configuration name of lower-case ASCII letters, digits and underscores. The default value is <c>english</c>.</value>
@@ -146,15 +84,7 @@ public sealed class PostgresVectorStoreOptions
 
     /// <summary>Gets or sets the <c>k</c> of the reciprocal rank fusion of hybrid search (larger: flatter difference between top and lower ranks).</summary>
     /// <value>Zero or more. The default value is 60 (<see cref="Llm.Stack.VectorIndex.RankFusion.DefaultK"/>).</value>
-    public int HybridRankConstant
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    } = Llm.Stack.VectorIndex.RankFusion.DefaultK;
+    public int HybridRankConstant { get; set => field = OptionRange.Check(value, 0); } = Llm.Stack.VectorIndex.RankFusion.DefaultK;
 
     internal PostgresVectorStoreOptions Clone() => (PostgresVectorStoreOptions)MemberwiseClone();
 }

@@ -83,16 +83,7 @@ public sealed class BleuOptions
     /// <summary>Gets or sets the maximum n-gram order (sacreBLEU's <c>max_ngram_order</c>).</summary>
     /// <value>The default value is 4.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1 or greater than 9.</exception>
-    public int MaxNgramOrder
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 9);
-            field = value;
-        }
-    } = 4;
+    public int MaxNgramOrder { get; set => field = OptionRange.Check(value, 1, 9); } = 4;
 
     internal BleuOptions Clone() => (BleuOptions)MemberwiseClone();
 }

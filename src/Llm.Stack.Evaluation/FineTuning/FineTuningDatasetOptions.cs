@@ -28,28 +28,12 @@ public sealed class FineTuningDatasetOptions
     /// <summary>Gets or sets the minimum number of examples (after de-duplication) the dataset must have.</summary>
     /// <value>The default value is 10, OpenAI's minimum for chat fine-tuning.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public int MinimumExamples
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    } = 10;
+    public int MinimumExamples { get; set => field = OptionRange.Check(value, 0); } = 10;
 
     /// <summary>Gets or sets the maximum tokens of one example (the model's training context length).</summary>
     /// <value>The default value is 16385.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
-    public int MaxTokensPerExample
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
-            field = value;
-        }
-    } = 16385;
+    public int MaxTokensPerExample { get; set => field = OptionRange.Check(value, 1); } = 16385;
 
     /// <summary>Gets or sets a value indicating whether exact duplicate conversations are removed (the first is kept).</summary>
     /// <value>The default value is <see langword="true"/>.</value>

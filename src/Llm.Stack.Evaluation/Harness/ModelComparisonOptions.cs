@@ -15,15 +15,7 @@ public sealed class ModelComparisonOptions
     /// <summary>Gets or sets the maximum number of model calls in flight at once, over all models.</summary>
     /// <value>The default value is 4.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
-    public int MaxConcurrency
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
-            field = value;
-        }
-    } = 4;
+    public int MaxConcurrency { get; set => field = OptionRange.Check(value, 1); } = 4;
 
     /// <summary>
     /// Gets or sets how many times a call that failed with a transient fault is retried (HTTP 408, 429 and 5xx, no
@@ -31,15 +23,7 @@ public sealed class ModelComparisonOptions
     /// </summary>
     /// <value>The default value is 2.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public int MaxRetries
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    } = 2;
+    public int MaxRetries { get; set => field = OptionRange.Check(value, 0); } = 2;
 
     /// <summary>Gets or sets the delay before the first retry; each further retry waits about twice as long (with jitter), and a server's <c>Retry-After</c> wins.</summary>
     /// <value>The default value is 1 second.</value>

@@ -24,26 +24,10 @@ public sealed class SemanticChunkerOptions : TextChunkerOptions
     /// <summary>Gets or sets the number of neighbouring sentences on each side embedded together with a sentence, to smooth the distances.</summary>
     /// <value>The number of neighbours on each side, 0 or more. The default value is 1.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public int BufferSize
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    } = 1;
+    public int BufferSize { get; set => field = OptionRange.Check(value, 0); } = 1;
 
     /// <summary>Gets or sets the number of sentences sent to the embedding generator per call.</summary>
     /// <value>The batch size, at least 1. The default value is 64.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
-    public int BatchSize
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            field = value;
-        }
-    } = 64;
+    public int BatchSize { get; set => field = OptionRange.Check(value, 1); } = 64;
 }

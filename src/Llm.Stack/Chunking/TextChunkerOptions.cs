@@ -23,29 +23,13 @@ public class TextChunkerOptions
     /// The lower bound of 4 is the most tokens a byte-level BPE tokenizer needs for one Unicode code point, the
     /// smallest unit a chunk boundary can fall on.
     /// </remarks>
-    public int MaxTokens
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 4);
-            field = value;
-        }
-    } = 512;
+    public int MaxTokens { get; set => field = OptionRange.Check(value, 4); } = 512;
 
     /// <summary>Gets or sets the number of tokens at the end of a chunk that the next chunk repeats.</summary>
     /// <value>The overlap in tokens, less than <see cref="MaxTokens"/>. The default value is 0.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
     /// <remarks>Chunkers check that the overlap is less than <see cref="MaxTokens"/> when they are constructed.</remarks>
-    public int OverlapTokens
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    }
+    public int OverlapTokens { get; set => field = OptionRange.Check(value, 0); }
 
     /// <summary>Checks the options together and returns the tokenizer to use.</summary>
     /// <param name="parameterName">The name of the options parameter, for the exception.</param>

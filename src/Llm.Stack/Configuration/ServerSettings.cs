@@ -22,16 +22,7 @@ public sealed class ServerSettings
     /// <summary>Gets or sets the port a host built on these settings (<c>llmstack serve</c>) listens on.</summary>
     /// <value>From 0 to 65535; 0 picks a free port. The default value is 8080.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative or above 65535.</exception>
-    public int Port
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 65535);
-            field = value;
-        }
-    } = 8080;
+    public int Port { get; set => field = OptionRange.Check(value, 0, 65535); } = 8080;
 
     /// <summary>Gets or sets the API key clients must send as <c>Authorization: Bearer &lt;key&gt;</c>.</summary>
     /// <value>
@@ -44,28 +35,12 @@ public sealed class ServerSettings
     /// <summary>Gets or sets the largest request body accepted, in bytes; a larger one gets 413.</summary>
     /// <value>The default value is 1 MiB (1048576).</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
-    public long MaxRequestBodySize
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
-            field = value;
-        }
-    } = 1024 * 1024;
+    public long MaxRequestBodySize { get; set => field = OptionRange.Check(value, 1); } = 1024 * 1024;
 
     /// <summary>Gets or sets how many requests are answered at once; past it a request gets 429 with <c>Retry-After</c>.</summary>
     /// <value>The default value is 4.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
-    public int MaxConcurrentRequests
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
-            field = value;
-        }
-    } = 4;
+    public int MaxConcurrentRequests { get; set => field = OptionRange.Check(value, 1); } = 4;
 
     /// <summary>Gets or sets how long one request may take; past it the answer is cancelled (504 when nothing was sent yet).</summary>
     /// <value>The default value is 5 minutes (<c>00:05:00</c>).</value>

@@ -11,15 +11,7 @@ public sealed class HybridRetrieverOptions
     /// <summary>Gets or sets the <c>k</c> constant of reciprocal rank fusion.</summary>
     /// <value>The default value is 60 (Cormack et al., 2009).</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public int K
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    } = 60;
+    public int K { get; set => field = OptionRange.Check(value, 0); } = 60;
 
     /// <summary>Gets or sets one weight per retriever; every query variant of a retriever has its weight.</summary>
     /// <value>The default value is <see langword="null"/>: equal weights.</value>
@@ -28,15 +20,7 @@ public sealed class HybridRetrieverOptions
     /// <summary>Gets or sets how many times <c>Top</c> candidates each retriever returns for fusion.</summary>
     /// <value>The default value is 3.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
-    public int CandidateMultiplier
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            field = value;
-        }
-    } = 3;
+    public int CandidateMultiplier { get; set => field = OptionRange.Check(value, 1); } = 3;
 
     /// <summary>
     /// Gets or sets a source of query variants (paraphrases, sub-questions, a hypothetical answer …) searched
