@@ -19,7 +19,7 @@ namespace Llm.Stack.Benchmarks.Guardrails;
 /// redacts.
 /// </remarks>
 [MemoryDiagnoser]
-public class GuardrailBenchmark
+public class GuardrailBenchmark : IDisposable
 {
     private string[] _pieces = null!;
     private GuardrailScreen _screen = null!;
@@ -50,6 +50,14 @@ public class GuardrailBenchmark
         {
             throw new InvalidOperationException("The guarded stream did not redact the e-mail address or lost text.");
         }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _guarded?.Dispose();
+        _model?.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>The model alone, streaming the answer's pieces (the baseline of <see cref="DefaultLayerPerToken"/>).</summary>
