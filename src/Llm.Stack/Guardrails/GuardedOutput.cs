@@ -11,9 +11,7 @@ namespace Llm.Stack;
 /// Held back: the trailing run of non-white-space characters (a placeholder, an e-mail address, a key or a JWT is such
 /// a run, and the next piece may extend it), the last <see cref="SpacedWindow"/> characters when personal data is
 /// checked (the longest item that crosses white space, an IBAN written in groups, is 42), and any item found that
-/// reaches into that window (a private-key block until its END line). When personal data is checked, text is let out
-/// once at least <see cref="MinRelease"/> characters are ready (about eight tokens), so that the scan runs once per a
-/// few pieces; without that check, everything before the held-back text is emitted at once. A check
+/// reaches into that window (a private-key block until its END line). Everything before is emitted at once. A check
 /// that blocks stops the answer before the piece holding the item: nothing blocked is emitted.
 /// </para>
 /// <para>
@@ -39,12 +37,6 @@ internal sealed class GuardedOutput
 
     /// <summary>How far the resynchronisation point may lag before a new one is looked for.</summary>
     private const int ResyncStep = 64;
-
-    /// <summary>
-    /// How many characters must be ready to let out before personal data is scanned for again: a scan reads a few hundred
-    /// characters whatever the piece, so scanning once per a few tokens rather than per token divides its cost.
-    /// </summary>
-    internal const int MinRelease = 32;
 
     private const string PemBegin = "-----BEGIN";
 
@@ -98,7 +90,7 @@ internal sealed class GuardedOutput
         Append(piece);
         int end = _length;
         int boundary = final ? end : HoldBackFrom(end);
-        if (boundary <= _emitted || (!final && _detector is not null && boundary - _emitted < MinRelease))
+        if (boundary <= _emitted)
         {
             return string.Empty;
         }
