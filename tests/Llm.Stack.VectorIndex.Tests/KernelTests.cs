@@ -49,6 +49,33 @@ public sealed class KernelTests
         }
     }
 
+    [Theory]
+    [InlineData(64)]
+    [InlineData(384)]
+    [InlineData(1536)]
+    public void Dot4_is_bit_for_bit_the_dot_of_each_row(int n)
+    {
+        var random = new Random(n);
+        float[] query = [.. Enumerable.Range(0, n).Select(_ => (float)(random.NextDouble() * 2 - 1))];
+        float[] rows = [.. Enumerable.Range(0, (4 * n) + 5).Select(_ => (float)(random.NextDouble() * 2 - 1))];
+        Assert.Equal(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated, VectorKernels.CanDot4(n));
+        if (!VectorKernels.CanDot4(n))
+        {
+            Assert.Throws<ArgumentException>(() => VectorKernels.Dot4(query, rows, new float[4]));
+            return;
+        }
+
+        float[] dots = new float[4];
+        VectorKernels.Dot4(query, rows.AsSpan(5), dots);
+        for (int r = 0; r < 4; r++)
+        {
+            Assert.Equal(VectorKernels.Dot(query, rows.AsSpan(5 + (r * n), n)), dots[r]);
+        }
+
+        Assert.False(VectorKernels.CanDot4(n + 16));
+        Assert.Throws<ArgumentException>(() => VectorKernels.Dot4(query, rows.AsSpan(0, (4 * n) - 1), dots));
+    }
+
     [Fact]
     public void Kernels_reject_vectors_of_different_lengths()
         => Assert.Throws<ArgumentException>(() => VectorKernels.Dot(new float[3], new float[4]));

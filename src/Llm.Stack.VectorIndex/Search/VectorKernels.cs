@@ -50,6 +50,68 @@ internal static class VectorKernels
         }
     }
 
+    /// <summary>
+    /// Gets whether <see cref="Dot4"/> serves rows of <paramref name="dimensions"/> components: Vector512 hardware and a
+    /// length that is a whole number of four-vector steps (384, 768, 1536, …), the case where <see cref="Dot"/> runs its
+    /// main loop only.
+    /// </summary>
+    internal static bool CanDot4(int dimensions)
+        => Vector512.IsHardwareAccelerated && dimensions > 0 && dimensions % (4 * Vector512<float>.Count) == 0;
+
+    /// <summary>
+    /// Computes the dot products of <paramref name="query"/> with the four consecutive rows that <paramref name="rows"/>
+    /// starts with (each as long as the query) in one pass that loads each query vector once for the four rows. Each
+    /// result is bit-for-bit <see cref="Dot"/> of that row: the same four accumulators per row over the same lanes, summed
+    /// in the same order, so a scan may mix the two. Requires <see cref="CanDot4"/> of the query's length.
+    /// </summary>
+    internal static void Dot4(ReadOnlySpan<float> query, ReadOnlySpan<float> rows, Span<float> dots)
+    {
+        int n = query.Length;
+        if (!CanDot4(n) || rows.Length < 4 * n || dots.Length < 4)
+        {
+            ThrowLengthMismatch();
+        }
+
+        const int c = 16; // Vector512<float>.Count
+        ref float q = ref MemoryMarshal.GetReference(query);
+        ref float r0 = ref MemoryMarshal.GetReference(rows);
+        ref float r1 = ref Unsafe.Add(ref r0, n);
+        ref float r2 = ref Unsafe.Add(ref r1, n);
+        ref float r3 = ref Unsafe.Add(ref r2, n);
+        Vector512<float> a00 = Vector512<float>.Zero, a01 = a00, a02 = a00, a03 = a00;
+        Vector512<float> a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        Vector512<float> a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        Vector512<float> a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        for (nuint i = 0; i < (nuint)n; i += 4 * c)
+        {
+            Vector512<float> q0 = Vector512.LoadUnsafe(ref q, i);
+            Vector512<float> q1 = Vector512.LoadUnsafe(ref q, i + c);
+            Vector512<float> q2 = Vector512.LoadUnsafe(ref q, i + (2 * c));
+            Vector512<float> q3 = Vector512.LoadUnsafe(ref q, i + (3 * c));
+            a00 = Vector512.FusedMultiplyAdd(q0, Vector512.LoadUnsafe(ref r0, i), a00);
+            a01 = Vector512.FusedMultiplyAdd(q1, Vector512.LoadUnsafe(ref r0, i + c), a01);
+            a02 = Vector512.FusedMultiplyAdd(q2, Vector512.LoadUnsafe(ref r0, i + (2 * c)), a02);
+            a03 = Vector512.FusedMultiplyAdd(q3, Vector512.LoadUnsafe(ref r0, i + (3 * c)), a03);
+            a10 = Vector512.FusedMultiplyAdd(q0, Vector512.LoadUnsafe(ref r1, i), a10);
+            a11 = Vector512.FusedMultiplyAdd(q1, Vector512.LoadUnsafe(ref r1, i + c), a11);
+            a12 = Vector512.FusedMultiplyAdd(q2, Vector512.LoadUnsafe(ref r1, i + (2 * c)), a12);
+            a13 = Vector512.FusedMultiplyAdd(q3, Vector512.LoadUnsafe(ref r1, i + (3 * c)), a13);
+            a20 = Vector512.FusedMultiplyAdd(q0, Vector512.LoadUnsafe(ref r2, i), a20);
+            a21 = Vector512.FusedMultiplyAdd(q1, Vector512.LoadUnsafe(ref r2, i + c), a21);
+            a22 = Vector512.FusedMultiplyAdd(q2, Vector512.LoadUnsafe(ref r2, i + (2 * c)), a22);
+            a23 = Vector512.FusedMultiplyAdd(q3, Vector512.LoadUnsafe(ref r2, i + (3 * c)), a23);
+            a30 = Vector512.FusedMultiplyAdd(q0, Vector512.LoadUnsafe(ref r3, i), a30);
+            a31 = Vector512.FusedMultiplyAdd(q1, Vector512.LoadUnsafe(ref r3, i + c), a31);
+            a32 = Vector512.FusedMultiplyAdd(q2, Vector512.LoadUnsafe(ref r3, i + (2 * c)), a32);
+            a33 = Vector512.FusedMultiplyAdd(q3, Vector512.LoadUnsafe(ref r3, i + (3 * c)), a33);
+        }
+
+        dots[0] = Vector512.Sum((a00 + a01) + (a02 + a03));
+        dots[1] = Vector512.Sum((a10 + a11) + (a12 + a13));
+        dots[2] = Vector512.Sum((a20 + a21) + (a22 + a23));
+        dots[3] = Vector512.Sum((a30 + a31) + (a32 + a33));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float Aggregate<TOp>(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
         where TOp : struct, IKernelOp

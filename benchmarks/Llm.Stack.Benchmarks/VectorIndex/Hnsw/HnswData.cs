@@ -15,7 +15,8 @@ namespace Llm.Stack.Benchmarks.VectorIndex;
 /// as <see cref="VectorSearchBenchmark"/>) and 1,000 held-out queries from the same distribution.</item>
 /// </list>
 /// The arrays and the truth are written to <see cref="Directory"/> (raw little-endian float32 / int32) so that
-/// <c>hnswlib_bench.py</c> runs on the very same data and truth.
+/// <c>hnswlib_bench.py</c> runs on the very same data and truth; a later process reads them back instead of generating the
+/// synthetic vectors and searching the truth again (at 1,000,000 vectors each run would otherwise repeat both).
 /// </summary>
 internal static class HnswData
 {
@@ -64,10 +65,11 @@ internal static class HnswData
     {
         float[][] vectors;
         float[][] queries;
-        if (s_prepared is not null)
+        bool cached = s_prepared is null && IsCachedSynthetic();
+        if (s_prepared is not null || cached)
         {
-            vectors = Read(Path.Combine(s_prepared, "vectors.f32"), N);
-            queries = Read(Path.Combine(s_prepared, "queries.f32"), QueryCount);
+            vectors = Read(Path.Combine(Directory, "vectors.f32"), N);
+            queries = Read(Path.Combine(Directory, "queries.f32"), QueryCount);
         }
         else
         {
@@ -78,7 +80,11 @@ internal static class HnswData
             queries = [.. Enumerable.Range(0, QueryCount).Select(_ => Next())];
         }
 
-        Console.WriteLine($"// data: {Name}");
+        Console.WriteLine($"// data: {Name}{(cached ? $" (read from {Directory})" : string.Empty)}");
+        if ((s_prepared is not null || cached) && ReadTruth() is { } known)
+        {
+            return (vectors, queries, known);
+        }
 
         using var store = new InMemoryVectorStore();
         InMemoryVectorCollection<int, VectorSearchBenchmark.Item> exact = store.GetCollection<int, VectorSearchBenchmark.Item>("exact");
@@ -88,31 +94,68 @@ internal static class HnswData
         int[][] truth = [.. results.Select(r => r.Select(x => x.Record.Id).ToArray())];
 
         _ = System.IO.Directory.CreateDirectory(Directory);
-        if (s_prepared is null)
+        if (s_prepared is null && !cached)
         {
-            Write("vectors.f32", vectors.SelectMany(v => v).ToArray());
-            Write("queries.f32", queries.SelectMany(v => v).ToArray());
+            Write("vectors.f32", vectors);
+            Write("queries.f32", queries);
             File.WriteAllText(Path.Combine(Directory, "shape.txt"), $"{N} {QueryCount} {Dimensions} {Top}\n");
         }
 
-        Write("truth.i32", truth.SelectMany(t => t).ToArray());
+        Write("truth.i32", truth);
         return (vectors, queries, truth);
+    }
+
+    // Synthetic data of this N already written to the folder by an earlier process (same seed, so the same vectors).
+    private static bool IsCachedSynthetic()
+    {
+        string shape = Path.Combine(Directory, "shape.txt");
+        return File.Exists(shape) && File.ReadAllText(shape).Trim() == $"{N} {QueryCount} {Dimensions} {Top}"
+            && File.Exists(Path.Combine(Directory, "vectors.f32")) && new FileInfo(Path.Combine(Directory, "vectors.f32")).Length == (long)N * Dimensions * sizeof(float);
+    }
+
+    // The ground truth an earlier process computed for these very files (written after them), else null.
+    private static int[][]? ReadTruth()
+    {
+        var truth = new FileInfo(Path.Combine(Directory, "truth.i32"));
+        var vectors = new FileInfo(Path.Combine(Directory, "vectors.f32"));
+        if (!truth.Exists || !vectors.Exists || truth.Length != QueryCount * Top * sizeof(int) || truth.LastWriteTimeUtc < vectors.LastWriteTimeUtc)
+        {
+            return null;
+        }
+
+        int[] all = MemoryMarshal.Cast<byte, int>(File.ReadAllBytes(truth.FullName)).ToArray();
+        Console.WriteLine($"// ground truth read from {truth.FullName}");
+        return [.. Enumerable.Range(0, QueryCount).Select(q => all.AsSpan(q * Top, Top).ToArray())];
     }
 
     private static float[][] Read(string path, int count)
     {
-        float[] all = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(path)).ToArray();
-        if (all.Length != count * Dimensions)
+        using FileStream file = File.OpenRead(path);
+        if (file.Length != (long)count * Dimensions * sizeof(float))
         {
-            throw new InvalidDataException($"{path} holds {all.Length} floats; {count} x {Dimensions} expected.");
+            throw new InvalidDataException($"{path} holds {file.Length} bytes; {count} x {Dimensions} float32 expected.");
         }
 
-        return [.. Enumerable.Range(0, count).Select(i => all.AsSpan(i * Dimensions, Dimensions).ToArray())];
+        var rows = new float[count][];
+        for (int i = 0; i < count; i++)
+        {
+            rows[i] = new float[Dimensions];
+            file.ReadExactly(MemoryMarshal.AsBytes(rows[i].AsSpan()));
+        }
+
+        return rows;
     }
 
-    private static void Write<T>(string name, T[] values)
-        where T : struct
-        => File.WriteAllBytes(Path.Combine(Directory, name), MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+    private static void Write(string name, float[][] rows)
+    {
+        using FileStream file = File.Create(Path.Combine(Directory, name));
+        foreach (float[] row in rows)
+        {
+            file.Write(MemoryMarshal.AsBytes(row.AsSpan()));
+        }
+    }
+
+    private static void Write(string name, int[][] rows) => File.WriteAllBytes(Path.Combine(Directory, name), MemoryMarshal.AsBytes(rows.SelectMany(t => t).ToArray().AsSpan()).ToArray());
 
     private static float[] Normalize(float[] v)
     {

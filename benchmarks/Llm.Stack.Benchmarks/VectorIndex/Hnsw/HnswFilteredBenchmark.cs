@@ -28,7 +28,7 @@ public class HnswFilteredBenchmark
     [GlobalSetup]
     public async Task SetupAsync()
     {
-        s_collection ??= await HnswSearchBenchmark.BuildOursAsync(Environment.ProcessorCount);
+        s_collection ??= await HnswSearchBenchmark.SharedFloat32Async();
         int percent = Percent;
         _options = new HnswSearchOptions<Item> { EfSearch = 64, Filter = r => r.Group < percent };
         if (s_exact is null)

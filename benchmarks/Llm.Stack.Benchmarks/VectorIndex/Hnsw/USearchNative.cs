@@ -6,7 +6,7 @@ namespace Llm.Stack.Benchmarks.VectorIndex;
 
 /// <summary>
 /// USearch C API calls that the .NET binding 2.26.6 does not expose (changing the search expansion, reserving capacity
-/// and the number of adding threads), made on the binding's own native handle.
+/// and the number of adding threads, the index's memory use and the SIMD kernel it picked), made on the binding's own native handle.
 /// </summary>
 internal static class USearchNative
 {
@@ -24,6 +24,20 @@ internal static class USearchNative
         Check(error);
         usearch_reserve(Handle(index), (nuint)capacity, out error);
         Check(error);
+    }
+
+    public static long MemoryUsage(USearchIndex index)
+    {
+        nuint bytes = usearch_memory_usage(Handle(index), out nint error);
+        Check(error);
+        return (long)bytes;
+    }
+
+    public static string HardwareAcceleration(USearchIndex index)
+    {
+        nint name = usearch_hardware_acceleration(Handle(index), out nint error);
+        Check(error);
+        return Marshal.PtrToStringAnsi(name) ?? "unknown";
     }
 
     private static nint Handle(USearchIndex index)
@@ -45,4 +59,10 @@ internal static class USearchNative
 
     [DllImport(Library)]
     private static extern void usearch_reserve(nint index, nuint capacity, out nint error);
+
+    [DllImport(Library)]
+    private static extern nuint usearch_memory_usage(nint index, out nint error);
+
+    [DllImport(Library)]
+    private static extern nint usearch_hardware_acceleration(nint index, out nint error);
 }
