@@ -36,7 +36,9 @@ public sealed class LabelTerminalTests
             // Then the volcano question: correct. It is the last one, so the tool ends by itself.
             await tmux.WaitForAsync("2 of 2", 1);
             tmux.Run("send-keys", "c");
-            await tmux.WaitForAsync("Which sources are relevant", 2);
+
+            // The first sources prompt was cleared when accepted: this one marks the volcano's cited source.
+            await tmux.WaitForAsync("[X] volcanoes.md", 1);
             tmux.Run("send-keys", "Enter");
             await WaitForFileAsync(exitFile, tmux);
         }
