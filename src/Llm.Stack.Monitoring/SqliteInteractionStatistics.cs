@@ -1,18 +1,16 @@
-using System.Globalization;
 using Microsoft.Data.Sqlite;
 
 namespace Llm.Stack.Monitoring;
 
 /// <summary>
-/// Computes <see cref="InteractionStatistics"/> over the tables of <see cref="SqliteInteractionStore"/> with grouped SQL
-/// aggregates: records are never read one by one, so the cost grows with the rows scanned, not with what is returned.
+/// Computes <see cref="InteractionStatistics"/> for <see cref="SqliteInteractionStore"/>: the whole hours of the range
+/// from the roll-ups the store keeps (<see cref="SqliteInteractionRollups"/>), so that the cost grows with the hours,
+/// models and tenants summarised, not with the interactions; the partial hours at the range's ends, and ranges cut into
+/// buckets narrower than an hour, from the rows.
 /// </summary>
 /// <remarks>Not thread-safe: the store calls it under its gate, on its one connection.</remarks>
 internal static class SqliteInteractionStatistics
 {
-    /// <summary>Latency histogram bins per unit of natural log: each bin is e^(1/20) ≈ 5.1% wide.</summary>
-    private const int BinsPerLogUnit = 20;
-
     private const int ScoreBins = 20;
 
     private static readonly TimeSpan[] Widths =
@@ -22,96 +20,114 @@ internal static class SqliteInteractionStatistics
         TimeSpan.FromDays(1), TimeSpan.FromDays(7),
     ];
 
-    public static InteractionStatistics Compute(SqliteConnection connection, InteractionStatisticsQuery query, DateTimeOffset now)
+    /// <summary>Summarises the interactions <paramref name="query"/> selects.</summary>
+    /// <param name="connection">The store's connection.</param>
+    /// <param name="query">The query.</param>
+    /// <param name="now">The clock's time, for an empty store with an open range.</param>
+    /// <param name="fromRows">Whether to read every row instead of the stored roll-ups (the tests' oracle for them).</param>
+    public static InteractionStatistics Compute(SqliteConnection connection, InteractionStatisticsQuery query, DateTimeOffset now, bool fromRows = false)
     {
         (long from, long to) = Range(connection, query, now);
         long width = (long)BucketWidth(to - from, query.MaxBuckets).TotalMilliseconds;
         long origin = Math.DivRem(from, width, out long remainder) * width - (remainder < 0 ? width : 0);
         int bucketCount = (int)((to - origin + width - 1) / width);
-        var filter = new Filter(from, to, query.ModelId, query.TenantId, origin, width);
+        var sums = new Sums(origin, width, bucketCount);
 
-        // Per bucket: counts, errors, RAG answers, unanswered, blocks, and the best retrieval scores.
-        var counts = new long[bucketCount];
-        var errors = new long[bucketCount];
-        var scoreSums = new double[bucketCount];
-        var scoreCounts = new long[bucketCount];
-        long answers = 0, unanswered = 0, blocked = 0;
-        double? lowScore = null, highScore = null;
-        using (SqliteCommand command = filter.Command(
-            connection,
-            "SELECT (ts - @origin) / @width AS b, count(*), count(error), coalesce(sum(operation = 'rag'), 0), " +
-            "coalesce(sum(operation = 'rag' AND error IS NULL AND cited = '[]'), 0), coalesce(sum(guardrails LIKE '%\"blocked:%'), 0), " +
-            "total(top_score), count(top_score), min(top_score), max(top_score) FROM interactions WHERE {0} GROUP BY b"))
-        using (SqliteDataReader reader = command.ExecuteReader())
+        // Whole hours come from the roll-ups when the buckets are whole hours too; the rest of the range (the partial
+        // hours at its ends, or all of it for narrower buckets) from the rows.
+        const long Hour = SqliteInteractionRollups.HourMs;
+        long firstHour = -SqliteInteractionRollups.HourOf(-from), endHour = SqliteInteractionRollups.HourOf(to);
+        if (!fromRows && width % Hour == 0 && firstHour < endHour)
         {
-            while (reader.Read())
-            {
-                int b = reader.GetInt32(0);
-                counts[b] = reader.GetInt64(1);
-                errors[b] = reader.GetInt64(2);
-                answers += reader.GetInt64(3);
-                unanswered += reader.GetInt64(4);
-                blocked += reader.GetInt64(5);
-                scoreSums[b] = reader.GetDouble(6);
-                scoreCounts[b] = reader.GetInt64(7);
-                if (!reader.IsDBNull(8))
-                {
-                    lowScore = Math.Min(lowScore ?? double.MaxValue, reader.GetDouble(8));
-                    highScore = Math.Max(highScore ?? double.MinValue, reader.GetDouble(9));
-                }
-            }
+            SqliteInteractionRollups.Read(connection, firstHour, endHour, query.ModelId, query.TenantId, (hour, model, rollup) => sums.Add(hour * Hour, model, rollup));
+            AddRows(connection, sums, from, firstHour * Hour, query);
+            AddRows(connection, sums, endHour * Hour, to, query);
+        }
+        else
+        {
+            AddRows(connection, sums, from, to, query);
         }
 
-        Histogram[] latency = LatencyHistograms(connection, filter, "duration_ms", bucketCount);
-        Histogram[] ttft = LatencyHistograms(connection, filter, "ttft_ms", bucketCount);
-
-        var buckets = new InteractionStatisticsBucket[bucketCount];
-        for (int b = 0; b < bucketCount; b++)
-        {
-            buckets[b] = new InteractionStatisticsBucket
-            {
-                Start = DateTimeOffset.FromUnixTimeMilliseconds(origin + (b * width)),
-                Count = counts[b],
-                ErrorCount = errors[b],
-                LatencyP50 = latency[b].Percentile(0.50),
-                LatencyP95 = latency[b].Percentile(0.95),
-                TimeToFirstTokenP50 = ttft[b].Percentile(0.50),
-                TimeToFirstTokenP95 = ttft[b].Percentile(0.95),
-                MeanTopScore = scoreCounts[b] == 0 ? null : scoreSums[b] / scoreCounts[b],
-            };
-        }
-
-        Histogram allLatency = Histogram.Merge(latency), allTtft = Histogram.Merge(ttft);
-        List<InteractionModelDay> modelDays = ModelDays(connection, filter);
-        (long positive, long negative) = Feedback(connection, filter);
-        long scored = scoreCounts.Sum();
+        InteractionRollup all = sums.All;
         return new InteractionStatistics
         {
             From = DateTimeOffset.FromUnixTimeMilliseconds(from),
             To = DateTimeOffset.FromUnixTimeMilliseconds(to),
             BucketWidth = TimeSpan.FromMilliseconds(width),
-            Count = counts.Sum(),
-            ErrorCount = errors.Sum(),
-            AnswerCount = answers,
-            UnansweredCount = unanswered,
-            GuardrailBlockCount = blocked,
-            GuardrailBlocks = GuardrailBlocks(connection, filter),
-            PositiveFeedbackCount = positive,
-            NegativeFeedbackCount = negative,
-            InputTokens = modelDays.Sum(d => d.InputTokens),
-            OutputTokens = modelDays.Sum(d => d.OutputTokens),
-            Cost = modelDays.Sum(d => d.Cost),
-            LatencyP50 = allLatency.Percentile(0.50),
-            LatencyP95 = allLatency.Percentile(0.95),
-            TimeToFirstTokenP50 = allTtft.Percentile(0.50),
-            TimeToFirstTokenP95 = allTtft.Percentile(0.95),
-            MeanTopScore = scored == 0 ? null : scoreSums.Sum() / scored,
-            Buckets = buckets,
-            ModelDays = modelDays,
-            TopScoreHistogram = lowScore is { } low && highScore is { } high ? ScoreHistogram(connection, filter, low, high) : [],
+            Count = all.Count,
+            ErrorCount = all.ErrorCount,
+            AnswerCount = all.AnswerCount,
+            UnansweredCount = all.UnansweredCount,
+            GuardrailBlockCount = all.BlockedCount,
+            GuardrailBlocks = [.. all.Blocks.OrderByDescending(b => b.Value).ThenBy(b => b.Key, StringComparer.Ordinal)],
+            PositiveFeedbackCount = all.PositiveFeedback,
+            NegativeFeedbackCount = all.NegativeFeedback,
+            InputTokens = all.InputTokens,
+            OutputTokens = all.OutputTokens,
+            Cost = all.Cost,
+            LatencyP50 = all.Latency.Percentile(0.50),
+            LatencyP95 = all.Latency.Percentile(0.95),
+            TimeToFirstTokenP50 = all.TimeToFirstToken.Percentile(0.50),
+            TimeToFirstTokenP95 = all.TimeToFirstToken.Percentile(0.95),
+            MeanTopScore = all.ScoreCount == 0 ? null : all.ScoreSum / all.ScoreCount,
+            Buckets = sums.Buckets(),
+            ModelDays = sums.ModelDays(),
+            TopScoreHistogram = ScoreHistogram(all),
             Models = Distinct(connection, "model_id"),
             Tenants = Distinct(connection, "tenant_id"),
         };
+    }
+
+    /// <summary>Adds the rows of [<paramref name="fromMs"/>, <paramref name="toMs"/>) that the query selects, grouped by bucket (or by hour when buckets are whole hours) and model.</summary>
+    private static void AddRows(SqliteConnection connection, Sums sums, long fromMs, long toMs, InteractionStatisticsQuery query)
+    {
+        if (fromMs >= toMs)
+        {
+            return;
+        }
+
+        long slot = sums.Width % SqliteInteractionRollups.HourMs == 0 ? SqliteInteractionRollups.HourMs : sums.Width;
+        var groups = new Dictionary<(long Start, string? Model), InteractionRollup>();
+        SqliteInteractionRollups.ReadRows(connection, null, fromMs, toMs, query.ModelId, query.TenantId, (ts, model, _) =>
+        {
+            long start = sums.Origin + (Math.DivRem(ts - sums.Origin, slot, out long remainder) - (remainder < 0 ? 1 : 0)) * slot;
+            if (!groups.TryGetValue((start, model), out InteractionRollup? group))
+            {
+                groups[(start, model)] = group = new InteractionRollup();
+            }
+
+            return (group, null);
+        });
+        foreach (((long start, string? model), InteractionRollup group) in groups)
+        {
+            sums.Add(start, model, group);
+        }
+    }
+
+    /// <summary>The best retrieval scores in equal bins from the lowest to the highest; each score counts in the bin of its fine bin's middle (within 1/2048 of it, relatively).</summary>
+    private static InteractionScoreBin[] ScoreHistogram(InteractionRollup all)
+    {
+        if (all.ScoreCount == 0)
+        {
+            return [];
+        }
+
+        double low = all.ScoreMin, high = all.ScoreMax;
+        var bins = new InteractionScoreBin[high > low ? ScoreBins : 1];
+        double width = (high - low) / bins.Length;
+        var counts = new long[bins.Length];
+        foreach ((long bin, long count) in all.Scores)
+        {
+            double middle = Math.Clamp(InteractionRollup.ScoreBinMiddle(bin), low, high);
+            counts[width > 0 ? Math.Clamp((int)((middle - low) / width), 0, bins.Length - 1) : 0] += count;
+        }
+
+        for (int k = 0; k < bins.Length; k++)
+        {
+            bins[k] = new InteractionScoreBin(low + (k * width), k == bins.Length - 1 ? high : low + ((k + 1) * width), counts[k]);
+        }
+
+        return bins;
     }
 
     /// <summary>The range in Unix milliseconds: the query's bounds, or the stored interactions' oldest and newest times.</summary>
@@ -160,108 +176,6 @@ internal static class SqliteInteractionStatistics
         return week * Math.Ceiling(spanMilliseconds / (week.TotalMilliseconds * maxBuckets));
     }
 
-    private static Histogram[] LatencyHistograms(SqliteConnection connection, Filter filter, string column, int bucketCount)
-    {
-        var histograms = new Histogram[bucketCount];
-        for (int b = 0; b < bucketCount; b++)
-        {
-            histograms[b] = new Histogram();
-        }
-
-        using SqliteCommand command = filter.Command(
-            connection,
-            $"SELECT (ts - @origin) / @width AS b, CAST(floor(ln(max({column}, 0.001)) * {BinsPerLogUnit}) AS INTEGER) AS h, count(*), min({column}), max({column}) " +
-            $"FROM interactions WHERE {{0}} AND {column} IS NOT NULL GROUP BY b, h");
-        using SqliteDataReader reader = command.ExecuteReader();
-        while (reader.Read())
-        {
-            histograms[reader.GetInt32(0)].Add(reader.GetInt32(1), reader.GetInt64(2), reader.GetDouble(3), reader.GetDouble(4));
-        }
-
-        return histograms;
-    }
-
-    private static List<InteractionModelDay> ModelDays(SqliteConnection connection, Filter filter)
-    {
-        using SqliteCommand command = filter.Command(
-            connection,
-            "SELECT ts / 86400000 AS d, model_id, count(*), coalesce(sum(input_tokens), 0), coalesce(sum(output_tokens), 0), total(CAST(cost AS REAL)) " +
-            "FROM interactions WHERE {0} GROUP BY d, model_id ORDER BY d, model_id");
-        using SqliteDataReader reader = command.ExecuteReader();
-        var days = new List<InteractionModelDay>();
-        while (reader.Read())
-        {
-            days.Add(new InteractionModelDay
-            {
-                Day = DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0) * 86_400_000).UtcDateTime),
-                ModelId = reader.IsDBNull(1) ? null : reader.GetString(1),
-                Count = reader.GetInt64(2),
-                InputTokens = reader.GetInt64(3),
-                OutputTokens = reader.GetInt64(4),
-
-                // Costs are stored as exact decimals; their sum is taken in double precision and rounded back.
-                Cost = Math.Round((decimal)reader.GetDouble(5), 10),
-            });
-        }
-
-        return days;
-    }
-
-    private static (long Positive, long Negative) Feedback(SqliteConnection connection, Filter filter)
-    {
-        using SqliteCommand command = filter.Command(
-            connection,
-            "SELECT coalesce(sum(CASE WHEN f.rating >= 4 OR (f.rating IS NULL AND f.labels LIKE '%\"correct\"%') THEN 1 ELSE 0 END), 0), " +
-            "coalesce(sum(CASE WHEN f.rating <= 2 OR (f.rating IS NULL AND f.labels LIKE '%\"incorrect\"%') THEN 1 ELSE 0 END), 0) " +
-            "FROM feedback f JOIN interactions ON interactions.id = f.interaction_id WHERE {0}");
-        using SqliteDataReader reader = command.ExecuteReader();
-        reader.Read();
-        return (reader.GetInt64(0), reader.GetInt64(1));
-    }
-
-    private static KeyValuePair<string, long>[] GuardrailBlocks(SqliteConnection connection, Filter filter)
-    {
-        using SqliteCommand command = filter.Command(
-            connection,
-            "SELECT j.value, count(*) FROM interactions, json_each(interactions.guardrails) AS j " +
-            "WHERE {0} AND interactions.guardrails LIKE '%\"blocked:%' AND j.value LIKE 'blocked:%' GROUP BY j.value ORDER BY count(*) DESC, j.value");
-        using SqliteDataReader reader = command.ExecuteReader();
-        var blocks = new List<KeyValuePair<string, long>>();
-        while (reader.Read())
-        {
-            blocks.Add(new(reader.GetString(0), reader.GetInt64(1)));
-        }
-
-        return [.. blocks];
-    }
-
-    private static InteractionScoreBin[] ScoreHistogram(SqliteConnection connection, Filter filter, double low, double high)
-    {
-        var bins = new InteractionScoreBin[high > low ? ScoreBins : 1];
-        double width = (high - low) / bins.Length;
-        var counts = new long[bins.Length];
-        using (SqliteCommand command = filter.Command(
-            connection,
-            "SELECT min(@last, max(0, CAST((top_score - @low) / @binWidth AS INTEGER))) AS k, count(*) FROM interactions WHERE {0} AND top_score IS NOT NULL GROUP BY k"))
-        {
-            command.Parameters.AddWithValue("@last", bins.Length - 1);
-            command.Parameters.AddWithValue("@low", low);
-            command.Parameters.AddWithValue("@binWidth", width > 0 ? width : 1.0);
-            using SqliteDataReader reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                counts[reader.GetInt32(0)] = reader.GetInt64(1);
-            }
-        }
-
-        for (int k = 0; k < bins.Length; k++)
-        {
-            bins[k] = new InteractionScoreBin(low + (k * width), k == bins.Length - 1 ? high : low + ((k + 1) * width), counts[k]);
-        }
-
-        return bins;
-    }
-
     /// <summary>The distinct non-null values of an indexed column, by skipping through its index (one lookup per value, not a scan).</summary>
     private static string[] Distinct(SqliteConnection connection, string column)
     {
@@ -281,84 +195,80 @@ internal static class SqliteInteractionStatistics
         return [.. values];
     }
 
-    /// <summary>The query's filter as a WHERE clause over <c>interactions</c>, with its parameters.</summary>
-    private sealed record Filter(long From, long To, string? ModelId, string? TenantId, long Origin, long Width)
+    /// <summary>The roll-ups of a query added up: per bucket, per model and UTC day, and in all.</summary>
+    private sealed class Sums(long origin, long width, int bucketCount)
     {
-        public SqliteCommand Command(SqliteConnection connection, string sqlWithWhere)
+        private const long DayMs = 86_400_000;
+        private readonly Bucket[] _buckets = [.. Enumerable.Range(0, bucketCount).Select(_ => new Bucket())];
+        private readonly Dictionary<(long Day, string? Model), (long Count, long Input, long Output, decimal Cost)> _days = [];
+
+        public long Origin => origin;
+
+        public long Width => width;
+
+        public InteractionRollup All { get; } = new();
+
+        /// <summary>Adds the roll-up of one model's interactions that started in [<paramref name="start"/>, <paramref name="start"/> + an hour or a bucket).</summary>
+        public void Add(long start, string? modelId, InteractionRollup rollup)
         {
-            string where = "interactions.ts >= @from AND interactions.ts < @to"
-                + (ModelId is null ? "" : " AND interactions.model_id = @model")
-                + (TenantId is null ? "" : " AND interactions.tenant_id = @tenant");
-            SqliteCommand command = connection.CreateCommand();
-            command.CommandText = string.Format(CultureInfo.InvariantCulture, sqlWithWhere, where);
-            command.Parameters.AddWithValue("@from", From);
-            command.Parameters.AddWithValue("@to", To);
-            command.Parameters.AddWithValue("@origin", Origin);
-            command.Parameters.AddWithValue("@width", Width);
-            if (ModelId is not null)
+            All.Merge(rollup);
+            Bucket bucket = _buckets[(int)((start - origin) / width)];
+            bucket.Count += rollup.Count;
+            bucket.ErrorCount += rollup.ErrorCount;
+            bucket.Latency.Merge(rollup.Latency);
+            bucket.TimeToFirstToken.Merge(rollup.TimeToFirstToken);
+            bucket.ScoreSum += rollup.ScoreSum;
+            bucket.ScoreCount += rollup.ScoreCount;
+            if (rollup.Count > 0)
             {
-                command.Parameters.AddWithValue("@model", ModelId);
+                long day = Math.DivRem(start, DayMs, out long remainder) - (remainder < 0 ? 1 : 0);
+                (long count, long input, long output, decimal cost) = _days.GetValueOrDefault((day, modelId));
+                _days[(day, modelId)] = (count + rollup.Count, input + rollup.InputTokens, output + rollup.OutputTokens, cost + rollup.Cost);
             }
-
-            if (TenantId is not null)
-            {
-                command.Parameters.AddWithValue("@tenant", TenantId);
-            }
-
-            return command;
-        }
-    }
-
-    /// <summary>A log-scale histogram of millisecond values, for percentiles within 2.5% of the exact ones.</summary>
-    private sealed class Histogram
-    {
-        private readonly SortedDictionary<int, (long Count, double Min, double Max)> _bins = [];
-
-        public long Count { get; private set; }
-
-        public void Add(int bin, long count, double min, double max)
-        {
-            Count += count;
-            _bins[bin] = _bins.TryGetValue(bin, out var had)
-                ? (had.Count + count, Math.Min(had.Min, min), Math.Max(had.Max, max))
-                : (count, min, max);
         }
 
-        public static Histogram Merge(Histogram[] histograms)
+        public InteractionStatisticsBucket[] Buckets() =>
+        [
+            .. _buckets.Select((b, i) => new InteractionStatisticsBucket
+            {
+                Start = DateTimeOffset.FromUnixTimeMilliseconds(origin + (i * width)),
+                Count = b.Count,
+                ErrorCount = b.ErrorCount,
+                LatencyP50 = b.Latency.Percentile(0.50),
+                LatencyP95 = b.Latency.Percentile(0.95),
+                TimeToFirstTokenP50 = b.TimeToFirstToken.Percentile(0.50),
+                TimeToFirstTokenP95 = b.TimeToFirstToken.Percentile(0.95),
+                MeanTopScore = b.ScoreCount == 0 ? null : b.ScoreSum / b.ScoreCount,
+            }),
+        ];
+
+        /// <summary>Tokens and cost per model and day, oldest day first, then by model id (ordinal; no model first).</summary>
+        public List<InteractionModelDay> ModelDays() =>
+        [
+            .. _days.OrderBy(d => d.Key.Day).ThenBy(d => d.Key.Model, StringComparer.Ordinal).Select(d => new InteractionModelDay
+            {
+                Day = DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(d.Key.Day * DayMs).UtcDateTime),
+                ModelId = d.Key.Model,
+                Count = d.Value.Count,
+                InputTokens = d.Value.Input,
+                OutputTokens = d.Value.Output,
+                Cost = d.Value.Cost,
+            }),
+        ];
+
+        private sealed class Bucket
         {
-            var all = new Histogram();
-            foreach (Histogram h in histograms)
-            {
-                foreach ((int bin, (long count, double min, double max)) in h._bins)
-                {
-                    all.Add(bin, count, min, max);
-                }
-            }
+            public long Count { get; set; }
 
-            return all;
-        }
+            public long ErrorCount { get; set; }
 
-        /// <summary>The nearest-rank percentile: the bin holding the value of rank ⌈p·n⌉, read at its log-scale middle, clamped to the values seen in it.</summary>
-        public TimeSpan? Percentile(double p)
-        {
-            if (Count == 0)
-            {
-                return null;
-            }
+            public LatencyHistogram Latency { get; } = new();
 
-            long rank = Math.Max(1, (long)Math.Ceiling(p * Count));
-            long seen = 0;
-            foreach ((int bin, (long count, double min, double max)) in _bins)
-            {
-                seen += count;
-                if (seen >= rank)
-                {
-                    double middle = Math.Exp((bin + 0.5) / BinsPerLogUnit);
-                    return TimeSpan.FromMilliseconds(Math.Clamp(middle, min, max));
-                }
-            }
+            public LatencyHistogram TimeToFirstToken { get; } = new();
 
-            throw new InvalidOperationException("The histogram's counts do not add up.");
+            public double ScoreSum { get; set; }
+
+            public long ScoreCount { get; set; }
         }
     }
 }

@@ -20,7 +20,7 @@ namespace Llm.Stack.Monitoring;
 /// </remarks>
 public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable, IDisposable
 {
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
     private const int RetentionEveryRecords = 5000;
     private static readonly TimeSpan RetentionEvery = TimeSpan.FromMinutes(1);
 
@@ -151,11 +151,27 @@ public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable
                     insert.Parameters.Add("@topScore", SqliteType.Real),
                 ];
                 insert.Prepare();
+                using SqliteCommand stored = _connection.CreateCommand();
+                stored.Transaction = transaction;
+                stored.CommandText = "SELECT ts FROM interactions WHERE id = @id";
+                SqliteParameter storedId = stored.Parameters.Add("@id", SqliteType.Text);
+                stored.Prepare();
+
+                // The hours whose roll-ups are built again from their rows: those of records replaced and of their replacements.
+                HashSet<long>? rebuild = null;
                 var buffer = new ArrayBufferWriter<byte>(256);
                 foreach (InteractionRecord r in records)
                 {
                     ArgumentNullException.ThrowIfNull(r, nameof(records));
                     ArgumentException.ThrowIfNullOrEmpty(r.Id, nameof(records));
+                    storedId.Value = r.Id;
+                    if (stored.ExecuteScalar() is long replacedTs)
+                    {
+                        rebuild ??= [];
+                        rebuild.Add(SqliteInteractionRollups.HourOf(replacedTs));
+                        rebuild.Add(SqliteInteractionRollups.HourOf(r.Timestamp.ToUnixTimeMilliseconds()));
+                    }
+
                     p[0].Value = r.Id;
                     p[1].Value = r.Timestamp.ToUnixTimeMilliseconds();
                     p[2].Value = r.Operation ?? "chat";
@@ -180,6 +196,7 @@ public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable
                     insert.ExecuteNonQuery();
                 }
 
+                UpdateRollups(transaction, records, rebuild);
                 transaction.Commit();
             }
 
@@ -204,7 +221,9 @@ public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            using SqliteTransaction transaction = _connection.BeginTransaction();
             using SqliteCommand command = _connection.CreateCommand();
+            command.Transaction = transaction;
             command.CommandText =
                 "INSERT INTO feedback (interaction_id, ts, rating, labels, corrected_answer, relevant, irrelevant, comment, user_id) " +
                 "SELECT @id, @ts, @rating, @labels, @corrected, @relevant, @irrelevant, @comment, @user WHERE EXISTS (SELECT 1 FROM interactions WHERE id = @id)";
@@ -218,7 +237,31 @@ public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable
             command.Parameters.AddWithValue("@irrelevant", StringsJson(feedback.IrrelevantChunkIds, buffer));
             command.Parameters.AddWithValue("@comment", Db(feedback.Comment));
             command.Parameters.AddWithValue("@user", Db(feedback.UserId));
-            return command.ExecuteNonQuery() == 1;
+            if (command.ExecuteNonQuery() != 1)
+            {
+                return false;
+            }
+
+            if (InteractionRollup.Classify(feedback.Rating, feedback.Labels ?? []) is (true, _) or (_, true))
+            {
+                using SqliteCommand key = _connection.CreateCommand();
+                key.Transaction = transaction;
+                key.CommandText = "SELECT ts, model_id, tenant_id FROM interactions WHERE id = @id";
+                key.Parameters.AddWithValue("@id", interactionId);
+                using (SqliteDataReader reader = key.ExecuteReader())
+                {
+                    reader.Read();
+                    var batch = new RollupBatch();
+                    (InteractionRollup first, InteractionRollup? second) = batch.For(
+                        SqliteInteractionRollups.HourOf(reader.GetInt64(0)), Text(reader, 1), Text(reader, 2));
+                    first.AddFeedback(feedback.Rating, feedback.Labels ?? []);
+                    second?.AddFeedback(feedback.Rating, feedback.Labels ?? []);
+                    SqliteInteractionRollups.Save(_connection, transaction, batch);
+                }
+            }
+
+            transaction.Commit();
+            return true;
         }
         finally
         {
@@ -308,6 +351,21 @@ public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             return SqliteInteractionStatistics.Compute(_connection, query, _time.GetUtcNow());
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Summarises as <see cref="GetStatisticsAsync"/> does, reading every row instead of the roll-ups: the oracle the tests hold the roll-ups to.</summary>
+    internal async Task<InteractionStatistics> GetStatisticsFromRowsAsync(InteractionStatisticsQuery query, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return SqliteInteractionStatistics.Compute(_connection, query, _time.GetUtcNow(), fromRows: true);
         }
         finally
         {
@@ -421,8 +479,28 @@ public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable
         // The dashboard's model and tenant filters, and the lists it offers for them.
         Execute(
             "CREATE INDEX IF NOT EXISTS interactions_model ON interactions (model_id);" +
-            "CREATE INDEX IF NOT EXISTS interactions_tenant ON interactions (tenant_id);" +
-            $"PRAGMA user_version = {SchemaVersion};");
+            "CREATE INDEX IF NOT EXISTS interactions_tenant ON interactions (tenant_id);");
+        if (version < SchemaVersion)
+        {
+            // Version 3 added the roll-ups: build them from the stored rows, in one transaction with the version.
+            using SqliteTransaction transaction = _connection.BeginTransaction();
+            using (SqliteCommand create = _connection.CreateCommand())
+            {
+                create.Transaction = transaction;
+                create.CommandText = SqliteInteractionRollups.Schema;
+                create.ExecuteNonQuery();
+            }
+
+            SqliteInteractionRollups.RebuildAll(_connection, transaction);
+            using (SqliteCommand setVersion = _connection.CreateCommand())
+            {
+                setVersion.Transaction = transaction;
+                setVersion.CommandText = $"PRAGMA user_version = {SchemaVersion}";
+                setVersion.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
     }
 
     private long ApplyRetentionCore()
@@ -430,11 +508,21 @@ public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable
         _writtenSinceRetention = 0;
         _lastRetention = _time.GetUtcNow();
         long deleted = 0;
+        long cutoff = (_lastRetention - MaxAge).ToUnixTimeMilliseconds();
+        using (SqliteTransaction transaction = _connection.BeginTransaction())
         using (SqliteCommand byAge = _connection.CreateCommand())
         {
+            byAge.Transaction = transaction;
             byAge.CommandText = "DELETE FROM interactions WHERE ts < @cutoff";
-            byAge.Parameters.AddWithValue("@cutoff", (_lastRetention - MaxAge).ToUnixTimeMilliseconds());
-            deleted += byAge.ExecuteNonQuery();
+            byAge.Parameters.AddWithValue("@cutoff", cutoff);
+            long removed = byAge.ExecuteNonQuery();
+            if (removed > 0)
+            {
+                RemoveRollupsUpTo(transaction, cutoff - 1);
+            }
+
+            transaction.Commit();
+            deleted += removed;
         }
 
         long target = MaxSizeBytes - (MaxSizeBytes / 10);
@@ -453,10 +541,19 @@ public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable
             }
 
             long excess = (long)Math.Ceiling(count * (double)(size - target) / size);
+            using SqliteTransaction transaction = _connection.BeginTransaction();
+            using SqliteCommand last = _connection.CreateCommand();
+            last.Transaction = transaction;
+            last.CommandText = "SELECT max(ts) FROM (SELECT ts FROM interactions ORDER BY ts, id LIMIT @n)";
+            last.Parameters.AddWithValue("@n", Math.Clamp(excess, 1, count));
+            long newestRemoved = Convert.ToInt64(last.ExecuteScalar(), CultureInfo.InvariantCulture);
             using SqliteCommand bySize = _connection.CreateCommand();
+            bySize.Transaction = transaction;
             bySize.CommandText = "DELETE FROM interactions WHERE id IN (SELECT id FROM interactions ORDER BY ts, id LIMIT @n)";
             bySize.Parameters.AddWithValue("@n", Math.Clamp(excess, 1, count));
             deleted += bySize.ExecuteNonQuery();
+            RemoveRollupsUpTo(transaction, newestRemoved);
+            transaction.Commit();
         }
 
         if (deleted > 0)
@@ -467,6 +564,55 @@ public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable
 
         return deleted;
     }
+
+    /// <summary>Keeps the roll-ups equal to the rows after the oldest interactions, up to some at <paramref name="newestRemovedMs"/>, were deleted: the hours before its hour drop theirs, its hour is built again.</summary>
+    private void RemoveRollupsUpTo(SqliteTransaction transaction, long newestRemovedMs)
+    {
+        long hour = SqliteInteractionRollups.HourOf(newestRemovedMs);
+        SqliteInteractionRollups.DeleteBefore(_connection, transaction, hour);
+        SqliteInteractionRollups.Rebuild(_connection, transaction, hour, hour + 1);
+    }
+
+    /// <summary>Adds a written batch to the roll-ups: the records of hours to be built again are read back from the rows instead.</summary>
+    private void UpdateRollups(SqliteTransaction transaction, IReadOnlyList<InteractionRecord> records, HashSet<long>? rebuild)
+    {
+        var batch = new RollupBatch();
+        foreach (InteractionRecord r in records)
+        {
+            long hour = SqliteInteractionRollups.HourOf(r.Timestamp.ToUnixTimeMilliseconds());
+            if (rebuild?.Contains(hour) == true)
+            {
+                continue;
+            }
+
+            (InteractionRollup first, InteractionRollup? second) = batch.For(hour, r.ModelId, r.TenantId);
+            AddRecord(first, r);
+            if (second is not null)
+            {
+                AddRecord(second, r);
+            }
+        }
+
+        SqliteInteractionRollups.Save(_connection, transaction, batch);
+        foreach (long hour in rebuild ?? [])
+        {
+            SqliteInteractionRollups.Rebuild(_connection, transaction, hour, hour + 1);
+        }
+    }
+
+    /// <summary>Adds a record as its stored row reads: the same values <see cref="SqliteInteractionRollups.ReadRows"/> would add.</summary>
+    private static void AddRecord(InteractionRollup rollup, InteractionRecord r) =>
+        rollup.Add(
+            rag: (r.Operation ?? "chat") == "rag",
+            failed: r.Error is not null,
+            citesNothing: r.CitedChunkIds is null || r.CitedChunkIds.Count == 0,
+            guardrailDecisions: r.GuardrailDecisions ?? [],
+            inputTokens: r.InputTokens,
+            outputTokens: r.OutputTokens,
+            timeToFirstTokenMs: r.TimeToFirstToken?.TotalMilliseconds,
+            durationMs: r.Duration.TotalMilliseconds,
+            cost: r.Cost,
+            topScore: TopScore(r.RetrievedChunks));
 
     private long DataSize() =>
         (Scalar("PRAGMA page_count") - Scalar("PRAGMA freelist_count")) * Scalar("PRAGMA page_size");

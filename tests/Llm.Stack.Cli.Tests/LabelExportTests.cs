@@ -10,11 +10,11 @@ namespace Llm.Stack.Cli.Tests;
 /// </summary>
 public class LabelExportTests
 {
-    private const string Volcano = "Which town did Vesuvius bury?";
-    private const string Bread = "What makes the dough rise?";
+    internal const string Volcano = "Which town did Vesuvius bury?";
+    internal const string Bread = "What makes the dough rise?";
 
     /// <summary>Two answered questions, recorded with their text (content on).</summary>
-    private static async Task<CliRunner> AnsweredAsync()
+    internal static async Task<CliRunner> AnsweredAsync()
     {
         var cli = new CliRunner();
         cli.Write("docs/volcanoes.md", "# Volcanoes\n\nMount Vesuvius erupted in the year 79 and buried the Roman town of Pompeii under ash.\n");
@@ -37,7 +37,7 @@ public class LabelExportTests
         return (exitCode, console.Output, error.ToString());
     }
 
-    private static async Task<List<(InteractionRecord Record, IReadOnlyList<InteractionFeedback> Feedback)>> StoredAsync(CliRunner cli)
+    internal static async Task<List<(InteractionRecord Record, IReadOnlyList<InteractionFeedback> Feedback)>> StoredAsync(CliRunner cli)
     {
         await using var store = new SqliteInteractionStore(Path.Combine(cli.WorkingDirectory, ".llmstack", "interactions.db"));
         var all = new List<(InteractionRecord, IReadOnlyList<InteractionFeedback>)>();

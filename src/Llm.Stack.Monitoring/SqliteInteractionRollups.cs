@@ -1,0 +1,256 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace Llm.Stack.Monitoring;
+
+/// <summary>
+/// The roll-ups <see cref="SqliteInteractionStore"/> keeps as it writes, so that the dashboard's statistics add up a
+/// few thousand of them instead of grouping a million rows: one <see cref="InteractionRollup"/> per UTC hour and model
+/// (<c>rollup_model</c>), and one per tenant, hour and model for the interactions that have a tenant (<c>rollup_tenant</c>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// New interactions and feedback are added to their hour's roll-ups in the transaction that stores them. Anything that
+/// removes or changes a stored interaction (retention, a record replacing one with the same id) builds the hours it
+/// touched again from their rows, so a roll-up always equals what its rows give.
+/// </para>
+/// <para>Not thread-safe: the store calls it under its gate, on its one connection.</para>
+/// </remarks>
+internal static class SqliteInteractionRollups
+{
+    /// <summary>The width of a roll-up, in milliseconds: one hour.</summary>
+    public const long HourMs = 3_600_000;
+
+    /// <summary>The columns <see cref="AddRow"/> reads, in its order.</summary>
+    private const string RowColumns =
+        "ts, operation = 'rag', error IS NOT NULL, cited = '[]', guardrails, input_tokens, output_tokens, ttft_ms, duration_ms, cost, top_score, model_id, tenant_id";
+
+    public const string Schema =
+        "CREATE TABLE IF NOT EXISTS rollup_model (hour INTEGER NOT NULL, model TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (hour, model));" +
+        "CREATE TABLE IF NOT EXISTS rollup_tenant (tenant TEXT NOT NULL, hour INTEGER NOT NULL, model TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (tenant, hour, model));" +
+        "CREATE INDEX IF NOT EXISTS rollup_tenant_hour ON rollup_tenant (hour);";
+
+    /// <summary>The hour a Unix-millisecond time falls in (rounded down, also before 1970).</summary>
+    public static long HourOf(long unixMs) => Math.DivRem(unixMs, HourMs, out long remainder) - (remainder < 0 ? 1 : 0);
+
+    /// <summary>The stored form of a model id: <see langword="null"/> as an empty string, any id after a <c>=</c>, so that both are distinct keys.</summary>
+    public static string ModelKey(string? modelId) => modelId is null ? string.Empty : "=" + modelId;
+
+    public static string? ModelId(string modelKey) => modelKey.Length == 0 ? null : modelKey[1..];
+
+    /// <summary>Adds roll-ups to the stored ones (or stores them where there are none).</summary>
+    public static void Save(SqliteConnection connection, SqliteTransaction transaction, RollupBatch batch)
+    {
+        if (batch.ByModel.Count > 0)
+        {
+            using SqliteCommand select = Command(connection, transaction, "SELECT data FROM rollup_model WHERE hour = @hour AND model = @model");
+            using SqliteCommand upsert = Command(
+                connection, transaction,
+                "INSERT INTO rollup_model (hour, model, data) VALUES (@hour, @model, @data) ON CONFLICT (hour, model) DO UPDATE SET data = excluded.data");
+            foreach (((long hour, string? model), InteractionRollup rollup) in batch.ByModel)
+            {
+                SetKey(select, hour, model, null);
+                SetKey(upsert, hour, model, null);
+                Upsert(select, upsert, rollup);
+            }
+        }
+
+        if (batch.ByTenant.Count > 0)
+        {
+            using SqliteCommand select = Command(connection, transaction, "SELECT data FROM rollup_tenant WHERE tenant = @tenant AND hour = @hour AND model = @model");
+            using SqliteCommand upsert = Command(
+                connection, transaction,
+                "INSERT INTO rollup_tenant (tenant, hour, model, data) VALUES (@tenant, @hour, @model, @data) ON CONFLICT (tenant, hour, model) DO UPDATE SET data = excluded.data");
+            foreach (((long hour, string tenant, string? model), InteractionRollup rollup) in batch.ByTenant)
+            {
+                SetKey(select, hour, model, tenant);
+                SetKey(upsert, hour, model, tenant);
+                Upsert(select, upsert, rollup);
+            }
+        }
+    }
+
+    /// <summary>Builds the roll-ups of the hours [<paramref name="fromHour"/>, <paramref name="toHour"/>) again from the rows, a day at a time.</summary>
+    public static void Rebuild(SqliteConnection connection, SqliteTransaction transaction, long fromHour, long toHour)
+    {
+        for (long start = fromHour; start < toHour; start += 24)
+        {
+            long end = Math.Min(toHour, start + 24);
+            foreach (string table in (string[])["rollup_model", "rollup_tenant"])
+            {
+                using SqliteCommand delete = Command(connection, transaction, $"DELETE FROM {table} WHERE hour >= @from AND hour < @to");
+                delete.Parameters.AddWithValue("@from", start);
+                delete.Parameters.AddWithValue("@to", end);
+                delete.ExecuteNonQuery();
+            }
+
+            var batch = new RollupBatch();
+            ReadRows(connection, transaction, start * HourMs, end * HourMs, null, null, (ts, model, tenant) => batch.For(HourOf(ts), model, tenant));
+            Save(connection, transaction, batch);
+        }
+    }
+
+    /// <summary>Builds every hour that holds interactions again (a store opened from an older schema).</summary>
+    public static void RebuildAll(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using SqliteCommand range = Command(connection, transaction, "SELECT min(ts), max(ts) FROM interactions");
+        using SqliteDataReader reader = range.ExecuteReader();
+        reader.Read();
+        if (!reader.IsDBNull(0))
+        {
+            Rebuild(connection, transaction, HourOf(reader.GetInt64(0)), HourOf(reader.GetInt64(1)) + 1);
+        }
+    }
+
+    /// <summary>Deletes the roll-ups of the hours before <paramref name="hour"/>.</summary>
+    public static void DeleteBefore(SqliteConnection connection, SqliteTransaction transaction, long hour)
+    {
+        foreach (string table in (string[])["rollup_model", "rollup_tenant"])
+        {
+            using SqliteCommand delete = Command(connection, transaction, $"DELETE FROM {table} WHERE hour < @hour");
+            delete.Parameters.AddWithValue("@hour", hour);
+            delete.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Reads the stored roll-ups of the hours [<paramref name="fromHour"/>, <paramref name="toHour"/>), of one model and one tenant when given.</summary>
+    public static void Read(
+        SqliteConnection connection, long fromHour, long toHour, string? modelId, string? tenantId, Action<long, string?, InteractionRollup> add)
+    {
+        string sql = tenantId is null
+            ? "SELECT hour, model, data FROM rollup_model WHERE hour >= @from AND hour < @to"
+            : "SELECT hour, model, data FROM rollup_tenant WHERE tenant = @tenant AND hour >= @from AND hour < @to";
+        using SqliteCommand command = Command(connection, null, sql + (modelId is null ? "" : " AND model = @model"));
+        command.Parameters.AddWithValue("@from", fromHour);
+        command.Parameters.AddWithValue("@to", toHour);
+        if (tenantId is not null)
+        {
+            command.Parameters.AddWithValue("@tenant", tenantId);
+        }
+
+        if (modelId is not null)
+        {
+            command.Parameters.AddWithValue("@model", ModelKey(modelId));
+        }
+
+        using SqliteDataReader reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            add(reader.GetInt64(0), ModelId(reader.GetString(1)), InteractionRollup.Read((byte[])reader.GetValue(2)));
+        }
+    }
+
+    /// <summary>
+    /// Adds the interactions of [<paramref name="fromMs"/>, <paramref name="toMs"/>) (of one model and one tenant when given) and
+    /// their feedback to the roll-ups <paramref name="target"/> names for each row's time, model and tenant.
+    /// </summary>
+    public static void ReadRows(
+        SqliteConnection connection, SqliteTransaction? transaction, long fromMs, long toMs, string? modelId, string? tenantId,
+        Func<long, string?, string?, (InteractionRollup First, InteractionRollup? Second)> target)
+    {
+        string where = "i.ts >= @from AND i.ts < @to" + (modelId is null ? "" : " AND i.model_id = @model") + (tenantId is null ? "" : " AND i.tenant_id = @tenant");
+        using (SqliteCommand rows = Filtered(connection, transaction, $"SELECT {RowColumns} FROM interactions i WHERE {where}", fromMs, toMs, modelId, tenantId))
+        using (SqliteDataReader reader = rows.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                (InteractionRollup first, InteractionRollup? second) = target(reader.GetInt64(0), Text(reader, 11), Text(reader, 12));
+                AddRow(first, reader);
+                if (second is not null)
+                {
+                    AddRow(second, reader);
+                }
+            }
+        }
+
+        // The interactions drive the join (CROSS JOIN keeps that order): the range is found through the time index.
+        using SqliteCommand feedback = Filtered(
+            connection, transaction,
+            $"SELECT i.ts, i.model_id, i.tenant_id, f.rating, f.labels FROM interactions i CROSS JOIN feedback f ON f.interaction_id = i.id WHERE {where}",
+            fromMs, toMs, modelId, tenantId);
+        using SqliteDataReader entries = feedback.ExecuteReader();
+        while (entries.Read())
+        {
+            (InteractionRollup first, InteractionRollup? second) = target(entries.GetInt64(0), Text(entries, 1), Text(entries, 2));
+            int? rating = entries.IsDBNull(3) ? null : entries.GetInt32(3);
+            string labels = entries.GetString(4);
+            first.AddFeedback(rating, labels);
+            second?.AddFeedback(rating, labels);
+        }
+    }
+
+    private static void AddRow(InteractionRollup rollup, SqliteDataReader reader)
+    {
+        string guardrails = reader.GetString(4);
+        rollup.Add(
+            rag: reader.GetBoolean(1),
+            failed: reader.GetBoolean(2),
+            citesNothing: reader.GetBoolean(3),
+            guardrailDecisions: guardrails.Contains("blocked:", StringComparison.Ordinal) ? Strings(guardrails) : [],
+            inputTokens: reader.IsDBNull(5) ? null : reader.GetInt64(5),
+            outputTokens: reader.IsDBNull(6) ? null : reader.GetInt64(6),
+            timeToFirstTokenMs: reader.IsDBNull(7) ? null : reader.GetDouble(7),
+            durationMs: reader.GetDouble(8),
+            cost: reader.IsDBNull(9) ? null : decimal.Parse(reader.GetString(9), System.Globalization.CultureInfo.InvariantCulture),
+            topScore: reader.IsDBNull(10) ? null : reader.GetDouble(10));
+    }
+
+    private static void Upsert(SqliteCommand select, SqliteCommand upsert, InteractionRollup rollup)
+    {
+        if (select.ExecuteScalar() is byte[] stored)
+        {
+            InteractionRollup merged = InteractionRollup.Read(stored);
+            merged.Merge(rollup);
+            rollup = merged;
+        }
+
+        upsert.Parameters.AddWithValue("@data", rollup.ToBytes());
+        upsert.ExecuteNonQuery();
+    }
+
+    private static void SetKey(SqliteCommand command, long hour, string? modelId, string? tenantId)
+    {
+        command.Parameters.Clear();
+        command.Parameters.AddWithValue("@hour", hour);
+        command.Parameters.AddWithValue("@model", ModelKey(modelId));
+        if (tenantId is not null)
+        {
+            command.Parameters.AddWithValue("@tenant", tenantId);
+        }
+    }
+
+    private static SqliteCommand Filtered(
+        SqliteConnection connection, SqliteTransaction? transaction, string sql, long fromMs, long toMs, string? modelId, string? tenantId)
+    {
+        SqliteCommand command = Command(connection, transaction, sql);
+        command.Parameters.AddWithValue("@from", fromMs);
+        command.Parameters.AddWithValue("@to", toMs);
+        if (modelId is not null)
+        {
+            command.Parameters.AddWithValue("@model", modelId);
+        }
+
+        if (tenantId is not null)
+        {
+            command.Parameters.AddWithValue("@tenant", tenantId);
+        }
+
+        return command;
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        SqliteCommand command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static string? Text(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    private static string[] Strings(string json)
+    {
+        using JsonDocument document = JsonDocument.Parse(json);
+        return [.. document.RootElement.EnumerateArray().Select(e => e.GetString() ?? string.Empty)];
+    }
+}
