@@ -185,6 +185,29 @@ public sealed class OnnxChatClientAdapterTests(TinyChatModelFixture tiny, TinyLo
         Assert.Equal(4, response.Usage!.OutputTokenCount);
     }
 
+    [Fact]
+    public async Task Readme_example_loads_an_adapter_with_the_model_and_selects_it_per_request()
+    {
+        string modelPath = lora.ModelPath;
+        string supportAdapterPath = lora.PiratePath;
+        string question = "What is the weather like in Paris today?";
+
+        // README: LoRA adapters in the local model
+        var options = new OnnxChatClientOptions();
+        options.Adapters["support"] = supportAdapterPath;   // loaded with the model
+        using var client = new OnnxChatClient(modelPath, options);
+        ChatResponse tuned = await client.GetResponseAsync(question, new ChatOptions().WithOnnxAdapter("support"));
+        ChatResponse plain = await client.GetResponseAsync(question);   // the base model
+        // README: end
+
+        int[] prompt = tiny.PromptTokens([new ChatMessage(ChatRole.User, question)]);
+        int room = lora.Spec.ContextLength - prompt.Length;   // no MaxOutputTokens: the answer may fill the context
+        using var oracle = new OrtGreedyOracle(lora.ModelPath, lora.Spec);
+        Assert.Equal(string.Concat(Decode(oracle.Generate(prompt, room, Eos, lora.Pirate))), tuned.Text);
+        Assert.Equal(string.Concat(Decode(oracle.Generate(prompt, room, Eos))), plain.Text);
+        Assert.NotEqual(plain.Text, tuned.Text);
+    }
+
     private static Task<List<string>> StreamAsync(OnnxChatClient client, IReadOnlyList<ChatMessage> messages, string? adapter) =>
         StreamAsync(client, messages, new ChatOptions { MaxOutputTokens = Tokens }.WithOnnxAdapter(adapter));
 
