@@ -508,7 +508,13 @@ public sealed class OnnxChatClient : IChatClient
         }
         catch (OnnxRuntimeGenAIException ex)
         {
-            throw new InvalidOperationException($"The LoRA adapter '{adapterName}' ('{_adapterPaths[adapterName]}') does not fit the model '{_metadata.DefaultModelId}': {ex.Message}", ex);
+            string path;
+            lock (_adapterLock)
+            {
+                path = _adapterPaths[adapterName];
+            }
+
+            throw new InvalidOperationException($"The LoRA adapter '{adapterName}' ('{path}') does not fit the model '{_metadata.DefaultModelId}': {ex.Message}", ex);
         }
     }
 
