@@ -41,6 +41,12 @@ namespace Llm.Stack.Onnx;
 /// penalties have no GenAI equivalent and are ignored.
 /// </para>
 /// <para>
+/// <b>LoRA adapters.</b> ONNX Runtime GenAI adapters (<c>.onnx_adapter</c> files) listed in
+/// <see cref="OnnxChatClientOptions.Adapters"/> or loaded with <see cref="LoadAdapter"/> share the base model's
+/// weights; each request runs the base model, or the adapter its options name with
+/// <see cref="OnnxChatOptionsExtensions.WithOnnxAdapter"/> (<c>ChatOptions.AdditionalProperties["onnx_adapter"]</c>).
+/// </para>
+/// <para>
 /// <b>Thread safety.</b> The client is thread-safe. Requests are serialised per client (one generator at a time, a
 /// <see cref="SemaphoreSlim"/>): a concurrent request waits until the running one has finished streaming, so a
 /// streaming consumer that stops enumerating without disposing the enumerator blocks the others. A request that has
@@ -66,6 +72,9 @@ public sealed class OnnxChatClient : IChatClient
     private readonly ChatClientMetadata _metadata;
     private readonly int _contextLength;
     private readonly ILogger _logger;
+    private readonly Lock _adapterLock = new();
+    private readonly Dictionary<string, string> _adapterPaths = new(StringComparer.Ordinal);
+    private Adapters? _adapters;
     private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="OnnxChatClient"/> class from a model folder.</summary>
@@ -106,11 +115,13 @@ public sealed class OnnxChatClient : IChatClient
             int contextLength = ReadContextLength(modelPath);
             _contextLength = contextLength > 0 ? contextLength : DefaultMaxLength(_model);
             _logger = (ILogger?)options.LoggerFactory?.CreateLogger<OnnxChatClient>() ?? NullLogger.Instance;
+            LoadAdapters(options);
             LogLoaded();
         }
         catch
         {
-            // Nothing the caller could free: the tokenizer, model and config were created here.
+            // Nothing the caller could free: the adapters, tokenizer, model and config were created here.
+            _adapters?.Dispose();
             _tokenizer?.Dispose();
             _model.Dispose();
             _config.Dispose();
@@ -146,6 +157,7 @@ public sealed class OnnxChatClient : IChatClient
         _metadata = new ChatClientMetadata(ProviderName, providerUri: null, options.ModelId ?? _model.GetModelType());
         _contextLength = DefaultMaxLength(_model);
         _logger = (ILogger?)options.LoggerFactory?.CreateLogger<OnnxChatClient>() ?? NullLogger.Instance;
+        LoadAdaptersOrDispose(options);
         LogLoaded();
     }
 
@@ -171,6 +183,7 @@ public sealed class OnnxChatClient : IChatClient
         _metadata = new ChatClientMetadata(ProviderName, providerUri: null, options.ModelId ?? _model.GetModelType());
         _contextLength = DefaultMaxLength(_model);
         _logger = (ILogger?)options.LoggerFactory?.CreateLogger<OnnxChatClient>() ?? NullLogger.Instance;
+        LoadAdaptersOrDispose(options);
         LogLoaded();
     }
 
@@ -179,6 +192,59 @@ public sealed class OnnxChatClient : IChatClient
 
     /// <summary>Gets the model's context length in tokens (prompt plus answer).</summary>
     public int ContextLength => _contextLength;
+
+    /// <summary>Gets the names of the loaded LoRA adapters.</summary>
+    /// <value>A snapshot, in no particular order.</value>
+    public IReadOnlyCollection<string> AdapterNames
+    {
+        get
+        {
+            lock (_adapterLock)
+            {
+                return [.. _adapterPaths.Keys];
+            }
+        }
+    }
+
+    /// <summary>Loads a LoRA adapter (an ONNX Runtime GenAI <c>.onnx_adapter</c> file) that requests can then select by name.</summary>
+    /// <param name="adapterName">The name requests select the adapter by (<see cref="OnnxChatOptionsExtensions.WithOnnxAdapter"/>).</param>
+    /// <param name="adapterPath">The adapter file.</param>
+    /// <remarks>Thread-safe; running requests are not affected. The file is read when it is loaded.</remarks>
+    /// <exception cref="ArgumentException">A name or path is empty, an adapter of that name is already loaded, the file does not exist or is not an adapter file.</exception>
+    /// <exception cref="ObjectDisposedException">The client is disposed.</exception>
+    public void LoadAdapter(string adapterName, string adapterPath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(adapterName);
+        ArgumentException.ThrowIfNullOrWhiteSpace(adapterPath);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        string fullPath = Path.GetFullPath(adapterPath);
+        if (!File.Exists(fullPath))
+        {
+            throw new ArgumentException($"The LoRA adapter file '{fullPath}' (adapter '{adapterName}') does not exist.", nameof(adapterPath));
+        }
+
+        lock (_adapterLock)
+        {
+            if (_adapterPaths.TryGetValue(adapterName, out string? loadedPath))
+            {
+                throw new ArgumentException($"A LoRA adapter named '{adapterName}' is already loaded (from '{loadedPath}').", nameof(adapterName));
+            }
+
+            _adapters ??= new Adapters(_model);
+            try
+            {
+                _adapters.LoadAdapter(fullPath, adapterName);
+            }
+            catch (OnnxRuntimeGenAIException ex)
+            {
+                throw new ArgumentException($"'{fullPath}' (adapter '{adapterName}') is not an ONNX Runtime adapter file (.onnx_adapter): {ex.Message}", nameof(adapterPath), ex);
+            }
+
+            _adapterPaths.Add(adapterName, fullPath);
+        }
+
+        OnnxLog.AdapterLoaded(_logger, adapterName, fullPath, _metadata.DefaultModelId!);
+    }
 
     /// <inheritdoc />
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -196,6 +262,19 @@ public sealed class OnnxChatClient : IChatClient
         if (options?.MaxOutputTokens is <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxOutputTokens, "ChatOptions.MaxOutputTokens must be positive.");
+        }
+
+        string? adapterName = options.GetOnnxAdapter();
+        if (adapterName is not null)
+        {
+            lock (_adapterLock)
+            {
+                if (!_adapterPaths.ContainsKey(adapterName))
+                {
+                    string loaded = _adapterPaths.Count == 0 ? "none is loaded" : "loaded: " + string.Join(", ", _adapterPaths.Keys.Order(StringComparer.Ordinal));
+                    throw new ArgumentException($"The request selects the LoRA adapter '{adapterName}' (ChatOptions.AdditionalProperties[\"{OnnxChatOptionsExtensions.AdapterPropertyName}\"]), but no adapter of that name is loaded ({loaded}).", nameof(options));
+                }
+            }
         }
 
         if (!_gate.Wait(0, CancellationToken.None))
@@ -231,7 +310,15 @@ public sealed class OnnxChatClient : IChatClient
             using var generatorParams = new GeneratorParams(_model);
             ApplySearchOptions(generatorParams, options, maxLength);
             using var generator = new Generator(_model, generatorParams);
-            generator.AppendTokens(promptTokens);
+            if (adapterName is not null)
+            {
+                ActivateAdapter(generator, adapterName, promptTokens);
+            }
+            else
+            {
+                generator.AppendTokens(promptTokens);
+            }
+
             using TokenizerStream stream = _tokenizer.CreateStream();
 
             var filter = new StreamingTextFilter(options?.StopSequences, parseTools ? ToolCallParser.StartMarker(ToolCallFormat) : null, parseTools && ToolCallFormat == ToolCallFormat.Llama3Json);
@@ -341,6 +428,7 @@ public sealed class OnnxChatClient : IChatClient
             : serviceType == typeof(Model) ? _model
             : serviceType == typeof(Tokenizer) ? _tokenizer
             : serviceType == typeof(Config) ? _config
+            : serviceType == typeof(Adapters) ? _adapters
             : serviceType.IsInstanceOfType(this) ? this
             : null;
     }
@@ -353,6 +441,7 @@ public sealed class OnnxChatClient : IChatClient
             return;
         }
 
+        _adapters?.Dispose();
         _tokenizer.Dispose();
         if (_ownsModel)
         {
@@ -379,6 +468,54 @@ public sealed class OnnxChatClient : IChatClient
         List<PromptMessage> normalized = PromptMessages.Normalize(messages, options, ToolCallFormat, _profile.TemplateTakesTools, _profile.TemplateRendersToolCalls);
         string? tools = functions.Count > 0 && _profile.TemplateTakesTools ? ToolCallConventions.ToolsJson(functions) : null;
         return _tokenizer.ApplyChatTemplate(null, PromptMessages.ToJson(normalized), tools, true);
+    }
+
+    private void LoadAdapters(OnnxChatClientOptions options)
+    {
+        foreach ((string name, string path) in options.Adapters)
+        {
+            LoadAdapter(name, path);
+        }
+    }
+
+    /// <summary>Loads the configured adapters in a constructor that did not create its model from a path; frees what the client owns on failure.</summary>
+    private void LoadAdaptersOrDispose(OnnxChatClientOptions options)
+    {
+        try
+        {
+            LoadAdapters(options);
+        }
+        catch
+        {
+            _adapters?.Dispose();
+            _tokenizer.Dispose();
+            if (_ownsModel)
+            {
+                _model.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Runs the prompt with the adapter active; an adapter whose tensors the model does not take fails here, when ONNX Runtime first runs with it.</summary>
+    private void ActivateAdapter(Generator generator, string adapterName, ReadOnlySpan<int> promptTokens)
+    {
+        try
+        {
+            generator.SetActiveAdapter(_adapters!, adapterName);
+            generator.AppendTokens(promptTokens);
+        }
+        catch (OnnxRuntimeGenAIException ex)
+        {
+            string path;
+            lock (_adapterLock)
+            {
+                path = _adapterPaths[adapterName];
+            }
+
+            throw new InvalidOperationException($"The LoRA adapter '{adapterName}' ('{path}') does not fit the model '{_metadata.DefaultModelId}': {ex.Message}", ex);
+        }
     }
 
     private void LogLoaded()

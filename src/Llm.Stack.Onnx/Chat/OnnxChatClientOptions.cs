@@ -58,6 +58,16 @@ public sealed class OnnxChatClientOptions
         }
     }
 
+    /// <summary>Gets the LoRA adapters (ONNX Runtime GenAI <c>.onnx_adapter</c> files) loaded with the model, by the name a request selects them with.</summary>
+    /// <value>
+    /// File paths by adapter name (names compare ordinally). Empty by default. Each file is loaded when the client is
+    /// created; a request selects one with <see cref="OnnxChatOptionsExtensions.WithOnnxAdapter"/> (the
+    /// <see cref="OnnxChatOptionsExtensions.AdapterPropertyName"/> entry of <c>ChatOptions.AdditionalProperties</c>).
+    /// The model must take the adapter's tensors as graph inputs with defaults (as models exported with LoRA
+    /// adapters by Olive or GenAI's model builder do).
+    /// </value>
+    public IDictionary<string, string> Adapters { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Gets or sets the prompt formatter.</summary>
     /// <value>
     /// A formatter, or <see langword="null"/> to use the model's chat template (<c>chat_template</c> in

@@ -19,4 +19,7 @@ internal static partial class OnnxLog
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Trace, Message = "Prompt of '{ModelId}': {Prompt}")]
     public static partial void Prompt(ILogger logger, string modelId, string prompt);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Loaded the LoRA adapter '{AdapterName}' from '{AdapterPath}' for '{ModelId}'.")]
+    public static partial void AdapterLoaded(ILogger logger, string adapterName, string adapterPath, string modelId);
 }

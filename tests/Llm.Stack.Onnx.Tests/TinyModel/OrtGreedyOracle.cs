@@ -6,6 +6,8 @@ namespace Llm.Stack.Onnx.Tests.TinyModel;
 /// <summary>
 /// The correctness oracle: greedy decoding with a plain ONNX Runtime <see cref="InferenceSession"/>, step by step,
 /// with a hand-managed KV cache (prompt in one step, then one token per step; argmax of the last logits row).
+/// LoRA weights are applied as plain ONNX Runtime applies them: fed as the graph inputs they override, or through
+/// ONNX Runtime's own <see cref="OrtLoraAdapter"/> in the run options.
 /// </summary>
 public sealed class OrtGreedyOracle : IDisposable
 {
@@ -23,7 +25,12 @@ public sealed class OrtGreedyOracle : IDisposable
     }
 
     /// <summary>Generates greedily until one of <paramref name="eosIds"/> (not included) or <paramref name="maxNewTokens"/>.</summary>
-    public List<int> Generate(IReadOnlyList<int> prompt, int maxNewTokens, IReadOnlyCollection<int> eosIds)
+    /// <param name="prompt">The prompt tokens.</param>
+    /// <param name="maxNewTokens">The most tokens to generate.</param>
+    /// <param name="eosIds">The tokens that end generation.</param>
+    /// <param name="weights">LoRA tensors fed as the graph inputs of their names on every step, or <see langword="null"/>.</param>
+    /// <param name="adapter">An adapter ONNX Runtime activates on every step, or <see langword="null"/>.</param>
+    public List<int> Generate(IReadOnlyList<int> prompt, int maxNewTokens, IReadOnlyCollection<int> eosIds, IReadOnlyList<LoraParameter>? weights = null, OrtLoraAdapter? adapter = null)
     {
         var result = new List<int>();
         var past = new float[_layers * 2][];
@@ -43,6 +50,11 @@ public sealed class OrtGreedyOracle : IDisposable
                 ["attention_mask"] = OrtValue.CreateTensorValueFromMemory(Enumerable.Repeat(1L, total).ToArray(), [1, total]),
                 ["position_ids"] = OrtValue.CreateTensorValueFromMemory(Enumerable.Range(pastLength, step.Length).Select(p => (long)p).ToArray(), [1, step.Length]),
             };
+            foreach (LoraParameter w in weights ?? [])
+            {
+                inputs[w.Name] = OrtValue.CreateTensorValueFromMemory(w.Data, w.Dims);
+            }
+
             var outputNames = new List<string> { "logits" };
             for (int l = 0; l < _layers; l++)
             {
@@ -53,6 +65,11 @@ public sealed class OrtGreedyOracle : IDisposable
             }
 
             using var runOptions = new RunOptions();
+            if (adapter is not null)
+            {
+                runOptions.AddActiveLoraAdapter(adapter);
+            }
+
             using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(runOptions, inputs, outputNames);
             foreach (OrtValue v in inputs.Values)
             {

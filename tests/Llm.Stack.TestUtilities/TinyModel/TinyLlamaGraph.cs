@@ -8,6 +8,9 @@ namespace Llm.Stack.TestUtilities.TinyModel;
 /// multi-head attention with rotary position embedding and a KV cache (past/present) → residual → RMSNorm →
 /// SwiGLU MLP → residual; final RMSNorm, LM head, plus a constant logit bias gathered by position
 /// (<c>bias[position_ids]</c>), which masks tokens and can force a token at a given absolute position.
+/// With <see cref="TinyModelSpec.LoraRank"/> above zero every projection of every layer gets a LoRA branch,
+/// <c>x·W + (x·A)·B</c>, whose A and B are graph inputs with zero initializers as defaults (so the output without an
+/// adapter is exactly the base model's) and are named as <see cref="TinyLora.Targets"/> lists them.
 /// </summary>
 internal sealed class TinyLlamaGraph
 {
@@ -18,6 +21,7 @@ internal sealed class TinyLlamaGraph
     private readonly GraphProto _graph = new() { Name = "tiny-llama" };
     private readonly Random _random;
     private int _counter;
+    private int _loraRank;
 
     private TinyLlamaGraph(int seed) => _random = new Random(seed);
 
@@ -33,6 +37,7 @@ internal sealed class TinyLlamaGraph
         int heads = spec.Heads;
         int headSize = hidden / heads;
         int vocab = spec.VocabSize;
+        _loraRank = spec.LoraRank;
 
         _graph.Input.Add(ValueInfo("input_ids", Int64, "batch_size", "sequence_length"));
         _graph.Input.Add(ValueInfo("attention_mask", Int64, "batch_size", "total_sequence_length"));
@@ -133,8 +138,21 @@ internal sealed class TinyLlamaGraph
         return Node("Mul", [Node("Div", [x, rms]), Init(name + ".weight", weight, hidden)]);
     }
 
-    private string Linear(string x, string name, int inFeatures, int outFeatures) =>
-        Node("MatMul", [x, Init(name + ".weight", Normal(inFeatures * outFeatures, 1.0f / MathF.Sqrt(inFeatures)), inFeatures, outFeatures)]);
+    private string Linear(string x, string name, int inFeatures, int outFeatures)
+    {
+        string y = Node("MatMul", [x, Init(name + ".weight", Normal(inFeatures * outFeatures, 1.0f / MathF.Sqrt(inFeatures)), inFeatures, outFeatures)]);
+        if (_loraRank == 0)
+        {
+            return y;
+        }
+
+        // An overridable initializer: a graph input that has an initializer of the same name.
+        string a = Init(TinyLora.AName(name), new float[inFeatures * _loraRank], inFeatures, _loraRank);
+        string b = Init(TinyLora.BName(name), new float[_loraRank * outFeatures], _loraRank, outFeatures);
+        _graph.Input.Add(ValueInfo(a, Float, inFeatures, "lora_rank"));
+        _graph.Input.Add(ValueInfo(b, Float, "lora_rank", outFeatures));
+        return Node("Add", [y, Node("MatMul", [Node("MatMul", [x, a]), b])]);
+    }
 
     private string Heads(string x, string headsShape) =>
         Node("Transpose", [Node("Reshape", [x, headsShape])], ("perm", new long[] { 0, 2, 1, 3 }));
@@ -238,10 +256,13 @@ internal sealed class TinyLlamaGraph
         return data;
     }
 
-    private double NextGaussian()
+    private double NextGaussian() => NextGaussian(_random);
+
+    /// <summary>A standard normal draw (Box–Muller).</summary>
+    internal static double NextGaussian(Random random)
     {
-        double u1 = 1.0 - _random.NextDouble();
-        double u2 = _random.NextDouble();
+        double u1 = 1.0 - random.NextDouble();
+        double u2 = random.NextDouble();
         return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 

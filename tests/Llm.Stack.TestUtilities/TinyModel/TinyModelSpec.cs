@@ -27,6 +27,9 @@ public sealed record TinyModelSpec
     /// <summary>Gets the standard deviation of the raw logits (so that greedy choices have clear margins).</summary>
     public float LogitScale { get; init; } = 4.0f;
 
+    /// <summary>Gets the rank of the LoRA branch on every projection (0: none, the plain model).</summary>
+    public int LoraRank { get; init; }
+
     /// <summary>Gets the tokens forced at absolute positions: the token predicted AT position p (from the input at p).</summary>
     public IReadOnlyDictionary<int, int> ForcedTokens { get; init; } = new Dictionary<int, int>();
 
