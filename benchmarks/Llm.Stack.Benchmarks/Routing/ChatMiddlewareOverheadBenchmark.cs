@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.AI;
@@ -18,10 +19,11 @@ namespace Llm.Stack.Benchmarks.Routing;
 /// hashing), so the row holds the cache's hashing, lookup and bookkeeping rather than a model's embedding time.
 /// </remarks>
 [MemoryDiagnoser]
+[SuppressMessage("Design", "CA1001", Justification = "BenchmarkDotNet releases the state in [GlobalCleanup].")]
 public class ChatMiddlewareOverheadBenchmark
 {
     private readonly List<ChatMessage> _messages = [new(ChatRole.System, "Answer from the documents, citing them."), new(ChatRole.User, "Which volcano in Iceland erupted in 2010?")];
-    private IChatClient _bare = null!;
+    private CannedChatClient _bare = null!;
     private IChatClient _stack = null!;
     private ServiceProvider _services = null!;
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using BenchmarkDotNet.Attributes;
 using Llm.Stack.VectorIndex;
 using Microsoft.Extensions.AI;
@@ -17,6 +18,7 @@ namespace Llm.Stack.Benchmarks.Routing;
 /// vector search with the partition and expiry filter, answer deserialization), not a model's embedding time.
 /// </remarks>
 [MemoryDiagnoser]
+[SuppressMessage("Design", "CA1001", Justification = "BenchmarkDotNet releases the state in [GlobalCleanup].")]
 public class SemanticCacheLookupBenchmark
 {
     private const int Cached = 100_000;
