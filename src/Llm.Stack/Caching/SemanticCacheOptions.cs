@@ -1,0 +1,69 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.VectorData;
+
+namespace Llm.Stack;
+
+/// <summary>The settings of a semantic cache (<c>ChatClientBuilder.UseSemanticCache(...)</c>).</summary>
+/// <remarks>Read when the cache is built; do not change an instance after that.</remarks>
+public sealed class SemanticCacheOptions
+{
+    /// <summary>Gets or sets the least cosine similarity between a new prompt's embedding and a cached one's for the cached answer to be served.</summary>
+    /// <value>Above 0 and at most 1. The default value is 0.95.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not above 0 and at most 1.</exception>
+    public double SimilarityThreshold
+    {
+        get;
+        set
+        {
+            if (!(value > 0 && value <= 1))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The similarity threshold must be above 0 and at most 1.");
+            }
+
+            field = value;
+        }
+    } = 0.95;
+
+    /// <summary>Gets or sets how long a cached answer may be served after it was given.</summary>
+    /// <value>Above zero. The default value is one hour.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
+    public TimeSpan TimeToLive
+    {
+        get;
+        set
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, "The time to live must be above zero.");
+            }
+
+            field = value;
+        }
+    } = TimeSpan.FromHours(1);
+
+    /// <summary>Gets or sets the name of the collection the cached answers are kept in.</summary>
+    /// <value>The default value is <c>llm_stack_semantic_cache</c>.</value>
+    /// <exception cref="ArgumentException">The value is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
+    public string CollectionName
+    {
+        get;
+        set
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(value);
+            field = value;
+        }
+    } = "llm_stack_semantic_cache";
+
+    /// <summary>Gets or sets the store that keeps the cached answers; any Microsoft.Extensions.VectorData store whose collections filter on equality and compare vectors by cosine similarity.</summary>
+    /// <value>The default value is <see langword="null"/>: an in-memory store (<c>Llm.Stack.VectorIndex.InMemoryVectorStore</c>) of the cache's own.</value>
+    public VectorStore? VectorStore { get; set; }
+
+    /// <summary>Gets or sets the embedder of prompts.</summary>
+    /// <value>The default value is <see langword="null"/>: the service provider's <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> of strings to float embeddings.</value>
+    public IEmbeddingGenerator<string, Embedding<float>>? EmbeddingGenerator { get; set; }
+
+    /// <summary>Gets or sets the clock that times answers out.</summary>
+    /// <value>The default value is <see langword="null"/>: the service provider's <see cref="System.TimeProvider"/>, else the system clock.</value>
+    public TimeProvider? TimeProvider { get; set; }
+}
