@@ -26,6 +26,8 @@ namespace Llm.Stack.Cli.Tests;
 /// otherwise (a model folder that is not on the machine, files written to the working directory) compiled in
 /// <see cref="PackageReadmeCompiledSnippets"/>, or run up to the documented failure.
 /// </summary>
+// One collection with the other README examples: these capture the process-wide Console.Out while those write to it.
+[Collection("Console")]
 public class PackageReadmeExamplesTests
 {
     private sealed record Block(bool IsHeading, int Level, string Text, int Start, int Length);

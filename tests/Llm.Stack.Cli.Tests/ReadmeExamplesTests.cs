@@ -15,6 +15,8 @@ using Microsoft.Extensions.VectorData;
 namespace Llm.Stack.Cli.Tests;
 
 /// <summary>The package tour of README.md, compiled and run: each test holds the README's snippet verbatim.</summary>
+// One collection with the other README examples: these capture the process-wide Console.Out while those write to it.
+[Collection("Console")]
 public class ReadmeExamplesTests
 {
     [Fact]
