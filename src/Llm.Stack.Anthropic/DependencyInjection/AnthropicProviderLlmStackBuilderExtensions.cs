@@ -54,7 +54,7 @@ public static class AnthropicProviderLlmStackBuilderExtensions
         return builder;
     }
 
-    private static IChatClient CreateClient(IConfigurationSection section)
+    private static TransientErrorChatClient CreateClient(IConfigurationSection section)
     {
         // AddLlmStack(configuration) has validated the section: Model is set, a key is given (here or in the environment),
         // and Endpoint, when given, is an absolute http(s) URI.
