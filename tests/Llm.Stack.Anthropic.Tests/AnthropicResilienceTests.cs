@@ -58,7 +58,7 @@ public sealed class AnthropicResilienceTests : IDisposable
         // the third request would have been retried by it and the fifth would have answered.
         _server.Enqueue(new ChatFault(Status: 529), new ChatFault(Status: 500), new ChatFault(Status: 503), new ChatFault(Status: 529), new ChatFault(Status: 529));
 
-        HttpRequestException error = await Assert.ThrowsAsync<HttpRequestException>(() => provider.GetRequiredService<IChatClient>().GetResponseAsync("Hello?"));
+        HttpRequestException error = await Assert.ThrowsAnyAsync<HttpRequestException>(() => provider.GetRequiredService<IChatClient>().GetResponseAsync("Hello?"));
 
         Assert.Equal(529, (int?)error.StatusCode);
         Assert.Contains("overloaded_error", error.Message, StringComparison.Ordinal);
@@ -87,7 +87,7 @@ public sealed class AnthropicResilienceTests : IDisposable
         await using ServiceProvider provider = Build(maxDelay: "00:00:05");
         _server.Enqueue(new ChatFault(Status: 429, RetryAfter: TimeSpan.FromSeconds(120)));
 
-        HttpRequestException error = await Assert.ThrowsAsync<HttpRequestException>(() => provider.GetRequiredService<IChatClient>().GetResponseAsync("Hello?"));
+        HttpRequestException error = await Assert.ThrowsAnyAsync<HttpRequestException>(() => provider.GetRequiredService<IChatClient>().GetResponseAsync("Hello?"));
 
         Assert.Equal(429, (int?)error.StatusCode);
         Assert.Single(_server.RequestTimes);
