@@ -10,12 +10,30 @@ namespace Llm.Stack.TestUtilities;
 /// <c>ping</c>, one <c>content_block_delta</c> per word, <c>content_block_stop</c>, <c>message_delta</c> with the stop
 /// reason and output tokens, <c>message_stop</c>). A request without a key (an <c>x-api-key</c> header or a bearer
 /// token), or with another key than
-/// <see cref="RequireKey"/> when that is set, gets the API's 401 error. It records every request it receives.
+/// <see cref="RequireKey"/> when that is set, gets the API's 401 error. Faults queued with <see cref="Enqueue"/> answer the
+/// next requests, one each, in order: an HTTP status with the API's error body for it (<c>rate_limit_error</c>,
+/// <c>overloaded_error</c>, <c>api_error</c> …) and an optional <c>Retry-After</c> header in whole seconds. It records every
+/// request it receives.
 /// </summary>
 public sealed class AnthropicProtocolServer : LoopbackProtocolServer
 {
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ChatFault> _faults = new();
+
     /// <summary>Gets or sets the only key accepted; <see langword="null"/> to accept any.</summary>
     public string? RequireKey { get; set; }
+
+    /// <summary>Gets when each request to <c>/v1/messages</c> arrived, in order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<DateTimeOffset> RequestTimes { get; } = new();
+
+    /// <summary>Queues faults: each answers one request with its <see cref="ChatFault.Status"/> and <see cref="ChatFault.RetryAfter"/> (the other fields are not used).</summary>
+    /// <param name="faults">The faults, in the order of the requests they answer.</param>
+    public void Enqueue(params ChatFault[] faults)
+    {
+        foreach (ChatFault fault in faults)
+        {
+            _faults.Enqueue(fault);
+        }
+    }
 
     /// <inheritdoc />
     protected override async Task HandleAsync(string path, JsonNode body, System.Collections.Specialized.NameValueCollection headers, HttpListenerResponse response)
@@ -26,11 +44,31 @@ public sealed class AnthropicProtocolServer : LoopbackProtocolServer
             return;
         }
 
+        RequestTimes.Enqueue(DateTimeOffset.UtcNow);
+
         // The API takes the key as x-api-key or as a bearer token (which is how the official .NET package sends it).
         string? key = headers["x-api-key"] ?? (headers["Authorization"] is { } authorization && authorization.StartsWith("Bearer ", StringComparison.Ordinal) ? authorization[7..] : null);
         if (string.IsNullOrEmpty(key) || (RequireKey is not null && key != RequireKey))
         {
             await WriteAsync(response, "application/json", Error("authentication_error", "invalid x-api-key"), 401);
+            return;
+        }
+
+        if (_faults.TryDequeue(out ChatFault? fault) && fault.Status is int status)
+        {
+            if (fault.RetryAfter is TimeSpan wait)
+            {
+                response.Headers["Retry-After"] = ((int)wait.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            string type = status switch
+            {
+                429 => "rate_limit_error",
+                529 => "overloaded_error",
+                >= 500 => "api_error",
+                _ => "invalid_request_error",
+            };
+            await WriteAsync(response, "application/json", Error(type, $"Injected fault {status}."), status);
             return;
         }
 

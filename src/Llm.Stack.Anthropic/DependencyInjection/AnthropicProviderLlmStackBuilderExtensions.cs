@@ -1,5 +1,6 @@
 using Anthropic;
 using Llm.Stack;
+using Llm.Stack.Anthropic;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 
@@ -31,7 +32,11 @@ public static class AnthropicProviderLlmStackBuilderExtensions
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     /// <remarks>
     /// The API key is sent only to the endpoint (as the package sends it: a bearer token) and is never written to logs or
-    /// messages. The package retries a failed request itself (twice by default, on 408, 409, 429 and 5xx).
+    /// messages. The package's own retries are off: the stack's resilience layer (<c>LlmStack:Chat:Resilience</c>, or the
+    /// named model's <c>Resilience</c> keys) is the only one, and it retries 408, 429 and 5xx answers (529 overloaded among
+    /// them) after the wait their <c>Retry-After</c> asks for. Once it gives up, such an answer reaches the caller as an
+    /// <see cref="HttpRequestException"/> with its <see cref="HttpRequestException.StatusCode"/> and the API's error body;
+    /// other errors are the package's own exceptions (such as <c>AnthropicBadRequestException</c>).
     /// Anthropic has no embedding model: for embeddings choose another provider. <c>GetService</c> on the client returns
     /// its <see cref="ChatClientMetadata"/> (provider <c>anthropic</c>, the endpoint and the model). Calling this twice
     /// registers the provider once. The client is thread-safe.
@@ -49,7 +54,7 @@ public static class AnthropicProviderLlmStackBuilderExtensions
         return builder;
     }
 
-    private static IChatClient CreateClient(IConfigurationSection section)
+    private static TransientErrorChatClient CreateClient(IConfigurationSection section)
     {
         // AddLlmStack(configuration) has validated the section: Model is set, a key is given (here or in the environment),
         // and Endpoint, when given, is an absolute http(s) URI.
@@ -60,9 +65,11 @@ public static class AnthropicProviderLlmStackBuilderExtensions
         int maxOutputTokens = int.TryParse(section["MaxOutputTokens"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int configured) && configured > 0
             ? configured
             : DefaultMaxOutputTokens;
+        // Llm.Stack's resilience layer, which the stack puts over every configured chat model, is the only retry layer:
+        // the package's own retries are off, and its transient answers reach the layer with their status and Retry-After.
         var client = section["Endpoint"] is { Length: > 0 } endpoint
-            ? new AnthropicClient { ApiKey = apiKey, BaseUrl = endpoint.TrimEnd('/') }
-            : new AnthropicClient { ApiKey = apiKey };
-        return client.AsIChatClient(model, maxOutputTokens);
+            ? new AnthropicClient { ApiKey = apiKey, BaseUrl = endpoint.TrimEnd('/'), MaxRetries = 0, Handlers = [new TransientStatusHandler()] }
+            : new AnthropicClient { ApiKey = apiKey, MaxRetries = 0, Handlers = [new TransientStatusHandler()] };
+        return new TransientErrorChatClient(client.AsIChatClient(model, maxOutputTokens));
     }
 }

@@ -10,7 +10,9 @@ namespace Llm.Stack;
 /// understands <see cref="HttpRequestException"/> (a status code, or none when no response came), <see cref="TimeoutException"/>,
 /// a cancellation the caller did not ask for (an <c>HttpClient</c> timeout), and the exceptions of the System.ClientModel
 /// clients (the official OpenAI and Azure SDKs: a <c>Status</c> property and <c>GetRawResponse()</c> with its headers),
-/// read by name so that the core needs no reference to them. Inner exceptions are looked at too.
+/// read by name so that the core needs no reference to them, and a <c>RetryAfter</c> property (<see cref="TimeSpan"/>?) on
+/// any exception, by which a provider states the server's wait (the Anthropic provider's transient HTTP exception). Inner
+/// exceptions are looked at too.
 /// </summary>
 internal static class TransientFaults
 {
@@ -54,6 +56,11 @@ internal static class TransientFaults
         for (Exception? e = exception; e is not null; e = e.InnerException)
         {
             Accessors accessors = AccessorsByType.GetOrAdd(e.GetType(), Accessors.For);
+            if (accessors.RetryAfter?.Invoke(e) is TimeSpan stated)
+            {
+                return stated > TimeSpan.Zero ? stated : TimeSpan.Zero;
+            }
+
             if (accessors.Header is null)
             {
                 continue;
@@ -94,8 +101,17 @@ internal static class TransientFaults
 
         public Func<Exception, string, string?>? Header { get; private init; }
 
+        /// <summary>Reads a <c>RetryAfter</c> property (<see cref="TimeSpan"/>?), by which an exception states the server's wait itself (the Anthropic provider's, Polly's rate limiter's).</summary>
+        public Func<Exception, TimeSpan?>? RetryAfter { get; private init; }
+
         public static Accessors For(Type type)
         {
+            PropertyInfo? retryAfter = type.GetProperty("RetryAfter", BindingFlags.Public | BindingFlags.Instance, null, typeof(TimeSpan?), Type.EmptyTypes, null);
+            if (retryAfter is not null)
+            {
+                return new Accessors { RetryAfter = e => (TimeSpan?)retryAfter.GetValue(e) };
+            }
+
             if (type == typeof(HttpRequestException) || !type.FullName!.StartsWith("System.ClientModel.", StringComparison.Ordinal))
             {
                 return new Accessors();

@@ -1,0 +1,15 @@
+using System.Net;
+
+namespace Llm.Stack.Anthropic;
+
+/// <summary>
+/// A transient answer of the Messages API (408, 429, 5xx): its status is <see cref="HttpRequestException.StatusCode"/>, and
+/// <see cref="RetryAfter"/> is the wait the server asked for, which Llm.Stack's resilience layer honours (it reads a
+/// <c>RetryAfter</c> property of this type on any exception).
+/// </summary>
+internal sealed class AnthropicTransientHttpException(string message, HttpStatusCode statusCode, TimeSpan? retryAfter)
+    : HttpRequestException(HttpRequestError.Unknown, message, null, statusCode)
+{
+    /// <summary>Gets the wait the server asked for; <see langword="null"/> when it asked for none.</summary>
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+}
