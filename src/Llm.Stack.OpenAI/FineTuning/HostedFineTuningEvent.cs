@@ -1,4 +1,4 @@
-namespace Llm.Stack.OpenAI;
+namespace Llm.Stack;
 
 /// <summary>One event of a hosted fine-tuning job: a message such as "Fine-tuning job started" or a training metric.</summary>
 /// <remarks>Instances are immutable and safe to share across threads.</remarks>

@@ -1,4 +1,4 @@
-namespace Llm.Stack.OpenAI;
+namespace Llm.Stack;
 
 /// <summary>A hosted fine-tuning job as the server last reported it.</summary>
 /// <remarks>

@@ -1,4 +1,4 @@
-namespace Llm.Stack.OpenAI;
+namespace Llm.Stack;
 
 /// <summary>The state of a hosted fine-tuning job, as the OpenAI-compatible fine-tuning API reports it.</summary>
 public enum HostedFineTuningJobStatus

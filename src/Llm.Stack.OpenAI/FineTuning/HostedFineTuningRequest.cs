@@ -1,4 +1,4 @@
-namespace Llm.Stack.OpenAI;
+namespace Llm.Stack;
 
 /// <summary>
 /// What <see cref="OpenAIFineTuningClient.SubmitAsync"/> uploads and starts: a base model and OpenAI chat fine-tuning JSONL

@@ -9,7 +9,7 @@ using OpenAI.FineTuning;
 // types appear in Llm.Stack's public API, so an application does not see the diagnostic; a change there is absorbed here.
 #pragma warning disable OPENAI001
 
-namespace Llm.Stack.OpenAI;
+namespace Llm.Stack;
 
 /// <summary>
 /// Runs hosted fine-tuning jobs through the OpenAI-compatible fine-tuning API with the official OpenAI client

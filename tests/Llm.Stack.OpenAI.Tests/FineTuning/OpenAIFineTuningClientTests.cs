@@ -138,6 +138,34 @@ public sealed class OpenAIFineTuningClientTests : IDisposable
     }
 
     [Fact]
+    public async Task The_README_example_submits_follows_and_reads_the_tuned_model()
+    {
+        (_, BinaryData training, BinaryData validation) = await DatasetAsync();
+        Uri endpoint = _server.Endpoint;
+        string apiKey = "sk-tune-key";
+        TimeSpan pollInterval = TimeSpan.FromMilliseconds(10);
+
+        // README: Customise a model, hosted fine-tuning
+        OpenAIFineTuningClient client = new(endpoint, apiKey) { PollInterval = pollInterval }; // how often WatchAsync looks; 10 s by default
+        HostedFineTuningJob job = await client.SubmitAsync(new HostedFineTuningRequest("gpt-4o-mini-2024-07-18", training)
+        {
+            ValidationData = validation, // JSONL that FineTuningDataset.WriteJsonlAsync wrote
+            Suffix = "support",
+        });
+        await foreach (HostedFineTuningEvent e in client.WatchAsync(job.Id)) // each event once, oldest first, until the job ends
+        {
+            Console.WriteLine(e.Message);
+        }
+
+        job = await client.GetJobAsync(job.Id); // Succeeded: job.FineTunedModel; Failed: job.ErrorMessage
+        // README: end
+
+        Assert.Equal(HostedFineTuningJobStatus.Succeeded, job.Status);
+        Assert.StartsWith("ft:gpt-4o-mini-2024-07-18:", job.FineTunedModel, StringComparison.Ordinal);
+        Assert.Equal(validation.ToString(), _server.UploadedFiles[job.ValidationFileId!]);
+    }
+
+    [Fact]
     public async Task A_job_whose_training_file_the_server_refuses_ends_failed_with_the_servers_reason()
     {
         // Not from the builder: the second line has no assistant message.
