@@ -34,7 +34,7 @@ public sealed class FineTuneTests : IDisposable
         Assert.Contains("Fine-tuning job started", result.Output, StringComparison.Ordinal);
         Assert.Contains("Step 2/2: training loss=", result.Output, StringComparison.Ordinal);
         Assert.Contains("The job has successfully completed", result.Output, StringComparison.Ordinal);
-        string model = result.Output.Split(' ', '\n').Single(w => w.StartsWith("ft:gpt-4o-mini:", StringComparison.Ordinal) && !w.EndsWith('"') && !w.EndsWith(','));
+        string model = result.Output.Split(' ', '\n').Where(w => w.StartsWith("ft:gpt-4o-mini:", StringComparison.Ordinal)).Distinct().Single();
         Assert.Contains($"\"Model\": \"{model}\"", result.Output, StringComparison.Ordinal);
         Assert.Contains("\"support\": {", result.Output, StringComparison.Ordinal);
         var uploads = _server.Requests.Where(r => r.Path == "/v1/files").ToArray();
@@ -44,12 +44,13 @@ public sealed class FineTuneTests : IDisposable
 
         // The printed snippet, as the user would paste it: the tuned model is then one named model.
         string json = result.Output[result.Output.IndexOf("{\n", StringComparison.Ordinal)..].Trim();
-        cli.Write("llmstack.json", json);
-        cli.Write("questions.jsonl", """{"id":"r4","prompt":"How do I reset router R4?","reference":"Hold the reset button of the R4 for 9 seconds."}""");
-        CliResult eval = await cli.RunAsync("eval", "questions.jsonl", "--no-rag", "--models", "support", "--out", "report");
+        using var user = new CliRunner { Environment = new Dictionary<string, string?>() };
+        user.Write("llmstack.json", json);
+        user.Write("questions.jsonl", """{"id":"r4","prompt":"How do I reset router R4?","reference":"Hold the reset button of the R4 for 9 seconds."}""");
+        CliResult eval = await user.RunAsync("eval", "questions.jsonl", "--no-rag", "--models", "support", "--out", "report");
 
         Assert.True(eval.ExitCode == 0, eval.ToString());
-        Assert.Contains("Hold the reset button of the R4 for 9 seconds.", File.ReadAllText(Path.Combine(cli.WorkingDirectory, "report", "report.json")), StringComparison.Ordinal);
+        Assert.Contains("Hold the reset button of the R4 for 9 seconds.", File.ReadAllText(Path.Combine(user.WorkingDirectory, "report", "report.json")), StringComparison.Ordinal);
         Assert.Equal(model, _server.Requests.Last(r => r.Path == "/v1/chat/completions").Body["model"]!.GetValue<string>());
     }
 
