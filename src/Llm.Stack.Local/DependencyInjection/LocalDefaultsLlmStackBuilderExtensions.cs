@@ -20,9 +20,10 @@ public static class LocalDefaultsLlmStackBuilderExtensions
     /// <see cref="VectorStore"/> when one is registered (in code, before or after this call, by configuration with
     /// <c>LlmStack:VectorStore:Provider</c>, or under <see cref="LocalDefaultsOptions.VectorStoreKey"/>), and otherwise in
     /// the index's own in-memory store persisted in that folder (then also the stack's <see cref="VectorStore"/>),
-    /// the document readers, an <see cref="IngestionPipeline"/> that chunks by section (unless an <see cref="ITextChunker"/>
+    /// the document readers, an <see cref="IngestionPipeline"/> that embeds with <c>LlmStack:Ingestion:EmbeddingModel</c>'s
+    /// named model when it is set (the index then embeds its queries with the same model) and chunks by section (unless an <see cref="ITextChunker"/>
     /// is registered), hybrid retrieval over the index as the stack's
-    /// <see cref="IRetriever"/>, the <see cref="RagPipeline"/>, which answers extractively when no chat model is registered,
+    /// <see cref="IRetriever"/>, the <see cref="RagPipeline"/> (answering with <c>LlmStack:Rag:ChatModel</c>'s named model when it is set), which answers extractively when no chat model is registered,
     /// and the interaction log (<c>AddInteractionLog()</c>: <c>LlmStack:InteractionLog</c>, a SQLite file under the data
     /// directory unless an <see cref="IInteractionStore"/> is registered), in which the pipeline records each answer's
     /// sources, scores, citations, tokens and latency (not its text unless <c>IncludeContent</c> is on) unless
@@ -82,9 +83,11 @@ public static class LocalDefaultsLlmStackBuilderExtensions
                 : services.LastOrDefault(d => d.ServiceType == typeof(VectorStore) && !d.IsKeyedService) is { } registered && registered != ownStore
                     ? sp.GetRequiredService<VectorStore>()
                     : null;
-            // LlmStack:Embeddings:Adapter applies to the index's queries, unless the embedder already carries an adapter.
-            IEmbeddingGenerator<string, Embedding<float>> embedder = sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
-            if (configured.Embeddings.Adapter is { } adapter && embedder.GetService<EmbeddingAdapter>() is null)
+            // The index's queries are embedded by the model that embedded its chunks (LlmStack:Ingestion:EmbeddingModel, else
+            // the default). LlmStack:Embeddings:Adapter applies to the default embedder's queries, unless it already carries an
+            // adapter (a named model carries its own, from its section).
+            IEmbeddingGenerator<string, Embedding<float>> embedder = IngestionEmbedder(sp);
+            if (configured.IngestionEmbeddingModel is null && configured.Embeddings.Adapter is { } adapter && embedder.GetService<EmbeddingAdapter>() is null)
             {
                 embedder = new AdaptedEmbeddingGenerator(embedder, EmbeddingAdapter.Load(adapter));
             }
@@ -97,8 +100,8 @@ public static class LocalDefaultsLlmStackBuilderExtensions
                 sp.GetService<ILogger<LocalIndex>>());
         });
         builder.Services.TryAddSingleton(sp => new IngestionPipeline(
-            sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
-            chunker: sp.GetService<ITextChunker>() ?? CreateChunker(sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>()),
+            IngestionEmbedder(sp),
+            chunker: sp.GetService<ITextChunker>() ?? CreateChunker(IngestionEmbedder(sp)),
             readers: sp.GetServices<IDocumentReader>(),
             // One document at a time unless configured: the local ONNX embedder already spreads one call over every core.
             options: sp.GetRequiredService<IOptions<IngestionOptions>>().Value.WithDefaults(new IngestionOptions { MaxDegreeOfParallelism = 1 }),
@@ -115,6 +118,11 @@ public static class LocalDefaultsLlmStackBuilderExtensions
         builder.AddRag();
         return builder;
     }
+
+    /// <summary>The embedder of ingestion and of the index's queries: <c>LlmStack:Ingestion:EmbeddingModel</c>'s keyed model, else the default one.</summary>
+    private static IEmbeddingGenerator<string, Embedding<float>> IngestionEmbedder(IServiceProvider services) =>
+        PipelineModels.IngestionEmbeddingGenerator(services)
+            ?? throw new InvalidOperationException("The local defaults need an IEmbeddingGenerator<string, Embedding<float>>, and none is registered.");
 
     private static bool IsRegistered<T>(LlmStackBuilder builder) => builder.Services.Any(d => d.ServiceType == typeof(T) && !d.IsKeyedService);
 

@@ -58,7 +58,7 @@ internal static class ChunkingConfiguration
     }
 
     /// <summary>
-    /// Creates the configured chunker. When the embedding generator reports <see cref="EmbeddingInputLimits"/>, the chunker
+    /// Creates the configured chunker. When ingestion's embedding generator (<c>LlmStack:Ingestion:EmbeddingModel</c>, else the default) reports <see cref="EmbeddingInputLimits"/>, the chunker
     /// counts with its tokenizer and <c>MaxTokens</c> is lowered to its input limit, so no chunk is truncated by it.
     /// </summary>
     public static ITextChunker Create(IConfiguration section, string path, IServiceProvider services)
@@ -70,7 +70,7 @@ internal static class ChunkingConfiguration
             throw new OptionsValidationException(Options.DefaultName, typeof(TextChunkerOptions), errors);
         }
 
-        IEmbeddingGenerator<string, Embedding<float>>? embedder = services.GetService<IEmbeddingGenerator<string, Embedding<float>>>();
+        IEmbeddingGenerator<string, Embedding<float>>? embedder = PipelineModels.IngestionEmbeddingGenerator(services);
         if (embedder?.GetService(typeof(EmbeddingInputLimits)) is EmbeddingInputLimits limits)
         {
             options.Tokenizer = limits.Tokenizer;

@@ -201,15 +201,18 @@ internal static class ConfigurationSectionBinder
 
     private static string UnknownKey(string key, string path, string name, IReadOnlyCollection<string> known)
     {
-        string? closest = known
-            .Select(k => (Key: k, Distance: Distance(k.ToUpperInvariant(), name.ToUpperInvariant())))
-            .Where(k => k.Distance <= Math.Max(2, name.Length / 3))
-            .OrderBy(k => k.Distance)
-            .Select(k => k.Key)
-            .FirstOrDefault();
+        string? closest = Closest(name, known);
         string hint = closest is null ? "" : $" Did you mean {path}:{closest}?";
         return $"{key} is not a known key.{hint} The keys of {path} are: {string.Join(", ", known)}.";
     }
+
+    /// <summary>The known name closest to <paramref name="name"/> (a typo's likely intent, compared without regard to case), if one is close enough.</summary>
+    public static string? Closest(string name, IEnumerable<string> known) => known
+        .Select(k => (Key: k, Distance: Distance(k.ToUpperInvariant(), name.ToUpperInvariant())))
+        .Where(k => k.Distance <= Math.Max(2, name.Length / 3))
+        .OrderBy(k => k.Distance)
+        .Select(k => k.Key)
+        .FirstOrDefault();
 
     private static int Distance(string a, string b)
     {

@@ -13,6 +13,12 @@ internal static class LlmStackConfiguration
     public const string IngestionSection = "Ingestion";
     public const string InteractionLogSection = "InteractionLog";
 
+    /// <summary>The key of <c>LlmStack:Rag</c> that names the chat model the RAG pipeline answers with.</summary>
+    public const string RagChatModelKey = "ChatModel";
+
+    /// <summary>The key of <c>LlmStack:Ingestion</c> that names the embedding model ingestion (and the local index's queries) embed with.</summary>
+    public const string IngestionEmbeddingModelKey = "EmbeddingModel";
+
     private static readonly Dictionary<string, Type> OptionSections = new(StringComparer.OrdinalIgnoreCase)
     {
         [RagSection] = typeof(RagOptions),
@@ -23,6 +29,13 @@ internal static class LlmStackConfiguration
     /// <summary>The sections under <c>LlmStack</c> that are not properties of <see cref="LlmStackOptions"/>.</summary>
     private static readonly string[] OtherSections = [.. OptionSections.Keys, ChunkingConfiguration.SectionName, RouterConfiguration.SectionName];
 
+    /// <summary>The keys of an options section that name a model rather than set a property of its options type.</summary>
+    private static readonly Dictionary<string, string[]> ModelKeys = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [RagSection] = [RagChatModelKey],
+        [IngestionSection] = [IngestionEmbeddingModelKey],
+    };
+
     /// <summary>Binds and validates the whole section, throwing one exception that lists every problem.</summary>
     public static LlmStackOptions Read(IConfiguration section)
     {
@@ -31,8 +44,11 @@ internal static class LlmStackConfiguration
         ConfigurationSectionBinder.Bind(section, options, LlmStackOptions.SectionName, errors, OtherSections);
         foreach ((string name, Type type) in OptionSections)
         {
-            ConfigurationSectionBinder.Bind(section.GetSection(name), Activator.CreateInstance(type)!, $"{LlmStackOptions.SectionName}:{name}", errors);
+            ConfigurationSectionBinder.Bind(section.GetSection(name), Activator.CreateInstance(type)!, $"{LlmStackOptions.SectionName}:{name}", errors, ModelKeys.GetValueOrDefault(name));
         }
+
+        options.RagChatModel = ReadModelName(section, RagSection, RagChatModelKey, options.ChatModels.Keys, errors);
+        options.IngestionEmbeddingModel = ReadModelName(section, IngestionSection, IngestionEmbeddingModelKey, options.EmbeddingModels.Keys, errors);
 
         RouterConfiguration.Bind(section.GetSection(RouterConfiguration.SectionName), new ModelRouterOptions(), $"{LlmStackOptions.SectionName}:{RouterConfiguration.SectionName}", errors);
         string chunking = $"{LlmStackOptions.SectionName}:{ChunkingConfiguration.SectionName}";
@@ -55,8 +71,38 @@ internal static class LlmStackConfiguration
     public static void Bind(IConfiguration section, object target, string path)
     {
         var errors = new List<string>();
-        ConfigurationSectionBinder.Bind(section, target, path, errors, target is LlmStackOptions ? OtherSections : null);
+        string name = section is IConfigurationSection { Key: var key } ? key : "";
+        ConfigurationSectionBinder.Bind(section, target, path, errors, target is LlmStackOptions ? OtherSections : ModelKeys.GetValueOrDefault(name));
+        if (target is LlmStackOptions options)
+        {
+            options.RagChatModel = ReadModelName(section, RagSection, RagChatModelKey, options.ChatModels.Keys, errors);
+            options.IngestionEmbeddingModel = ReadModelName(section, IngestionSection, IngestionEmbeddingModelKey, options.EmbeddingModels.Keys, errors);
+        }
+
         ThrowIfAny(errors, target.GetType());
+    }
+
+    /// <summary>
+    /// Reads a key such as <c>LlmStack:Rag:ChatModel</c>: <see langword="null"/> when absent or empty; a name that matches a
+    /// configured model without regard to case is returned spelled as the model's section is (its service key).
+    /// Whether the name is registered at all is checked when the options are validated (<see cref="PipelineModelValidator"/>),
+    /// since code may register a keyed model after <c>AddLlmStack</c>.
+    /// </summary>
+    private static string? ReadModelName(IConfiguration section, string sectionName, string key, ICollection<string> configured, List<string> errors)
+    {
+        string? value = section.GetSection(sectionName)[key];
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(value) || value.Trim().Length != value.Length)
+        {
+            errors.Add($"{LlmStackOptions.SectionName}:{sectionName}:{key} is '{value}', which is not a model name: a name must not be blank or start or end with white space.");
+            return null;
+        }
+
+        return configured.FirstOrDefault(name => string.Equals(name, value, StringComparison.OrdinalIgnoreCase)) ?? value;
     }
 
     private static void ThrowIfAny(List<string> errors, Type optionsType)

@@ -9,7 +9,8 @@ namespace Llm.Stack;
 /// <c>LlmStack:DataDirectory</c>, <c>LlmStack:Chat:*</c>, <c>LlmStack:Embeddings:*</c> and
 /// <c>LlmStack:VectorStore:*</c>, <c>LlmStack:Server:*</c>, and the named models <c>LlmStack:ChatModels:&lt;name&gt;:*</c>
 /// and <c>LlmStack:EmbeddingModels:&lt;name&gt;:*</c>; <c>LlmStack:Rag:*</c> and <c>LlmStack:Ingestion:*</c> set the defaults of
-/// <see cref="RagOptions"/> and <see cref="IngestionOptions"/>, and <c>LlmStack:Chunking:*</c> chooses and sizes the
+/// <see cref="RagOptions"/> and <see cref="IngestionOptions"/> (and <c>LlmStack:Rag:ChatModel</c> and
+/// <c>LlmStack:Ingestion:EmbeddingModel</c> point those pipelines at a named model), and <c>LlmStack:Chunking:*</c> chooses and sizes the
 /// stack's <see cref="ITextChunker"/>. An unknown key is an error, so a typo never goes unnoticed.
 /// </remarks>
 public sealed class LlmStackOptions
@@ -49,4 +50,17 @@ public sealed class LlmStackOptions
     /// </summary>
     /// <value>Names compared without regard to case; the service key is the name as written in configuration. Empty by default.</value>
     public IDictionary<string, EmbeddingModelSettings> EmbeddingModels { get; } = new Dictionary<string, EmbeddingModelSettings>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Gets or sets the chat model the RAG pipeline of <c>AddRag()</c> answers with (<c>LlmStack:Rag:ChatModel</c>): the
+    /// service key of a keyed <see cref="Microsoft.Extensions.AI.IChatClient"/>, spelled as its section is when it is a
+    /// configured named model; <see langword="null"/> for the stack's default chat model.
+    /// </summary>
+    internal string? RagChatModel { get; set; }
+
+    /// <summary>
+    /// Gets or sets the embedding model the ingestion pipeline embeds with, and the local index's queries too
+    /// (<c>LlmStack:Ingestion:EmbeddingModel</c>); <see langword="null"/> for the stack's default embedder.
+    /// </summary>
+    internal string? IngestionEmbeddingModel { get; set; }
 }

@@ -10,7 +10,9 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class IngestionLlmStackBuilderExtensions
 {
     /// <summary>
-    /// Registers <see cref="IngestionPipeline"/> as a singleton that uses the stack's embedding generator, the
+    /// Registers <see cref="IngestionPipeline"/> as a singleton that uses the stack's embedding generator (with
+    /// <c>LlmStack:Ingestion:EmbeddingModel</c>, the keyed embedding model of that name, such as one of
+    /// <c>LlmStack:EmbeddingModels</c>), the
     /// registered <see cref="ITextChunker"/> (or the default one, which counts with the embedder's own tokenizer and
     /// limit), and the registered <see cref="IDocumentReader"/>s.
     /// </summary>
@@ -34,7 +36,7 @@ public static class IngestionLlmStackBuilderExtensions
         }
 
         services.TryAddSingleton(sp => new IngestionPipeline(
-            sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>()
+            PipelineModels.IngestionEmbeddingGenerator(sp)
                 ?? throw new InvalidOperationException(
                     "IngestionPipeline needs an IEmbeddingGenerator<string, Embedding<float>>: register one with AddEmbeddingGenerator(...) or AddMiniLmEmbeddingGenerator()."),
             sp.GetService<ITextChunker>(),

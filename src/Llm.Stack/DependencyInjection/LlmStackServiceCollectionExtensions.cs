@@ -61,6 +61,14 @@ public static class LlmStackServiceCollectionExtensions
     /// </exception>
     /// <remarks>
     /// <para>
+    /// <c>LlmStack:Rag:ChatModel</c> points the RAG pipeline (<c>AddRag()</c>, <c>AddLocalDefaults()</c>) at a named chat model,
+    /// and <c>LlmStack:Ingestion:EmbeddingModel</c> points ingestion (<c>AddIngestion()</c>, <c>AddLocalDefaults()</c>, and the
+    /// local index's queries, which must be embedded by the same model) at a named embedding model: a model of
+    /// <c>LlmStack:ChatModels</c> / <c>LlmStack:EmbeddingModels</c>, or one registered in code as a keyed service under that
+    /// name. The RAG pipeline's context window and answer length then come from that model's <c>ContextWindow</c> and
+    /// <c>MaxOutputTokens</c>. A name that is neither fails when the options are first read, naming the key.
+    /// </para>
+    /// <para>
     /// A <c>Provider</c> value selects among the providers that packages registered through the builder
     /// (<c>AddOpenAIProvider()</c>, <c>AddOnnxProvider()</c>, <c>AddMiniLmProvider()</c>, <c>AddInMemoryVectorStoreProvider()</c>,
     /// or <c>AddLocalDefaults</c> for the offline ones). A provider no package registered fails when the options are first
@@ -90,12 +98,14 @@ public static class LlmStackServiceCollectionExtensions
             .ValidateOnStart();
         services.AddOptions<RagOptions>().Configure<IOptions<LlmStackOptions>>((rag, stack) =>
         {
-            if (stack.Value.Chat.ContextWindow is int window)
+            // The window of the model the pipeline answers with: LlmStack:Rag:ChatModel's, else LlmStack:Chat's.
+            ChatModelSettings? chat = PipelineModels.RagChatModelSettings(stack.Value);
+            if (chat?.ContextWindow is int window)
             {
                 rag.ContextWindowTokens = window;
             }
 
-            if (stack.Value.Chat.MaxOutputTokens is int maxOutput)
+            if (chat?.MaxOutputTokens is int maxOutput)
             {
                 rag.MaxAnswerTokens = maxOutput;
             }
@@ -130,5 +140,6 @@ public static class LlmStackServiceCollectionExtensions
     {
         services.AddOptions();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmStackOptions>, LlmStackOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmStackOptions>, PipelineModelValidator>());
     }
 }

@@ -12,7 +12,8 @@ public static class RagLlmStackBuilderExtensions
 {
     /// <summary>
     /// Registers <see cref="RagPipeline"/> as a singleton. It resolves the <see cref="IRetriever"/> (required),
-    /// and, when registered, the <see cref="IChatClient"/> (otherwise answers are extractive), an
+    /// and, when registered, the <see cref="IChatClient"/> (otherwise answers are extractive; with
+    /// <c>LlmStack:Rag:ChatModel</c>, the keyed chat model of that name, such as one of <c>LlmStack:ChatModels</c>), an
     /// <see cref="IReranker"/> (else, when an <see cref="ICrossEncoder"/> is registered, a <see cref="CrossEncoderReranker"/>
     /// over it), a <see cref="Tokenizer"/> to count prompt tokens with, logging, and an <see cref="InteractionLog"/> to
     /// record each answer in (unless <see cref="InteractionLogOptions.Enabled"/> is off; a store that cannot be opened,
@@ -45,7 +46,7 @@ public static class RagLlmStackBuilderExtensions
                 ?? throw new InvalidOperationException("RagPipeline needs an IRetriever: register one with builder.AddRetriever(...) before resolving it.");
             return new RagPipeline(
                 retriever,
-                sp.GetService<IChatClient>(),
+                PipelineModels.RagChatClient(sp),
                 sp.GetService<IReranker>() ?? (sp.GetService<ICrossEncoder>() is { } crossEncoder ? new CrossEncoderReranker(crossEncoder) : null),
                 sp.GetRequiredService<IOptions<RagOptions>>().Value,
                 sp.GetService<Tokenizer>(),
