@@ -33,6 +33,9 @@ internal static class CliExitCodes
     /// <summary><c>eval --baseline</c>: a metric's mean dropped more than <c>--max-drop</c> allows; the reports are written, with the questions that got worse.</summary>
     public const int Regression = 9;
 
+    /// <summary><c>finetune status</c> or <c>finetune submit --follow</c>: the hosted fine-tuning job failed (the server's reason is printed) or was cancelled.</summary>
+    public const int FineTuningJobFailed = 10;
+
     /// <summary>Interrupted with Ctrl-C; an interrupted ingest keeps what it committed and resumes next time.</summary>
     public const int Cancelled = 130;
 }

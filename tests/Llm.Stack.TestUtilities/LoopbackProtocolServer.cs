@@ -51,6 +51,14 @@ public abstract class LoopbackProtocolServer : IDisposable
     /// <returns>A task that completes when the response is written.</returns>
     protected abstract Task HandleAsync(string path, JsonNode body, System.Collections.Specialized.NameValueCollection headers, HttpListenerResponse response);
 
+    /// <summary>Answers one request, with its query string and method at hand; by default calls <see cref="HandleAsync(string, JsonNode, System.Collections.Specialized.NameValueCollection, HttpListenerResponse)"/>.</summary>
+    /// <param name="request">The request (its body already read into <paramref name="body"/>).</param>
+    /// <param name="body">The request's JSON body; for a <c>multipart/form-data</c> upload, an object of its fields, a file part as <c>{"filename": ..., "content": ...}</c>.</param>
+    /// <param name="response">The response to write and close.</param>
+    /// <returns>A task that completes when the response is written.</returns>
+    protected virtual Task HandleAsync(HttpListenerRequest request, JsonNode body, HttpListenerResponse response) =>
+        HandleAsync(request.Url!.AbsolutePath, body, request.Headers, response);
+
     /// <summary>Writes a whole body and closes the response.</summary>
     /// <param name="response">The response.</param>
     /// <param name="contentType">The content type.</param>
@@ -86,6 +94,31 @@ public abstract class LoopbackProtocolServer : IDisposable
         response.Close();
     }
 
+    /// <summary>Reads a <c>multipart/form-data</c> body (a file upload) into an object: each field as a string, each file as <c>{"filename": ..., "content": ...}</c> (UTF-8 text).</summary>
+    private static async Task<JsonNode> ReadFormAsync(HttpListenerRequest request)
+    {
+        var form = new JsonObject();
+        string boundary = Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(
+            Microsoft.Net.Http.Headers.MediaTypeHeaderValue.Parse(request.ContentType).Boundary).Value!;
+        var reader = new Microsoft.AspNetCore.WebUtilities.MultipartReader(boundary, request.InputStream);
+        while (await reader.ReadNextSectionAsync() is { } section)
+        {
+            var disposition = Microsoft.Net.Http.Headers.ContentDispositionHeaderValue.Parse(section.ContentDisposition);
+            string name = Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
+            using var text = new StreamReader(section.Body, Encoding.UTF8);
+            string content = await text.ReadToEndAsync();
+            form[name] = disposition.FileName.HasValue || disposition.FileNameStar.HasValue
+                ? new JsonObject
+                {
+                    ["filename"] = Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value,
+                    ["content"] = content,
+                }
+                : content;
+        }
+
+        return form;
+    }
+
     private static int FreePort()
     {
         using var socket = new TcpListener(IPAddress.Loopback, 0);
@@ -109,13 +142,22 @@ public abstract class LoopbackProtocolServer : IDisposable
 
             try
             {
-                using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
-                string text = await reader.ReadToEndAsync();
-                JsonNode body = text.Length == 0 ? new JsonObject() : JsonNode.Parse(text) ?? new JsonObject();
+                JsonNode body;
+                if (context.Request.ContentType?.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase) == true)
+                {
+                    body = await ReadFormAsync(context.Request);
+                }
+                else
+                {
+                    using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+                    string text = await reader.ReadToEndAsync();
+                    body = text.Length == 0 ? new JsonObject() : JsonNode.Parse(text) ?? new JsonObject();
+                }
+
                 string path = context.Request.Url!.AbsolutePath;
                 Requests.Enqueue((path, context.Request.Headers["Authorization"], body));
                 Headers.Enqueue(context.Request.Headers);
-                await HandleAsync(path, body, context.Request.Headers, context.Response);
+                await HandleAsync(context.Request, body, context.Response);
             }
             catch (Exception e) when (e is HttpListenerException or IOException)
             {

@@ -9,9 +9,10 @@ namespace Llm.Stack.TestUtilities;
 /// A real HTTP server on a free loopback port that speaks the OpenAI chat-completions and embeddings protocol: it answers
 /// <c>You asked: {last user message}</c> (whole or streamed as server-sent events) and embeds each input as
 /// <c>[length, vowels, 1]</c>. It records every request it receives. Answers queued in <see cref="Replies"/> are given
-/// instead of the echo, one per chat request, in order.
+/// instead of the echo, one per chat request, in order. It also runs fine-tuning jobs (files and <c>fine_tuning/jobs</c>
+/// endpoints, <c>OpenAIProtocolServer.FineTuning.cs</c>), whose tuned models then answer chat requests.
 /// </summary>
-public sealed class OpenAIProtocolServer : LoopbackProtocolServer
+public sealed partial class OpenAIProtocolServer : LoopbackProtocolServer
 {
     /// <summary>Gets the answers the next chat requests get instead of the echo, first in first out.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> Replies { get; } = new();
@@ -32,7 +33,13 @@ public sealed class OpenAIProtocolServer : LoopbackProtocolServer
                 JsonArray parts => string.Concat(parts.Select(p => p!["text"]?.GetValue<string>())),
                 _ => "",
             };
-            string answer = Replies.TryDequeue(out string? reply) ? reply : "You asked: " + question;
+            if (model.StartsWith("ft:", StringComparison.Ordinal) && !IsTunedModel(model))
+            {
+                await WriteAsync(response, "application/json", Error($"The model `{model}` does not exist or you do not have access to it.", "model", "model_not_found"), 404);
+                return;
+            }
+
+            string answer = Replies.TryDequeue(out string? reply) ? reply : TunedAnswer(model, question) ?? "You asked: " + question;
             if (body["stream"]?.GetValue<bool>() == true)
             {
                 var events = new StringBuilder();
