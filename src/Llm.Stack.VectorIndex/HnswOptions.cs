@@ -13,16 +13,7 @@ public sealed class HnswOptions
     /// (<c>8 × M</c> bytes of links per vector on level 0) and build time. The default value is 16.
     /// </value>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 2 or greater than 128.</exception>
-    public int M
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 2);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 128);
-            field = value;
-        }
-    } = 16;
+    public int M { get; set => field = OptionRange.Check(value, 2, 128); } = 16;
 
     /// <summary>Gets or sets the size of the candidate list while inserting a vector.</summary>
     /// <value>
@@ -30,15 +21,7 @@ public sealed class HnswOptions
     /// <see cref="M"/> make poor graphs. The default value is 200.
     /// </value>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
-    public int EfConstruction
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            field = value;
-        }
-    } = 200;
+    public int EfConstruction { get; set => field = OptionRange.Check(value, 1); } = 200;
 
     /// <summary>Gets or sets the size of the candidate list of a search (at least <c>Skip + top</c> is used).</summary>
     /// <value>
@@ -46,15 +29,7 @@ public sealed class HnswOptions
     /// Override it per query with <see cref="HnswSearchOptions{TRecord}.EfSearch"/>. The default value is 64.
     /// </value>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
-    public int EfSearch
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            field = value;
-        }
-    } = 64;
+    public int EfSearch { get; set => field = OptionRange.Check(value, 1); } = 64;
 
     /// <summary>Gets or sets the seed of the generator that draws each node's level.</summary>
     /// <value>

@@ -21,15 +21,7 @@ public sealed class InMemoryVectorStoreOptions
     /// calling thread. The default value is <see cref="Environment.ProcessorCount"/>.
     /// </value>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
-    public int MaxDegreeOfParallelism
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            field = value;
-        }
-    } = Environment.ProcessorCount;
+    public int MaxDegreeOfParallelism { get; set => field = OptionRange.Check(value, 1); } = Environment.ProcessorCount;
 
     /// <summary>Gets or sets the directory where the store persists its collections automatically.</summary>
     /// <value>
@@ -59,15 +51,7 @@ public sealed class InMemoryVectorStoreOptions
     /// ranks. The default value is 60 (<see cref="RankFusion.DefaultK"/>).
     /// </value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public int HybridRankConstant
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    } = RankFusion.DefaultK;
+    public int HybridRankConstant { get; set => field = OptionRange.Check(value, 0); } = RankFusion.DefaultK;
 
     /// <summary>Gets or sets the quantization of vector properties whose index kind is <c>Flat</c> (or not set).</summary>
     /// <value>
@@ -99,15 +83,7 @@ public sealed class InMemoryVectorStoreOptions
     /// them with float32 vectors: higher values raise recall and cost more rescoring. The default value is 10.
     /// </value>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
-    public int QuantizationOversampling
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            field = value;
-        }
-    } = 10;
+    public int QuantizationOversampling { get; set => field = OptionRange.Check(value, 1); } = 10;
 
     /// <summary>Gets or sets the index kind of vector properties that do not name one.</summary>
     /// <value>

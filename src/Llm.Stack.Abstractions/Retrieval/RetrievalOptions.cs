@@ -7,15 +7,7 @@ public class RetrievalOptions
     /// <summary>Gets or sets the maximum number of chunks to return.</summary>
     /// <value>The default value is 5.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
-    public int Top
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
-            field = value;
-        }
-    } = 5;
+    public int Top { get; set => field = OptionRange.Check(value, 1); } = 5;
 
     /// <summary>Gets or sets the minimum score a chunk must reach to be returned, on the retriever's scale.</summary>
     /// <value>The default value is <see langword="null"/>: no threshold.</value>

@@ -19,15 +19,7 @@ public sealed class EvaluationOptions
     /// <summary>Gets or sets the cut-off k of the registered <see cref="RetrievalEvaluator"/>.</summary>
     /// <value>The default value is 5.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
-    public int RetrievalK
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
-            field = value;
-        }
-    } = 5;
+    public int RetrievalK { get; set => field = OptionRange.Check(value, 1); } = 5;
 
     /// <summary>Gets or sets how the registered <see cref="RetrievalEvaluator"/> matches retrieved chunks with judgments.</summary>
     /// <value>The default value is <see cref="RetrievalMatch.DocumentId"/>.</value>

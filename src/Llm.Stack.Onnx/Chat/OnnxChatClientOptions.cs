@@ -31,15 +31,7 @@ public sealed class OnnxChatClientOptions
     /// <summary>Gets or sets the GPU to run on when <see cref="ExecutionProvider"/> is <see cref="OnnxExecutionProvider.Cuda"/>.</summary>
     /// <value>The CUDA device id. The default value is 0.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public int DeviceId
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    }
+    public int DeviceId { get; set => field = OptionRange.Check(value, 0); }
 
     /// <summary>Gets provider options passed through to GenAI's <c>Config.SetProviderOption</c> for <see cref="ExecutionProvider"/> (e.g. <c>enable_cuda_graph</c>).</summary>
     /// <value>The options by name. Empty by default. Ignored when <see cref="ExecutionProvider"/> is <see langword="null"/> or <see cref="OnnxExecutionProvider.Cpu"/>.</value>
@@ -48,15 +40,7 @@ public sealed class OnnxChatClientOptions
     /// <summary>Gets or sets the number of threads ONNX Runtime uses within one operator (as <c>OnnxEmbeddingGeneratorOptions.IntraOpThreads</c>).</summary>
     /// <value>Zero or more; 0 keeps the model's setting (ONNX Runtime's default: one per physical core). The default value is 0.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public int IntraOpThreads
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    }
+    public int IntraOpThreads { get; set => field = OptionRange.Check(value, 0); }
 
     /// <summary>Gets the LoRA adapters (ONNX Runtime GenAI <c>.onnx_adapter</c> files) loaded with the model, by the name a request selects them with.</summary>
     /// <value>

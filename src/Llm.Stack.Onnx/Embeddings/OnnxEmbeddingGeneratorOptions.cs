@@ -46,16 +46,7 @@ public sealed class OnnxEmbeddingGeneratorOptions : OnnxSessionOptions
 
     /// <summary>Gets or sets how many inputs run through the model at once.</summary>
     /// <value>From 1 to 4,096. The default value is 32.</value>
-    public int BatchSize
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 4096);
-            field = value;
-        }
-    } = 32;
+    public int BatchSize { get; set => field = OptionRange.Check(value, 1, 4096); } = 32;
 
     /// <summary>Gets or sets the model id reported in <see cref="Microsoft.Extensions.AI.EmbeddingGeneratorMetadata"/> and on each embedding.</summary>
     /// <value>The default value is <see langword="null"/>: the model folder's name.</value>

@@ -61,16 +61,7 @@ public sealed class OnnxCrossEncoderOptions : OnnxSessionOptions
     /// <summary>Gets or sets how many (query, passage) pairs run through the model at once.</summary>
     /// <value>From 1 to 4,096. The default value is 16.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is out of range.</exception>
-    public int BatchSize
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 4096);
-            field = value;
-        }
-    } = 16;
+    public int BatchSize { get; set => field = OptionRange.Check(value, 1, 4096); } = 16;
 
     /// <summary>Gets or sets a value indicating whether input is lowercased and stripped of accents (uncased models).</summary>
     /// <value>The default value is <see langword="null"/>: the <c>tokenizer.json</c> normalizer's setting, or <see langword="true"/> with a <c>vocab.txt</c>.</value>

@@ -34,28 +34,12 @@ public abstract class OnnxSessionOptions
     /// <summary>Gets or sets the device id for <see cref="OnnxExecutionProvider.Cuda"/>.</summary>
     /// <value>Zero or more. The default value is 0.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public int DeviceId
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    }
+    public int DeviceId { get; set => field = OptionRange.Check(value, 0); }
 
     /// <summary>Gets or sets the number of threads ONNX Runtime uses within one operator.</summary>
     /// <value>Zero or more; 0 lets ONNX Runtime decide (one per physical core). The default value is 0.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public int IntraOpThreads
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    }
+    public int IntraOpThreads { get; set => field = OptionRange.Check(value, 0); }
 
     /// <summary>Gets or sets the logger factory the model's component logs through.</summary>
     /// <value>

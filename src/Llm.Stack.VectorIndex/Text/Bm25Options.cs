@@ -93,16 +93,7 @@ public sealed class Bm25Options
     /// <summary>Gets or sets the maximum length, in UTF-16 characters, of an indexed word; longer words are skipped.</summary>
     /// <value>The default value is 255 (Lucene's StandardTokenizer default). Must be between 1 and 4096.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside [1, 4096].</exception>
-    public int MaxTokenLength
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, MaxTokenLengthLimit);
-            field = value;
-        }
-    } = 255;
+    public int MaxTokenLength { get; set => field = OptionRange.Check(value, 1, MaxTokenLengthLimit); } = 255;
 
     internal const int MaxTokenLengthLimit = 4096;
 

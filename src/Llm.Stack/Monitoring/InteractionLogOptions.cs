@@ -54,44 +54,17 @@ public sealed class InteractionLogOptions
     /// <summary>Gets or sets the largest size of the store, in megabytes; past it the oldest interactions are deleted.</summary>
     /// <value>The default value is 1024. From 1 to 1,048,576.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside 1 to 1,048,576.</exception>
-    public int MaxSizeMegabytes
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 1_048_576);
-            field = value;
-        }
-    } = 1024;
+    public int MaxSizeMegabytes { get; set => field = OptionRange.Check(value, 1, 1_048_576); } = 1024;
 
     /// <summary>Gets or sets how many records may wait for the background writer; past it new records are dropped (and counted), never waited for.</summary>
     /// <value>The default value is 10,000. From 16 to 10,000,000.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside 16 to 10,000,000.</exception>
-    public int QueueCapacity
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 16);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 10_000_000);
-            field = value;
-        }
-    } = 10_000;
+    public int QueueCapacity { get; set => field = OptionRange.Check(value, 16, 10_000_000); } = 10_000;
 
     /// <summary>Gets or sets the largest number of records the background writer stores in one transaction.</summary>
     /// <value>The default value is 512. From 1 to 100,000.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside 1 to 100,000.</exception>
-    public int BatchSize
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 100_000);
-            field = value;
-        }
-    } = 512;
+    public int BatchSize { get; set => field = OptionRange.Check(value, 1, 100_000); } = 512;
 
     /// <summary>Gets or sets the function that prices a call from its model id and usage; it runs on the background writer.</summary>
     /// <value>The default value is <see langword="null"/>: <see cref="InteractionRecord.Cost"/> is not computed.</value>

@@ -13,29 +13,12 @@ public sealed class InteractionQuery
     /// <summary>Gets or sets the largest number of interactions to return.</summary>
     /// <value>From 1 to <see cref="MaxCount"/>. The default value is 50.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside 1 to <see cref="MaxCount"/>.</exception>
-    public int Count
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, MaxCount);
-            field = value;
-        }
-    } = 50;
+    public int Count { get; set => field = OptionRange.Check(value, 1, MaxCount); } = 50;
 
     /// <summary>Gets or sets how many of the matching interactions (newest first) to skip, to page through them.</summary>
     /// <value>The default value is 0.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public int Skip
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    }
+    public int Skip { get; set => field = OptionRange.Check(value, 0); }
 
     /// <summary>Gets or sets whether only interactions with feedback (<see langword="true"/>) or only those without (<see langword="false"/>) are returned.</summary>
     /// <value>The default value is <see langword="null"/>: both.</value>

@@ -29,14 +29,5 @@ public sealed class InteractionStatisticsQuery
     /// <summary>Gets or sets the largest number of time buckets; the bucket width is the smallest of 1, 5, 15 or 30 minutes, 1, 3, 6 or 12 hours, 1 or 7 days that needs no more.</summary>
     /// <value>From 1 to <see cref="MaxBucketLimit"/>. The default value is 48.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside 1 to <see cref="MaxBucketLimit"/>.</exception>
-    public int MaxBuckets
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, MaxBucketLimit);
-            field = value;
-        }
-    } = 48;
+    public int MaxBuckets { get; set => field = OptionRange.Check(value, 1, MaxBucketLimit); } = 48;
 }

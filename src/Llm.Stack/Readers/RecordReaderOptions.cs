@@ -59,15 +59,7 @@ public abstract class RecordReaderOptions
     /// unterminated quote cannot make it buffer the rest of a large file; the JSON reader checks each parsed record.
     /// </value>
     /// <exception cref="ArgumentOutOfRangeException">The value is not positive.</exception>
-    public int MaxRecordLength
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegativeOrZero(value);
-            field = value;
-        }
-    } = 16 * 1024 * 1024;
+    public int MaxRecordLength { get; set => field = OptionRange.Check(value, 1); } = 16 * 1024 * 1024;
 
     /// <summary>The metadata key of a record's 0-based index in its source.</summary>
     public const string RecordIndexMetadataKey = "record.index";

@@ -14,16 +14,7 @@ public sealed class LlmResilienceOptions
     /// <summary>Gets or sets how many times a call that failed with a transient fault is tried again.</summary>
     /// <value>From 0 to 100. The default value is 3.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative or above 100.</exception>
-    public int MaxRetries
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 100);
-            field = value;
-        }
-    } = 3;
+    public int MaxRetries { get; set => field = OptionRange.Check(value, 0, 100); } = 3;
 
     /// <summary>Gets or sets the wait before the first retry; each further retry waits about twice as long (with jitter).</summary>
     /// <value>The default value is 1 second. A server's <c>Retry-After</c> (or <c>retry-after-ms</c>) replaces it when present.</value>
@@ -98,15 +89,7 @@ public sealed class LlmResilienceOptions
     /// <summary>Gets or sets how many attempts the sampling window must hold before the circuit can open.</summary>
     /// <value>At least 2. The default value is 10.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is below 2.</exception>
-    public int CircuitBreakerMinimumThroughput
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 2);
-            field = value;
-        }
-    } = 10;
+    public int CircuitBreakerMinimumThroughput { get; set => field = OptionRange.Check(value, 2); } = 10;
 
     /// <summary>Gets or sets the window over which the failure ratio is measured.</summary>
     /// <value>At least 0.5 seconds. The default value is 30 seconds.</value>

@@ -33,13 +33,5 @@ public sealed class VectorStoreRetrieverOptions<TRecord>
     /// <summary>Gets or sets how many times <c>Top</c> results to fetch when filtering after the search.</summary>
     /// <value>The default value is 4.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
-    public int OverFetchFactor
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            field = value;
-        }
-    } = 4;
+    public int OverFetchFactor { get; set => field = OptionRange.Check(value, 1); } = 4;
 }

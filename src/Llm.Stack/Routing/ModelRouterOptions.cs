@@ -34,15 +34,7 @@ public sealed class ModelRouterOptions
     /// <summary>Gets or sets the answer tokens a cost ceiling (<see cref="ModelRoute.MaxCost"/>) assumes when a call sets no <c>ChatOptions.MaxOutputTokens</c>.</summary>
     /// <value>Zero or more. The default value is 256.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public int AssumedOutputTokens
-    {
-        get;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            field = value;
-        }
-    } = 256;
+    public int AssumedOutputTokens { get; set => field = OptionRange.Check(value, 0); } = 256;
 
     /// <summary>
     /// Gets or sets the tokenizer that estimates a call's prompt tokens, counted as <see cref="PromptBudget"/> counts an
