@@ -151,7 +151,10 @@ internal static class ConfigurationSectionBinder
         }
         catch (TargetInvocationException e) when (e.InnerException is ArgumentException inner)
         {
-            string reason = inner is ArgumentOutOfRangeException ? "it is out of range for this setting" : FirstSentence(inner.Message);
+            // OptionRange's messages state the range ("Must be from 1 to 100."): quoted, so the user sees what is allowed.
+            string reason = inner is not ArgumentOutOfRangeException ? FirstSentence(inner.Message)
+                : inner.Message.StartsWith("Must be ", StringComparison.Ordinal) ? "it m" + FirstSentence(inner.Message)[1..]
+                : "it is out of range for this setting";
             errors.Add($"{key} is '{raw}', which is not allowed: {reason}.");
         }
     }
@@ -240,7 +243,9 @@ internal static class ConfigurationSectionBinder
     private static string FirstSentence(string message)
     {
         int end = message.IndexOf(" (Parameter", StringComparison.Ordinal);
-        return (end > 0 ? message[..end] : message).TrimEnd('.');
+        string first = end > 0 ? message[..end] : message;
+        int line = first.IndexOf('\n', StringComparison.Ordinal);
+        return (line > 0 ? first[..line] : first).TrimEnd('\r', '.');
     }
 
     private static bool IsSection(Type type) =>

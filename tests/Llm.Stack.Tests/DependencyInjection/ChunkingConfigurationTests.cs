@@ -139,7 +139,7 @@ public class ChunkingConfigurationTests
     [InlineData("Chunker", "Structure", "IncludeHeadingPrefx", "true",
         "LlmStack:Chunking:IncludeHeadingPrefx is not a known key. Did you mean LlmStack:Chunking:IncludeHeadingPrefix?")]
     [InlineData("Chunker", "Token", "MaxTokens", "2",
-        "LlmStack:Chunking:MaxTokens is '2', which is not allowed: it is out of range for this setting.")]
+        "LlmStack:Chunking:MaxTokens is '2', which is not allowed: it must be at least 4.")]
     [InlineData("Chunker", "Token", "OverlapTokens", "512",
         "LlmStack:Chunking:OverlapTokens is '512', which is not allowed: it must be less than LlmStack:Chunking:MaxTokens (512).")]
     [InlineData("Chunker", "Sentence", "MaxTokens", "many",

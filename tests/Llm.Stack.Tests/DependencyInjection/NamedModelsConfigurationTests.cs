@@ -179,7 +179,7 @@ public class NamedModelsConfigurationTests
         Assert.Contains(e.Failures, f => f.StartsWith("LlmStack:ChatModels:fast:Modle is not a known key. Did you mean LlmStack:ChatModels:fast:Model?", StringComparison.Ordinal));
         Assert.Contains("LlmStack:ChatModels:fast:InputPricePerMillionTokens is '-1', which is not allowed: it is out of range for this setting.", e.Failures);
         Assert.Contains("LlmStack:ChatModels:fast:OutputPricePerMillionTokens is 'cheap', which is not a number.", e.Failures);
-        Assert.Contains("LlmStack:ChatModels:fast:Resilience:MaxRetries is '1000', which is not allowed: it is out of range for this setting.", e.Failures);
+        Assert.Contains("LlmStack:ChatModels:fast:Resilience:MaxRetries is '1000', which is not allowed: it must be from 0 to 100.", e.Failures);
         Assert.Contains(e.Failures, f => f.StartsWith("LlmStack:ChatModels:fast:Resilience:RequestsPerMinut is not a known key. Did you mean LlmStack:ChatModels:fast:Resilience:RequestsPerMinute?", StringComparison.Ordinal));
     }
 

@@ -66,12 +66,12 @@ public sealed class ServerConfigurationTests
     }
 
     [Theory]
-    [InlineData("LlmStack:Server:MaxRequestBodySize", "0", "LlmStack:Server:MaxRequestBodySize is '0', which is not allowed: it is out of range for this setting.")]
+    [InlineData("LlmStack:Server:MaxRequestBodySize", "0", "LlmStack:Server:MaxRequestBodySize is '0', which is not allowed: it must be at least 1.")]
     [InlineData("LlmStack:Server:MaxRequestBodySize", "1MB", "LlmStack:Server:MaxRequestBodySize is '1MB', which is not a whole number.")]
-    [InlineData("LlmStack:Server:MaxConcurrentRequests", "-2", "LlmStack:Server:MaxConcurrentRequests is '-2', which is not allowed: it is out of range for this setting.")]
+    [InlineData("LlmStack:Server:MaxConcurrentRequests", "-2", "LlmStack:Server:MaxConcurrentRequests is '-2', which is not allowed: it must be at least 1.")]
     [InlineData("LlmStack:Server:RequestTimeout", "00:00:00", "LlmStack:Server:RequestTimeout is '00:00:00', which is not allowed: it is out of range for this setting.")]
     [InlineData("LlmStack:Server:RequestTimeout", "soon", "LlmStack:Server:RequestTimeout is 'soon', which is not a time span such as 00:05:00.")]
-    [InlineData("LlmStack:Server:Port", "70000", "LlmStack:Server:Port is '70000', which is not allowed: it is out of range for this setting.")]
+    [InlineData("LlmStack:Server:Port", "70000", "LlmStack:Server:Port is '70000', which is not allowed: it must be from 0 to 65535.")]
     [InlineData("LlmStack:Server:Host", "example.com", "LlmStack:Server:Host must be an IP address such as 127.0.0.1 or 0.0.0.0, but is 'example.com'.")]
     [InlineData("LlmStack:Server:AllowedOrigins", "https://app.example/path", "LlmStack:Server:AllowedOrigins has 'https://app.example/path', which is not an origin")]
     [InlineData("LlmStack:Server:MaxBodySize", "10", "LlmStack:Server:MaxBodySize is not a known key.")]
