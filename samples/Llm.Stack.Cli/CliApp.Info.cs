@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.AI;
 using Llm.Stack.Local;
+using Llm.Stack.VectorIndex;
 using Spectre.Console;
 
 namespace Llm.Stack.Cli;
@@ -46,6 +47,13 @@ internal sealed partial class CliApp
                     if (metadata is not null)
                     {
                         table.AddRow("index embedder", Markup.Escape($"{metadata.EmbeddingModel} ({metadata.Dimensions} dimensions)"));
+                    }
+
+                    if (index.Store is InMemoryVectorStore memory && memory.GetCollectionInfo(index.CollectionName) is { } collection)
+                    {
+                        // The index as it is searched now (LlmStack:VectorStore:IndexKind): a flat index saved earlier gets
+                        // its graph when it is opened as hnsw.
+                        table.AddRow("index kind", Markup.Escape(string.Join(", ", collection.VectorProperties.Select(v => $"{v.IndexKind} ({v.DistanceFunction})"))));
                     }
 
                     if (File.Exists(index.SnapshotPath))

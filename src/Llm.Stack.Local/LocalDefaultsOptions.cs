@@ -22,7 +22,8 @@ public sealed class LocalDefaultsOptions
     /// <summary>Gets or sets the index kind of the chunk vectors: <c>flat</c> (exact) or <c>hnsw</c> (approximate graph).</summary>
     /// <value>
     /// Compared without regard to case (see <c>InMemoryVectorStoreOptions.IndexKind</c>). With <c>hnsw</c>, an index saved
-    /// as flat gets its graph built when it is opened. The default value is <c>Flat</c>.
+    /// as flat gets its graph built when it is opened; an index saved as hnsw keeps its graph when opened as flat (a
+    /// snapshot does not record where its kind came from) until it is rebuilt. The default value is <c>Flat</c>.
     /// </value>
     /// <exception cref="ArgumentException">The value is not a supported index kind.</exception>
     public string IndexKind
