@@ -95,6 +95,35 @@ public sealed class OpenAIProviderTests : IDisposable
     }
 
     [Fact]
+    public async Task OpenAI_embedding_models_report_their_input_limits_and_other_models_none()
+    {
+        await using ServiceProvider provider = Build(
+            ("LlmStack:Embeddings:Provider", "openai"),
+            ("LlmStack:Embeddings:Endpoint", _server.Endpoint.ToString()),
+            ("LlmStack:Embeddings:Model", "text-embedding-3-small"),
+            ("LlmStack:EmbeddingModels:large:Provider", "openai"),
+            ("LlmStack:EmbeddingModels:large:Endpoint", _server.Endpoint.ToString()),
+            ("LlmStack:EmbeddingModels:large:Model", "text-embedding-3-large"),
+            ("LlmStack:EmbeddingModels:local:Provider", "openai"),
+            ("LlmStack:EmbeddingModels:local:Endpoint", _server.Endpoint.ToString()),
+            ("LlmStack:EmbeddingModels:local:Model", "nomic-embed-text"));
+
+        // Through every layer the stack puts around the configured generators (GetService is forwarded).
+        var generator = provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+        EmbeddingInputLimits limits = Assert.IsType<EmbeddingInputLimits>(generator.GetService(typeof(EmbeddingInputLimits)));
+        Assert.Equal(8191, limits.MaxInputTokens);
+        Assert.Equal(4, limits.Tokenizer.CountTokens("The volcano erupted."));
+        Assert.Single(await generator.GenerateAsync(["still embeds through the endpoint"]));
+
+        var large = provider.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>("large");
+        Assert.Equal(8191, Assert.IsType<EmbeddingInputLimits>(large.GetService(typeof(EmbeddingInputLimits))).MaxInputTokens);
+
+        // A model the provider knows nothing about (served by vLLM, llama.cpp, Ollama): no limits are made up.
+        var local = provider.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>("local");
+        Assert.Null(local.GetService(typeof(EmbeddingInputLimits)));
+    }
+
+    [Fact]
     public void Missing_endpoint_fails_inside_AddLlmStack_naming_the_key()
     {
         IConfiguration configuration = new ConfigurationBuilder()

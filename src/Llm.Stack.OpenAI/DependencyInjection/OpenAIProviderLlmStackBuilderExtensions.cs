@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using Llm.Stack;
+using Llm.Stack.OpenAI;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using OpenAI;
@@ -27,7 +28,10 @@ public static class OpenAIProviderLlmStackBuilderExtensions
     /// The chat client is resilient: the stack wraps the configured chat model in <c>UseLlmResilience()</c>'s
     /// <c>ResilientChatClient</c> (retries with backoff honouring <c>Retry-After</c>, a circuit breaker, cut streams
     /// reported), and the official client's own retry policy is set to 0 (<c>ClientRetryPolicy(0)</c>) so that the two
-    /// layers do not multiply the attempts. The embedding client keeps the official client's default retries.
+    /// layers do not multiply the attempts. The embedding client keeps the official client's default retries. For OpenAI's
+    /// own embedding models (<c>text-embedding-3-small</c>, <c>-3-large</c>, <c>-ada-002</c>) the embedding generator
+    /// returns <see cref="EmbeddingInputLimits"/> (<c>cl100k_base</c>, 8,191 tokens) from <c>GetService</c>, so that
+    /// ingestion's chunks are never refused as too long.
     /// The API key is sent only to the endpoint, as a bearer token, and is never written to logs or messages. A server that
     /// needs no key (a local llama.cpp or vLLM) receives a placeholder token, which it ignores. Calling this twice registers the provider once.
     /// </remarks>
@@ -50,7 +54,8 @@ public static class OpenAIProviderLlmStackBuilderExtensions
         builder.AddEmbeddingProvider(ProviderName, context =>
         {
             (OpenAIClient client, string model) = CreateClient(context.Configuration, retries: true);
-            return client.GetEmbeddingClient(model).AsIEmbeddingGenerator();
+            // OpenAI's own embedding models report their input limits (EmbeddingInputLimits), so chunks fit them.
+            return OpenAIEmbeddingLimits.Report(client.GetEmbeddingClient(model).AsIEmbeddingGenerator(), model);
         });
         return builder;
     }
