@@ -53,7 +53,9 @@ internal sealed partial class CliApp
                     {
                         // The index as it is searched now (LlmStack:VectorStore:IndexKind): a flat index saved earlier gets
                         // its graph when it is opened as hnsw.
-                        table.AddRow("index kind", Markup.Escape(string.Join(", ", collection.VectorProperties.Select(v => $"{v.IndexKind} ({v.DistanceFunction})"))));
+                        table.AddRow("index kind", Markup.Escape(string.Join(", ", collection.VectorProperties.Select(v => v.Quantization == VectorQuantization.None
+                            ? $"{v.IndexKind} ({v.DistanceFunction})"
+                            : $"{v.IndexKind} ({v.DistanceFunction}, {v.Quantization.ToString().ToLowerInvariant()} codes rescored with float32)"))));
                     }
 
                     if (File.Exists(index.SnapshotPath))

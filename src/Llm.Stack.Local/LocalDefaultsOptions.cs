@@ -32,6 +32,17 @@ public sealed class LocalDefaultsOptions
         set => field = new InMemoryVectorStoreOptions { IndexKind = value }.IndexKind;
     } = Microsoft.Extensions.VectorData.IndexKind.Flat;
 
+    /// <summary>Gets or sets the quantization of the chunk vectors in the index's own in-memory store.</summary>
+    /// <value>
+    /// <see cref="VectorQuantization.None"/> (the default): exact float32 search. <see cref="VectorQuantization.Int8"/> or
+    /// <see cref="VectorQuantization.Binary"/>: the codes are searched and the candidates rescored with the float32 vectors
+    /// (see <c>InMemoryVectorStoreOptions.Quantization</c>); with <c>hnsw</c>, int8 codes drive the graph (binary applies to
+    /// the flat scan only; the graph stays float32). It applies
+    /// when the index is built: an index saved with another encoding keeps it until it is rebuilt. A store registered in
+    /// code or by configuration keeps its own settings.
+    /// </value>
+    public VectorQuantization Quantization { get; set; }
+
     /// <summary>Gets or sets the key of the keyed <see cref="Microsoft.Extensions.VectorData.VectorStore"/> that holds the chunks.</summary>
     /// <value>
     /// The service key, such as the one given to <c>AddKeyedInMemoryVectorStore</c>; <see langword="null"/> for the stack's

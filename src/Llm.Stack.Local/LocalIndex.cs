@@ -99,7 +99,7 @@ public sealed partial class LocalIndex : IDisposable
         CollectionName = options.CollectionName;
         _hybrid = options.HybridRetrieval;
         _ownsStore = store is null;
-        _store = store ?? new InMemoryVectorStore(new InMemoryVectorStoreOptions { IndexKind = options.IndexKind });
+        _store = store ?? new InMemoryVectorStore(OwnStoreOptions(options));
         _snapshotStore = _store is InMemoryVectorStore { PersistenceDirectory: null } memory ? memory : null;
         if (options.KeepIngestionStateInStore)
         {
@@ -119,6 +119,19 @@ public sealed partial class LocalIndex : IDisposable
 
     /// <summary>Gets the name of the chunk collection.</summary>
     public string CollectionName { get; }
+
+    /// <summary>The options of the index's own store: the index kind, and the quantization on the flat scan or the graph.</summary>
+    private static InMemoryVectorStoreOptions OwnStoreOptions(LocalDefaultsOptions options)
+    {
+        var storeOptions = new InMemoryVectorStoreOptions { IndexKind = options.IndexKind, Quantization = options.Quantization };
+        if (options.Quantization == VectorQuantization.Int8)
+        {
+            // The graph's own encoding (binary codes are for the flat scan only; a binary hnsw index keeps a float32 graph).
+            storeOptions.Hnsw.Quantization = VectorQuantization.Int8;
+        }
+
+        return storeOptions;
+    }
 
     /// <summary>Gets the path of the committed snapshot that was opened (or would be written first).</summary>
     public string SnapshotPath => _generation == 0 && File.Exists(LegacySnapshotPath) ? LegacySnapshotPath : GenerationPath(Math.Max(_generation, 1), ".lsvi");

@@ -10,4 +10,13 @@ namespace Llm.Stack.VectorIndex;
 /// <c>IEmbeddingGenerator</c> that reports one; otherwise <see langword="null"/>. Compare it with the model you
 /// are about to use to avoid mixing embeddings of different models in one index.
 /// </param>
-public sealed record InMemoryVectorPropertyInfo(string Name, int Dimensions, string DistanceFunction, string IndexKind, string? EmbeddingModelId);
+public sealed record InMemoryVectorPropertyInfo(string Name, int Dimensions, string DistanceFunction, string IndexKind, string? EmbeddingModelId)
+{
+    /// <summary>Gets the encoding searched besides the float32 vectors (int8 or binary codes, rescored exactly), if any.</summary>
+    /// <value>
+    /// <see cref="VectorQuantization.None"/> for exact float32 search. Set when the property's column is created (from
+    /// <see cref="InMemoryVectorStoreOptions.Quantization"/>, <c>IndexKind.QuantizedFlat</c> or
+    /// <see cref="HnswOptions.Quantization"/>) and kept by snapshots.
+    /// </value>
+    public VectorQuantization Quantization { get; init; }
+}

@@ -5,10 +5,36 @@ namespace Llm.Stack.Cli.Tests;
 /// <summary>
 /// <c>LlmStack:VectorStore:IndexKind</c> reaches the local index: <c>llmstack ingest</c> builds and saves an HNSW graph
 /// when it says <c>hnsw</c>, <c>info</c> shows the kind searched; configured <c>flat</c> again, the saved graph is kept
-/// until <c>ingest --rebuild</c>.
+/// until <c>ingest --rebuild</c>. <c>LlmStack:VectorStore:Quantization</c> reaches it the same way.
 /// </summary>
 public sealed class IndexKindConfigurationTests
 {
+    [Theory]
+    [InlineData("flat", "Int8", "Flat", "int8")]
+    [InlineData("flat", "Binary", "Flat", "binary")]
+    [InlineData("hnsw", "Int8", "Hnsw", "int8")]
+    public async Task Configured_quantization_reaches_the_local_index_and_answers_stay_right(string kind, string quantization, string shownKind, string shownCodes)
+    {
+        using var cli = new CliRunner();
+        cli.Write("docs/volcanoes.md", "# Volcanoes\n\nMount Vesuvius erupted in the year 79 and buried the Roman town of Pompeii under ash.\n");
+        cli.Write("docs/bread.md", "# Bread\n\nYeast ferments the sugars in flour and releases carbon dioxide, which makes the dough rise.\n");
+        cli.Write("llmstack.json", $$"""{ "LlmStack": { "VectorStore": { "IndexKind": "{{kind}}", "Quantization": "{{quantization}}" } } }""");
+
+        CliResult ingest = await cli.RunAsync("ingest", "docs");
+        Assert.True(ingest.ExitCode == 0, ingest.ToString());
+        string snapshot = Assert.Single(Directory.GetFiles(Path.Combine(cli.WorkingDirectory, ".llmstack"), "documents.*.lsvi"));
+        InMemoryVectorPropertyInfo saved = Assert.Single(InMemoryVectorStore.ReadSnapshotInfo(snapshot).VectorProperties);
+        Assert.Equal(Enum.Parse<VectorQuantization>(quantization), saved.Quantization);
+
+        CliResult info = await cli.RunAsync("info");
+        Assert.True(info.ExitCode == 0, info.ToString());
+        Assert.Matches($@"index kind\s*│?\s*{shownKind} \(CosineSimilarity, {shownCodes} codes", info.Output);
+
+        CliResult ask = await cli.RunAsync("ask", "Which town was buried by Vesuvius?");
+        Assert.True(ask.ExitCode == 0, ask.ToString());
+        Assert.Contains("Pompeii", ask.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Configured_hnsw_is_built_by_ingest_saved_in_the_snapshot_and_shown_by_info()
     {

@@ -36,7 +36,7 @@ public static class LocalDefaultsLlmStackBuilderExtensions
     /// </param>
     /// <param name="configure">
     /// Changes the defaults; <see langword="null"/> to keep them. It runs after the configured values
-    /// (<c>LlmStack:VectorStore:CollectionName</c>, <c>IndexKind</c> and <c>IngestionState</c>), so what it sets wins.
+    /// (<c>LlmStack:VectorStore:CollectionName</c>, <c>IndexKind</c>, <c>Quantization</c> and <c>IngestionState</c>), so what it sets wins.
     /// </param>
     /// <returns>The builder, so that calls chain.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
@@ -72,6 +72,7 @@ public static class LocalDefaultsLlmStackBuilderExtensions
             {
                 CollectionName = configured.VectorStore.CollectionName,
                 IndexKind = configured.VectorStore.IndexKind,
+                Quantization = configured.VectorStore.Quantization,
                 KeepIngestionStateInStore = string.Equals(configured.VectorStore.IngestionState, VectorStoreSettings.StoreIngestionState, StringComparison.OrdinalIgnoreCase),
             };
             configure?.Invoke(options);

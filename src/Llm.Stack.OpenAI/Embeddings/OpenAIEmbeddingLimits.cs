@@ -1,7 +1,7 @@
 using Microsoft.Extensions.AI;
 using Microsoft.ML.Tokenizers;
 
-namespace Llm.Stack.OpenAI;
+namespace Llm.Stack;
 
 /// <summary>
 /// The input limits of OpenAI's own embedding models, returned by the <c>openai</c> provider's embedding generator from

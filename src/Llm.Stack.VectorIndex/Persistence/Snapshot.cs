@@ -210,7 +210,7 @@ internal static class Snapshot
             schema.KeyType,
             count,
             [.. schema.Data.Select(d => d.Name)],
-            [.. schema.Vectors.Select((v, i) => new InMemoryVectorPropertyInfo(v.Name, v.Dimensions, Distances.Name(v.Distance), v.IndexKind, modelIds[i]))]);
+            [.. schema.Vectors.Select((v, i) => new InMemoryVectorPropertyInfo(v.Name, v.Dimensions, Distances.Name(v.Distance), v.IndexKind, modelIds[i]) { Quantization = v.Quantization })]);
 
     private static Type[] ValueTypes(CollectionSchema schema)
         => [.. schema.Data.Select(d => d.Type), .. schema.Vectors.Select(v => ConnectorModelBuilder.IsNativeVectorType(v.SourceType) ? typeof(string) : v.SourceType)];
