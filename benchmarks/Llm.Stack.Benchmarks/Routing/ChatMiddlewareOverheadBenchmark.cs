@@ -14,8 +14,10 @@ namespace Llm.Stack.Benchmarks.Routing;
 /// breaker), over the same bare client.
 /// </summary>
 /// <remarks>
-/// The bare client answers from memory with a prebuilt response, so the difference between the two rows is the
-/// middleware's own time and allocation. The cache's embedder is <see cref="FnvEmbeddingGenerator"/> (64 dimensions, word
+/// The bare client answers from memory (a new response or three new updates per call, as a real client builds its own),
+/// so the difference between a bare row and its stack row is the middleware's own time and allocation. The cache is empty
+/// (nothing cacheable is answered): its miss is the embedding, the partition key and one search; a miss at 100,000 cached
+/// prompts is <see cref="SemanticCacheLookupBenchmark"/>. The cache's embedder is <see cref="FnvEmbeddingGenerator"/> (64 dimensions, word
 /// hashing), so the row holds the cache's hashing, lookup and bookkeeping rather than a model's embedding time.
 /// </remarks>
 [MemoryDiagnoser]
@@ -81,29 +83,24 @@ public class ChatMiddlewareOverheadBenchmark
         return n;
     }
 
-    /// <summary>Answers from memory: one prebuilt response, or three prebuilt updates (text, text, usage); never cacheable (finish reason: length).</summary>
+    /// <summary>
+    /// Answers from memory: a new response per call, or three new updates (text, text, usage), as a real client builds its
+    /// own (a layer that annotates the response pays for that on every call); never cacheable (finish reason: length).
+    /// </summary>
     private sealed class CannedChatClient : IChatClient
     {
         public const string Answer = "Eyjafjallajokull erupted in 2010.";
 
         private static readonly UsageDetails Usage = new() { InputTokenCount = 30, OutputTokenCount = 8 };
-        private readonly Task<ChatResponse> _response = Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, Answer)) { FinishReason = ChatFinishReason.Length, Usage = Usage, ModelId = "canned" });
-        private readonly ChatResponseUpdate[] _updates =
-        [
-            new(ChatRole.Assistant, "Eyjafjallajokull ") { ModelId = "canned" },
-            new(null, "erupted in 2010.") { ModelId = "canned", FinishReason = ChatFinishReason.Length },
-            new(null, [new UsageContent(Usage)]) { ModelId = "canned" },
-        ];
 
-        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) => _response;
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, Answer)) { FinishReason = ChatFinishReason.Length, Usage = Usage, ModelId = "canned" });
 
         public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
-            foreach (ChatResponseUpdate update in _updates)
-            {
-                yield return update;
-            }
-
+            yield return new ChatResponseUpdate(ChatRole.Assistant, "Eyjafjallajokull ") { ModelId = "canned" };
+            yield return new ChatResponseUpdate(null, "erupted in 2010.") { ModelId = "canned", FinishReason = ChatFinishReason.Length };
+            yield return new ChatResponseUpdate(null, [new UsageContent(Usage)]) { ModelId = "canned" };
             await Task.CompletedTask.ConfigureAwait(false);
         }
 
