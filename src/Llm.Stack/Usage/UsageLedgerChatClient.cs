@@ -74,9 +74,10 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
             {
                 sent = true;
                 modelId ??= update.ModelId;
-                foreach (AIContent content in update.Contents)
+                IList<AIContent> contents = update.Contents;
+                for (int i = 0; i < contents.Count; i++)
                 {
-                    if (content is UsageContent { Details: { } details })
+                    if (contents[i] is UsageContent { Details: { } details })
                     {
                         (usage ??= new UsageDetails()).Add(details);
                     }
