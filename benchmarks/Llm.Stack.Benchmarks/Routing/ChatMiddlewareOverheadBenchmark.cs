@@ -18,7 +18,9 @@ namespace Llm.Stack.Benchmarks.Routing;
 /// so the difference between a bare row and its stack row is the middleware's own time and allocation. The cache is empty
 /// (nothing cacheable is answered): its miss is the embedding, the partition key and one search; a miss at 100,000 cached
 /// prompts is <see cref="SemanticCacheLookupBenchmark"/>. The cache's embedder is <see cref="FnvEmbeddingGenerator"/> (64 dimensions, word
-/// hashing), so the row holds the cache's hashing, lookup and bookkeeping rather than a model's embedding time.
+/// hashing), so the row holds the cache's hashing, lookup and bookkeeping rather than a model's embedding time. The
+/// rows of one layer alone over the bare client (<c>Cache</c>, <c>Ledger</c>, <c>Router</c>, <c>Resilience</c>) show
+/// where the stack's time and bytes go.
 /// </remarks>
 [MemoryDiagnoser]
 [SuppressMessage("Design", "CA1001", Justification = "BenchmarkDotNet releases the state in [GlobalCleanup].")]
@@ -27,6 +29,10 @@ public class ChatMiddlewareOverheadBenchmark
     private readonly List<ChatMessage> _messages = [new(ChatRole.System, "Answer from the documents, citing them."), new(ChatRole.User, "Which volcano in Iceland erupted in 2010?")];
     private CannedChatClient _bare = null!;
     private IChatClient _stack = null!;
+    private IChatClient _cache = null!;
+    private IChatClient _ledger = null!;
+    private IChatClient _router = null!;
+    private IChatClient _resilience = null!;
     private ServiceProvider _services = null!;
 
     [GlobalSetup]
@@ -43,9 +49,18 @@ public class ChatMiddlewareOverheadBenchmark
             .UseModelRouter(o => o.Routes.Add(new ModelRoute { Model = "large", MinPromptTokens = 100_000 }))
             .UseLlmResilience()
             .Build(_services);
-        if (_stack.GetResponseAsync(_messages).GetAwaiter().GetResult().Text != CannedChatClient.Answer)
+
+        // Each layer alone over the bare client, configured as in the stack: where the stack's time and bytes go.
+        _cache = new ChatClientBuilder(_bare).UseSemanticCache(o => o.EmbeddingGenerator = new FnvEmbeddingGenerator()).Build(_services);
+        _ledger = new ChatClientBuilder(_bare).UseUsageLedger("default", new TokenPrices(0.15m, 0.60m), ledger).Build(_services);
+        _router = new ChatClientBuilder(_bare).UseModelRouter(o => o.Routes.Add(new ModelRoute { Model = "large", MinPromptTokens = 100_000 })).Build(_services);
+        _resilience = new ChatClientBuilder(_bare).UseLlmResilience().Build(_services);
+        foreach (IChatClient client in new[] { _stack, _cache, _ledger, _router, _resilience })
         {
-            throw new InvalidOperationException("The stack did not pass the answer through.");
+            if (client.GetResponseAsync(_messages).GetAwaiter().GetResult().Text != CannedChatClient.Answer)
+            {
+                throw new InvalidOperationException("A layer did not pass the answer through.");
+            }
         }
     }
 
@@ -53,6 +68,10 @@ public class ChatMiddlewareOverheadBenchmark
     public void Cleanup()
     {
         _stack.Dispose();
+        _cache.Dispose();
+        _ledger.Dispose();
+        _router.Dispose();
+        _resilience.Dispose();
         _services.Dispose();
     }
 
@@ -71,6 +90,38 @@ public class ChatMiddlewareOverheadBenchmark
     /// <summary>The middleware stack, streamed.</summary>
     [Benchmark]
     public Task<int> StackStreaming() => CountAsync(_stack);
+
+    /// <summary>The semantic cache alone (a miss), whole answer.</summary>
+    [Benchmark]
+    public Task<ChatResponse> Cache() => _cache.GetResponseAsync(_messages);
+
+    /// <summary>The usage ledger alone, whole answer.</summary>
+    [Benchmark]
+    public Task<ChatResponse> Ledger() => _ledger.GetResponseAsync(_messages);
+
+    /// <summary>The model router alone, whole answer.</summary>
+    [Benchmark]
+    public Task<ChatResponse> Router() => _router.GetResponseAsync(_messages);
+
+    /// <summary>The resilience layer alone, whole answer.</summary>
+    [Benchmark]
+    public Task<ChatResponse> Resilience() => _resilience.GetResponseAsync(_messages);
+
+    /// <summary>The semantic cache alone (a miss), streamed.</summary>
+    [Benchmark]
+    public Task<int> CacheStreaming() => CountAsync(_cache);
+
+    /// <summary>The usage ledger alone, streamed.</summary>
+    [Benchmark]
+    public Task<int> LedgerStreaming() => CountAsync(_ledger);
+
+    /// <summary>The model router alone, streamed.</summary>
+    [Benchmark]
+    public Task<int> RouterStreaming() => CountAsync(_router);
+
+    /// <summary>The resilience layer alone, streamed.</summary>
+    [Benchmark]
+    public Task<int> ResilienceStreaming() => CountAsync(_resilience);
 
     private async Task<int> CountAsync(IChatClient client)
     {
