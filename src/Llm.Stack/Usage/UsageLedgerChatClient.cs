@@ -99,5 +99,5 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
         _model ?? responseModelId ?? options?.ModelId ?? _defaultModelId ?? TelemetryTags.ChatOperation;
 
     private void Record(UsageScope? scope, ChatOptions? options, string? modelId, UsageDetails? usage) =>
-        _ledger.Record(UsageRecord.FromUsage(UsageKind.Chat, ModelName(options, modelId), _provider, scope, usage, _prices));
+        _ledger.Record(UsageKind.Chat, ModelName(options, modelId), _provider, scope, usage, _prices);
 }
