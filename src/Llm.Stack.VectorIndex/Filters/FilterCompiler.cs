@@ -27,15 +27,22 @@ internal static class FilterCompiler
         ArgumentNullException.ThrowIfNull(filter);
         if (binding.FilterShapes.TryGetValue(filter, out Func<object?[], object?[], bool>? known))
         {
-            var reader = new Rewriter(filter.Parameters[0], model, binding, readOnly: true);
-            _ = reader.Visit(filter.Body);
-            if (!reader.NullInCapturedChain)
+            Rewriter reader = Rewriter.Reader(filter.Parameters[0]);
+            try
             {
-                return Bind(known, reader.CapturedValues);
+                _ = reader.Visit(filter.Body);
+                if (!reader.NullInCapturedChain)
+                {
+                    return Bind(known, reader.CapturedValues);
+                }
+            }
+            finally
+            {
+                reader.Clear();
             }
         }
 
-        var rewriter = new Rewriter(filter.Parameters[0], model, binding, readOnly: false);
+        var rewriter = new Rewriter(filter.Parameters[0], model, binding);
         Expression body = rewriter.Visit(filter.Body)!;
         if (body.Type != typeof(bool))
         {
@@ -73,17 +80,56 @@ internal static class FilterCompiler
     /// Rewrites a filter into the compiled form, collecting its captured values in order; or, with <c>readOnly</c>, only
     /// collects them (the nodes are returned as they are, nothing is built) for a filter whose shape is compiled already.
     /// </summary>
-    private sealed class Rewriter(ParameterExpression record, CollectionModel model, CollectionBinding binding, bool readOnly) : ExpressionVisitor
+    private sealed class Rewriter : ExpressionVisitor
     {
         public static readonly ParameterExpression Values = Expression.Parameter(typeof(object?[]), "values");
         public static readonly ParameterExpression Captures = Expression.Parameter(typeof(object?[]), "captures");
 
+        /// <summary>This thread's reader (a reader builds nothing and calls out to nothing, so one per thread serves every call in turn).</summary>
+        [ThreadStatic]
+        private static Rewriter? t_reader;
+
+        private readonly CollectionModel? _model;
+        private readonly CollectionBinding? _binding;
+        private readonly bool _readOnly;
+        private ParameterExpression? _record;
+        private bool _inUse;
         private HashSet<ParameterExpression>? _innerParameters;
+
+        public Rewriter(ParameterExpression record, CollectionModel model, CollectionBinding binding)
+        {
+            _record = record;
+            _model = model;
+            _binding = binding;
+        }
+
+        private Rewriter() => _readOnly = true;
 
         public List<object?> CapturedValues { get; } = [];
 
         /// <summary>Gets whether a captured chain (<c>holder.Inner.Name</c>) met a null before its end, so that the chain's start was captured instead.</summary>
         public bool NullInCapturedChain { get; private set; }
+
+        /// <summary>Gets this thread's reader, ready for a filter of <paramref name="record"/>; <see cref="Clear"/> it after use.</summary>
+        public static Rewriter Reader(ParameterExpression record)
+        {
+            // A captured value's getter that filters again on this thread gets a reader of its own.
+            Rewriter reader = t_reader is { _inUse: false } idle ? idle : new Rewriter();
+            t_reader ??= reader;
+            reader._inUse = true;
+            reader._record = record;
+            return reader;
+        }
+
+        /// <summary>Lets go of what the last filter read, so that the reader holds no values between calls.</summary>
+        public void Clear()
+        {
+            _record = null;
+            _inUse = false;
+            _innerParameters?.Clear();
+            CapturedValues.Clear();
+            NullInCapturedChain = false;
+        }
 
         public override Expression? Visit(Expression? node)
         {
@@ -119,7 +165,7 @@ internal static class FilterCompiler
 
         protected override Expression VisitParameter(ParameterExpression node)
         {
-            if (node == record)
+            if (node == _record)
             {
                 throw new NotSupportedException($"The filter uses the record itself ('{node.Name}') rather than one of its properties.");
             }
@@ -145,7 +191,7 @@ internal static class FilterCompiler
 
         protected override Expression VisitMember(MemberExpression node)
         {
-            if (node.Expression == record)
+            if (node.Expression == _record)
             {
                 return StoredValue(node.Member.Name, node.Type, node);
             }
@@ -167,7 +213,7 @@ internal static class FilterCompiler
         protected override Expression VisitMethodCall(MethodCallExpression node)
         {
             // Dynamic records: r["Name"].
-            if (node.Object == record && node.Method.Name == "get_Item" && node.Arguments is [ConstantExpression { Value: string name }])
+            if (node.Object == _record && node.Method.Name == "get_Item" && node.Arguments is [ConstantExpression { Value: string name }])
             {
                 return StoredValue(name, node.Type, node);
             }
@@ -181,7 +227,7 @@ internal static class FilterCompiler
                     Type element = node.Arguments[1].Type;
                     Expression items = Visit(source)!;
                     Expression item = Visit(node.Arguments[1])!;
-                    return readOnly ? node : Expression.Call(Instantiate(EnumerableContains, element), items, item);
+                    return _readOnly ? node : Expression.Call(Instantiate(EnumerableContains, element), items, item);
                 }
 
                 if ((method.DeclaringType == typeof(Enumerable) && node.Arguments.Count == 2)
@@ -248,15 +294,18 @@ internal static class FilterCompiler
         {
             int index = CapturedValues.Count;
             CapturedValues.Add(value);
-            return readOnly ? node : Expression.Call(Instantiate(ValueAsMethod, type), Expression.ArrayIndex(Captures, Expression.Constant(index)));
+            return _readOnly ? node : Expression.Call(Instantiate(ValueAsMethod, type), Expression.ArrayIndex(Captures, Expression.Constant(index)));
         }
 
         private Expression StoredValue(string name, Type type, Expression node)
         {
-            if (readOnly)
+            if (_readOnly)
             {
                 return node;
             }
+
+            CollectionModel model = _model!;
+            CollectionBinding binding = _binding!;
 
             PropertyModel? property = model.Properties.FirstOrDefault(p => p.PropertyInfo?.Name == name)
                 ?? (model.PropertyMap.TryGetValue(name, out PropertyModel? byName) ? byName : null);
