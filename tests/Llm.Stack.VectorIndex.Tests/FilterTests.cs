@@ -113,6 +113,65 @@ public sealed class FilterTests
     }
 
     [Fact]
+    public async Task A_filter_of_a_shape_seen_before_applies_its_own_captured_values()
+    {
+        List<Hotel> hotels = MakeHotels();
+        InMemoryVectorCollection<string, Hotel> collection = new InMemoryVectorStore().GetCollection<string, Hotel>("h");
+        await collection.EnsureCollectionExistsAsync();
+        await collection.UpsertAsync(hotels);
+        float[] query = [1, 0.5f, 0.25f, 0];
+
+        // Each call builds a new tree with a new closure; all but the first find the compiled shape.
+        static Expression<Func<Hotel, bool>> RatedIn(int minRating, string city) => h => h.Rating >= minRating && h.City == city;
+        static Expression<Func<Hotel, bool>> Tagged(string tag) => h => h.Tags.Any(t => t == tag);
+        (int MinRating, string City)[] runs = [(3, "Paris"), (0, "Rome"), (5, "Oslo"), (3, "Paris"), (1, "Lima")];
+        foreach ((int minRating, string city) in runs)
+        {
+            Expression<Func<Hotel, bool>> filter = RatedIn(minRating, city);
+            Func<Hotel, bool> linq = filter.Compile();
+            List<Hotel> got = await collection.GetAsync(filter, 1000).ToListAsync();
+            List<VectorSearchResult<Hotel>> found = await collection.SearchAsync(query, 200, new() { Filter = filter }).ToListAsync();
+            Assert.Equal(hotels.Where(linq).Select(h => h.Id).Order(), got.Select(h => h.Id).Order());
+            Assert.Equal(hotels.Where(linq).Select(h => h.Id).Order(), found.Select(r => r.Record.Id).Order());
+        }
+
+        foreach (string tag in new[] { "tag1", "tag4", "none" })
+        {
+            Expression<Func<Hotel, bool>> filter = Tagged(tag);
+            Assert.Equal(hotels.Where(filter.Compile()).Select(h => h.Id).Order(), (await collection.GetAsync(filter, 1000).ToListAsync()).Select(h => h.Id).Order());
+        }
+
+        // Literals are part of a shape: another literal is another shape, and each keeps its own value.
+        Assert.Equal(20, (await collection.GetAsync(h => h.Rating == 1, 1000).ToListAsync()).Count);
+        Assert.Equal(hotels.Count(h => h.Rating == 2 && h.Price > 0), (await collection.GetAsync(h => h.Rating == 2 && h.Price > 0, 1000).ToListAsync()).Count);
+
+        CollectionBinding binding = collection.GetBinding("test");
+        Assert.Equal(4, binding.FilterShapes.Count);
+        Assert.Equal(4, binding.Filters.Count);
+    }
+
+    [Fact]
+    public async Task A_captured_chain_that_meets_a_null_is_evaluated_as_written_after_its_shape_was_compiled()
+    {
+        List<Hotel> hotels = MakeHotels();
+        InMemoryVectorCollection<string, Hotel> collection = new InMemoryVectorStore().GetCollection<string, Hotel>("h");
+        await collection.EnsureCollectionExistsAsync();
+        await collection.UpsertAsync(hotels);
+        static Expression<Func<Hotel, bool>> InCityOf(Holder holder) => h => h.City == holder.Inner!.City;
+
+        List<Hotel> rome = await collection.GetAsync(InCityOf(new Holder { Inner = new Holder { City = "Rome" } }), 1000).ToListAsync();
+        Expression<Func<Hotel, bool>> broken = InCityOf(new Holder());
+
+        // As in LINQ to objects: reading through the null throws, rather than comparing with null.
+        Assert.Throws<NullReferenceException>(() => hotels.Where(broken.Compile()).ToList());
+        await Assert.ThrowsAsync<NullReferenceException>(async () => await collection.GetAsync(broken, 1000).ToListAsync());
+        List<Hotel> oslo = await collection.GetAsync(InCityOf(new Holder { Inner = new Holder { City = "Oslo" } }), 1000).ToListAsync();
+
+        Assert.Equal(hotels.Where(h => h.City == "Rome").Select(h => h.Id).Order(), rome.Select(h => h.Id).Order());
+        Assert.Equal(hotels.Where(h => h.City == "Oslo").Select(h => h.Id).Order(), oslo.Select(h => h.Id).Order());
+    }
+
+    [Fact]
     public async Task Unsupported_filter_nodes_throw_naming_the_node()
     {
         InMemoryVectorCollection<string, Hotel> collection = new InMemoryVectorStore().GetCollection<string, Hotel>("h");
@@ -127,5 +186,12 @@ public sealed class FilterTests
         Assert.Contains("Add", add.Message, StringComparison.Ordinal);
         Assert.Contains("StartsWith", call.Message, StringComparison.Ordinal);
         Assert.Contains("Embedding", vector.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class Holder
+    {
+        public Holder? Inner { get; init; }
+
+        public string? City { get; init; }
     }
 }

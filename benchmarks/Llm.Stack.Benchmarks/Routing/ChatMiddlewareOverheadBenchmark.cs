@@ -14,9 +14,13 @@ namespace Llm.Stack.Benchmarks.Routing;
 /// breaker), over the same bare client.
 /// </summary>
 /// <remarks>
-/// The bare client answers from memory with a prebuilt response, so the difference between the two rows is the
-/// middleware's own time and allocation. The cache's embedder is <see cref="FnvEmbeddingGenerator"/> (64 dimensions, word
-/// hashing), so the row holds the cache's hashing, lookup and bookkeeping rather than a model's embedding time.
+/// The bare client answers from memory (a new response or three new updates per call, as a real client builds its own),
+/// so the difference between a bare row and its stack row is the middleware's own time and allocation. The cache is empty
+/// (nothing cacheable is answered): its miss is the embedding, the partition key and one search; a miss at 100,000 cached
+/// prompts is <see cref="SemanticCacheLookupBenchmark"/>. The cache's embedder is <see cref="FnvEmbeddingGenerator"/> (64 dimensions, word
+/// hashing), so the row holds the cache's hashing, lookup and bookkeeping rather than a model's embedding time. The
+/// rows of one layer alone over the bare client (<c>Cache</c>, <c>Ledger</c>, <c>Router</c>, <c>Resilience</c>) show
+/// where the stack's time and bytes go.
 /// </remarks>
 [MemoryDiagnoser]
 [SuppressMessage("Design", "CA1001", Justification = "BenchmarkDotNet releases the state in [GlobalCleanup].")]
@@ -25,25 +29,40 @@ public class ChatMiddlewareOverheadBenchmark
     private readonly List<ChatMessage> _messages = [new(ChatRole.System, "Answer from the documents, citing them."), new(ChatRole.User, "Which volcano in Iceland erupted in 2010?")];
     private CannedChatClient _bare = null!;
     private IChatClient _stack = null!;
+    private IChatClient _cache = null!;
+    private IChatClient _ledger = null!;
+    private IChatClient _router = null!;
+    private IChatClient _resilience = null!;
     private ServiceProvider _services = null!;
+    private FnvEmbeddingGenerator _embedder = null!;
 
     [GlobalSetup]
     public void Setup()
     {
         _bare = new CannedChatClient();
+        _embedder = new FnvEmbeddingGenerator();
         var serviceCollection = new ServiceCollection();
         serviceCollection.AddKeyedChatClient("large", _bare);
         _services = serviceCollection.BuildServiceProvider();
         var ledger = new UsageLedger(new UsageLedgerOptions { Budgets = { new UsageBudget("per-tenant") { Tenant = UsageBudget.Each, MaxCost = 1_000_000m } } });
         _stack = new ChatClientBuilder(_bare)
-            .UseSemanticCache(o => o.EmbeddingGenerator = new FnvEmbeddingGenerator())
+            .UseSemanticCache(o => o.EmbeddingGenerator = _embedder)
             .UseUsageLedger("default", new TokenPrices(0.15m, 0.60m), ledger)
             .UseModelRouter(o => o.Routes.Add(new ModelRoute { Model = "large", MinPromptTokens = 100_000 }))
             .UseLlmResilience()
             .Build(_services);
-        if (_stack.GetResponseAsync(_messages).GetAwaiter().GetResult().Text != CannedChatClient.Answer)
+
+        // Each layer alone over the bare client, configured as in the stack: where the stack's time and bytes go.
+        _cache = new ChatClientBuilder(_bare).UseSemanticCache(o => o.EmbeddingGenerator = _embedder).Build(_services);
+        _ledger = new ChatClientBuilder(_bare).UseUsageLedger("default", new TokenPrices(0.15m, 0.60m), ledger).Build(_services);
+        _router = new ChatClientBuilder(_bare).UseModelRouter(o => o.Routes.Add(new ModelRoute { Model = "large", MinPromptTokens = 100_000 })).Build(_services);
+        _resilience = new ChatClientBuilder(_bare).UseLlmResilience().Build(_services);
+        foreach (IChatClient client in new[] { _stack, _cache, _ledger, _router, _resilience })
         {
-            throw new InvalidOperationException("The stack did not pass the answer through.");
+            if (client.GetResponseAsync(_messages).GetAwaiter().GetResult().Text != CannedChatClient.Answer)
+            {
+                throw new InvalidOperationException("A layer did not pass the answer through.");
+            }
         }
     }
 
@@ -51,6 +70,10 @@ public class ChatMiddlewareOverheadBenchmark
     public void Cleanup()
     {
         _stack.Dispose();
+        _cache.Dispose();
+        _ledger.Dispose();
+        _router.Dispose();
+        _resilience.Dispose();
         _services.Dispose();
     }
 
@@ -70,6 +93,42 @@ public class ChatMiddlewareOverheadBenchmark
     [Benchmark]
     public Task<int> StackStreaming() => CountAsync(_stack);
 
+    /// <summary>The semantic cache alone (a miss), whole answer.</summary>
+    [Benchmark]
+    public Task<ChatResponse> Cache() => _cache.GetResponseAsync(_messages);
+
+    /// <summary>The usage ledger alone, whole answer.</summary>
+    [Benchmark]
+    public Task<ChatResponse> Ledger() => _ledger.GetResponseAsync(_messages);
+
+    /// <summary>The model router alone, whole answer.</summary>
+    [Benchmark]
+    public Task<ChatResponse> Router() => _router.GetResponseAsync(_messages);
+
+    /// <summary>The resilience layer alone, whole answer.</summary>
+    [Benchmark]
+    public Task<ChatResponse> Resilience() => _resilience.GetResponseAsync(_messages);
+
+    /// <summary>The cache's stand-in embedder alone on the prompt: its share of the <c>Cache</c> row is the embedder's, not the middleware's.</summary>
+    [Benchmark]
+    public Task<GeneratedEmbeddings<Embedding<float>>> Embed() => _embedder.GenerateAsync([_messages[^1].Text]);
+
+    /// <summary>The semantic cache alone (a miss), streamed.</summary>
+    [Benchmark]
+    public Task<int> CacheStreaming() => CountAsync(_cache);
+
+    /// <summary>The usage ledger alone, streamed.</summary>
+    [Benchmark]
+    public Task<int> LedgerStreaming() => CountAsync(_ledger);
+
+    /// <summary>The model router alone, streamed.</summary>
+    [Benchmark]
+    public Task<int> RouterStreaming() => CountAsync(_router);
+
+    /// <summary>The resilience layer alone, streamed.</summary>
+    [Benchmark]
+    public Task<int> ResilienceStreaming() => CountAsync(_resilience);
+
     private async Task<int> CountAsync(IChatClient client)
     {
         int n = 0;
@@ -81,29 +140,24 @@ public class ChatMiddlewareOverheadBenchmark
         return n;
     }
 
-    /// <summary>Answers from memory: one prebuilt response, or three prebuilt updates (text, text, usage); never cacheable (finish reason: length).</summary>
+    /// <summary>
+    /// Answers from memory: a new response per call, or three new updates (text, text, usage), as a real client builds its
+    /// own (a layer that annotates the response pays for that on every call); never cacheable (finish reason: length).
+    /// </summary>
     private sealed class CannedChatClient : IChatClient
     {
         public const string Answer = "Eyjafjallajokull erupted in 2010.";
 
         private static readonly UsageDetails Usage = new() { InputTokenCount = 30, OutputTokenCount = 8 };
-        private readonly Task<ChatResponse> _response = Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, Answer)) { FinishReason = ChatFinishReason.Length, Usage = Usage, ModelId = "canned" });
-        private readonly ChatResponseUpdate[] _updates =
-        [
-            new(ChatRole.Assistant, "Eyjafjallajokull ") { ModelId = "canned" },
-            new(null, "erupted in 2010.") { ModelId = "canned", FinishReason = ChatFinishReason.Length },
-            new(null, [new UsageContent(Usage)]) { ModelId = "canned" },
-        ];
 
-        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) => _response;
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, Answer)) { FinishReason = ChatFinishReason.Length, Usage = Usage, ModelId = "canned" });
 
         public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
-            foreach (ChatResponseUpdate update in _updates)
-            {
-                yield return update;
-            }
-
+            yield return new ChatResponseUpdate(ChatRole.Assistant, "Eyjafjallajokull ") { ModelId = "canned" };
+            yield return new ChatResponseUpdate(null, "erupted in 2010.") { ModelId = "canned", FinishReason = ChatFinishReason.Length };
+            yield return new ChatResponseUpdate(null, [new UsageContent(Usage)]) { ModelId = "canned" };
             await Task.CompletedTask.ConfigureAwait(false);
         }
 

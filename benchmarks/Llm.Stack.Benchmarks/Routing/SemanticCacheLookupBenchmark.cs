@@ -27,6 +27,7 @@ public class SemanticCacheLookupBenchmark
     private readonly Dictionary<string, float[]> _vectors = new(StringComparer.Ordinal);
     private InMemoryVectorStore _store = null!;
     private IChatClient _client = null!;
+    private string? _hitPrompt;
 
     /// <summary>Gets or sets the store's index kind.</summary>
     [Params("Hnsw", "Flat")]
@@ -61,10 +62,28 @@ public class SemanticCacheLookupBenchmark
 
         await collection.UpsertAsync(records);
         _client = new ChatClientBuilder(new FixedChatClient(ChatFinishReason.Length)).UseSemanticCache(o => { o.VectorStore = _store; o.EmbeddingGenerator = embedder; }).Build();
-        if ((await _client.GetResponseAsync("prompt 54321")).AdditionalProperties?.ContainsKey(SemanticCacheChatClientBuilderExtensions.CacheHitKey) != true
-            || (await _client.GetResponseAsync("fresh")).AdditionalProperties?.ContainsKey(SemanticCacheChatClientBuilderExtensions.CacheHitKey) == true)
+        if (await ServedAsync("fresh"))
         {
-            throw new InvalidOperationException("The cached prompt was not served, or the fresh one was.");
+            throw new InvalidOperationException("The fresh prompt was served from the cache.");
+        }
+
+        // HNSW is approximate (and these vectors are its hardest case: uniform in 384 dimensions), so a cached prompt
+        // asked again is not always found; the Hit row asks one that is, and the share found is printed.
+        int found = 0;
+        for (int i = 0; i < 200; i++)
+        {
+            string prompt = "prompt " + ((54321 + (i * 499)) % Cached);
+            if (await ServedAsync(prompt))
+            {
+                found++;
+                _hitPrompt ??= prompt;
+            }
+        }
+
+        Console.WriteLine($"// SEMANTIC-CACHE {Index}: {found} of 200 cached prompts asked again were served");
+        if (_hitPrompt is null)
+        {
+            throw new InvalidOperationException("No cached prompt asked again was served.");
         }
     }
 
@@ -77,11 +96,14 @@ public class SemanticCacheLookupBenchmark
 
     /// <summary>A prompt whose answer is cached: served from the cache.</summary>
     [Benchmark]
-    public Task<ChatResponse> Hit() => _client.GetResponseAsync("prompt 54321");
+    public Task<ChatResponse> Hit() => _client.GetResponseAsync(_hitPrompt!);
 
     /// <summary>A prompt near no cached one: looked up, then answered by the bare client.</summary>
     [Benchmark]
     public Task<ChatResponse> Miss() => _client.GetResponseAsync("fresh");
+
+    private async Task<bool> ServedAsync(string prompt) =>
+        (await _client.GetResponseAsync(prompt)).AdditionalProperties?.ContainsKey(SemanticCacheChatClientBuilderExtensions.CacheHitKey) == true;
 
     private static float[] UnitVector(Random random)
     {

@@ -9,7 +9,8 @@ namespace Llm.Stack.VectorIndex;
 /// <summary>
 /// Compiles a MEVD LINQ filter into a predicate over the stored values of a record, once per expression shape:
 /// record property accesses become reads of the stored values and captured variables become parameters, so the
-/// same filter with other captured values reuses the compiled delegate.
+/// same filter with other captured values reuses the compiled delegate. A filter of a shape seen before
+/// (<see cref="FilterShapeComparer"/>) is not rewritten: only its captured values are read.
 /// </summary>
 /// <remarks>
 /// Supported: <c>==</c>, <c>!=</c>, <c>&lt;</c>, <c>&lt;=</c>, <c>&gt;</c>, <c>&gt;=</c>, <c>&amp;&amp;</c>, <c>||</c>, <c>!</c>,
@@ -24,6 +25,23 @@ internal static class FilterCompiler
     public static Func<object?[], bool> Compile(LambdaExpression filter, CollectionModel model, CollectionBinding binding)
     {
         ArgumentNullException.ThrowIfNull(filter);
+        if (binding.FilterShapes.TryGetValue(filter, out Func<object?[], object?[], bool>? known))
+        {
+            Rewriter reader = Rewriter.Reader(filter.Parameters[0]);
+            try
+            {
+                _ = reader.Visit(filter.Body);
+                if (!reader.NullInCapturedChain)
+                {
+                    return Bind(known, reader.CapturedValues);
+                }
+            }
+            finally
+            {
+                reader.Clear();
+            }
+        }
+
         var rewriter = new Rewriter(filter.Parameters[0], model, binding);
         Expression body = rewriter.Visit(filter.Body)!;
         if (body.Type != typeof(bool))
@@ -36,7 +54,19 @@ internal static class FilterCompiler
             shape,
             static (_, b) => Expression.Lambda<Func<object?[], object?[], bool>>(b, Rewriter.Values, Rewriter.Captures).Compile(preferInterpretation: false),
             body);
-        object?[] captures = [.. rewriter.CapturedValues];
+
+        // A null met on a captured chain changes how the filter rewrites, so such a filter does not stand for its shape.
+        if (!rewriter.NullInCapturedChain)
+        {
+            _ = binding.FilterShapes.TryAdd(filter, compiled);
+        }
+
+        return Bind(compiled, rewriter.CapturedValues);
+    }
+
+    private static Func<object?[], bool> Bind(Func<object?[], object?[], bool> compiled, List<object?> capturedValues)
+    {
+        object?[] captures = [.. capturedValues];
         return values => compiled(values, captures);
     }
 
@@ -46,14 +76,60 @@ internal static class FilterCompiler
     [UnconditionalSuppressMessage("Trimming", "IL2060", Justification = "Both generic methods are referenced statically and have no annotated type parameter: an instantiation needs nothing that trimming removes.")]
     private static MethodInfo Instantiate(MethodInfo definition, Type type) => definition.MakeGenericMethod(type);
 
-    private sealed class Rewriter(ParameterExpression record, CollectionModel model, CollectionBinding binding) : ExpressionVisitor
+    /// <summary>
+    /// Rewrites a filter into the compiled form, collecting its captured values in order; or, with <c>readOnly</c>, only
+    /// collects them (the nodes are returned as they are, nothing is built) for a filter whose shape is compiled already.
+    /// </summary>
+    private sealed class Rewriter : ExpressionVisitor
     {
         public static readonly ParameterExpression Values = Expression.Parameter(typeof(object?[]), "values");
         public static readonly ParameterExpression Captures = Expression.Parameter(typeof(object?[]), "captures");
 
-        private readonly HashSet<ParameterExpression> _innerParameters = [];
+        /// <summary>This thread's reader (a reader builds nothing and calls out to nothing, so one per thread serves every call in turn).</summary>
+        [ThreadStatic]
+        private static Rewriter? t_reader;
+
+        private readonly CollectionModel? _model;
+        private readonly CollectionBinding? _binding;
+        private readonly bool _readOnly;
+        private ParameterExpression? _record;
+        private bool _inUse;
+        private HashSet<ParameterExpression>? _innerParameters;
+
+        public Rewriter(ParameterExpression record, CollectionModel model, CollectionBinding binding)
+        {
+            _record = record;
+            _model = model;
+            _binding = binding;
+        }
+
+        private Rewriter() => _readOnly = true;
 
         public List<object?> CapturedValues { get; } = [];
+
+        /// <summary>Gets whether a captured chain (<c>holder.Inner.Name</c>) met a null before its end, so that the chain's start was captured instead.</summary>
+        public bool NullInCapturedChain { get; private set; }
+
+        /// <summary>Gets this thread's reader, ready for a filter of <paramref name="record"/>; <see cref="Clear"/> it after use.</summary>
+        public static Rewriter Reader(ParameterExpression record)
+        {
+            // A captured value's getter that filters again on this thread gets a reader of its own.
+            Rewriter reader = t_reader is { _inUse: false } idle ? idle : new Rewriter();
+            t_reader ??= reader;
+            reader._inUse = true;
+            reader._record = record;
+            return reader;
+        }
+
+        /// <summary>Lets go of what the last filter read, so that the reader holds no values between calls.</summary>
+        public void Clear()
+        {
+            _record = null;
+            _inUse = false;
+            _innerParameters?.Clear();
+            CapturedValues.Clear();
+            NullInCapturedChain = false;
+        }
 
         public override Expression? Visit(Expression? node)
         {
@@ -89,19 +165,19 @@ internal static class FilterCompiler
 
         protected override Expression VisitParameter(ParameterExpression node)
         {
-            if (node == record)
+            if (node == _record)
             {
                 throw new NotSupportedException($"The filter uses the record itself ('{node.Name}') rather than one of its properties.");
             }
 
-            return _innerParameters.Contains(node) ? node : throw Unsupported(node);
+            return _innerParameters?.Contains(node) == true ? node : throw Unsupported(node);
         }
 
         protected override Expression VisitLambda<T>(Expression<T> node)
         {
             foreach (ParameterExpression p in node.Parameters)
             {
-                _ = _innerParameters.Add(p);
+                _ = (_innerParameters ??= []).Add(p);
             }
 
             return base.VisitLambda(node);
@@ -110,22 +186,24 @@ internal static class FilterCompiler
         protected override Expression VisitConstant(ConstantExpression node)
         {
             // Literal constants are part of the shape; closure objects are only reached through VisitMember.
-            return node.Value is null || node.Type.IsPrimitive || node.Type == typeof(string) || node.Type.IsEnum || node.Type == typeof(decimal)
-                || node.Type == typeof(Guid) || node.Type == typeof(DateTime) || node.Type == typeof(DateTimeOffset)
-                ? node
-                : Capture(node.Value, node.Type);
+            return FilterShapeComparer.IsLiteral(node) ? node : Capture(node.Value, node.Type, node);
         }
 
         protected override Expression VisitMember(MemberExpression node)
         {
-            if (node.Expression == record)
+            if (node.Expression == _record)
             {
                 return StoredValue(node.Member.Name, node.Type, node);
             }
 
             if (TryEvaluateCaptured(node, out object? value))
             {
-                return Capture(value, node.Type);
+                return Capture(value, node.Type, node);
+            }
+
+            if (IsCapturedChain(node))
+            {
+                NullInCapturedChain = true;
             }
 
             // A member of a stored value or of an inner lambda parameter (e.g. t.Length): evaluated as written.
@@ -135,7 +213,7 @@ internal static class FilterCompiler
         protected override Expression VisitMethodCall(MethodCallExpression node)
         {
             // Dynamic records: r["Name"].
-            if (node.Object == record && node.Method.Name == "get_Item" && node.Arguments is [ConstantExpression { Value: string name }])
+            if (node.Object == _record && node.Method.Name == "get_Item" && node.Arguments is [ConstantExpression { Value: string name }])
             {
                 return StoredValue(name, node.Type, node);
             }
@@ -147,7 +225,9 @@ internal static class FilterCompiler
                 if (method.DeclaringType == typeof(MemoryExtensions) && node.Arguments.Count == 2 && UnwrapSpan(node.Arguments[0]) is Expression source)
                 {
                     Type element = node.Arguments[1].Type;
-                    return Expression.Call(Instantiate(EnumerableContains, element), Visit(source)!, Visit(node.Arguments[1])!);
+                    Expression items = Visit(source)!;
+                    Expression item = Visit(node.Arguments[1])!;
+                    return _readOnly ? node : Expression.Call(Instantiate(EnumerableContains, element), items, item);
                 }
 
                 if ((method.DeclaringType == typeof(Enumerable) && node.Arguments.Count == 2)
@@ -175,6 +255,15 @@ internal static class FilterCompiler
         private static NotSupportedException Unsupported(Expression node)
             => new($"The in-memory vector store cannot evaluate the filter node '{node.NodeType}' ({node}).");
 
+        /// <summary>Whether a member chain starts at a constant or a static member (it is captured unless a null is met on the way).</summary>
+        private static bool IsCapturedChain(Expression? e) => e switch
+        {
+            ConstantExpression => true,
+            MemberExpression { Expression: null } => true,
+            MemberExpression m => IsCapturedChain(m.Expression),
+            _ => false,
+        };
+
         private static bool TryEvaluateCaptured(Expression? e, out object? value)
         {
             switch (e)
@@ -201,15 +290,23 @@ internal static class FilterCompiler
             _ => throw new NotSupportedException($"The filter reads member '{member.Name}', which is neither a field nor a property."),
         };
 
-        private MethodCallExpression Capture(object? value, Type type)
+        private Expression Capture(object? value, Type type, Expression node)
         {
             int index = CapturedValues.Count;
             CapturedValues.Add(value);
-            return Expression.Call(Instantiate(ValueAsMethod, type), Expression.ArrayIndex(Captures, Expression.Constant(index)));
+            return _readOnly ? node : Expression.Call(Instantiate(ValueAsMethod, type), Expression.ArrayIndex(Captures, Expression.Constant(index)));
         }
 
-        private MethodCallExpression StoredValue(string name, Type type, Expression node)
+        private Expression StoredValue(string name, Type type, Expression node)
         {
+            if (_readOnly)
+            {
+                return node;
+            }
+
+            CollectionModel model = _model!;
+            CollectionBinding binding = _binding!;
+
             PropertyModel? property = model.Properties.FirstOrDefault(p => p.PropertyInfo?.Name == name)
                 ?? (model.PropertyMap.TryGetValue(name, out PropertyModel? byName) ? byName : null);
             int index = property switch

@@ -18,6 +18,12 @@ internal sealed class CollectionBinding
     /// <summary>Gets the compiled filters of this handle, by expression shape.</summary>
     public ConcurrentDictionary<string, Func<object?[], object?[], bool>> Filters { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Gets the compiled filters of this handle by the shape of the filter as written (<see cref="FilterShapeComparer"/>),
+    /// so that a filter seen before is not rewritten; each entry keeps the first filter of its shape, with the values it captured.
+    /// </summary>
+    public ConcurrentDictionary<System.Linq.Expressions.LambdaExpression, Func<object?[], object?[], bool>> FilterShapes { get; } = new(FilterShapeComparer.Instance);
+
     /// <summary>Gets, per model data property, its index in the stored values.</summary>
     public int[] DataColumns { get; }
 

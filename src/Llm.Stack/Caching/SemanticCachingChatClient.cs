@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Linq.Expressions;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
@@ -21,6 +24,18 @@ namespace Llm.Stack;
 internal sealed class SemanticCachingChatClient : DelegatingChatClient
 {
     private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>The partition text of the options that change an answer when none is set (the JSON of nine nulls).</summary>
+    private static readonly string DefaultOptionsText = OptionsText(new ChatOptions());
+
+    // The lookup filter, r => r.Partition == values.Partition && r.ExpiresAt > values.Now, built from these parts per
+    // lookup (what the C# compiler builds for a lambda that captures both, without its reflection lookups).
+    private static readonly ParameterExpression FilterRecord = Expression.Parameter(typeof(SemanticCacheRecord), "r");
+    private static readonly MemberExpression RecordPartition = Expression.Property(FilterRecord, typeof(SemanticCacheRecord).GetProperty(nameof(SemanticCacheRecord.Partition))!);
+    private static readonly MemberExpression RecordExpiresAt = Expression.Property(FilterRecord, typeof(SemanticCacheRecord).GetProperty(nameof(SemanticCacheRecord.ExpiresAt))!);
+    private static readonly FieldInfo PartitionField = typeof(LookupValues).GetField(nameof(LookupValues.Partition))!;
+    private static readonly FieldInfo NowField = typeof(LookupValues).GetField(nameof(LookupValues.Now))!;
+    private static readonly MethodInfo StringEquality = typeof(string).GetMethod("op_Equality", [typeof(string), typeof(string)])!;
 
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
     private readonly VectorStore _store;
@@ -96,13 +111,19 @@ internal sealed class SemanticCachingChatClient : DelegatingChatClient
         }
 
         var updates = new List<ChatResponseUpdate>();
+        bool stopped = false;
         await foreach (ChatResponseUpdate update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
         {
             updates.Add(update);
+            stopped |= update.FinishReason == ChatFinishReason.Stop;
             yield return update;
         }
 
-        await StoreAsync(key, embedding, updates.ToChatResponse(), cancellationToken).ConfigureAwait(false);
+        // Without a Stop finish the answer is not cached (StoreAsync's first test), so it is not assembled.
+        if (stopped)
+        {
+            await StoreAsync(key, embedding, updates.ToChatResponse(), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />
@@ -129,7 +150,7 @@ internal sealed class SemanticCachingChatClient : DelegatingChatClient
         }
 
         IList<ChatMessage> list = messages as IList<ChatMessage> ?? [.. messages];
-        if (list.Count == 0 || list[^1].Role != ChatRole.User || list.Any(m => m.Contents.Any(c => c is not TextContent)))
+        if (list.Count == 0 || list[^1].Role != ChatRole.User || !AllText(list))
         {
             return null;
         }
@@ -140,35 +161,110 @@ internal sealed class SemanticCachingChatClient : DelegatingChatClient
             return null;
         }
 
-        // Everything that may change the answer besides the last user message, each field length-prefixed.
-        var text = new StringBuilder();
-        void Field(string? value) => text.Append(value?.Length ?? -1).Append(':').Append(value).Append('\n');
-        Field(UsageScope.Current?.Tenant);
-        Field(options?.ModelId ?? _defaultModelId);
-        Field(options?.Instructions);
-        for (int i = 0; i < list.Count - 1; i++)
+        // Everything that may change the answer besides the last user message, each field length-prefixed
+        // ("length:value\n", -1 for none), hashed with SHA-256.
+        string? tenant = UsageScope.Current?.Tenant;
+        string? model = options?.ModelId ?? _defaultModelId;
+        string? optionsText = options is null ? null : OptionsText(options);
+        int earlier = list.Count - 1;
+        string[] texts = earlier == 0 ? [] : ArrayPool<string>.Shared.Rent(earlier);
+        byte[]? buffer = null;
+        try
         {
-            Field(list[i].Role.Value);
-            Field(list[i].Text);
-        }
+            int size = FieldSize(tenant) + FieldSize(model) + FieldSize(options?.Instructions) + FieldSize(optionsText);
+            for (int i = 0; i < earlier; i++)
+            {
+                texts[i] = list[i].Text;
+                size += FieldSize(list[i].Role.Value) + FieldSize(texts[i]);
+            }
 
-        if (options is not null)
+            buffer = ArrayPool<byte>.Shared.Rent(size);
+            int written = 0;
+            Field(buffer, ref written, tenant);
+            Field(buffer, ref written, model);
+            Field(buffer, ref written, options?.Instructions);
+            for (int i = 0; i < earlier; i++)
+            {
+                Field(buffer, ref written, list[i].Role.Value);
+                Field(buffer, ref written, texts[i]);
+            }
+
+            if (optionsText is not null)
+            {
+                Field(buffer, ref written, optionsText);
+            }
+
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            _ = SHA256.HashData(buffer.AsSpan(0, written), hash);
+            return new CacheKey(prompt, Convert.ToHexString(hash));
+        }
+        finally
         {
-            Field(JsonSerializer.Serialize(
-                new object?[] { options.Temperature, options.TopP, options.TopK, options.MaxOutputTokens, options.FrequencyPenalty, options.PresencePenalty, options.Seed, options.StopSequences, options.ResponseFormat },
-                AIJsonUtilities.DefaultOptions));
-        }
+            if (earlier > 0)
+            {
+                ArrayPool<string>.Shared.Return(texts, clearArray: true);
+            }
 
-        return new CacheKey(prompt, Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()))));
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
     }
 
-    private async Task<(ReadOnlyMemory<float> Embedding, ChatResponse? Cached)> LookUpAsync(CacheKey key, CancellationToken cancellationToken)
+    private static bool AllText(IList<ChatMessage> messages)
     {
-        ReadOnlyMemory<float> embedding = (await _embedder.GenerateAsync(key.Prompt, cancellationToken: cancellationToken).ConfigureAwait(false)).Vector;
+        for (int i = 0; i < messages.Count; i++)
+        {
+            IList<AIContent> contents = messages[i].Contents;
+            for (int j = 0; j < contents.Count; j++)
+            {
+                if (contents[j] is not TextContent)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>The options that change an answer, as the partition text shows them: the JSON of their values, in a fixed order.</summary>
+    private static string OptionsText(ChatOptions options) =>
+        options is { Temperature: null, TopP: null, TopK: null, MaxOutputTokens: null, FrequencyPenalty: null, PresencePenalty: null, Seed: null, StopSequences: null, ResponseFormat: null }
+            && DefaultOptionsText is { } none
+            ? none
+            : JsonSerializer.Serialize(
+                new object?[] { options.Temperature, options.TopP, options.TopK, options.MaxOutputTokens, options.FrequencyPenalty, options.PresencePenalty, options.Seed, options.StopSequences, options.ResponseFormat },
+                AIJsonUtilities.DefaultOptions);
+
+    /// <summary>The most bytes a field takes: its length in digits (or -1), the colon, its UTF-8 and the line break.</summary>
+    private static int FieldSize(string? value) => 11 + 1 + (value is null ? 0 : Encoding.UTF8.GetMaxByteCount(value.Length)) + 1;
+
+    private static void Field(byte[] buffer, ref int written, string? value)
+    {
+        Span<byte> rest = buffer.AsSpan(written);
+        // The current culture, as the partition text has always been written (its minus sign is in "-1").
+        _ = (value?.Length ?? -1).TryFormat(rest, out int digits, provider: System.Globalization.CultureInfo.CurrentCulture);
+        rest[digits] = (byte)':';
+        int bytes = value is null ? 0 : Encoding.UTF8.GetBytes(value, rest[(digits + 1)..]);
+        rest[digits + 1 + bytes] = (byte)'\n';
+        written += digits + bytes + 2;
+    }
+
+    private async ValueTask<(ReadOnlyMemory<float> Embedding, ChatResponse? Cached)> LookUpAsync(CacheKey key, CancellationToken cancellationToken)
+    {
+        GeneratedEmbeddings<Embedding<float>> generated = await _embedder.GenerateAsync([key.Prompt], cancellationToken: cancellationToken).ConfigureAwait(false);
+        if (generated.Count != 1)
+        {
+            throw new InvalidOperationException($"The embedding generator returned {generated.Count} embeddings for one prompt.");
+        }
+
+        ReadOnlyMemory<float> embedding = generated[0].Vector;
         VectorStoreCollection<string, SemanticCacheRecord> collection = await CollectionAsync(embedding.Length, cancellationToken).ConfigureAwait(false);
         string partition = key.Partition;
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var search = new VectorSearchOptions<SemanticCacheRecord> { Filter = r => r.Partition == partition && r.ExpiresAt > now };
+        var search = new VectorSearchOptions<SemanticCacheRecord> { Filter = Filter(partition, now) };
         await foreach (VectorSearchResult<SemanticCacheRecord> result in collection.SearchAsync(embedding, 1, search, cancellationToken).ConfigureAwait(false))
         {
             if (result.Score >= _threshold && result.Record.Partition == partition && result.Record.ExpiresAt > now)
@@ -180,6 +276,21 @@ internal sealed class SemanticCachingChatClient : DelegatingChatClient
         }
 
         return (embedding, null);
+    }
+
+    /// <summary>
+    /// The lookup's filter, <c>r =&gt; r.Partition == partition &amp;&amp; r.ExpiresAt &gt; now</c>, as the C# compiler
+    /// builds it for a lambda that captures both (any MEVD store translates it), from parts built once: every lookup's
+    /// filter has one shape, which the in-memory store compiles once.
+    /// </summary>
+    private static Expression<Func<SemanticCacheRecord, bool>> Filter(string partition, long now)
+    {
+        ConstantExpression values = Expression.Constant(new LookupValues(partition, now));
+        return Expression.Lambda<Func<SemanticCacheRecord, bool>>(
+            Expression.AndAlso(
+                Expression.Equal(RecordPartition, Expression.Field(values, PartitionField), liftToNull: false, StringEquality),
+                Expression.GreaterThan(RecordExpiresAt, Expression.Field(values, NowField))),
+            FilterRecord);
     }
 
     private async Task StoreAsync(CacheKey key, ReadOnlyMemory<float> embedding, ChatResponse response, CancellationToken cancellationToken)
@@ -262,5 +373,13 @@ internal sealed class SemanticCachingChatClient : DelegatingChatClient
         }
     }
 
-    private sealed record CacheKey(string Prompt, string Partition);
+    private readonly record struct CacheKey(string Prompt, string Partition);
+
+    /// <summary>The values one lookup's filter captures (a closure's fields, as the filter reads them).</summary>
+    private sealed class LookupValues(string partition, long now)
+    {
+        // Fields, as a compiler-built closure has them: stores read captured values by field.
+        public readonly string Partition = partition;
+        public readonly long Now = now;
+    }
 }

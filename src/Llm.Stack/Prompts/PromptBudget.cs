@@ -136,9 +136,10 @@ public sealed class PromptBudget
     {
         ArgumentNullException.ThrowIfNull(message);
         int count = MessageOverheadTokens;
-        foreach (AIContent content in message.Contents)
+        IList<AIContent> contents = message.Contents;
+        for (int i = 0; i < contents.Count; i++)
         {
-            count += content switch
+            count += contents[i] switch
             {
                 Microsoft.Extensions.AI.TextContent t => CountTokens(t.Text ?? string.Empty),
                 FunctionCallContent c => CountTokens(c.Name) + CountTokens(c.CallId) + (c.Arguments is null ? 0 : CountTokens(JsonSerializer.Serialize(c.Arguments, AIJsonUtilities.DefaultOptions))),
@@ -163,9 +164,19 @@ public sealed class PromptBudget
     internal int CountPromptTokens(IEnumerable<ChatMessage> messages, string? instructions)
     {
         int total = ReplyPrimingTokens + (string.IsNullOrEmpty(instructions) ? 0 : MessageOverheadTokens + CountTokens(instructions));
-        foreach (ChatMessage message in messages)
+        if (messages is IList<ChatMessage> list)
         {
-            total += CountTokens(message);
+            for (int i = 0; i < list.Count; i++)
+            {
+                total += CountTokens(list[i]);
+            }
+        }
+        else
+        {
+            foreach (ChatMessage message in messages)
+            {
+                total += CountTokens(message);
+            }
         }
 
         return total;

@@ -109,26 +109,8 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
         IList<ChatMessage> history = messages as IList<ChatMessage> ?? [.. messages];
         int estimate = _tokens is null ? 0 : EstimateTokens(history, options);
         return await _pipeline.ExecuteAsync(
-            async token =>
-            {
-                await WaitForRateLimitsAsync(estimate, token).ConfigureAwait(false);
-                using var attempt = new AttemptTimer(_attemptTimeout, token);
-                try
-                {
-                    ChatResponse response;
-                    using (attempt.ObserveQueue())
-                    {
-                        response = await InnerClient.GetResponseAsync(history, options, attempt.Token).ConfigureAwait(false);
-                    }
-
-                    ChargeUsage(estimate, response.Usage);
-                    return response;
-                }
-                catch (OperationCanceledException e) when (attempt.TimedOut(token))
-                {
-                    throw AttemptTimedOut(e);
-                }
-            },
+            static (call, token) => call.Client.AttemptAsync(call.History, call.Options, call.Estimate, token),
+            (Client: this, History: history, Options: options, Estimate: estimate),
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -143,52 +125,9 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
         int estimate = _tokens is null ? 0 : EstimateTokens(history, options);
 
         // Each attempt opens the stream and waits for its first update; only then has output started.
-        (IAsyncEnumerator<ChatResponseUpdate> stream, AttemptTimer streamAttempt, bool any) = await _pipeline.ExecuteAsync(
-            async token =>
-            {
-                await WaitForRateLimitsAsync(estimate, token).ConfigureAwait(false);
-                var attempt = new AttemptTimer(_attemptTimeout, token);
-                IAsyncEnumerator<ChatResponseUpdate>? enumerator = null;
-                try
-                {
-                    bool first;
-                    using (attempt.ObserveQueue())
-                    {
-                        enumerator = InnerClient.GetStreamingResponseAsync(history, options, attempt.Token).GetAsyncEnumerator(attempt.Token);
-                        first = await enumerator.MoveNextAsync().ConfigureAwait(false);
-                    }
-
-                    attempt.Stop();
-                    if (attempt.TimedOut(token))
-                    {
-                        throw AttemptTimedOut(null);
-                    }
-
-                    if (!first && _requireFinishReason)
-                    {
-                        // An empty stream: cut before the first update (nothing reached the caller), so it may be retried.
-                        throw new IncompleteChatStreamException(0);
-                    }
-
-                    return (enumerator, attempt, first);
-                }
-                catch (Exception e)
-                {
-                    bool timedOut = e is OperationCanceledException && attempt.TimedOut(token);
-                    if (enumerator is not null)
-                    {
-                        await enumerator.DisposeAsync().ConfigureAwait(false);
-                    }
-
-                    attempt.Dispose();
-                    if (timedOut)
-                    {
-                        throw AttemptTimedOut(e);
-                    }
-
-                    throw;
-                }
-            },
+        (IAsyncEnumerator<ChatResponseUpdate> stream, AttemptTimer? streamAttempt, bool any) = await _pipeline.ExecuteAsync(
+            static (call, token) => call.Client.OpenStreamAsync(call.History, call.Options, call.Estimate, token),
+            (Client: this, History: history, Options: options, Estimate: estimate),
             cancellationToken).ConfigureAwait(false);
 
         try
@@ -219,7 +158,7 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
         finally
         {
             await stream.DisposeAsync().ConfigureAwait(false);
-            streamAttempt.Dispose();
+            streamAttempt?.Dispose();
         }
     }
 
@@ -252,6 +191,77 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
 
         long estimate = ((characters + 3) / 4) + (options?.MaxOutputTokens ?? 0);
         return (int)Math.Clamp(estimate, 1, int.MaxValue);
+    }
+
+    /// <summary>One attempt of a whole answer. Without an attempt timeout there is nothing to time (nor a queue wait to leave out), so no timer is made.</summary>
+    private async ValueTask<ChatResponse> AttemptAsync(IList<ChatMessage> history, ChatOptions? options, int estimate, CancellationToken token)
+    {
+        await WaitForRateLimitsAsync(estimate, token).ConfigureAwait(false);
+        using AttemptTimer? attempt = _attemptTimeout is null ? null : new AttemptTimer(_attemptTimeout, token);
+        try
+        {
+            ChatResponse response;
+            using (attempt?.ObserveQueue())
+            {
+                response = await InnerClient.GetResponseAsync(history, options, attempt?.Token ?? token).ConfigureAwait(false);
+            }
+
+            ChargeUsage(estimate, response.Usage);
+            return response;
+        }
+        catch (OperationCanceledException e) when (attempt?.TimedOut(token) == true)
+        {
+            throw AttemptTimedOut(e);
+        }
+    }
+
+    /// <summary>One attempt of a stream: opens it and waits for its first update. Without an attempt timeout no timer is made.</summary>
+    private async ValueTask<(IAsyncEnumerator<ChatResponseUpdate> Stream, AttemptTimer? Attempt, bool Any)> OpenStreamAsync(
+        IList<ChatMessage> history, ChatOptions? options, int estimate, CancellationToken token)
+    {
+        await WaitForRateLimitsAsync(estimate, token).ConfigureAwait(false);
+        AttemptTimer? attempt = _attemptTimeout is null ? null : new AttemptTimer(_attemptTimeout, token);
+        IAsyncEnumerator<ChatResponseUpdate>? enumerator = null;
+        try
+        {
+            bool first;
+            using (attempt?.ObserveQueue())
+            {
+                CancellationToken attemptToken = attempt?.Token ?? token;
+                enumerator = InnerClient.GetStreamingResponseAsync(history, options, attemptToken).GetAsyncEnumerator(attemptToken);
+                first = await enumerator.MoveNextAsync().ConfigureAwait(false);
+            }
+
+            attempt?.Stop();
+            if (attempt?.TimedOut(token) == true)
+            {
+                throw AttemptTimedOut(null);
+            }
+
+            if (!first && _requireFinishReason)
+            {
+                // An empty stream: cut before the first update (nothing reached the caller), so it may be retried.
+                throw new IncompleteChatStreamException(0);
+            }
+
+            return (enumerator, attempt, first);
+        }
+        catch (Exception e)
+        {
+            bool timedOut = e is OperationCanceledException && attempt?.TimedOut(token) == true;
+            if (enumerator is not null)
+            {
+                await enumerator.DisposeAsync().ConfigureAwait(false);
+            }
+
+            attempt?.Dispose();
+            if (timedOut)
+            {
+                throw AttemptTimedOut(e);
+            }
+
+            throw;
+        }
     }
 
     private static async ValueTask<bool> MoveNextOrReportCutAsync(IAsyncEnumerator<ChatResponseUpdate> stream, int updates, CancellationToken cancellationToken)
@@ -308,9 +318,10 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
         {
             Updates++;
             Finished |= update.FinishReason is not null;
-            foreach (AIContent content in update.Contents)
+            IList<AIContent> contents = update.Contents;
+            for (int i = 0; i < contents.Count; i++)
             {
-                if (content is UsageContent usage)
+                if (contents[i] is UsageContent usage)
                 {
                     Usage = usage.Details;
                 }

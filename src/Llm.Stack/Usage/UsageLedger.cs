@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.AI;
 
 namespace Llm.Stack;
 
@@ -86,16 +87,38 @@ public sealed class UsageLedger
             throw new ArgumentOutOfRangeException(nameof(record), "Token counts and the cost must be zero or more.");
         }
 
-        _sums.GetOrAdd(new Key(record.Kind, record.Model, record.Tenant, record.User, record.Operation), static _ => new Sum()).Add(record);
+        Add(new Call(record.Kind, record.Model, record.Provider, record.Tenant, record.User, record.Operation,
+            record.InputTokens, record.CachedInputTokens, record.OutputTokens, record.ReasoningTokens, record.UsageReported, record.Cost));
+    }
+
+    /// <summary>
+    /// Records one call from the usage its response reported (none when <paramref name="usage"/> is <see langword="null"/>),
+    /// priced with <paramref name="prices"/>, as <see cref="Record(UsageRecord)"/> records it, without building the
+    /// record (the middleware calls it on every call).
+    /// </summary>
+    internal void Record(UsageKind kind, string model, string? provider, UsageScope? scope, UsageDetails? usage, TokenPrices? prices)
+    {
+        UsageRecord.Figures(usage, prices, kind, out long input, out long cached, out long output, out long reasoning, out decimal? cost);
+        if (input < 0 || cached < 0 || output < 0 || reasoning < 0 || cost is < 0m)
+        {
+            throw new ArgumentOutOfRangeException(nameof(usage), "Token counts and the cost must be zero or more.");
+        }
+
+        Add(new Call(kind, model, provider, scope?.Tenant, scope?.User, scope?.Operation, input, cached, output, reasoning, usage is not null, cost));
+    }
+
+    private void Add(in Call call)
+    {
+        _sums.GetOrAdd(new Key(call.Kind, call.Model, call.Tenant, call.User, call.Operation), static _ => new Sum()).Add(call);
         for (int i = 0; i < _budgets.Length; i++)
         {
-            if (BudgetKey(_budgets[i], record.Model, record.Tenant, record.User, record.Operation) is { } key)
+            if (BudgetKey(_budgets[i], call.Model, call.Tenant, call.User, call.Operation) is { } key)
             {
-                _budgetSums[i].GetOrAdd(key, static _ => new Sum()).Add(record);
+                _budgetSums[i].GetOrAdd(key, static _ => new Sum()).Add(call);
             }
         }
 
-        UsageTelemetry.Report(record);
+        UsageTelemetry.Report(call);
     }
 
     /// <summary>
@@ -168,6 +191,11 @@ public sealed class UsageLedger
 
     private readonly record struct Key(UsageKind Kind, string Model, string? Tenant, string? User, string? Operation);
 
+    /// <summary>One call's usage, as <see cref="UsageRecord"/> holds it, on the stack.</summary>
+    internal readonly record struct Call(
+        UsageKind Kind, string Model, string? Provider, string? Tenant, string? User, string? Operation,
+        long InputTokens, long CachedInputTokens, long OutputTokens, long ReasoningTokens, bool UsageReported, decimal? Cost);
+
     /// <summary>The values a budget sums a call's spending over (<see langword="null"/>: any).</summary>
     private readonly record struct Spending(string? Tenant, string? User, string? Operation, string? Model);
 
@@ -184,16 +212,16 @@ public sealed class UsageLedger
         private long _unpriced;
         private long _unreported;
 
-        public void Add(UsageRecord record)
+        public void Add(in Call call)
         {
             lock (_lock)
             {
                 _calls++;
-                _input += record.InputTokens;
-                _cached += record.CachedInputTokens;
-                _output += record.OutputTokens;
-                _reasoning += record.ReasoningTokens;
-                if (record.Cost is decimal cost)
+                _input += call.InputTokens;
+                _cached += call.CachedInputTokens;
+                _output += call.OutputTokens;
+                _reasoning += call.ReasoningTokens;
+                if (call.Cost is decimal cost)
                 {
                     _cost += cost;
                 }
@@ -202,7 +230,7 @@ public sealed class UsageLedger
                     _unpriced++;
                 }
 
-                if (!record.UsageReported)
+                if (!call.UsageReported)
                 {
                     _unreported++;
                 }

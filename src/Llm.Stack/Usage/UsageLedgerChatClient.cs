@@ -74,9 +74,10 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
             {
                 sent = true;
                 modelId ??= update.ModelId;
-                foreach (AIContent content in update.Contents)
+                IList<AIContent> contents = update.Contents;
+                for (int i = 0; i < contents.Count; i++)
                 {
-                    if (content is UsageContent { Details: { } details })
+                    if (contents[i] is UsageContent { Details: { } details })
                     {
                         (usage ??= new UsageDetails()).Add(details);
                     }
@@ -98,5 +99,5 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
         _model ?? responseModelId ?? options?.ModelId ?? _defaultModelId ?? TelemetryTags.ChatOperation;
 
     private void Record(UsageScope? scope, ChatOptions? options, string? modelId, UsageDetails? usage) =>
-        _ledger.Record(UsageRecord.FromUsage(UsageKind.Chat, ModelName(options, modelId), _provider, scope, usage, _prices));
+        _ledger.Record(UsageKind.Chat, ModelName(options, modelId), _provider, scope, usage, _prices);
 }

@@ -47,7 +47,7 @@ public sealed class UsageLedgerEmbeddingGenerator : DelegatingEmbeddingGenerator
         UsageScope? scope = UsageScope.Current;
         _ledger.ThrowIfBudgetSpent(_model, scope);
         GeneratedEmbeddings<Embedding<float>> embeddings = await base.GenerateAsync(values, options, cancellationToken).ConfigureAwait(false);
-        _ledger.Record(UsageRecord.FromUsage(UsageKind.Embeddings, _model, _provider, scope, embeddings.Usage, _prices));
+        _ledger.Record(UsageKind.Embeddings, _model, _provider, scope, embeddings.Usage, _prices);
         return embeddings;
     }
 }

@@ -42,24 +42,13 @@ public sealed record UsageRecord
     /// <summary>Gets the cost from the model's prices, or <see langword="null"/> when a price is unknown.</summary>
     public decimal? Cost { get; init; }
 
-    /// <summary>Builds the record of one call from the usage its response reported (none when <paramref name="usage"/> is <see langword="null"/>), priced with <paramref name="prices"/>.</summary>
-    internal static UsageRecord FromUsage(UsageKind kind, string model, string? provider, UsageScope? scope, UsageDetails? usage, TokenPrices? prices)
+    /// <summary>The token counts and cost of one call from the usage its response reported (none when <paramref name="usage"/> is <see langword="null"/>), priced with <paramref name="prices"/>.</summary>
+    internal static void Figures(UsageDetails? usage, TokenPrices? prices, UsageKind kind, out long input, out long cached, out long output, out long reasoning, out decimal? cost)
     {
-        long input = usage?.InputTokenCount ?? 0, cached = usage?.CachedInputTokenCount ?? 0, output = usage?.OutputTokenCount ?? 0;
-        return new UsageRecord
-        {
-            Kind = kind,
-            Model = model,
-            Provider = provider,
-            Tenant = scope?.Tenant,
-            User = scope?.User,
-            Operation = scope?.Operation,
-            InputTokens = input,
-            CachedInputTokens = cached,
-            OutputTokens = output,
-            ReasoningTokens = usage?.ReasoningTokenCount ?? 0,
-            UsageReported = usage is not null,
-            Cost = usage is null ? null : prices?.Cost(kind, input, cached, output),
-        };
+        input = usage?.InputTokenCount ?? 0;
+        cached = usage?.CachedInputTokenCount ?? 0;
+        output = usage?.OutputTokenCount ?? 0;
+        reasoning = usage?.ReasoningTokenCount ?? 0;
+        cost = usage is null ? null : prices?.Cost(kind, input, cached, output);
     }
 }

@@ -22,7 +22,7 @@ internal static class UsageTelemetry
     private static readonly Counter<long> Rejections = LlmStackTelemetry.Meter.CreateCounter<long>(
         LlmStackTelemetry.BudgetRejectionsName, unit: "{call}", description: "Counts the calls a spent usage budget rejected");
 
-    public static void Report(UsageRecord record)
+    public static void Report(in UsageLedger.Call record)
     {
         if (TokenUsage.Enabled)
         {
@@ -50,7 +50,7 @@ internal static class UsageTelemetry
         }
     }
 
-    private static TagList Tags(UsageRecord record)
+    private static TagList Tags(in UsageLedger.Call record)
     {
         var tags = new TagList
         {

@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Llm.Stack.Onnx;
 using Llm.Stack.TestUtilities;
 using Llm.Stack.VectorIndex;
@@ -260,6 +263,57 @@ public sealed class SemanticCacheTests : IAsyncLifetime
         Assert.Equal(_clock.GetUtcNow().AddHours(1).ToUnixTimeMilliseconds(), record.ExpiresAt);
         Assert.Contains("You asked: " + Question, record.Response, StringComparison.Ordinal);
         Assert.Equal(384, record.Embedding.Length);
+    }
+
+    [Fact]
+    public async Task The_partition_is_the_SHA_256_of_the_length_prefixed_request_besides_its_last_message()
+    {
+        using var store = new InMemoryVectorStore();
+        using IChatClient chat = Cached(o => o.VectorStore = store);
+        string? defaultModel = _provider.GetRequiredKeyedService<IChatClient>("primary").GetService<ChatClientMetadata>()?.DefaultModelId;
+        List<ChatMessage> earlier = [new(ChatRole.System, "Réponds en français, s'il te plaît."), new(ChatRole.User, "Bonjour"), new(ChatRole.Assistant, "Bonjour ! 👋")];
+        (string Prompt, List<ChatMessage> Earlier, ChatOptions? Options, string? Tenant)[] requests =
+        [
+            ("Which volcano erupted in 2010?", [], null, null),
+            ("Quel volcan est entré en éruption en 2010 ?", earlier, new ChatOptions(), "acme"),
+            ("Und auf Deutsch, bitte?", earlier, new ChatOptions { Temperature = 0.2f, Seed = 7, StopSequences = ["\n\n"], Instructions = "Be brief.", ModelId = "primary-model" }, "acme"),
+        ];
+        var collection = store.GetCollection<string, SemanticCacheRecord>("llm_stack_semantic_cache", SemanticCacheRecord.CreateDefinition(384));
+        foreach ((string prompt, List<ChatMessage> history, ChatOptions? options, string? tenant) in requests)
+        {
+            List<ChatMessage> messages = [.. history, new(ChatRole.User, prompt)];
+            using (tenant is null ? null : UsageScope.Begin(tenant: tenant))
+            {
+                await chat.GetResponseAsync(messages, options);
+            }
+
+            SemanticCacheRecord record = Assert.Single(await collection.GetAsync(r => r.Prompt == prompt, 10).ToListAsync());
+            Assert.Equal(ReferencePartition(tenant, options?.ModelId ?? defaultModel, messages, options), record.Partition);
+        }
+    }
+
+    /// <summary>The partition as the cache has always written it (a StringBuilder of length-prefixed fields, then SHA-256): stored partitions stay valid.</summary>
+    private static string ReferencePartition(string? tenant, string? model, List<ChatMessage> messages, ChatOptions? options)
+    {
+        var text = new StringBuilder();
+        void Field(string? value) => text.Append(value?.Length ?? -1).Append(':').Append(value).Append('\n');
+        Field(tenant);
+        Field(model);
+        Field(options?.Instructions);
+        for (int i = 0; i < messages.Count - 1; i++)
+        {
+            Field(messages[i].Role.Value);
+            Field(messages[i].Text);
+        }
+
+        if (options is not null)
+        {
+            Field(JsonSerializer.Serialize(
+                new object?[] { options.Temperature, options.TopP, options.TopK, options.MaxOutputTokens, options.FrequencyPenalty, options.PresencePenalty, options.Seed, options.StopSequences, options.ResponseFormat },
+                AIJsonUtilities.DefaultOptions));
+        }
+
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
     [Fact]
