@@ -148,8 +148,7 @@ internal static class SqliteInteractionRollups
         SqliteConnection connection, SqliteTransaction? transaction, long fromMs, long toMs, string? modelId, string? tenantId,
         Func<long, string?, string?, (InteractionRollup First, InteractionRollup? Second)> target)
     {
-        string where = "i.ts >= @from AND i.ts < @to" + (modelId is null ? "" : " AND i.model_id = @model") + (tenantId is null ? "" : " AND i.tenant_id = @tenant");
-        using (SqliteCommand rows = Filtered(connection, transaction, $"SELECT {RowColumns} FROM interactions i WHERE {where}", fromMs, toMs, modelId, tenantId))
+        using (SqliteCommand rows = Filtered(connection, transaction, RowsSql(modelId, tenantId), fromMs, toMs, modelId, tenantId))
         using (SqliteDataReader reader = rows.ExecuteReader())
         {
             while (reader.Read())
@@ -163,11 +162,7 @@ internal static class SqliteInteractionRollups
             }
         }
 
-        // The interactions drive the join (CROSS JOIN keeps that order): the range is found through the time index.
-        using SqliteCommand feedback = Filtered(
-            connection, transaction,
-            $"SELECT i.ts, i.model_id, i.tenant_id, f.rating, f.labels FROM interactions i CROSS JOIN feedback f ON f.interaction_id = i.id WHERE {where}",
-            fromMs, toMs, modelId, tenantId);
+        using SqliteCommand feedback = Filtered(connection, transaction, FeedbackSql(modelId, tenantId), fromMs, toMs, modelId, tenantId);
         using SqliteDataReader entries = feedback.ExecuteReader();
         while (entries.Read())
         {
@@ -178,6 +173,19 @@ internal static class SqliteInteractionRollups
             second?.AddFeedback(rating, labels);
         }
     }
+
+    /// <summary>The statement <see cref="ReadRows"/> reads the rows of a range with (parameters <c>@from</c>, <c>@to</c>, and <c>@model</c> and <c>@tenant</c> when filtered).</summary>
+    internal static string RowsSql(string? modelId, string? tenantId) => $"SELECT {RowColumns} FROM interactions i WHERE {RowsWhere(modelId, tenantId)}";
+
+    /// <summary>
+    /// The statement <see cref="ReadRows"/> reads the feedback of a range's rows with: the interactions drive the join
+    /// (CROSS JOIN keeps that order), so the range is found through the time index, or the model's or tenant's time index.
+    /// </summary>
+    internal static string FeedbackSql(string? modelId, string? tenantId) =>
+        $"SELECT i.ts, i.model_id, i.tenant_id, f.rating, f.labels FROM interactions i CROSS JOIN feedback f ON f.interaction_id = i.id WHERE {RowsWhere(modelId, tenantId)}";
+
+    private static string RowsWhere(string? modelId, string? tenantId) =>
+        "i.ts >= @from AND i.ts < @to" + (modelId is null ? "" : " AND i.model_id = @model") + (tenantId is null ? "" : " AND i.tenant_id = @tenant");
 
     private static void AddRow(InteractionRollup rollup, SqliteDataReader reader)
     {

@@ -476,10 +476,15 @@ public sealed class SqliteInteractionStore : IInteractionStore, IAsyncDisposable
                 "UPDATE interactions SET top_score = (SELECT max(json_extract(value, '$.score')) FROM json_each(retrieved)) WHERE retrieved <> '[]'; COMMIT;");
         }
 
-        // The dashboard's model and tenant filters, and the lists it offers for them.
+        // The dashboard's model and tenant filters, and the lists it offers for them. A filter with a time range (the rows
+        // of a range's partial end hours, of buckets narrower than an hour) is one range of (model_id, ts) or
+        // (tenant_id, ts). Files written before had indexes on model_id and tenant_id alone, which SQLite's planner
+        // prefers to the time index for such a range, reading every row of the model or tenant: they are replaced.
+        // An older version opening the file again adds its own back, which only costs their upkeep.
         Execute(
-            "CREATE INDEX IF NOT EXISTS interactions_model ON interactions (model_id);" +
-            "CREATE INDEX IF NOT EXISTS interactions_tenant ON interactions (tenant_id);");
+            "BEGIN; DROP INDEX IF EXISTS interactions_model; DROP INDEX IF EXISTS interactions_tenant;" +
+            "CREATE INDEX IF NOT EXISTS interactions_model_ts ON interactions (model_id, ts);" +
+            "CREATE INDEX IF NOT EXISTS interactions_tenant_ts ON interactions (tenant_id, ts); COMMIT;");
         if (version < SchemaVersion)
         {
             // Version 3 added the roll-ups: build them from the stored rows, in one transaction with the version.
