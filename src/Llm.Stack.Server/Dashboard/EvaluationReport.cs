@@ -72,13 +72,13 @@ internal sealed class EvaluationReport
             if (root.TryGetProperty("baseline", out JsonElement b) && b.ValueKind == JsonValueKind.Object)
             {
                 baseline = new Comparison(
-                    [.. Array(b, "metrics").Select(m => new MetricChange(
+                    [.. Elements(b, "metrics").Select(m => new MetricChange(
                         Text(m, "model"), Text(m, "metric"), Number(m, "baseline"), Number(m, "current"),
                         m.TryGetProperty("maxDrop", out JsonElement max) && max.ValueKind != JsonValueKind.Null ? Number(max) : null,
                         m.TryGetProperty("regressed", out JsonElement regressed) && regressed.ValueKind == JsonValueKind.True))],
-                    [.. Array(b, "items").Select(i => new ItemChange(
+                    [.. Elements(b, "items").Select(i => new ItemChange(
                         Text(i, "model"), Text(i, "itemId"), Cause(i),
-                        [.. Array(i, "drops").Select(d => new MetricChange(Text(d, "model"), Text(d, "metric"), Number(d, "baseline"), Number(d, "current"), null, false))]))]);
+                        [.. Elements(i, "drops").Select(d => new MetricChange(Text(d, "model"), Text(d, "metric"), Number(d, "baseline"), Number(d, "current"), null, false))]))]);
             }
 
             return new EvaluationReport(path, written, [.. metricNames.EnumerateArray().Select(n => n.GetString() ?? "")], models, baseline);
@@ -89,7 +89,7 @@ internal sealed class EvaluationReport
         }
     }
 
-    private static IEnumerable<JsonElement> Array(JsonElement element, string name) =>
+    private static IEnumerable<JsonElement> Elements(JsonElement element, string name) =>
         element.TryGetProperty(name, out JsonElement array) && array.ValueKind == JsonValueKind.Array ? array.EnumerateArray() : [];
 
     private static string Text(JsonElement element, string name) => element.GetProperty(name).GetString() ?? "";
