@@ -139,7 +139,7 @@ public sealed class DashboardBrowserTests : IDisposable
         // Newest first, each with its date and verdict.
         ILocator articles = page.Locator("#evaluations article.report");
         Assert.Equal(2, await articles.CountAsync());
-        Assert.Equal(["20261206-run.json", Path.Combine("base", "report.json")], new[] { await articles.Nth(0).GetAttributeAsync("data-file"), await articles.Nth(1).GetAttributeAsync("data-file") });
+        Assert.Equal(["20261206-run.json", Path.Combine("base", "report.json")], new[] { await articles.Nth(0).GetAttributeAsync("data-file") ?? "", await articles.Nth(1).GetAttributeAsync("data-file") ?? "" });
         Assert.Equal("2026-12-06 18:05 UTC", await articles.Nth(0).Locator(".when").InnerTextAsync());
         Assert.Equal("regression", await articles.Nth(0).Locator(".verdict").InnerTextAsync());
         Assert.Equal("no baseline", await articles.Nth(1).Locator(".verdict").InnerTextAsync());

@@ -89,8 +89,8 @@ internal sealed class EvaluationReport
         }
     }
 
-    private static IEnumerable<JsonElement> Elements(JsonElement element, string name) =>
-        element.TryGetProperty(name, out JsonElement array) && array.ValueKind == JsonValueKind.Array ? array.EnumerateArray() : [];
+    private static JsonElement[] Elements(JsonElement element, string name) =>
+        element.TryGetProperty(name, out JsonElement array) && array.ValueKind == JsonValueKind.Array ? [.. array.EnumerateArray()] : [];
 
     private static string Text(JsonElement element, string name) => element.GetProperty(name).GetString() ?? "";
 
