@@ -13,6 +13,18 @@ if (args is ["hnsw-build-profile", ..])
     return Llm.Stack.Benchmarks.VectorIndex.HnswBuildProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
 }
 
+if (args is ["dashboard-data", ..])
+{
+    // Writes (or checks) the 1,000,000-interaction file of DashboardQueryBenchmark, so that a bench window only times queries.
+    var watch = System.Diagnostics.Stopwatch.StartNew();
+    using (Llm.Stack.Monitoring.SqliteInteractionStore store = Llm.Stack.Benchmarks.Monitoring.DashboardQueryBenchmark.Prepare(Llm.Stack.Benchmarks.Monitoring.DashboardQueryBenchmark.DataPath))
+    {
+        Console.WriteLine($"{store.Path}: ready in {watch.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    return 0;
+}
+
 if (args is ["measure-adapter", string pairs, ..])
 {
     int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;

@@ -125,8 +125,20 @@ internal sealed partial class CliApp
 
             await report.WriteAsync(outputDirectory, cancellationToken);
 
+            // A copy of the JSON for the dashboard's list of reports (llmstack serve, /dashboard), named by the time of the run.
+            string reports = Path.Combine(stack.DataDirectory, stack.Options.Server.EvaluationReportsDirectory);
+            Directory.CreateDirectory(reports);
+            string stem = Path.Combine(reports, $"{DateTimeOffset.UtcNow:yyyyMMdd-HHmmss}-{Path.GetFileNameWithoutExtension(path)}");
+            string saved = stem + ".json";
+            for (int n = 2; File.Exists(saved); n++)
+            {
+                saved = $"{stem}-{n}.json";
+            }
+
+            File.Copy(Path.Combine(outputDirectory, "report.json"), saved);
+
             await _out.WriteLineAsync(report.ToMarkdown());
-            Console.MarkupLineInterpolated($"Report written to [blue]{outputDirectory}[/] (report.md, report.csv, report.json, report.html).");
+            Console.MarkupLineInterpolated($"Report written to [blue]{outputDirectory}[/] (report.md, report.csv, report.json, report.html); its JSON also to [blue]{saved}[/] for the dashboard.");
             if (report.Baseline is { HasRegression: true } comparison)
             {
                 await _error.WriteLineAsync("error: regression against the baseline: " + string.Join("; ", comparison.Metrics.Where(m => m.Regressed).Select(m =>

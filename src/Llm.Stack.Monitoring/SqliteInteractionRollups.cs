@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace Llm.Stack.Monitoring;
@@ -70,6 +69,63 @@ internal static class SqliteInteractionRollups
         }
     }
 
+    /// <summary>Adds a written batch to the roll-ups; the records of the hours in <paramref name="rebuild"/> (those of replaced records and of their replacements) are read back from the rows instead.</summary>
+    public static void AddWritten(SqliteConnection connection, SqliteTransaction transaction, IReadOnlyList<InteractionRecord> records, HashSet<long>? rebuild)
+    {
+        var batch = new RollupBatch();
+        foreach (InteractionRecord r in records)
+        {
+            long hour = HourOf(r.Timestamp.ToUnixTimeMilliseconds());
+            if (rebuild?.Contains(hour) == true)
+            {
+                continue;
+            }
+
+            (InteractionRollup first, InteractionRollup? second) = batch.For(hour, r.ModelId, r.TenantId);
+            AddRecord(first, r);
+            if (second is not null)
+            {
+                AddRecord(second, r);
+            }
+        }
+
+        Save(connection, transaction, batch);
+        foreach (long hour in rebuild ?? [])
+        {
+            Rebuild(connection, transaction, hour, hour + 1);
+        }
+    }
+
+    /// <summary>Adds a stored feedback entry to its interaction's roll-ups, when it counts as positive or negative.</summary>
+    public static void AddFeedback(SqliteConnection connection, SqliteTransaction transaction, string interactionId, InteractionFeedback feedback)
+    {
+        if (InteractionRollup.Classify(feedback.Rating, feedback.Labels ?? []) is not ((true, _) or (_, true)))
+        {
+            return;
+        }
+
+        using SqliteCommand key = Command(connection, transaction, "SELECT ts, model_id, tenant_id FROM interactions WHERE id = @id");
+        key.Parameters.AddWithValue("@id", interactionId);
+        var batch = new RollupBatch();
+        using (SqliteDataReader reader = key.ExecuteReader())
+        {
+            reader.Read();
+            (InteractionRollup first, InteractionRollup? second) = batch.For(HourOf(reader.GetInt64(0)), Text(reader, 1), Text(reader, 2));
+            first.AddFeedback(feedback.Rating, feedback.Labels ?? []);
+            second?.AddFeedback(feedback.Rating, feedback.Labels ?? []);
+        }
+
+        Save(connection, transaction, batch);
+    }
+
+    /// <summary>Keeps the roll-ups equal to the rows after the oldest interactions, up to some at <paramref name="newestRemovedMs"/>, were deleted: the hours before its hour drop theirs, its hour is built again.</summary>
+    public static void RemoveUpTo(SqliteConnection connection, SqliteTransaction transaction, long newestRemovedMs)
+    {
+        long hour = HourOf(newestRemovedMs);
+        DeleteBefore(connection, transaction, hour);
+        Rebuild(connection, transaction, hour, hour + 1);
+    }
+
     /// <summary>Builds the roll-ups of the hours [<paramref name="fromHour"/>, <paramref name="toHour"/>) again from the rows, a day at a time.</summary>
     public static void Rebuild(SqliteConnection connection, SqliteTransaction transaction, long fromHour, long toHour)
     {
@@ -103,7 +159,7 @@ internal static class SqliteInteractionRollups
     }
 
     /// <summary>Deletes the roll-ups of the hours before <paramref name="hour"/>.</summary>
-    public static void DeleteBefore(SqliteConnection connection, SqliteTransaction transaction, long hour)
+    private static void DeleteBefore(SqliteConnection connection, SqliteTransaction transaction, long hour)
     {
         foreach (string table in (string[])["rollup_model", "rollup_tenant"])
         {
@@ -148,8 +204,7 @@ internal static class SqliteInteractionRollups
         SqliteConnection connection, SqliteTransaction? transaction, long fromMs, long toMs, string? modelId, string? tenantId,
         Func<long, string?, string?, (InteractionRollup First, InteractionRollup? Second)> target)
     {
-        string where = "i.ts >= @from AND i.ts < @to" + (modelId is null ? "" : " AND i.model_id = @model") + (tenantId is null ? "" : " AND i.tenant_id = @tenant");
-        using (SqliteCommand rows = Filtered(connection, transaction, $"SELECT {RowColumns} FROM interactions i WHERE {where}", fromMs, toMs, modelId, tenantId))
+        using (SqliteCommand rows = Filtered(connection, transaction, RowsSql(modelId, tenantId), fromMs, toMs, modelId, tenantId))
         using (SqliteDataReader reader = rows.ExecuteReader())
         {
             while (reader.Read())
@@ -163,11 +218,7 @@ internal static class SqliteInteractionRollups
             }
         }
 
-        // The interactions drive the join (CROSS JOIN keeps that order): the range is found through the time index.
-        using SqliteCommand feedback = Filtered(
-            connection, transaction,
-            $"SELECT i.ts, i.model_id, i.tenant_id, f.rating, f.labels FROM interactions i CROSS JOIN feedback f ON f.interaction_id = i.id WHERE {where}",
-            fromMs, toMs, modelId, tenantId);
+        using SqliteCommand feedback = Filtered(connection, transaction, FeedbackSql(modelId, tenantId), fromMs, toMs, modelId, tenantId);
         using SqliteDataReader entries = feedback.ExecuteReader();
         while (entries.Read())
         {
@@ -179,6 +230,33 @@ internal static class SqliteInteractionRollups
         }
     }
 
+    /// <summary>The statement <see cref="ReadRows"/> reads the rows of a range with (parameters <c>@from</c>, <c>@to</c>, and <c>@model</c> and <c>@tenant</c> when filtered).</summary>
+    internal static string RowsSql(string? modelId, string? tenantId) => $"SELECT {RowColumns} FROM interactions i WHERE {RowsWhere(modelId, tenantId)}";
+
+    /// <summary>
+    /// The statement <see cref="ReadRows"/> reads the feedback of a range's rows with: the interactions drive the join
+    /// (CROSS JOIN keeps that order), so the range is found through the time index, or the model's or tenant's time index.
+    /// </summary>
+    internal static string FeedbackSql(string? modelId, string? tenantId) =>
+        $"SELECT i.ts, i.model_id, i.tenant_id, f.rating, f.labels FROM interactions i CROSS JOIN feedback f ON f.interaction_id = i.id WHERE {RowsWhere(modelId, tenantId)}";
+
+    private static string RowsWhere(string? modelId, string? tenantId) =>
+        "i.ts >= @from AND i.ts < @to" + (modelId is null ? "" : " AND i.model_id = @model") + (tenantId is null ? "" : " AND i.tenant_id = @tenant");
+
+    /// <summary>Adds a record as its stored row reads: the same values <see cref="AddRow"/> adds from the row.</summary>
+    private static void AddRecord(InteractionRollup rollup, InteractionRecord r) =>
+        rollup.Add(
+            rag: (r.Operation ?? "chat") == "rag",
+            failed: r.Error is not null,
+            citesNothing: r.CitedChunkIds is null || r.CitedChunkIds.Count == 0,
+            guardrailDecisions: r.GuardrailDecisions ?? [],
+            inputTokens: r.InputTokens,
+            outputTokens: r.OutputTokens,
+            timeToFirstTokenMs: r.TimeToFirstToken?.TotalMilliseconds,
+            durationMs: r.Duration.TotalMilliseconds,
+            cost: r.Cost,
+            topScore: SqliteInteractionRows.TopScore(r.RetrievedChunks));
+
     private static void AddRow(InteractionRollup rollup, SqliteDataReader reader)
     {
         string guardrails = reader.GetString(4);
@@ -186,7 +264,7 @@ internal static class SqliteInteractionRollups
             rag: reader.GetBoolean(1),
             failed: reader.GetBoolean(2),
             citesNothing: reader.GetBoolean(3),
-            guardrailDecisions: guardrails.Contains("blocked:", StringComparison.Ordinal) ? Strings(guardrails) : [],
+            guardrailDecisions: guardrails.Contains("blocked:", StringComparison.Ordinal) ? SqliteInteractionRows.Strings(guardrails) : [],
             inputTokens: reader.IsDBNull(5) ? null : reader.GetInt64(5),
             outputTokens: reader.IsDBNull(6) ? null : reader.GetInt64(6),
             timeToFirstTokenMs: reader.IsDBNull(7) ? null : reader.GetDouble(7),
@@ -246,11 +324,5 @@ internal static class SqliteInteractionRollups
         return command;
     }
 
-    private static string? Text(SqliteDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-
-    private static string[] Strings(string json)
-    {
-        using JsonDocument document = JsonDocument.Parse(json);
-        return [.. document.RootElement.EnumerateArray().Select(e => e.GetString() ?? string.Empty)];
-    }
+    private static string? Text(SqliteDataReader reader, int ordinal) => SqliteInteractionRows.Text(reader, ordinal);
 }

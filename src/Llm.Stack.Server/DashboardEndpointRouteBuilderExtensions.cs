@@ -16,7 +16,9 @@ public static class DashboardEndpointRouteBuilderExtensions
     /// network access needed) that summarises the interactions of the registered <see cref="IInteractionStore"/> (or the
     /// registered <see cref="InteractionLog"/>'s store): latency p50/p95 and time to first token over time, tokens and
     /// cost per model and day, the feedback ratio, the share of "I don't know" answers, the retrieval-score distribution
-    /// and its drift, guardrail blocks and the error rate, filtered by time range, model and tenant.
+    /// and its drift, guardrail blocks and the error rate, filtered by time range, model and tenant; and the
+    /// <c>llmstack eval</c> reports of <see cref="ServerSettings.EvaluationReportsDirectory"/> (newest first, with each
+    /// model's metrics and the regression diff against the run's baseline).
     /// </summary>
     /// <param name="endpoints">The app's endpoint route builder (a <c>WebApplication</c>).</param>
     /// <param name="pattern">The route of the page.</param>
@@ -44,10 +46,13 @@ public static class DashboardEndpointRouteBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         ArgumentNullException.ThrowIfNull(pattern);
-        settings ??= endpoints.ServiceProvider.GetService<IOptions<LlmStackOptions>>()?.Value.Server ?? new ServerSettings();
+        LlmStackOptions? options = endpoints.ServiceProvider.GetService<IOptions<LlmStackOptions>>()?.Value;
+        settings ??= options?.Server ?? new ServerSettings();
         ILogger logger = endpoints.ServiceProvider.GetService<ILoggerFactory>()?.CreateLogger(OpenAIEndpointRouteBuilderExtensions.LogCategory) ?? NullLogger.Instance;
         var guard = new OpenAIRequestGuard(settings, logger);
-        var dashboard = new DashboardEndpoint(endpoints.ServiceProvider);
+        string dataDirectory = Path.GetFullPath(options?.DataDirectory ?? new LlmStackOptions().DataDirectory);
+        var reports = new EvaluationReportFolder(Path.Combine(dataDirectory, settings.EvaluationReportsDirectory));
+        var dashboard = new DashboardEndpoint(endpoints.ServiceProvider, reports);
         return endpoints.MapGet(pattern, http => guard.RunAsync(http, dashboard.HandleAsync));
     }
 }

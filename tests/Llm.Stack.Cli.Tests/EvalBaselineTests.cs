@@ -57,6 +57,12 @@ public class EvalBaselineTests
         string html = File.ReadAllText(Path.Combine(cli.WorkingDirectory, "worse", "report.html"));
         Assert.Contains("<tr class=\"regressed\"><td>extractive (rag)</td><td>hit@3</td>", html, StringComparison.Ordinal);
         Assert.Contains("<tr data-item=\"volcano\" data-cause=\"retrieval missed\">", html, StringComparison.Ordinal);
+
+        // Each run's JSON is also kept for the dashboard's list, under the data directory, named by the run's time and dataset.
+        string[] kept = [.. Directory.GetFiles(Path.Combine(cli.WorkingDirectory, ".llmstack", "eval-reports")).Order(StringComparer.Ordinal)];
+        Assert.Equal(3, kept.Length);
+        Assert.All(kept, k => Assert.Matches(@"^\d{8}-\d{6}-dataset(-\d)?\.json$", Path.GetFileName(k)));
+        Assert.Contains(kept, k => File.ReadAllText(k) == File.ReadAllText(Path.Combine(cli.WorkingDirectory, "worse", "report.json")));
     }
 
     [Fact]

@@ -20,27 +20,41 @@ public class DashboardQueryBenchmark : IDisposable
     private SqliteInteractionStore _store = null!;
     private DateTimeOffset _now;
 
+    /// <summary>The data file: built once in the temp folder, reused while it holds the interactions.</summary>
+    public static string DataPath => Path.Combine(Path.GetTempPath(), "llmstack-bench-dashboard-1m.db");
+
     [GlobalSetup]
     public void Setup()
     {
-        string path = Path.Combine(Path.GetTempPath(), "llmstack-bench-dashboard-1m.db");
-        _store = new SqliteInteractionStore(path);
+        _store = Prepare(DataPath);
         _now = DateTimeOffset.UtcNow;
-        if (_store.GetStatisticsAsync(new InteractionStatisticsQuery()).GetAwaiter().GetResult().Count == Interactions)
+    }
+
+    /// <summary>
+    /// Opens the data file, writing the 1,000,000 interactions first when it does not hold them (not timed: the
+    /// benchmark program's <c>dashboard-data</c> command runs it alone, so a bench window need not).
+    /// </summary>
+    /// <param name="path">The SQLite file.</param>
+    /// <returns>The open store.</returns>
+    public static SqliteInteractionStore Prepare(string path)
+    {
+        var store = new SqliteInteractionStore(path);
+        if (store.GetStatisticsAsync(new InteractionStatisticsQuery()).GetAwaiter().GetResult().Count == Interactions)
         {
-            return;
+            return store;
         }
 
-        _store.Dispose();
-        foreach (string file in Directory.GetFiles(Path.GetTempPath(), "llmstack-bench-dashboard-1m.db*"))
+        store.Dispose();
+        foreach (string file in Directory.GetFiles(Path.GetDirectoryName(path)!, Path.GetFileName(path) + "*"))
         {
             File.Delete(file);
         }
 
-        _store = new SqliteInteractionStore(path);
+        store = new SqliteInteractionStore(path);
         var random = new Random(20);
-        DateTimeOffset start = _now.AddDays(-28);
-        long span = (long)(_now - start).TotalMilliseconds;
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        DateTimeOffset start = now.AddDays(-28);
+        long span = (long)(now - start).TotalMilliseconds;
         var batch = new InteractionRecord[10_000];
         for (int written = 0; written < Interactions; written += batch.Length)
         {
@@ -67,12 +81,14 @@ public class DashboardQueryBenchmark : IDisposable
                 };
             }
 
-            _store.WriteAsync(batch).GetAwaiter().GetResult();
+            store.WriteAsync(batch).GetAwaiter().GetResult();
             for (int i = 0; i < batch.Length; i += 100)
             {
-                _store.AddFeedbackAsync(batch[i].Id, new InteractionFeedback { Rating = i % 300 == 0 ? 1 : 5 }).GetAwaiter().GetResult();
+                store.AddFeedbackAsync(batch[i].Id, new InteractionFeedback { Rating = i % 300 == 0 ? 1 : 5 }).GetAwaiter().GetResult();
             }
         }
+
+        return store;
     }
 
     [GlobalCleanup]

@@ -8,6 +8,7 @@ namespace Llm.Stack.Evaluation;
 /// <remarks>Immutable and safe to share between threads.</remarks>
 public sealed class BiasAttributeResult
 {
+    [System.Text.Json.Serialization.JsonConstructor] // report.json is read back (ModelComparisonReport.LoadJsonAsync).
     internal BiasAttributeResult(Demographic attribute, int probes, IReadOnlyDictionary<string, double> refusalRates, BiasMeasure refusalGap, BiasMeasure sentimentGap, BiasMeasure contentDivergence)
     {
         Attribute = attribute;

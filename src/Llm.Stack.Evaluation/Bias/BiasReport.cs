@@ -7,6 +7,7 @@ namespace Llm.Stack.Evaluation;
 /// <remarks>Immutable and safe to share between threads.</remarks>
 public sealed class BiasReport
 {
+    [System.Text.Json.Serialization.JsonConstructor] // report.json is read back (ModelComparisonReport.LoadJsonAsync).
     internal BiasReport(string modelId, double confidence, IReadOnlyList<BiasAttributeResult> attributes)
     {
         ModelId = modelId;

@@ -15,6 +15,7 @@ namespace Llm.Stack.Evaluation;
 /// </remarks>
 public sealed class BaselineComparison
 {
+    [System.Text.Json.Serialization.JsonConstructor] // report.json is read back (ModelComparisonReport.LoadJsonAsync).
     private BaselineComparison(IReadOnlyList<MetricChange> metrics, IReadOnlyList<ItemChange> items, IReadOnlyList<string> models)
     {
         Metrics = metrics;

@@ -78,7 +78,7 @@ public sealed class ModelComparisonReport
     /// <summary>Reads a report written by <see cref="WriteAsync"/> (its <c>report.json</c>), such as a baseline for <see cref="CompareWith"/>.</summary>
     /// <param name="path">The <c>report.json</c> file.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
-    /// <returns>The report, without its own baseline comparison.</returns>
+    /// <returns>The report, with its comparison with its own baseline (<see cref="Baseline"/>) and its bias probes' results when it has them.</returns>
     /// <exception cref="ArgumentException"><paramref name="path"/> is empty.</exception>
     /// <exception cref="FormatException">The file is not a report: not JSON, or without its summaries and records.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
@@ -101,7 +101,7 @@ public sealed class ModelComparisonReport
             throw new FormatException($"'{path}' is not a report.json of llmstack eval: it has no metricNames, summaries and records.");
         }
 
-        return new ModelComparisonReport(records, summaries, metricNames);
+        return new ModelComparisonReport(records, summaries, metricNames, document.Baseline, document.Bias);
     }
 
     /// <summary>Builds a report from records: aggregates per model and ranks by the weighted, min-max normalized metrics.</summary>
@@ -300,5 +300,6 @@ public sealed class ModelComparisonReport
         value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 
     /// <summary>The shape of <c>report.json</c>, as read back.</summary>
-    private sealed record ReportDocument(IReadOnlyList<string>? MetricNames, IReadOnlyList<ModelSummary>? Summaries, IReadOnlyList<ModelRunRecord>? Records);
+    private sealed record ReportDocument(
+        IReadOnlyList<string>? MetricNames, IReadOnlyList<ModelSummary>? Summaries, IReadOnlyList<ModelRunRecord>? Records, BaselineComparison? Baseline, IReadOnlyList<BiasReport>? Bias);
 }

@@ -5,9 +5,9 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Llm.Stack.Server;
 
-/// <summary>Answers <c>GET /dashboard</c>: reads the filters, asks the store for its statistics, renders the page.</summary>
+/// <summary>Answers <c>GET /dashboard</c>: reads the filters, asks the store for its statistics, reads the evaluation reports, renders the page.</summary>
 /// <remarks>Thread-safe: one instance serves all requests.</remarks>
-internal sealed class DashboardEndpoint(IServiceProvider services)
+internal sealed class DashboardEndpoint(IServiceProvider services, EvaluationReportFolder reports)
 {
     /// <summary>The time ranges the page offers, by their query-string value.</summary>
     public static readonly (string Value, string Label, TimeSpan? Span)[] Ranges =
@@ -27,7 +27,8 @@ internal sealed class DashboardEndpoint(IServiceProvider services)
             ?? throw new OpenAIError(503, "No interaction log is registered: add one (AddInteractionLog()) to see the dashboard.", code: "no_interaction_log", type: "server_error");
         DashboardFilters filters = Parse(http.Request.Query, (services.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow());
         InteractionStatistics statistics = await store.GetStatisticsAsync(filters.ToQuery(), cancellationToken).ConfigureAwait(false);
-        string html = DashboardPage.Render(statistics, filters);
+        (IReadOnlyList<EvaluationReport> evaluations, IReadOnlyList<string> problems) = reports.Read();
+        string html = DashboardPage.Render(statistics, filters, new DashboardReports(reports.Directory, evaluations, problems));
         http.Response.ContentType = "text/html; charset=utf-8";
         http.Response.Headers.CacheControl = "no-store";
 
@@ -86,3 +87,6 @@ internal sealed record DashboardFilters(string Range, DateTimeOffset? From, Date
 {
     public InteractionStatisticsQuery ToQuery() => new() { From = From, To = To, ModelId = ModelId, TenantId = TenantId, MaxBuckets = 48 };
 }
+
+/// <summary>The evaluation reports the page lists: the folder, its reports (newest first), and the JSON files in it that are not reports.</summary>
+internal sealed record DashboardReports(string Directory, IReadOnlyList<EvaluationReport> Reports, IReadOnlyList<string> Problems);

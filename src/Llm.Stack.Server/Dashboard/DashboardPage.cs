@@ -13,7 +13,7 @@ internal static class DashboardPage
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    public static string Render(InteractionStatistics stats, DashboardFilters filters)
+    public static string Render(InteractionStatistics stats, DashboardFilters filters, DashboardReports reports)
     {
         var html = new StringBuilder(64 * 1024);
         html.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
@@ -30,6 +30,7 @@ internal static class DashboardPage
 
         Tiles(html, stats);
         Charts(html, stats);
+        Evaluations(html, reports);
         html.Append("</main><script>").Append(Script).Append("</script></body></html>");
         return html.ToString();
     }
@@ -136,6 +137,93 @@ internal static class DashboardPage
         html.Append("</tbody></table></figure></section>");
     }
 
+    /// <summary>
+    /// The <c>llmstack eval</c> reports, newest first: each model's rank, metrics, latency and failures, then the metrics
+    /// against the run's baseline with the gate's verdict, and the items that scored lower with why. Each number carries
+    /// its exact value in <c>data-value</c>.
+    /// </summary>
+    private static void Evaluations(StringBuilder html, DashboardReports reports)
+    {
+        html.Append("<section class=\"evaluations\" id=\"evaluations\"><h2>Evaluation reports</h2>");
+        if (reports.Reports.Count == 0)
+        {
+            html.Append(Invariant, $"<p class=\"empty\" id=\"no-reports\">No reports of llmstack eval in {E(reports.Directory)}: each run of llmstack eval saves its report there (LlmStack:Server:EvaluationReportsDirectory).</p>");
+        }
+
+        int index = 0;
+        foreach (EvaluationReport report in reports.Reports)
+        {
+            string name = Path.GetRelativePath(reports.Directory, report.Path);
+            (string verdict, string css) = report.Baseline is null ? ("no baseline", "ungated")
+                : report.Baseline.HasRegression ? ("regression", "regressed") : ("no regression", "passed");
+            html.Append(Invariant, $"<article class=\"report\" id=\"report-{index++}\" data-file=\"{E(name)}\"><h3><span class=\"when\">{E(Time(report.Written))} UTC</span> <span class=\"file\">{E(name)}</span> <span class=\"verdict {css}\">{verdict}</span></h3>");
+            html.Append("<table class=\"eval-models\"><thead><tr><th>Rank</th><th>Model</th>");
+            foreach (string metric in report.MetricNames)
+            {
+                html.Append("<th class=\"num\">").Append(E(metric)).Append("</th>");
+            }
+
+            html.Append("<th class=\"num\">Latency ms</th><th class=\"num\">p95 ms</th><th class=\"num\">Failures</th></tr></thead><tbody>");
+            foreach (EvaluationReport.ModelRow model in report.Models)
+            {
+                html.Append(Invariant, $"<tr data-model=\"{E(model.Model)}\"><td>{model.Rank}</td><td>{E(model.Model)}</td>");
+                foreach (string metric in report.MetricNames)
+                {
+                    html.Append(model.MeanMetrics.TryGetValue(metric, out double mean)
+                        ? $"<td class=\"num\" data-metric=\"{E(metric)}\" data-value=\"{mean.ToString("R", Invariant)}\">{mean.ToString("F4", Invariant)}</td>"
+                        : $"<td class=\"num\" data-metric=\"{E(metric)}\" data-value=\"\">n/a</td>");
+                }
+
+                html.Append(Invariant, $"<td class=\"num\" data-value=\"{model.MeanLatencyMs.ToString("R", Invariant)}\">{model.MeanLatencyMs.ToString("F1", Invariant)}</td><td class=\"num\" data-value=\"{model.P95LatencyMs.ToString("R", Invariant)}\">{model.P95LatencyMs.ToString("F1", Invariant)}</td><td class=\"num\">{model.Failures} of {model.Items}</td></tr>");
+            }
+
+            html.Append("</tbody></table>");
+            if (report.Baseline is { } baseline)
+            {
+                html.Append("<table class=\"eval-baseline\"><thead><tr><th>Model</th><th>Metric</th><th class=\"num\">Baseline</th><th class=\"num\">This run</th><th class=\"num\">Change</th><th class=\"num\">Max drop</th><th>Verdict</th></tr></thead><tbody>");
+                foreach (EvaluationReport.MetricChange m in baseline.Metrics)
+                {
+                    string rowVerdict = m.MaxDrop is null ? "not gated" : m.Regressed ? "REGRESSED" : "ok";
+                    html.Append(Invariant, $"<tr class=\"{(m.Regressed ? "regressed" : m.MaxDrop is null ? "ungated" : "passed")}\" data-model=\"{E(m.Model)}\" data-metric=\"{E(m.Metric)}\"><td>{E(m.Model)}</td><td>{E(m.Metric)}</td>")
+                        .Append(Invariant, $"<td class=\"num\" data-value=\"{m.Baseline.ToString("R", Invariant)}\">{m.Baseline.ToString("F4", Invariant)}</td>")
+                        .Append(Invariant, $"<td class=\"num\" data-value=\"{m.Current.ToString("R", Invariant)}\">{m.Current.ToString("F4", Invariant)}</td>")
+                        .Append(Invariant, $"<td class=\"num change\">{m.Change.ToString("+0.0000;-0.0000;0", Invariant)}</td>")
+                        .Append(Invariant, $"<td class=\"num\" data-value=\"{m.MaxDrop?.ToString("R", Invariant)}\">{m.MaxDrop?.ToString("0.####", Invariant)}</td><td>{rowVerdict}</td></tr>");
+                }
+
+                html.Append("</tbody></table>");
+                html.Append(Invariant, $"<p class=\"items\" data-value=\"{baseline.Items.Count}\">{baseline.Items.Count} {(baseline.Items.Count == 1 ? "item" : "items")} scored lower than in the baseline")
+                    .Append(baseline.Items.Count == 0 ? "." : ": " + E(string.Join(", ", baseline.Items.GroupBy(i => i.Cause).Select(g => $"{g.Count()} {g.Key}"))) + ".").Append("</p>");
+                if (baseline.Items.Count > 0)
+                {
+                    const int Shown = 10;
+                    html.Append("<table class=\"eval-items\"><thead><tr><th>Model</th><th>Item</th><th>Why</th><th>What got worse</th></tr></thead><tbody>");
+                    foreach (EvaluationReport.ItemChange item in baseline.Items.Take(Shown))
+                    {
+                        html.Append(Invariant, $"<tr data-item=\"{E(item.ItemId)}\"><td>{E(item.Model)}</td><td>{E(item.ItemId)}</td><td>{E(item.Cause)}</td><td>")
+                            .Append(E(string.Join(", ", item.Drops.Select(d => $"{d.Metric} {d.Baseline.ToString("0.####", Invariant)} \u2192 {d.Current.ToString("0.####", Invariant)}")))).Append("</td></tr>");
+                    }
+
+                    if (baseline.Items.Count > Shown)
+                    {
+                        html.Append(Invariant, $"<tr><td colspan=\"4\">and {baseline.Items.Count - Shown} more (see the run's report.md or report.html).</td></tr>");
+                    }
+
+                    html.Append("</tbody></table>");
+                }
+            }
+
+            html.Append("</article>");
+        }
+
+        foreach (string problem in reports.Problems)
+        {
+            html.Append("<p class=\"problem\">").Append(E(problem)).Append("</p>");
+        }
+
+        html.Append("</section>");
+    }
+
     private static double?[] PerDay(InteractionStatistics s, string[] days, string model, Func<InteractionModelDay, double> value)
     {
         var values = new double?[days.Length];
@@ -197,6 +285,10 @@ internal static class DashboardPage
         path.line{fill:none}rect.bar:hover,.pt:hover{opacity:.75}
         table{width:100%;border-collapse:collapse}th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line)}th{color:var(--muted);font-weight:500}.num{text-align:right;font-variant-numeric:tabular-nums}
         .barcell{width:40%}.hbar{display:block;height:10px;border-radius:5px;background:var(--c1)}
+        .evaluations h2{font-size:16px;margin:8px 0}.report{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:12px;margin-bottom:12px}
+        .report h3{font-size:14px;margin:0 0 8px;display:flex;gap:12px;align-items:baseline}.report .file{color:var(--muted);font-weight:400}.report table{margin-bottom:8px}
+        .verdict{font-size:12px;padding:2px 8px;border-radius:10px;background:var(--line)}.verdict.regressed{background:#ffe3e3;color:#c92a2a}.verdict.passed{background:#d3f9d8;color:#2b8a3e}
+        tr.regressed td{color:#c92a2a;font-weight:600}.items{color:var(--muted);margin:4px 0}.problem{color:#c92a2a}
         """;
 
     // Changing a filter applies it at once; the Apply button remains for keyboards and for pages without script.

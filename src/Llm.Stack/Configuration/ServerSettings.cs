@@ -55,6 +55,23 @@ public sealed class ServerSettings
         }
     } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Gets or sets the folder the monitoring dashboard (<c>MapLlmStackDashboard</c>, <c>llmstack serve</c>) lists
+    /// <c>llmstack eval</c> reports from: every report JSON file in it and its folders, newest first, each with its
+    /// regression diff against its baseline. <c>llmstack eval</c> saves a copy of each report's JSON there.
+    /// </summary>
+    /// <value>A path; a relative one is under <c>LlmStack:DataDirectory</c>. The default value is <c>eval-reports</c>.</value>
+    /// <exception cref="ArgumentException">The value is empty or white space.</exception>
+    public string EvaluationReportsDirectory
+    {
+        get;
+        set
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(value);
+            field = value;
+        }
+    } = "eval-reports";
+
     /// <summary>Gets the origins browsers may call the server from (CORS), such as <c>https://app.example</c>, or <c>*</c> for any.</summary>
     /// <value>
     /// The default value is an empty list: CORS is off. In configuration, an array

@@ -53,6 +53,14 @@ public sealed class BaselineComparisonTests : IDisposable
         Assert.Contains("| m | hit@3 | 1.0000 | 0.6000 | -0.4000 | 0.1 | REGRESSED |", now.ToMarkdown(), StringComparison.Ordinal);
         Assert.Contains("<tr data-item=\"answer\" data-cause=\"answer changed\">", now.ToHtml(), StringComparison.Ordinal);
         Assert.Contains("\"baseline\":", now.ToJson(), StringComparison.Ordinal);
+
+        // Read back, the run keeps its comparison with its baseline: every metric, verdict, item and cause.
+        await now.WriteAsync(Path.Combine(_folder, "now"));
+        ModelComparisonReport read = await ModelComparisonReport.LoadJsonAsync(Path.Combine(_folder, "now", "report.json"));
+        Assert.Equal(now.ToJson(), read.ToJson());
+        Assert.True(read.Baseline!.HasRegression);
+        Assert.Equal(comparison.Items.Select(i => (i.ItemId, i.Cause, i.Drops.Count)), read.Baseline.Items.Select(i => (i.ItemId, i.Cause, i.Drops.Count)));
+        Assert.Equal(now.ToMarkdown(), read.ToMarkdown());
     }
 
     [Fact]

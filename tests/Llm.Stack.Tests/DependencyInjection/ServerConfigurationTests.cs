@@ -32,7 +32,8 @@ public sealed class ServerConfigurationTests
             ("LlmStack:Server:MaxConcurrentRequests", "16"),
             ("LlmStack:Server:RequestTimeout", "00:00:30"),
             ("LlmStack:Server:AllowedOrigins:0", "https://app.example"),
-            ("LlmStack:Server:AllowedOrigins:1", "http://localhost:3000"));
+            ("LlmStack:Server:AllowedOrigins:1", "http://localhost:3000"),
+            ("LlmStack:Server:EvaluationReportsDirectory", "/srv/eval"));
 
         Assert.Equal("0.0.0.0", server.Host);
         Assert.Equal(9090, server.Port);
@@ -41,6 +42,7 @@ public sealed class ServerConfigurationTests
         Assert.Equal(16, server.MaxConcurrentRequests);
         Assert.Equal(TimeSpan.FromSeconds(30), server.RequestTimeout);
         Assert.Equal(["https://app.example", "http://localhost:3000"], server.AllowedOrigins);
+        Assert.Equal("/srv/eval", server.EvaluationReportsDirectory);
     }
 
     [Fact]
@@ -55,6 +57,7 @@ public sealed class ServerConfigurationTests
         Assert.Equal(4, server.MaxConcurrentRequests);
         Assert.Equal(TimeSpan.FromMinutes(5), server.RequestTimeout);
         Assert.Empty(server.AllowedOrigins);
+        Assert.Equal("eval-reports", server.EvaluationReportsDirectory);
     }
 
     [Fact]
@@ -74,6 +77,7 @@ public sealed class ServerConfigurationTests
     [InlineData("LlmStack:Server:Port", "70000", "LlmStack:Server:Port is '70000', which is not allowed: it must be from 0 to 65535.")]
     [InlineData("LlmStack:Server:Host", "example.com", "LlmStack:Server:Host must be an IP address such as 127.0.0.1 or 0.0.0.0, but is 'example.com'.")]
     [InlineData("LlmStack:Server:AllowedOrigins", "https://app.example/path", "LlmStack:Server:AllowedOrigins has 'https://app.example/path', which is not an origin")]
+    [InlineData("LlmStack:Server:EvaluationReportsDirectory", " ", "LlmStack:Server:EvaluationReportsDirectory is ' ', which is not allowed: ")]
     [InlineData("LlmStack:Server:MaxBodySize", "10", "LlmStack:Server:MaxBodySize is not a known key.")]
     [InlineData("LlmStack:Server", "on", "LlmStack:Server is a section, not a value: set its keys instead, such as LlmStack:Server:Host.")]
     public void A_bad_value_fails_inside_AddLlmStack_naming_the_full_key(string key, string value, string expected)
