@@ -5,10 +5,17 @@ internal static class HnswSearch
 {
     /// <summary>
     /// Returns how many matching records a filtered search scores exactly instead of walking the graph, when the query does
-    /// not set <see cref="HnswSearchOptions{TRecord}.ExactFilterCutoff"/>: <c>max(2,000, live records / 8)</c>. Below it a
-    /// scan of the matches is cheaper than a graph walk that must step over the many rejected nodes, and it is exact.
+    /// not set <see cref="HnswSearchOptions{TRecord}.ExactFilterCutoff"/>: <c>max(2,000, live records / 10)</c>.
     /// </summary>
-    internal static int DefaultExactFilterCutoff(int liveRecords) => Math.Max(2_000, liveRecords / 8);
+    /// <remarks>
+    /// Measured with <c>HnswFilteredBenchmark</c> forced to each path (100k clustered 384-d vectors, EfSearch 64, one
+    /// thread; <c>benchmarks/RESULTS.md</c>): the exact path costs the filter over every record plus a row read per
+    /// match, so it grows with the matches; the filtered walk steps over the rejected nodes, so its cost grows about as
+    /// 1 / (share admitted). The two cross at about a tenth of the records. The cost model of both paths puts the crossing
+    /// near a tenth at 1M records too, so the cutoff is a share of the live records, with a floor below which the scan is
+    /// cheap anyway.
+    /// </remarks>
+    internal static int DefaultExactFilterCutoff(int liveRecords) => Math.Max(2_000, liveRecords / 10);
 
     /// <summary>Searches column <paramref name="columnIndex"/> of <paramref name="data"/> (caller holds the read lock).</summary>
     /// <remarks>
