@@ -42,8 +42,8 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
             CollectionBinding binding = GetBinding("Search");
             Func<object?[], bool>? predicate = options.Filter is null ? null : FilterCompiler.Compile(options.Filter, _model, binding);
 
-            int? efSearch = (options as HnswSearchOptions<TRecord>)?.EfSearch;
-            results = Search(binding, property, query, top, options.Skip, options.ScoreThreshold, predicate, includeVectors, efSearch);
+            var hnsw = options as HnswSearchOptions<TRecord>;
+            results = Search(binding, property, query, top, options.Skip, options.ScoreThreshold, predicate, includeVectors, hnsw?.EfSearch, hnsw?.ExactFilterCutoff);
             EndSearch(activity, started, VectorIndexTelemetry.SearchOperation, results);
         }
         catch (Exception e)
@@ -237,9 +237,9 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
             else
             {
                 best = new (float Goodness, int Slot)[q.Length][];
-                int? efSearch = (options as HnswSearchOptions<TRecord>)?.EfSearch;
+                var hnsw = options as HnswSearchOptions<TRecord>;
                 Parallel.For(0, q.Length, new ParallelOptions { MaxDegreeOfParallelism = _store.MaxDegreeOfParallelism }, i =>
-                    best[i] = SearchColumn(data, column, q[i], k, predicate, efSearch, maxDegreeOfParallelism: 1));
+                    best[i] = SearchColumn(data, column, q[i], k, predicate, hnsw?.EfSearch, maxDegreeOfParallelism: 1, hnsw?.ExactFilterCutoff));
             }
             for (int i = 0; i < q.Length; i++)
             {
@@ -275,7 +275,8 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
         double? scoreThreshold,
         Func<object?[], bool>? predicate,
         bool includeVectors,
-        int? efSearch = null)
+        int? efSearch = null,
+        int? exactFilterCutoff = null)
     {
         int column = binding.VectorColumns[IndexOf(_model.VectorProperties, property)];
         CollectionData data = binding.Data;
@@ -287,7 +288,7 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
         try
         {
             k = Math.Min(k, Math.Max(1, data.Count));
-            (float Goodness, int Slot)[] best = SearchColumn(data, column, query, k, predicate, efSearch);
+            (float Goodness, int Slot)[] best = SearchColumn(data, column, query, k, predicate, efSearch, exactFilterCutoff: exactFilterCutoff);
             for (int i = skip; i < best.Length; i++)
             {
                 double score = FlatSearch.ToScore(spec.Distance, best[i].Goodness);
@@ -328,12 +329,12 @@ public sealed partial class InMemoryVectorCollection<TKey, TRecord>
 
     /// <summary>Searches one vector column: its HNSW graph when it has one, else the exact (or quantized) scan (caller holds the read lock).</summary>
     private (float Goodness, int Slot)[] SearchColumn(
-        CollectionData data, int column, ReadOnlyMemory<float> query, int k, Func<object?[], bool>? predicate, int? efSearch, int maxDegreeOfParallelism = 0)
+        CollectionData data, int column, ReadOnlyMemory<float> query, int k, Func<object?[], bool>? predicate, int? efSearch, int maxDegreeOfParallelism = 0, int? exactFilterCutoff = null)
     {
         int parallelism = maxDegreeOfParallelism > 0 ? maxDegreeOfParallelism : _store.MaxDegreeOfParallelism;
         VectorColumn vectors = data.Columns[column];
         return vectors.Graph is HnswGraph graph
-            ? HnswSearch.Search(data, column, query, k, efSearch ?? graph.Parameters.EfSearch, predicate, parallelism)
+            ? HnswSearch.Search(data, column, query, k, efSearch ?? graph.Parameters.EfSearch, predicate, parallelism, exactFilterCutoff)
             : FlatSearch.Search(data, column, query, k, predicate, parallelism, _store.QuantizationOversampling);
     }
 }

@@ -101,6 +101,101 @@ public sealed class BatchAndInt8KernelTests
     }
 
     [Fact]
+    public void Four_row_biased_int8_dot_equals_the_scalar_reference_for_every_length_0_to_256()
+    {
+        var random = new Random(14);
+        for (int n = 0; n <= 256; n++)
+        {
+            // The four rows sit inside a larger buffer whose guard bytes (the extreme codes) would change any sum they entered.
+            byte[] q = [.. Enumerable.Range(0, n).Select(_ => (byte)random.Next(0, 129))];
+            sbyte[] buffer = new sbyte[(4 * n) + 128];
+            Array.Fill(buffer, (sbyte)-127);
+            Span<sbyte> rows = buffer.AsSpan(64, 4 * n);
+            for (int i = 0; i < rows.Length; i++)
+            {
+                rows[i] = (sbyte)random.Next(-127, 128);
+            }
+
+            if (n > 0)
+            {
+                q[0] = 128;
+                q[n - 1] = 128;
+                rows[0] = -127;
+                rows[(4 * n) - 1] = 127;
+            }
+
+            Assert.Equal(AvxVnni.IsSupported && n >= 32, QuantizedKernels.CanDotBiased4(n));
+            if (!QuantizedKernels.CanDotBiased4(n))
+            {
+                Assert.Throws<ArgumentException>(() => QuantizedKernels.DotBiased4(ref MemoryMarshalFirst(q), ref buffer[64], n));
+                continue;
+            }
+
+            Vector128<int> dots = QuantizedKernels.DotBiased4(ref q[0], ref buffer[64], n);
+            for (int row = 0; row < 4; row++)
+            {
+                ReadOnlySpan<sbyte> r = rows.Slice(row * n, n);
+                int expected = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    expected += q[i] * r[i];
+                }
+
+                Assert.Equal(expected, dots.GetElement(row));
+                Assert.Equal(QuantizedKernels.DotBiased(q, r), dots.GetElement(row));
+            }
+        }
+    }
+
+    // Every distance the int8 scan serves, at a length of whole 32-byte chunks (384), one with a tail (100), and one with an
+    // odd chunk (96 = 64 + 32); 303 rows leave a tail of three after the four-row steps, and the deleted rows fall inside steps.
+    [Theory]
+    [InlineData(DistanceFunction.CosineSimilarity, 384)]
+    [InlineData(DistanceFunction.CosineSimilarity, 100)]
+    [InlineData(DistanceFunction.DotProductSimilarity, 96)]
+    [InlineData(DistanceFunction.EuclideanDistance, 100)]
+    [InlineData(DistanceFunction.EuclideanSquaredDistance, 384)]
+    public async Task Four_row_int8_scan_scores_bit_for_bit_as_the_one_row_scan(string distance, int dimensions)
+    {
+        float[][] vectors = Data.Generate("clustered", 303, dimensions, seed: 41);
+        var store = new InMemoryVectorStore(new InMemoryVectorStoreOptions { QuantizedFlatEncoding = VectorQuantization.Int8, MaxDegreeOfParallelism = 1 });
+        var definition = new VectorStoreCollectionDefinition
+        {
+            Properties =
+            [
+                new VectorStoreKeyProperty("Key", typeof(int)),
+                new VectorStoreDataProperty("Group", typeof(int)),
+                new VectorStoreVectorProperty("Vector", typeof(ReadOnlyMemory<float>), dimensions) { DistanceFunction = distance, IndexKind = IndexKind.QuantizedFlat },
+            ],
+        };
+        InMemoryVectorCollection<int, Row<int>> rows = store.GetCollection<int, Row<int>>("rows", definition);
+        await rows.EnsureCollectionExistsAsync();
+        await rows.UpsertAsync(vectors.Select((v, i) => new Row<int> { Key = i, Group = i % 5, Vector = v }));
+        await rows.DeleteAsync([5, 6, 101, 299]);
+        CollectionData data = rows.GetBinding("test").Data;
+        VectorColumn column = data.Columns.Single();
+        Assert.Equal(VectorQuantization.Int8, column.Quantization);
+
+        foreach (float[] query in Data.Generate("clustered", 4, dimensions, seed: 42))
+        {
+            byte[] codes = new byte[dimensions];
+            float scale = QuantizedKernels.EncodeQueryInt8(query, codes);
+            float queryNorm = MathF.Sqrt(VectorKernels.SumOfSquares(query));
+            foreach (int k in new[] { 10, 400 })
+            {
+                var four = new TopK(k);
+                var one = new TopK(k);
+                FlatSearch.ScanInt8(column, codes, scale, queryNorm, data.Values, 0, data.HighWater, null, four);
+                FlatSearch.ScanInt8(column, codes, scale, queryNorm, data.Values, 0, data.HighWater, _ => true, one);
+                (float Goodness, int Slot)[] expected = one.ToSortedArray();
+                (float Goodness, int Slot)[] actual = four.ToSortedArray();
+                Assert.Equal(Math.Min(k, 299), expected.Length);
+                Assert.Equal(expected.Select(c => (BitConverter.SingleToInt32Bits(c.Goodness), c.Slot)), actual.Select(c => (BitConverter.SingleToInt32Bits(c.Goodness), c.Slot)));
+            }
+        }
+    }
+
+    [Fact]
     public void Biased_int8_dot_reads_only_inside_the_spans()
     {
         for (int n = 1; n <= 140; n++)
@@ -185,6 +280,8 @@ public sealed class BatchAndInt8KernelTests
         Assert.Equal([9, 8, 7], again.ToSortedArray().Select(c => c.Slot));
         Assert.NotSame(again, TopK.ForThread(1, 3));
     }
+
+    private static ref byte MemoryMarshalFirst(byte[] codes) => ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(codes);
 
     private static float[] RandomVector(Random random, int n) => [.. Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() * 2) - 1))];
 

@@ -223,11 +223,56 @@ public sealed class HnswTests
         Assert.Equal(rareCount, await hnsw.SearchAsync(queries[0], 50, rare).CountAsync());
 
         // A filter admitting just over the exact-search threshold still returns top results, all matching.
-        int threshold = HnswSearch.ExactFilterThreshold(points.Count);
+        int threshold = HnswSearch.DefaultExactFilterCutoff(points.Count);
         var wide = new VectorSearchOptions<Point> { Filter = p => p.Id <= threshold };
         List<int> ids = await hnsw.SearchAsync(queries[1], 100, wide).Select(r => r.Record.Id).ToListAsync();
         Assert.Equal(100, ids.Count);
         Assert.All(ids, id => Assert.True(id <= threshold));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(10)]
+    [InlineData(50)]
+    public async Task Either_filtered_path_forced_by_the_cutoff_returns_top_matching_results(int percent)
+    {
+        List<Point> points = Points(Clustered(20_000, 16));
+        InMemoryVectorCollection<int, Point> hnsw = await CollectionAsync(IndexKind.Hnsw, points);
+        InMemoryVectorCollection<int, Point> flat = await CollectionAsync(IndexKind.Flat, points);
+        float[][] queries = Clustered(20, 17);
+        var exact = new HnswSearchOptions<Point> { ExactFilterCutoff = int.MaxValue, Filter = p => p.Group < percent };
+        var graph = new HnswSearchOptions<Point> { ExactFilterCutoff = 0, Filter = p => p.Group < percent };
+        var truth = new VectorSearchOptions<Point> { Filter = p => p.Group < percent };
+        int matching = points.Count(p => p.Group < percent);
+        foreach (float[] query in queries)
+        {
+            // The exact path is the flat index's filtered search, results and scores.
+            List<(int, double?)> want = await flat.SearchAsync(query, 10, truth).Select(r => (r.Record.Id, r.Score)).ToListAsync();
+            List<(int, double?)> got = await hnsw.SearchAsync(query, 10, exact).Select(r => (r.Record.Id, r.Score)).ToListAsync();
+            Assert.Equal(want, got);
+
+            // The graph walk, however few records match, never returns fewer than top while that many match.
+            List<Point> walked = await hnsw.SearchAsync(query, 10, graph).Select(r => r.Record).ToListAsync();
+            Assert.Equal(Math.Min(10, matching), walked.Count);
+            Assert.All(walked, p => Assert.True(p.Group < percent));
+        }
+
+        // A filter admitting fewer than top records: all of them, on either path.
+        var fewExact = new HnswSearchOptions<Point> { ExactFilterCutoff = int.MaxValue, Filter = p => p.Group == 3 && p.Id < 500 };
+        var fewGraph = new HnswSearchOptions<Point> { ExactFilterCutoff = 0, Filter = p => p.Group == 3 && p.Id < 500 };
+        int fewCount = points.Count(p => p.Group == 3 && p.Id < 500);
+        Assert.InRange(fewCount, 1, 9);
+        Assert.Equal(fewCount, await hnsw.SearchAsync(queries[0], 10, fewExact).CountAsync());
+        Assert.Equal(fewCount, await hnsw.SearchAsync(queries[0], 10, fewGraph).CountAsync());
+
+        if (percent >= 10)
+        {
+            // At 1% the walk over mostly rejected nodes is where recall drops, and why few matches are scored exactly.
+            double recall = await RecallAsync(hnsw, flat, queries, 10, graph);
+            Assert.True(recall >= 0.9, $"forced graph walk, filtered recall@10 at {percent}%: {recall:F3}");
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => new HnswSearchOptions<Point> { ExactFilterCutoff = -1 });
     }
 
     [Fact]

@@ -94,6 +94,36 @@ public sealed class SearchReferenceTests
     public Task Four_row_scan_equals_the_float64_reference(string distance, int dimensions)
         => RunAsync(distance, "clustered", i => i, dimensions, count: 303);
 
+    // With integer components and duplicated rows many scores tie exactly; the unfiltered four-row scan must keep what the
+    // one-row filtered scan (a filter that admits every record) keeps, ties included: the rows in slot order, the first
+    // of equal scores kept.
+    [Theory]
+    [InlineData(DistanceFunction.CosineSimilarity, 3001)]
+    [InlineData(DistanceFunction.DotProductSimilarity, 3001)]
+    [InlineData(DistanceFunction.CosineDistance, 1027)]
+    public async Task Four_row_scan_keeps_ties_as_the_one_row_scan_does(string distance, int count)
+    {
+        float[][] vectors = Data.Generate("integers", count, 64, seed: 77);
+        for (int i = 0; i < count; i += 97)
+        {
+            vectors[i] = vectors[count - 1 - (i % 50)]; // exact duplicates in both halves
+        }
+
+        InMemoryVectorCollection<int, Row<int>> rows = await Data.FillAsync(new InMemoryVectorStore(new InMemoryVectorStoreOptions { MaxDegreeOfParallelism = 1 }), distance, vectors, i => i);
+        await rows.DeleteAsync([1, 2, count / 2, (count / 2) + 1, count - 2]);
+        var everything = new VectorSearchOptions<Row<int>> { Filter = r => r.Group >= 0 };
+        foreach (float[] query in Data.Generate("integers", 6, 64, seed: 78).Append(vectors[count - 1]))
+        {
+            foreach (int top in new[] { 1, 10, 200 })
+            {
+                List<(int, double?)> onePass = await rows.SearchAsync(query, top, everything).Select(r => (r.Record.Key, r.Score)).ToListAsync();
+                List<(int, double?)> fourRows = await rows.SearchAsync(query, top).Select(r => (r.Record.Key, r.Score)).ToListAsync();
+                Assert.Equal(top, onePass.Count);
+                Assert.Equal(onePass, fourRows);
+            }
+        }
+    }
+
     // 37 dimensions by default: not a multiple of any vector width, exercises the overlapping tail.
     private static async Task RunAsync<TKey>(string distance, string dataKind, Func<int, TKey> key, int dimensions = 37, int count = 300)
         where TKey : notnull

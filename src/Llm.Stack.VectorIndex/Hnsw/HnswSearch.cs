@@ -3,15 +3,19 @@ namespace Llm.Stack.VectorIndex;
 /// <summary>Search of an HNSW-indexed column: the graph, or an exact scan of the matching records when a filter admits few of them.</summary>
 internal static class HnswSearch
 {
-    /// <summary>The fewest records below which a filtered search is always exact.</summary>
-    internal const int ExactFilterMinimum = 2_000;
-
     /// <summary>
-    /// Returns how many matching records a filtered search scores exactly instead of walking the graph:
-    /// <c>max(2,000, live records / 8)</c>, chosen with <c>HnswFilteredBenchmark</c> on real sentence embeddings. Below it a scan of the matches is cheaper than a graph walk that must step
-    /// over the many rejected nodes, and it is exact.
+    /// Returns how many matching records a filtered search scores exactly instead of walking the graph, when the query does
+    /// not set <see cref="HnswSearchOptions{TRecord}.ExactFilterCutoff"/>: <c>max(2,000, live records / 10)</c>.
     /// </summary>
-    internal static int ExactFilterThreshold(int liveRecords) => Math.Max(ExactFilterMinimum, liveRecords / 8);
+    /// <remarks>
+    /// Measured with <c>HnswFilteredBenchmark</c> forced to each path (100k clustered 384-d vectors, EfSearch 64, one
+    /// thread; <c>benchmarks/RESULTS.md</c>): the exact path costs the filter over every record plus a row read per
+    /// match, so it grows with the matches; the filtered walk steps over the rejected nodes, so its cost grows about as
+    /// 1 / (share admitted). The two cross at about a tenth of the records. The cost model of both paths puts the crossing
+    /// near a tenth at 1M records too, so the cutoff is a share of the live records, with a floor below which the scan is
+    /// cheap anyway.
+    /// </remarks>
+    internal static int DefaultExactFilterCutoff(int liveRecords) => Math.Max(2_000, liveRecords / 10);
 
     /// <summary>Searches column <paramref name="columnIndex"/> of <paramref name="data"/> (caller holds the read lock).</summary>
     /// <remarks>
@@ -19,7 +23,7 @@ internal static class HnswSearch
     /// graph walk finds fewer (a filter rejecting most of the region the walk explores), the search falls back to the exact scan.
     /// </remarks>
     public static (float Goodness, int Slot)[] Search(
-        CollectionData data, int columnIndex, ReadOnlyMemory<float> queryMemory, int k, int ef, Func<object?[], bool>? filter, int maxDegreeOfParallelism)
+        CollectionData data, int columnIndex, ReadOnlyMemory<float> queryMemory, int k, int ef, Func<object?[], bool>? filter, int maxDegreeOfParallelism, int? exactFilterCutoff = null)
     {
         VectorColumn column = data.Columns[columnIndex];
         HnswGraph graph = column.Graph!;
@@ -29,7 +33,7 @@ internal static class HnswSearch
         bool[] present = column.Present;
         if (filter is not null)
         {
-            int threshold = ExactFilterThreshold(data.Count);
+            int threshold = exactFilterCutoff ?? DefaultExactFilterCutoff(data.Count);
             int[] matches = System.Buffers.ArrayPool<int>.Shared.Rent(Math.Min(threshold, data.HighWater) + 1);
             try
             {
@@ -51,15 +55,7 @@ internal static class HnswSearch
 
                 if (few)
                 {
-                    TopK heap = TopK.ForThread(0, Math.Max(1, k));
-                    DistanceKind kind = column.Spec.Distance;
-                    for (int i = 0; i < n; i++)
-                    {
-                        int slot = matches[i];
-                        heap.Add(FlatSearch.Goodness(kind, query, column.Row(slot), queryNorm, column.Norms[slot]), slot);
-                    }
-
-                    return heap.ToSortedArray();
+                    return ScoreMatches(column, query, queryNorm, matches.AsSpan(0, n), k);
                 }
             }
             finally
@@ -80,5 +76,29 @@ internal static class HnswSearch
         }
 
         return results;
+    }
+
+    // The exact path: the matching rows in slot order, each prefetched ExactPrefetchRows matches ahead (the matches are
+    // scattered, so the hardware prefetcher cannot see the next one coming).
+    private static (float Goodness, int Slot)[] ScoreMatches(VectorColumn column, ReadOnlySpan<float> query, float queryNorm, ReadOnlySpan<int> matches, int k)
+    {
+        const int ExactPrefetchRows = 4;
+        TopK heap = TopK.ForThread(0, Math.Max(1, k));
+        DistanceKind kind = column.Spec.Distance;
+        int dim = column.Dimensions;
+        float[] rows = column.Data;
+        float[] norms = column.Norms;
+        for (int i = 0; i < matches.Length; i++)
+        {
+            if (i + ExactPrefetchRows < matches.Length)
+            {
+                VectorKernels.Prefetch(rows, matches[i + ExactPrefetchRows] * dim, dim);
+            }
+
+            int slot = matches[i];
+            heap.Add(FlatSearch.Goodness(kind, query, new ReadOnlySpan<float>(rows, slot * dim, dim), queryNorm, norms[slot]), slot);
+        }
+
+        return heap.ToSortedArray();
     }
 }

@@ -3,15 +3,120 @@
  * setup with `gcc -O3 -march=native -shared -fPIC` on the machine that runs it and called in process on the very
  * buffers the .NET code scans.
  *
- * llmstack_read_sum: one sequential read of n floats, summed into eight independent vector accumulators (the widest
- *   vectors the CPU has, through AVX-512 / AVX2 intrinsics), with a software prefetch 2 KB ahead (the distance that
- *   read fastest when tried from 512 B to 8 KB): the memory read bandwidth one core can pull, with nothing else to do.
+ * llmstack_read_sum_with: one read of n floats, summed into sixteen independent vector accumulators (the widest
+ *   vectors the CPU has, through AVX-512 / AVX2 intrinsics; one 1 KB block of loads per step, unrolled), split into
+ *   `streams` equal parts read side by side (1, 2 or 4 sequential streams, so that several hardware prefetch streams
+ *   run at once), each with a software prefetch `prefetch_bytes` ahead (0: none; one prefetcht0 per 64-byte line, so
+ *   every line is requested once). It does nothing with the data but add it: the memory read bandwidth one core can
+ *   pull. Which stream count and prefetch distance read fastest depends on the CPU and on its neighbours, so the
+ *   benchmark does not fix them: NativeProbe times every combination on the buffer first and the probe runs the best.
+ * llmstack_read_sum: the session-4 probe kept for comparison (eight accumulators, prefetch 2 KB ahead, one stream).
  * llmstack_dot_scan: the whole exact search in C: the dot product of a query with each of `rows` rows of `dim` floats
  *   (four rows at a time, AVX-512 FMA when available, the next four rows prefetched), the best `k` kept in a small
  *   sorted array. What a hand-written C kernel achieves for the same work as the .NET float32 scan.
  */
 #include <immintrin.h>
 #include <stddef.h>
+
+#if defined(__AVX512F__)
+typedef __m512 vec;
+#define VEC_FLOATS 16
+#define vzero() _mm512_setzero_ps()
+#define vload(p) _mm512_loadu_ps(p)
+#define vadd(a, b) _mm512_add_ps(a, b)
+static inline double vsum(vec v) { return _mm512_reduce_add_ps(v); }
+#elif defined(__AVX2__)
+typedef __m256 vec;
+#define VEC_FLOATS 8
+#define vzero() _mm256_setzero_ps()
+#define vload(p) _mm256_loadu_ps(p)
+#define vadd(a, b) _mm256_add_ps(a, b)
+static inline double vsum(vec v)
+{
+    float lanes[8];
+    _mm256_storeu_ps(lanes, v);
+    double sum = 0;
+    for (int l = 0; l < 8; l++) sum += lanes[l];
+    return sum;
+}
+#endif
+
+#if defined(VEC_FLOATS)
+/* Sixteen vectors: 1 KB per step with AVX-512 (512 B with AVX2). */
+#define STEP (16 * VEC_FLOATS)
+
+typedef struct { vec a[16]; } acc16;
+
+static inline void step(acc16 *acc, const float *p, const char *prefetch_to, long prefetch_bytes)
+{
+    if (prefetch_bytes > 0) {
+        const char *ahead = (const char *)p + prefetch_bytes;
+        if (ahead < prefetch_to) {
+            for (int line = 0; line < STEP * 4; line += 64) _mm_prefetch(ahead + line, _MM_HINT_T0);
+        }
+    }
+    acc->a[0] = vadd(acc->a[0], vload(p));
+    acc->a[1] = vadd(acc->a[1], vload(p + VEC_FLOATS));
+    acc->a[2] = vadd(acc->a[2], vload(p + 2 * VEC_FLOATS));
+    acc->a[3] = vadd(acc->a[3], vload(p + 3 * VEC_FLOATS));
+    acc->a[4] = vadd(acc->a[4], vload(p + 4 * VEC_FLOATS));
+    acc->a[5] = vadd(acc->a[5], vload(p + 5 * VEC_FLOATS));
+    acc->a[6] = vadd(acc->a[6], vload(p + 6 * VEC_FLOATS));
+    acc->a[7] = vadd(acc->a[7], vload(p + 7 * VEC_FLOATS));
+    acc->a[8] = vadd(acc->a[8], vload(p + 8 * VEC_FLOATS));
+    acc->a[9] = vadd(acc->a[9], vload(p + 9 * VEC_FLOATS));
+    acc->a[10] = vadd(acc->a[10], vload(p + 10 * VEC_FLOATS));
+    acc->a[11] = vadd(acc->a[11], vload(p + 11 * VEC_FLOATS));
+    acc->a[12] = vadd(acc->a[12], vload(p + 12 * VEC_FLOATS));
+    acc->a[13] = vadd(acc->a[13], vload(p + 13 * VEC_FLOATS));
+    acc->a[14] = vadd(acc->a[14], vload(p + 14 * VEC_FLOATS));
+    acc->a[15] = vadd(acc->a[15], vload(p + 15 * VEC_FLOATS));
+}
+
+static inline double reduce(acc16 *acc)
+{
+    vec s = vzero();
+    for (int j = 0; j < 16; j++) s = vadd(s, acc->a[j]);
+    return vsum(s);
+}
+#endif
+
+double llmstack_read_sum_with(const float *data, long n, int streams, long prefetch_bytes)
+{
+    double sum = 0;
+    long done = 0;
+#if defined(VEC_FLOATS)
+    if (streams != 1 && streams != 2 && streams != 4) streams = 1;
+    long part = (n / (streams * (long)STEP)) * STEP; /* floats per stream, whole steps */
+    const float *end = data + n;
+    const char *limit = (const char *)end;
+    if (part > 0) {
+        acc16 acc;
+        for (int j = 0; j < 16; j++) acc.a[j] = vzero();
+        if (streams == 1) {
+            for (long i = 0; i < part; i += STEP) step(&acc, data + i, limit, prefetch_bytes);
+        } else if (streams == 2) {
+            const float *s1 = data + part;
+            for (long i = 0; i < part; i += STEP) {
+                step(&acc, data + i, limit, prefetch_bytes);
+                step(&acc, s1 + i, limit, prefetch_bytes);
+            }
+        } else {
+            const float *s1 = data + part, *s2 = s1 + part, *s3 = s2 + part;
+            for (long i = 0; i < part; i += STEP) {
+                step(&acc, data + i, limit, prefetch_bytes);
+                step(&acc, s1 + i, limit, prefetch_bytes);
+                step(&acc, s2 + i, limit, prefetch_bytes);
+                step(&acc, s3 + i, limit, prefetch_bytes);
+            }
+        }
+        sum = reduce(&acc);
+        done = part * streams;
+    }
+#endif
+    for (long i = done; i < n; i++) sum += data[i];
+    return sum;
+}
 
 double llmstack_read_sum(const float *data, long n)
 {
@@ -32,24 +137,6 @@ double llmstack_read_sum(const float *data, long n)
     }
     double sum = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
                                                     _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7))));
-#elif defined(__AVX2__)
-    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-    for (; i + 64 <= n; i += 64) {
-        a0 = _mm256_add_ps(a0, _mm256_loadu_ps(data + i));
-        a1 = _mm256_add_ps(a1, _mm256_loadu_ps(data + i + 8));
-        a2 = _mm256_add_ps(a2, _mm256_loadu_ps(data + i + 16));
-        a3 = _mm256_add_ps(a3, _mm256_loadu_ps(data + i + 24));
-        a4 = _mm256_add_ps(a4, _mm256_loadu_ps(data + i + 32));
-        a5 = _mm256_add_ps(a5, _mm256_loadu_ps(data + i + 40));
-        a6 = _mm256_add_ps(a6, _mm256_loadu_ps(data + i + 48));
-        a7 = _mm256_add_ps(a7, _mm256_loadu_ps(data + i + 56));
-    }
-    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
-                             _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
-    float lanes[8];
-    _mm256_storeu_ps(lanes, s);
-    double sum = 0;
-    for (int l = 0; l < 8; l++) sum += lanes[l];
 #else
     double sum = 0;
 #endif
