@@ -102,6 +102,12 @@ internal sealed partial class CliApp
             await _error.WriteLineAsync($"error: invalid configuration: LlmStack:Embeddings:Adapter: {mismatch.Message}");
             return CliExitCodes.InvalidConfiguration;
         }
+        catch (Exception e) when (Flatten(e).OfType<ArgumentException>().FirstOrDefault(a => a.ParamName == "adapterPath") is { } adapter)
+        {
+            // A configured LoRA adapter file (LlmStack:Chat:Adapters:<name>) that the local model cannot load.
+            await _error.WriteLineAsync($"error: invalid configuration: LlmStack:Chat:Adapters: {OneLine(adapter.Message.Split(" (Parameter", 2)[0])}");
+            return CliExitCodes.InvalidConfiguration;
+        }
         catch (Exception e) when (DescribeFault(e) is (string message, int exitCode))
         {
             // An environment fault: one line and a documented exit code, never a stack trace.
