@@ -26,6 +26,8 @@ internal sealed partial class CliApp
         ["ask"] = ["llmstack ask \"Which volcano in Iceland erupted in 2010?\" --docs samples/data", "LLMSTACK_ENDPOINT=http://localhost:11434/v1 LLMSTACK_MODEL=llama3.2 llmstack ask \"Why did flights stop?\""],
         ["search"] = ["llmstack search \"ash cloud\" --top 3", "llmstack search \"ash cloud\" --adapter tuned.lsea"],
         ["tune-embeddings"] = ["llmstack tune-embeddings pairs.jsonl --out tuned.lsea", "llmstack ask \"Why did flights stop?\" --adapter tuned.lsea"],
+        ["train-classifier"] = ["llmstack train-classifier labelled.jsonl --out intents.lsec", "llmstack classify intents.lsec \"my parcel has not arrived\""],
+        ["classify"] = ["llmstack classify intents.lsec \"my parcel has not arrived\" \"I was charged twice\"", "llmstack classify intents.lsec --in held-out.jsonl"],
         ["finetune"] = ["llmstack finetune submit train.jsonl --model gpt-4o-mini-2024-07-18 --suffix support --follow", "llmstack finetune status ftjob-abc123", "llmstack finetune cancel ftjob-abc123"],
         ["eval"] = ["llmstack eval samples/questions.jsonl --out eval-report"],
         ["info"] = ["llmstack info --data .llmstack"],
@@ -98,6 +100,12 @@ internal sealed partial class CliApp
         catch (Exception e) when (Flatten(e).OfType<EmbeddingAdapterMismatchException>().FirstOrDefault() is { } mismatch)
         {
             await _error.WriteLineAsync($"error: invalid configuration: LlmStack:Embeddings:Adapter: {mismatch.Message}");
+            return CliExitCodes.InvalidConfiguration;
+        }
+        catch (Exception e) when (Flatten(e).OfType<ArgumentException>().FirstOrDefault(a => a.ParamName == "adapterPath") is { } adapter)
+        {
+            // A configured LoRA adapter file (LlmStack:Chat:Adapters:<name>) that the local model cannot load.
+            await _error.WriteLineAsync($"error: invalid configuration: LlmStack:Chat:Adapters: {OneLine(adapter.Message.Split(" (Parameter", 2)[0])}");
             return CliExitCodes.InvalidConfiguration;
         }
         catch (Exception e) when (DescribeFault(e) is (string message, int exitCode))
@@ -225,6 +233,8 @@ internal sealed partial class CliApp
         root.Subcommands.Add(BuildSearchCommand());
         root.Subcommands.Add(BuildEvalCommand());
         root.Subcommands.Add(BuildTuneEmbeddingsCommand());
+        root.Subcommands.Add(BuildTrainClassifierCommand());
+        root.Subcommands.Add(BuildClassifyCommand());
         root.Subcommands.Add(BuildFineTuneCommand());
         root.Subcommands.Add(BuildInfoCommand());
         root.Subcommands.Add(BuildServeCommand());

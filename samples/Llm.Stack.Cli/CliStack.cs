@@ -83,6 +83,12 @@ internal sealed class CliStack : IAsyncDisposable
             keys = [.. keys, model.Path + ":ModelPath", model.Path + ":Adapter"];
         }
 
+        // So is each LoRA adapter file of a local chat model (LlmStack:Chat:Adapters:<name>).
+        foreach (IConfigurationSection chat in configuration.GetSection("LlmStack:ChatModels").GetChildren().Prepend(configuration.GetSection("LlmStack:Chat")))
+        {
+            keys = [.. keys, .. chat.GetSection("Adapters").GetChildren().Select(adapter => adapter.Path)];
+        }
+
         foreach (string key in keys.Skip(1))
         {
             if (configuration[key] is { Length: > 0 } path)

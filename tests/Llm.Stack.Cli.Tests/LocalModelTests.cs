@@ -44,6 +44,27 @@ public sealed class LocalModelTests : IDisposable
     }
 
     [Fact]
+    public async Task LoRA_adapter_files_in_configuration_are_relative_to_the_working_directory_and_refused_in_one_line_when_unusable()
+    {
+        using CliRunner cli = NewCli();
+        cli.Write("llmstack.json", """{ "LlmStack": { "Chat": { "MaxOutputTokens": 12, "ContextWindow": 4096, "Adapters": { "support": "adapters/support.onnx_adapter" } } } }""");
+        string adapter = Path.Combine(cli.WorkingDirectory, "adapters", "support.onnx_adapter");
+
+        CliResult missing = await cli.RunAsync("ask", "Which town did Vesuvius bury?", "--docs", "docs", "--model", _modelDirectory);
+        Assert.True(missing.ExitCode == 2, missing.ToString());
+        Assert.Contains($"LlmStack:Chat:Adapters:support is '{adapter}', but the adapter file", missing.Error, StringComparison.Ordinal);
+
+        cli.Write("adapters/support.onnx_adapter", "not an adapter");
+        CliResult garbage = await cli.RunAsync("ask", "Which town did Vesuvius bury?", "--docs", "docs", "--model", _modelDirectory);
+        Assert.True(garbage.ExitCode == 2, garbage.ToString());
+        // The ingestion of --docs reports first; then one line, no stack trace.
+        string error = garbage.Error.TrimEnd().Split('\n')[^1];
+        Assert.StartsWith("error: invalid configuration: LlmStack:Chat:Adapters: ", error, StringComparison.Ordinal);
+        Assert.Contains($"'{adapter}' (adapter 'support') is not an ONNX Runtime adapter file", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", garbage.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Serve_exposes_the_local_model_to_the_OpenAI_client()
     {
         using CliRunner cli = NewCli();

@@ -32,6 +32,12 @@ internal static class LocalProviderSettings
         return options;
     }
 
+    /// <summary>The LoRA adapters of a chat model (<c>Adapters:&lt;name&gt;</c> = a path), by name, with absolute paths.</summary>
+    public static IEnumerable<(string Name, string Path)> Adapters(IConfigurationSection section) =>
+        section.GetSection("Adapters").GetChildren()
+            .Where(item => !string.IsNullOrWhiteSpace(item.Value))
+            .Select(item => (item.Key, Path.GetFullPath(item.Value!.Trim())));
+
     /// <summary>The absolute model path (its existence was checked by AddLlmStack(configuration); the model load reports a folder removed since).</summary>
     public static string ModelPath(IConfigurationSection section) =>
         section["ModelPath"] is { Length: > 0 } value

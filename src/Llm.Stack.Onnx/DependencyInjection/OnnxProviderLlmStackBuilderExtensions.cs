@@ -13,7 +13,9 @@ public static class OnnxProviderLlmStackBuilderExtensions
     /// <see cref="OnnxChatClient"/> over the ONNX Runtime GenAI model folder in <c>LlmStack:Chat:ModelPath</c>; with
     /// <c>LlmStack:Embeddings:Provider</c> = <c>onnx</c>, an <see cref="OnnxEmbeddingGenerator"/> over the BERT-family model in
     /// <c>LlmStack:Embeddings:ModelPath</c>. <c>ExecutionProvider</c> (<c>Cpu</c> or <c>Cuda</c>) and <c>DeviceId</c> choose the
-    /// hardware (<see cref="OnnxExecutionProvider"/>, as in the options of both); <c>LlmStack:Embeddings:BatchSize</c> the
+    /// hardware (<see cref="OnnxExecutionProvider"/>, as in the options of both); <c>LlmStack:Chat:Adapters:&lt;name&gt;</c> a
+    /// LoRA adapter file loaded with the chat model (<see cref="OnnxChatClientOptions.Adapters"/>), which a request selects with
+    /// <see cref="OnnxChatOptionsExtensions.WithOnnxAdapter"/>; <c>LlmStack:Embeddings:BatchSize</c> the
     /// inputs per inference call. Models load on first use and log through the registered <see cref="ILoggerFactory"/>.
     /// </summary>
     /// <param name="builder">The stack builder, from <c>services.AddLlmStack(configuration)</c>.</param>
@@ -35,6 +37,11 @@ public static class OnnxProviderLlmStackBuilderExtensions
                 DeviceId = LocalProviderSettings.DeviceId(section),
                 LoggerFactory = context.Services.GetService<ILoggerFactory>(),
             };
+            foreach ((string name, string path) in LocalProviderSettings.Adapters(section))
+            {
+                options.Adapters[name] = path;
+            }
+
             return new OnnxChatClient(LocalProviderSettings.ModelPath(section), options);
         });
         builder.AddEmbeddingProvider(LocalProviderSettings.OnnxName, context =>

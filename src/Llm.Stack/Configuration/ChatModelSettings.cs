@@ -45,6 +45,14 @@ public sealed class ChatModelSettings
     /// <value>The default value is 0.</value>
     public int DeviceId { get; set; }
 
+    /// <summary>
+    /// Gets the LoRA adapters (ONNX Runtime GenAI <c>.onnx_adapter</c> files) of a local (<c>onnx</c>) model, by the name a
+    /// request selects them with (<c>LlmStack:Chat:Adapters:&lt;name&gt;</c> = the file's path). They are loaded with the
+    /// model; a request runs one with <c>ChatOptions.WithOnnxAdapter(name)</c>, or the base model without it.
+    /// </summary>
+    /// <value>File paths by adapter name (names compare ordinally). Empty by default; only the <c>onnx</c> provider takes adapters.</value>
+    public IDictionary<string, string> Adapters { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
     /// <summary>Gets or sets the price of one million input (prompt) tokens, in the currency the application reports in.</summary>
     /// <value>Zero or more, or <see langword="null"/> when unknown (no cost is computed). The default value is <see langword="null"/>.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>

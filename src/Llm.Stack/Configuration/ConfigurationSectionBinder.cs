@@ -9,7 +9,8 @@ namespace Llm.Stack;
 /// Binds a configuration section onto an options object and reports every problem in plain words with the full key
 /// path: a key that names no setting (with the closest known one), a value that does not convert, a value the setting
 /// refuses. Only settable properties of simple types (text, numbers, booleans, enums, URIs, time spans) and read-only
-/// lists of text (an array in configuration, or one value separated by commas) are keys; properties of the settings
+/// lists of text (an array in configuration, or one value separated by commas) are keys, and a read-only dictionary of
+/// text is a section of named values; properties of the settings
 /// types of this folder (and <see cref="LlmResilienceOptions"/>) are sections, bound recursively; a read-only
 /// dictionary of them is a section of named sections, such as <c>LlmStack:ChatModels:&lt;name&gt;</c>.
 /// </summary>
@@ -29,6 +30,12 @@ internal static class ConfigurationSectionBinder
             if (!properties.TryGetValue(child.Key, out PropertyInfo? property))
             {
                 errors.Add(UnknownKey(key, path, child.Key, [.. properties.Keys, .. otherKeys ?? []]));
+                continue;
+            }
+
+            if (IsTextMap(property))
+            {
+                SetMap(child, (IDictionary<string, string>)property.GetValue(target)!, key, errors);
                 continue;
             }
 
@@ -89,6 +96,33 @@ internal static class ConfigurationSectionBinder
             object nested = map[item.Key] ?? Activator.CreateInstance(itemType)!;
             Bind(item, nested, itemKey, errors);
             map[item.Key] = nested;
+        }
+    }
+
+    /// <summary>Adds a section of named values (<c>LlmStack:Chat:Adapters:&lt;name&gt;</c> = a path), one entry per child.</summary>
+    private static void SetMap(IConfigurationSection section, IDictionary<string, string> map, string key, List<string> errors)
+    {
+        if (section.Value is not null)
+        {
+            errors.Add($"{key} is a section of named values, not a value: set {key}:<name> to each value.");
+            return;
+        }
+
+        foreach (IConfigurationSection item in section.GetChildren())
+        {
+            string itemKey = key + ":" + item.Key;
+            if (item.GetChildren().Any())
+            {
+                errors.Add($"{itemKey} takes a single value, but has keys under it ({string.Join(", ", item.GetChildren().Select(c => itemKey + ":" + c.Key))}).");
+            }
+            else if (string.IsNullOrWhiteSpace(item.Value))
+            {
+                errors.Add($"{itemKey} is empty.");
+            }
+            else
+            {
+                map[item.Key] = item.Value.Trim();
+            }
         }
     }
 
@@ -270,9 +304,11 @@ internal static class ConfigurationSectionBinder
 
     private static bool IsTextList(PropertyInfo property) => property.PropertyType == typeof(IList<string>) && property.SetMethod is null;
 
+    private static bool IsTextMap(PropertyInfo property) => property.PropertyType == typeof(IDictionary<string, string>) && property.SetMethod is null;
+
     private static Dictionary<string, PropertyInfo> KeysOf(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.GetIndexParameters().Length == 0
-                && ((p.SetMethod?.IsPublic == true && (IsSimple(p.PropertyType) || IsSection(p.PropertyType))) || IsTextList(p) || SectionMapItemType(p) is not null))
+                && ((p.SetMethod?.IsPublic == true && (IsSimple(p.PropertyType) || IsSection(p.PropertyType))) || IsTextList(p) || IsTextMap(p) || SectionMapItemType(p) is not null))
             .ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
 }

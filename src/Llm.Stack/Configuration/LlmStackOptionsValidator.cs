@@ -105,6 +105,7 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
             }
         }
 
+        CheckChatAdapters(errors, prefix, chat);
         if (chat.ContextWindow is < 1)
         {
             errors.Add($"{prefix}ContextWindow must be a positive number of tokens, but is {chat.ContextWindow}.");
@@ -118,6 +119,30 @@ internal sealed class LlmStackOptionsValidator : IValidateOptions<LlmStackOption
         if (chat.DeviceId < 0)
         {
             errors.Add($"{prefix}DeviceId must be zero or more, but is {chat.DeviceId}.");
+        }
+    }
+
+    /// <summary>LoRA adapters belong to a local (<c>onnx</c>) model and must exist; whether a file is an adapter is checked when the model loads it.</summary>
+    private static void CheckChatAdapters(List<string> errors, string prefix, ChatModelSettings chat)
+    {
+        if (chat.Adapters.Count == 0)
+        {
+            return;
+        }
+
+        if (!string.Equals(chat.Provider, ChatProviders.Onnx, StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{prefix}Adapters names LoRA adapters ({string.Join(", ", chat.Adapters.Keys)}), which only a local model takes: set {prefix}Provider to 'onnx', or remove the adapters.");
+            return;
+        }
+
+        foreach ((string name, string path) in chat.Adapters)
+        {
+            string fullPath = Path.GetFullPath(path);
+            if (!File.Exists(fullPath))
+            {
+                errors.Add($"{prefix}Adapters:{name} is '{path}', but the adapter file '{fullPath}' does not exist.");
+            }
         }
     }
 
