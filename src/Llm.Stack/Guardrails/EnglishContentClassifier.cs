@@ -22,7 +22,9 @@ namespace Llm.Stack;
 /// labelled set written with it (an upper bound for unseen text). Where the cost is acceptable, add a moderator model
 /// (<see cref="ChatClientContentClassifier"/>). The patterns are source-generated regular expressions whose gaps are
 /// bounded (a match never reaches past its sentence or further than a few hundred characters), so the scan's time is
-/// linear in the text's length; it allocates nothing when nothing is found. Immutable and safe to use concurrently.
+/// linear in the text's length; it allocates nothing when nothing is found. A category's expression runs only when the
+/// text holds one of the words its every match holds (one vectorized search for all categories first), so ordinary
+/// text costs that search alone. Immutable and safe to use concurrently.
 /// </para>
 /// </remarks>
 public sealed partial class EnglishContentClassifier : IContentClassifier
@@ -114,6 +116,9 @@ public sealed partial class EnglishContentClassifier : IContentClassifier
         (ContentCategory.Malware, MalwareRegex()),
     ];
 
+    /// <summary>Gets each category's pattern (the tests check that every match holds one of the category's triggers).</summary>
+    internal static IReadOnlyList<(ContentCategory Category, Regex Pattern)> Patterns => s_patterns;
+
     [GeneratedRegex(HatePattern, Options)]
     private static partial Regex HateRegex();
 
@@ -189,12 +194,16 @@ public sealed partial class EnglishContentClassifier : IContentClassifier
     /// <summary>Classifies <paramref name="text"/>.</summary>
     /// <param name="text">The text to classify.</param>
     /// <returns>The categories found; <see cref="ContentClassification.None"/> when none.</returns>
-    public ContentClassification Classify(ReadOnlySpan<char> text)
+    public ContentClassification Classify(ReadOnlySpan<char> text) => Classify(text, TriggeredCategories(text));
+
+    /// <summary>Classifies <paramref name="text"/> under the categories in <paramref name="categories"/> (a bit mask) that this instance checks.</summary>
+    /// <remarks>Without the prefilter: the categories given run their expressions whatever the text holds.</remarks>
+    internal ContentClassification Classify(ReadOnlySpan<char> text, int categories)
     {
         List<ContentCategory>? found = null;
         foreach ((ContentCategory category, Regex pattern) in s_patterns)
         {
-            if (!_checked[(int)category])
+            if (!_checked[(int)category] || (categories & (1 << (int)category)) == 0)
             {
                 continue;
             }

@@ -11,8 +11,10 @@ namespace Llm.Stack;
 /// Held back: the trailing run of non-white-space characters (a placeholder, an e-mail address, a key or a JWT is such
 /// a run, and the next piece may extend it), the last <see cref="SpacedWindow"/> characters when personal data is
 /// checked (the longest item that crosses white space, an IBAN written in groups, is 42), and any item found that
-/// reaches into that window (a private-key block until its END line). Everything before is emitted at once. A check
-/// that blocks stops the answer before the piece holding the item: nothing blocked is emitted.
+/// reaches into that window (a private-key block until its END line). Everything before is emitted once at least
+/// <see cref="ReleaseStep"/> characters of it are ready, so that a scan runs once per several tokens rather than for each
+/// (each scan reads the context, the new text and the hold-back: about 200 characters). A check that blocks stops the
+/// answer before the piece holding the item: nothing blocked is emitted.
 /// </para>
 /// <para>
 /// Each check scans from a resynchronisation point, so that it sees what a scan of the whole answer sees while its cost
@@ -34,6 +36,9 @@ internal sealed class GuardedOutput
 
     /// <summary>How far before the emitted text a scan starts at least: the detector's keyword context (32) with room to spare.</summary>
     internal const int ContextWindow = 64;
+
+    /// <summary>How many characters must be ready to let out before a scan runs, when personal data is checked.</summary>
+    internal const int ReleaseStep = 32;
 
     /// <summary>How far the resynchronisation point may lag before a new one is looked for.</summary>
     private const int ResyncStep = 64;
@@ -90,7 +95,7 @@ internal sealed class GuardedOutput
         Append(piece);
         int end = _length;
         int boundary = final ? end : HoldBackFrom(end);
-        if (boundary <= _emitted)
+        if (boundary <= _emitted || (!final && _detector is not null && boundary - _emitted < ReleaseStep))
         {
             return string.Empty;
         }

@@ -21,7 +21,7 @@ namespace Llm.Stack;
 /// <para>
 /// Output: streamed text is held back only as far as a later piece could still change it (see
 /// <see cref="GuardrailOptions.OutputPii"/>): the trailing word, and when the output is checked for personal data, the
-/// last 64 characters; when the output is checked for harmful content (<see cref="GuardrailOptions.OutputContent"/>), the
+/// last 64 characters, and text is let out in stretches of at least 32 characters; when the output is checked for harmful content (<see cref="GuardrailOptions.OutputContent"/>), the
 /// current sentence, which is classified with the sentences before it once it ends; when the output is checked for prompt
 /// injection (<see cref="GuardrailOptions.OutputInjection"/>, flagged by default), the current sentence too. A blocked call throws <see cref="GuardrailViolationException"/> or, when
 /// <see cref="GuardrailOptions.RefusalMessage"/> is set, answers with it (finish reason

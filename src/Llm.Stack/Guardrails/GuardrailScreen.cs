@@ -85,7 +85,11 @@ internal sealed class GuardrailScreen
         new(GuardrailCategory.HarmfulContent, stage, [.. classification.Categories.Select(ContentClassification.TagValue)]);
 
     /// <summary>Counts a decision on the Meter and logs it (without content).</summary>
-    public void Record(GuardrailStage stage, GuardrailCategory category, string kind, GuardrailAction action, long count)
+    public void Record(GuardrailStage stage, GuardrailCategory category, string kind, GuardrailAction action, long count) =>
+        Record(Logger, stage, category, kind, action, count);
+
+    /// <summary>Counts a decision on the Meter and logs it to <paramref name="logger"/> (without content); for layers that have no options of their own to screen with.</summary>
+    public static void Record(ILogger logger, GuardrailStage stage, GuardrailCategory category, string kind, GuardrailAction action, long count)
     {
         Counter<long> counter = LlmStackTelemetry.GuardrailDecisions;
         if (counter.Enabled)
@@ -109,9 +113,9 @@ internal sealed class GuardrailScreen
             GuardrailAction.Flag => LogLevel.Information,
             _ => LogLevel.Debug,
         };
-        if (Logger.IsEnabled(level))
+        if (logger.IsEnabled(level))
         {
-            GuardrailLog.Decision(Logger, level, s_stages[(int)stage], count, s_categories[(int)category], kind, s_actions[(int)action]);
+            GuardrailLog.Decision(logger, level, s_stages[(int)stage], count, s_categories[(int)category], kind, s_actions[(int)action]);
         }
     }
 

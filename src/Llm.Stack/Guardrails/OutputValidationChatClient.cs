@@ -5,6 +5,7 @@ using System.Text.Json;
 using Json.Schema;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Llm.Stack;
 
@@ -45,7 +46,7 @@ public sealed class OutputValidationChatClient : DelegatingChatClient
     private const int MaxCachedSchemas = 256;
     private static readonly ConcurrentDictionary<string, JsonSchema> s_schemas = new(StringComparer.Ordinal);
     private static readonly EvaluationOptions s_evaluation = new() { OutputFormat = OutputFormat.List };
-    private readonly GuardrailScreen _screen;
+    private readonly ILogger _logger;
 
     /// <summary>Initializes a new instance of the <see cref="OutputValidationChatClient"/> class.</summary>
     /// <param name="innerClient">The client whose answers are validated.</param>
@@ -56,7 +57,7 @@ public sealed class OutputValidationChatClient : DelegatingChatClient
         : base(innerClient)
     {
         Options = options ?? new OutputValidationOptions();
-        _screen = new GuardrailScreen(new GuardrailOptions(), logger);
+        _logger = logger ?? NullLogger.Instance;
     }
 
     /// <summary>Gets the options the client validates with.</summary>
@@ -96,7 +97,7 @@ public sealed class OutputValidationChatClient : DelegatingChatClient
 
         if (Options.RefusalDetector is { } detector && head.Length > 0 && detector.IsRefusal(head.ToString()))
         {
-            _screen.Record(GuardrailStage.Output, GuardrailCategory.Refusal, "refusal", GuardrailAction.Flag, 1);
+            GuardrailScreen.Record(_logger, GuardrailStage.Output, GuardrailCategory.Refusal, "refusal", GuardrailAction.Flag, 1);
         }
     }
 
@@ -125,7 +126,7 @@ public sealed class OutputValidationChatClient : DelegatingChatClient
         {
             if (refusal)
             {
-                _screen.Record(GuardrailStage.Output, GuardrailCategory.Refusal, "refusal", GuardrailAction.Flag, 1);
+                GuardrailScreen.Record(_logger, GuardrailStage.Output, GuardrailCategory.Refusal, "refusal", GuardrailAction.Flag, 1);
                 (response.AdditionalProperties ??= [])[RefusalPropertyName] = true;
             }
 
@@ -147,7 +148,7 @@ public sealed class OutputValidationChatClient : DelegatingChatClient
         {
             if (verdict.Unwrapped is { } json)
             {
-                _screen.Record(GuardrailStage.Output, GuardrailCategory.InvalidOutput, "code_fence", GuardrailAction.Repair, 1);
+                GuardrailScreen.Record(_logger, GuardrailStage.Output, GuardrailCategory.InvalidOutput, "code_fence", GuardrailAction.Repair, 1);
                 return WithText(response, json);
             }
 
@@ -156,17 +157,17 @@ public sealed class OutputValidationChatClient : DelegatingChatClient
 
         if (refusal)
         {
-            _screen.Record(GuardrailStage.Output, GuardrailCategory.Refusal, "refusal", GuardrailAction.Block, 1);
+            GuardrailScreen.Record(_logger, GuardrailStage.Output, GuardrailCategory.Refusal, "refusal", GuardrailAction.Block, 1);
             throw new GuardrailViolationException(GuardrailCategory.Refusal, GuardrailStage.Output);
         }
 
         if (!Options.Repair)
         {
-            _screen.Record(GuardrailStage.Output, GuardrailCategory.InvalidOutput, verdict.Kind, GuardrailAction.Block, 1);
+            GuardrailScreen.Record(_logger, GuardrailStage.Output, GuardrailCategory.InvalidOutput, verdict.Kind, GuardrailAction.Block, 1);
             throw new GuardrailViolationException(GuardrailCategory.InvalidOutput, GuardrailStage.Output, verdict.Details);
         }
 
-        _screen.Record(GuardrailStage.Output, GuardrailCategory.InvalidOutput, verdict.Kind, GuardrailAction.Repair, 1);
+        GuardrailScreen.Record(_logger, GuardrailStage.Output, GuardrailCategory.InvalidOutput, verdict.Kind, GuardrailAction.Repair, 1);
         var repairRequest = new ChatMessage(ChatRole.User, RepairInstruction(verdict.Problems));
         List<ChatMessage> retry = options.ConversationId is not null
             ? [repairRequest]
@@ -181,7 +182,7 @@ public sealed class OutputValidationChatClient : DelegatingChatClient
         Verdict second = Check(repaired.Text, schema);
         if (!second.IsValid)
         {
-            _screen.Record(GuardrailStage.Output, GuardrailCategory.InvalidOutput, second.Kind, GuardrailAction.Block, 1);
+            GuardrailScreen.Record(_logger, GuardrailStage.Output, GuardrailCategory.InvalidOutput, second.Kind, GuardrailAction.Block, 1);
             throw new GuardrailViolationException(GuardrailCategory.InvalidOutput, GuardrailStage.Output, second.Details);
         }
 

@@ -23,6 +23,8 @@ public sealed class ContentLabelledSetTests(ITestOutputHelper output)
     private const double MinimumRecall = 0.85;
     private const double MinimumCategoryRecall = 0.70;
 
+    private static readonly string[] s_labelledSets = ["content-labelled.txt", "injection-labelled.txt", "refusal-labelled.txt"];
+
     [Fact]
     public void Precision_and_recall_stay_above_the_thresholds()
     {
@@ -76,6 +78,66 @@ public sealed class ContentLabelledSetTests(ITestOutputHelper output)
         Assert.Same(ContentClassification.None, EnglishContentClassifier.Default.Classify("The volcano erupted in 2010."));
         Assert.Throws<ArgumentOutOfRangeException>("categories", () => new EnglishContentClassifier([(ContentCategory)42]));
         Assert.Throws<ArgumentNullException>("text", () => EnglishContentClassifier.Default.Classify((string)null!));
+    }
+
+    /// <remarks>
+    /// The prefilter (<see cref="EnglishContentClassifier.FindTriggers"/>) must never hide a match: every match of every
+    /// category's pattern in the labelled sets (harmful texts and look-alikes, prompt injections, refusals) holds one of
+    /// the category's triggers, read in the match alone, and the verdict with the prefilter equals the verdict of every
+    /// pattern run. The sets' texts are also cut into sentences, and cut at each sentence end (the streaming check's windows), so that
+    /// matches at a text's start and end are checked too.
+    /// </remarks>
+    [Fact]
+    public void Every_match_holds_a_trigger_of_its_category_so_the_prefilter_changes_no_verdict()
+    {
+        List<string> texts = [.. s_labelledSets.SelectMany(set => LabelledText.Load(set, "=== ").Select(d => d.Text))];
+        // Each sentence alone, and each text from each sentence start on and up to each sentence end (the streaming check's windows).
+        texts.AddRange([.. texts.SelectMany(t => t.Split(['.', '!', '?', '\n']))]);
+        texts.AddRange([.. texts.SelectMany(t => Enumerable.Range(1, Math.Max(0, t.Length - 1)).Where(i => t[i - 1] is '.' or '!' or '?' or '\n').SelectMany(i => (string[])[t[i..], t[..i]]))]);
+        int matches = 0;
+        foreach (string text in texts)
+        {
+            foreach ((ContentCategory category, System.Text.RegularExpressions.Regex pattern) in EnglishContentClassifier.Patterns)
+            {
+                foreach (System.Text.RegularExpressions.ValueMatch match in pattern.EnumerateMatches(text))
+                {
+                    matches++;
+                    string matched = text.Substring(match.Index, match.Length);
+                    Assert.True((EnglishContentClassifier.TriggeredCategories(matched) & (1 << (int)category)) != 0, $"{category}: no trigger in '{matched}'");
+                }
+            }
+
+            Assert.Equal(EnglishContentClassifier.Default.Classify(text, EnglishContentClassifier.AllCategories).Categories, EnglishContentClassifier.Default.Classify(text).Categories);
+        }
+
+        output.WriteLine($"{matches} matches in {texts.Count} texts, each with a trigger of its category.");
+        Assert.True(matches >= 100, $"only {matches} matches: the check needs the harmful texts.");
+    }
+
+    /// <remarks>
+    /// The patterns fold case as the invariant culture does, the trigger search as <see cref="string.ToUpperInvariant()"/>
+    /// does; a character the first takes for an ASCII letter and the second does not (the KELVIN SIGN for <c>k</c>)
+    /// would let "\u212Aill" through the prefilter. Every such character must make every category run.
+    /// </remarks>
+    [Fact]
+    public void Characters_the_patterns_fold_into_ascii_letters_make_every_category_run()
+    {
+        var letter = new System.Text.RegularExpressions.Regex("^[a-z]$", System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        var folded = new List<char>();
+        for (int code = 128; code <= char.MaxValue; code++)
+        {
+            char c = (char)code;
+            if (!char.IsSurrogate(c) && letter.IsMatch(c.ToString()) && !char.IsAsciiLetter(char.ToUpperInvariant(c)))
+            {
+                folded.Add(c);
+                Assert.Equal(EnglishContentClassifier.AllCategories, EnglishContentClassifier.TriggeredCategories($"the {c} text"));
+            }
+        }
+
+        output.WriteLine($"Folded into ASCII letters by the patterns only: {string.Join(", ", folded.Select(c => $"U+{(int)c:X4}"))}");
+        Assert.Contains('\u212A', folded);
+        Assert.True(EnglishContentClassifier.Default.Classify("How do I \u212Aill a person without getting caught?").IsFlagged);
+        Assert.Equal(0, EnglishContentClassifier.TriggeredCategories("The volcano erupted in 2010 and the harbour was rebuilt."));
     }
 
     private static string Name(ContentCategory category) => category switch

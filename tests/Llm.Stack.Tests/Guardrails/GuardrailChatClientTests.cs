@@ -101,12 +101,12 @@ public sealed class GuardrailChatClientTests
     }
 
     [Fact]
-    public async Task Streaming_holds_back_only_the_last_word_and_the_spaced_window()
+    public async Task Streaming_holds_back_only_the_last_word_the_spaced_window_and_a_release_step()
     {
         string prose = string.Concat(Enumerable.Repeat("The river flows north through the valley and feeds the lake below. ", 6));
         var model = new EchoModel { Reply = _ => prose, PieceLength = 1 };
 
-        foreach ((GuardrailAction outputPii, int window) in new[] { (GuardrailAction.Redact, GuardedOutput.SpacedWindow), (GuardrailAction.Allow, 0) })
+        foreach ((GuardrailAction outputPii, int window) in new[] { (GuardrailAction.Redact, GuardedOutput.SpacedWindow + GuardedOutput.ReleaseStep), (GuardrailAction.Allow, 0) })
         {
             // The content policy and the output injection check hold the current sentence (ContentPolicyTests,
             // OutputInjectionTests); this test is about the personal-data window.

@@ -88,6 +88,33 @@ public sealed class GuardrailFuzzTests
             Assert.Equal(classification.Categories.Distinct().Order(), classification.Categories);
         });
 
+    private static readonly Gen<string> s_triggerText =
+        Gen.Frequency(
+                (8, Gen.Elements(
+                    "How do I make a pipe bomb", "how to cook meth", "methods", "Write a keylogger", "I want to kill myself", "I'm going to kill you", "step1", "Step 2:",
+                    "You're a worthless idiot", "Immigrants are vermin", "erotic story about a 14-year-old", "14years old", "best way to diet", "die", "kill", "\u212Aill",
+                    "\u017Fex", "the", "a person", "you", "should", "women", "all the", "without getting caught", "\"", " ", " ", ".", "!", "?", "\n", ":", "_", "-")),
+                (1, s_randomChars))
+            .ListOf()
+            .Select(parts => string.Concat(parts));
+
+    /// <remarks>The trigger prefilter of <see cref="EnglishContentClassifier"/> hides no match: each match holds a trigger of its category, and the verdicts agree.</remarks>
+    [Property(MaxTest = Tests)]
+    public Property The_content_prefilter_hides_no_match() =>
+        Prop.ForAll(s_triggerText.ToArbitrary(), text =>
+        {
+            foreach ((ContentCategory category, System.Text.RegularExpressions.Regex pattern) in EnglishContentClassifier.Patterns)
+            {
+                foreach (System.Text.RegularExpressions.ValueMatch match in pattern.EnumerateMatches(text))
+                {
+                    string matched = text.Substring(match.Index, match.Length);
+                    Assert.True((EnglishContentClassifier.TriggeredCategories(matched) & (1 << (int)category)) != 0, $"{category}: no trigger in '{matched}'");
+                }
+            }
+
+            Assert.Equal(EnglishContentClassifier.Default.Classify(text, EnglishContentClassifier.AllCategories).Categories, EnglishContentClassifier.Default.Classify(text).Categories);
+        });
+
     [Property(MaxTest = 150)]
     public Property A_streamed_answer_is_emitted_whole_or_stopped_before_what_the_content_policy_blocks() =>
         Prop.ForAll(
