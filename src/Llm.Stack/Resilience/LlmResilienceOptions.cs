@@ -3,7 +3,7 @@ using Microsoft.Extensions.AI;
 namespace Llm.Stack;
 
 /// <summary>
-/// Options of <see cref="ResilientChatClient"/> (<c>UseLlmResilience</c>): retries with exponential backoff and jitter on
+/// Options of <see cref="ResilientChatClient"/> and <see cref="ResilientEmbeddingGenerator"/> (<c>UseLlmResilience</c>): retries with exponential backoff and jitter on
 /// transient faults (HTTP 408, 429 and 5xx, connection failures, timeouts), honouring the server's <c>Retry-After</c>;
 /// a per-attempt timeout; a circuit breaker; client-side rate limits by requests and tokens per minute; and a check that
 /// a streamed answer really ended.
