@@ -128,19 +128,7 @@ public sealed class LlmResilienceOptions
     /// </summary>
     /// <value>At least 1, or <see langword="null"/> for no limit. The default value is <see langword="null"/>.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
-    public int? RequestsPerMinute
-    {
-        get;
-        set
-        {
-            if (value is int limit)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(value));
-            }
-
-            field = value;
-        }
-    }
+    public int? RequestsPerMinute { get; set => field = OptionRange.Check(value, 1); }
 
     /// <summary>
     /// Gets or sets how many tokens (prompt plus answer) per minute may be used: a token bucket that holds a minute's
@@ -151,19 +139,7 @@ public sealed class LlmResilienceOptions
     /// </summary>
     /// <value>At least 1, or <see langword="null"/> for no limit. The default value is <see langword="null"/>.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
-    public int? TokensPerMinute
-    {
-        get;
-        set
-        {
-            if (value is int limit)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(value));
-            }
-
-            field = value;
-        }
-    }
+    public int? TokensPerMinute { get; set => field = OptionRange.Check(value, 1); }
 
     /// <summary>
     /// Gets or sets whether a streamed answer must end with an update that carries a

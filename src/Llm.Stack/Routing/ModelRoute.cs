@@ -45,36 +45,12 @@ public sealed class ModelRoute
     /// <summary>Gets or sets the fewest estimated prompt tokens of the rule's calls.</summary>
     /// <value>Zero or more, or <see langword="null"/> for no lower bound. The default value is <see langword="null"/>.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public int? MinPromptTokens
-    {
-        get;
-        set
-        {
-            if (value is < 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "A token count must be zero or more.");
-            }
-
-            field = value;
-        }
-    }
+    public int? MinPromptTokens { get; set => field = OptionRange.Check(value, 0); }
 
     /// <summary>Gets or sets the most estimated prompt tokens of the rule's calls.</summary>
     /// <value>At least 1, or <see langword="null"/> for no upper bound. The default value is <see langword="null"/>.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
-    public int? MaxPromptTokens
-    {
-        get;
-        set
-        {
-            if (value is < 1)
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "A token limit must be at least 1.");
-            }
-
-            field = value;
-        }
-    }
+    public int? MaxPromptTokens { get; set => field = OptionRange.Check(value, 1); }
 
     /// <summary>
     /// Gets or sets the cost ceiling: the rule takes a call only when its estimated cost on <see cref="Model"/> is at most
@@ -87,19 +63,7 @@ public sealed class ModelRoute
     /// <c>OutputPricePerMillionTokens</c>). The default value is <see langword="null"/>.
     /// </value>
     /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
-    public decimal? MaxCost
-    {
-        get;
-        set
-        {
-            if (value is <= 0m)
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "A cost ceiling must be above zero.");
-            }
-
-            field = value;
-        }
-    }
+    public decimal? MaxCost { get; set => field = OptionRange.CheckAbove(value, 0m); }
 
     /// <summary>
     /// Gets the intents the rule takes: a call whose last user message the router's intent classifier
@@ -120,19 +84,7 @@ public sealed class ModelRoute
     /// Requires <see cref="Intents"/>. The default value is <see langword="null"/>.
     /// </value>
     /// <exception cref="ArgumentOutOfRangeException">The value is NaN or outside [0, 1].</exception>
-    public double? MinIntentProbability
-    {
-        get;
-        set
-        {
-            if (value is double probability && !(probability >= 0d && probability <= 1d))
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "A probability must be from 0 to 1.");
-            }
-
-            field = value;
-        }
-    }
+    public double? MinIntentProbability { get; set => field = OptionRange.Check(value, 0d, 1d); }
 
     /// <summary>What makes the route unusable, as the end of a sentence that names it; <see langword="null"/> when it is usable.</summary>
     internal string? Problem()
