@@ -97,11 +97,18 @@ internal sealed class ModelRouterChatClient : DelegatingChatClient
     }
 
     /// <inheritdoc />
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        (IChatClient model, options) = await ChooseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        return await model.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        ValueTask<(IChatClient Model, ChatOptions? Options)> choice = ChooseAsync(messages, options, cancellationToken);
+        if (choice.IsCompletedSuccessfully)
+        {
+            // No intent had to be classified: the chosen model's task is returned as it is, with no layer of its own.
+            (IChatClient model, ChatOptions? chosen) = choice.Result;
+            return model.GetResponseAsync(messages, chosen, cancellationToken);
+        }
+
+        return RespondAfterChoiceAsync(choice.AsTask(), messages, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -117,6 +124,13 @@ internal sealed class ModelRouterChatClient : DelegatingChatClient
         }
 
         return StreamAfterChoiceAsync(choice.AsTask(), messages, cancellationToken);
+    }
+
+    private static async Task<ChatResponse> RespondAfterChoiceAsync(
+        Task<(IChatClient Model, ChatOptions? Options)> choice, IEnumerable<ChatMessage> messages, CancellationToken cancellationToken)
+    {
+        (IChatClient model, ChatOptions? options) = await choice.ConfigureAwait(false);
+        return await model.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
     }
 
     private static async IAsyncEnumerable<ChatResponseUpdate> StreamAfterChoiceAsync(
