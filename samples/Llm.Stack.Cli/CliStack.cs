@@ -15,10 +15,12 @@ namespace Llm.Stack.Cli;
 internal sealed class CliStack : IAsyncDisposable
 {
     private readonly ServiceProvider _services;
+    private readonly string? _ingestionEmbeddingModel;
 
-    private CliStack(ServiceProvider services, LlmStackOptions options, string dataDirectory)
+    private CliStack(ServiceProvider services, LlmStackOptions options, string dataDirectory, string? ingestionEmbeddingModel)
     {
         _services = services;
+        _ingestionEmbeddingModel = ingestionEmbeddingModel;
         Options = options;
         DataDirectory = dataDirectory;
     }
@@ -29,7 +31,10 @@ internal sealed class CliStack : IAsyncDisposable
 
     public IServiceProvider Services => _services;
 
-    public IEmbeddingGenerator<string, Embedding<float>> Embedder => _services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+    /// <summary>Gets the embedder of the index: <c>LlmStack:Ingestion:EmbeddingModel</c>'s named model, else the default one.</summary>
+    public IEmbeddingGenerator<string, Embedding<float>> Embedder => _ingestionEmbeddingModel is { } name
+        ? _services.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(name)
+        : _services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
 
     public IChatClient? ChatClient => _services.GetService<IChatClient>();
 
@@ -66,7 +71,11 @@ internal sealed class CliStack : IAsyncDisposable
 
         ServiceProvider provider = services.BuildServiceProvider();
         LlmStackOptions options = provider.GetRequiredService<IOptions<LlmStackOptions>>().Value;
-        return new CliStack(provider, options, options.DataDirectory);
+        // LlmStack:Ingestion:EmbeddingModel (validated by AddLlmStack) names the keyed model, spelled as its section is.
+        string? ingestionModel = configuration["LlmStack:Ingestion:EmbeddingModel"] is { Length: > 0 } named
+            ? options.EmbeddingModels.Keys.FirstOrDefault(k => string.Equals(k, named, StringComparison.OrdinalIgnoreCase)) ?? named
+            : null;
+        return new CliStack(provider, options, options.DataDirectory, ingestionModel);
     }
 
     /// <summary>Resolves <c>DataDirectory</c> and the model folders against the CLI's working directory.</summary>

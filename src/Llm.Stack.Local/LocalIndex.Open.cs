@@ -47,7 +47,13 @@ public sealed partial class LocalIndex
     /// The index was built with another embedder; with the ingestion state in the store, also when the store records
     /// another embedder for the collection (written by a process configured differently, on any machine).
     /// </exception>
-    /// <remarks>Nothing is written: a damaged file is reported in <see cref="LastCheck"/> and repaired in memory.</remarks>
+    /// <remarks>
+    /// Nothing is written: a damaged file is reported in <see cref="LastCheck"/> and repaired in memory. An embedder that
+    /// does not report its dimensions (<see cref="EmbeddingGeneratorMetadata.DefaultModelDimensions"/>, such as an
+    /// OpenAI-compatible endpoint) is asked once, on the first open, for one short embedding, whose length is then the
+    /// index's dimensions.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The embedder reports no dimensions and answered the probe with no usable embedding.</exception>
     public async Task OpenAsync(bool rebuild = false, CancellationToken cancellationToken = default)
     {
         await _openLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -66,9 +72,29 @@ public sealed partial class LocalIndex
         }
     }
 
+    /// <summary>Learns the dimensions of an embedder that does not report them, by embedding one short text, once.</summary>
+    private async Task ProbeDimensionsAsync(CancellationToken cancellationToken)
+    {
+        if (_embedder.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelDimensions is > 0 || Volatile.Read(ref _probedDimensions) > 0)
+        {
+            return;
+        }
+
+        GeneratedEmbeddings<Embedding<float>> probe = await _embedder.GenerateAsync(["dimensions"], cancellationToken: cancellationToken).ConfigureAwait(false);
+        int dimensions = probe.Count == 1 ? probe[0].Vector.Length : 0;
+        if (dimensions <= 0)
+        {
+            throw new InvalidOperationException(
+                $"The embedder '{Embedder.ModelId}' reports no dimensions, and answered a probe text with {probe.Count} embedding(s) of {dimensions} dimensions: the index cannot learn its dimensions.");
+        }
+
+        Volatile.Write(ref _probedDimensions, dimensions);
+    }
+
     private async Task LoadAsync(bool rebuild, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
+        await ProbeDimensionsAsync(cancellationToken).ConfigureAwait(false);
         (string modelId, int dimensions) = Embedder;
         var problems = new List<string>();
         if (_snapshotStore is not null || rebuild)

@@ -72,6 +72,7 @@ public sealed partial class LocalIndex : IDisposable
     private long _committedChanges;
     private bool _rewriteMetadata;
     private bool _embedderRecorded;
+    private int _probedDimensions;
 
     /// <summary>Initializes a new instance of the <see cref="LocalIndex"/> class; nothing is read until it is opened.</summary>
     /// <param name="dataDirectory">The folder of the index; created on first commit.</param>
@@ -169,12 +170,17 @@ public sealed partial class LocalIndex : IDisposable
     public LocalIndexCheck? LastCheck { get; private set; }
 
     /// <summary>Gets the configured embedder's model id and dimensions.</summary>
+    /// <value>
+    /// The dimensions its <see cref="EmbeddingGeneratorMetadata.DefaultModelDimensions"/> reports; for an embedder that
+    /// reports none (an OpenAI-compatible endpoint), the length of the embedding that opening the index asked it for, and
+    /// 0 before the index is opened.
+    /// </value>
     public (string ModelId, int Dimensions) Embedder
     {
         get
         {
             var metadata = _embedder.GetService<EmbeddingGeneratorMetadata>();
-            return (metadata?.DefaultModelId ?? _embedder.GetType().Name, metadata?.DefaultModelDimensions ?? 0);
+            return (metadata?.DefaultModelId ?? _embedder.GetType().Name, metadata?.DefaultModelDimensions ?? Volatile.Read(ref _probedDimensions));
         }
     }
 

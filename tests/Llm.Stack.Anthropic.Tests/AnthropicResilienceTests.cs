@@ -8,7 +8,8 @@ namespace Llm.Stack.Anthropic.Tests;
 /// <summary>
 /// The configured <c>anthropic</c> model's only retry layer is Llm.Stack's resilience layer (<c>LlmStack:Chat:Resilience</c>):
 /// the official package's own retries are off, and the layer recognises the package's errors, 429 with <c>Retry-After</c>
-/// and 5xx (529 overloaded among them), against a real Messages-protocol server on 127.0.0.1 that injects them.
+/// and 5xx (529 overloaded among them), and in-stream <c>error</c> events (retried before the first token, reported
+/// after it), against a real Messages-protocol server on 127.0.0.1 that injects them.
 /// </summary>
 public sealed class AnthropicResilienceTests : IDisposable
 {
@@ -103,6 +104,82 @@ public sealed class AnthropicResilienceTests : IDisposable
             () => provider.GetRequiredService<IChatClient>().GetResponseAsync("Hello?"));
 
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, error.StatusCode);
+        Assert.Single(_server.RequestTimes);
+    }
+
+    private static async Task<(string Text, Exception? Error)> StreamAsync(IChatClient client, string question)
+    {
+        var text = new System.Text.StringBuilder();
+        try
+        {
+            await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync(question))
+            {
+                text.Append(update.Text);
+            }
+        }
+        catch (Exception e)
+        {
+            return (text.ToString(), e);
+        }
+
+        return (text.ToString(), null);
+    }
+
+    [Fact]
+    public async Task An_overloaded_error_event_after_output_started_ends_the_stream_with_a_clear_error_after_the_emitted_text_never_retried()
+    {
+        await using ServiceProvider provider = Build();
+        _server.Enqueue(new ChatFault(ErrorEventAfterPieces: 3));
+
+        (string text, Exception? error) = await StreamAsync(provider.GetRequiredService<IChatClient>(), "stream this please");
+
+        Assert.Equal("You asked: stream", text); // the three pieces before the event, once
+        IncompleteChatStreamException cut = Assert.IsType<IncompleteChatStreamException>(error);
+        HttpRequestException fault = Assert.IsAssignableFrom<HttpRequestException>(cut.InnerException);
+        Assert.Equal(529, (int?)fault.StatusCode);
+        Assert.Contains("overloaded_error", cut.Message, StringComparison.Ordinal);
+        Assert.Single(_server.RequestTimes);
+    }
+
+    [Fact]
+    public async Task An_overloaded_error_event_before_the_first_token_is_retried_and_the_answer_arrives_whole_once()
+    {
+        await using ServiceProvider provider = Build();
+        _server.Enqueue(new ChatFault(ErrorEventAfterPieces: 0), new ChatFault(ErrorEventAfterPieces: 0, ErrorEventType: "api_error"));
+
+        (string text, Exception? error) = await StreamAsync(provider.GetRequiredService<IChatClient>(), "stream this please");
+
+        Assert.Null(error);
+        Assert.Equal("You asked: stream this please", text);
+        Assert.Equal(3, _server.RequestTimes.Count);
+    }
+
+    [Fact]
+    public async Task Error_events_before_the_first_token_reach_the_caller_with_their_status_once_the_retries_are_spent()
+    {
+        await using ServiceProvider provider = Build(maxRetries: 2);
+        _server.Enqueue([.. Enumerable.Repeat(new ChatFault(ErrorEventAfterPieces: 0), 3)]);
+
+        (string text, Exception? error) = await StreamAsync(provider.GetRequiredService<IChatClient>(), "Hello?");
+
+        Assert.Equal(string.Empty, text);
+        HttpRequestException fault = Assert.IsAssignableFrom<HttpRequestException>(error);
+        Assert.Equal(529, (int?)fault.StatusCode);
+        Assert.Contains("reported overloaded_error in the stream", fault.Message, StringComparison.Ordinal);
+        Assert.Equal(3, _server.RequestTimes.Count);
+    }
+
+    [Fact]
+    public async Task A_permanent_error_event_is_not_retried_and_keeps_the_packages_exception()
+    {
+        await using ServiceProvider provider = Build();
+        _server.Enqueue(new ChatFault(ErrorEventAfterPieces: 0, ErrorEventType: "invalid_request_error"));
+
+        (string text, Exception? error) = await StreamAsync(provider.GetRequiredService<IChatClient>(), "Hello?");
+
+        Assert.Equal(string.Empty, text);
+        global::Anthropic.Exceptions.AnthropicSseException sse = Assert.IsType<global::Anthropic.Exceptions.AnthropicSseException>(error);
+        Assert.Contains("invalid_request_error", sse.Message, StringComparison.Ordinal);
         Assert.Single(_server.RequestTimes);
     }
 }

@@ -128,7 +128,8 @@ public class ServeTests
         Assert.Contains("No chat model is configured", result.Error, StringComparison.Ordinal);
     }
 
-    private static async Task<string> WaitForAddressAsync(LockedWriter output, LockedWriter error, Task<int> server)
+    /// <summary>Waits until serve prints its address, and returns it (<c>http://127.0.0.1:port/v1</c>).</summary>
+    internal static async Task<string> WaitForAddressAsync(LockedWriter output, LockedWriter error, Task<int> server)
     {
         for (int i = 0; i < 600; i++)
         {
@@ -151,7 +152,8 @@ public class ServeTests
         throw new TimeoutException("The server did not start within a minute.\n" + output.Text + error.Text);
     }
 
-    private sealed class LockedWriter : TextWriter
+    /// <summary>A writer that serve's threads and the test share.</summary>
+    internal sealed class LockedWriter : TextWriter
     {
         private readonly StringBuilder _text = new();
 

@@ -12,8 +12,9 @@ namespace Llm.Stack.TestUtilities;
 /// token), or with another key than
 /// <see cref="RequireKey"/> when that is set, gets the API's 401 error. Faults queued with <see cref="Enqueue"/> answer the
 /// next requests, one each, in order: an HTTP status with the API's error body for it (<c>rate_limit_error</c>,
-/// <c>overloaded_error</c>, <c>api_error</c> …) and an optional <c>Retry-After</c> header in whole seconds. It records every
-/// request it receives.
+/// <c>overloaded_error</c>, <c>api_error</c> …) and an optional <c>Retry-After</c> header in whole seconds, or, for a
+/// streamed answer, an in-stream <c>event: error</c> after some pieces (<see cref="ChatFault.ErrorEventAfterPieces"/>). It
+/// records every request it receives.
 /// </summary>
 public sealed class AnthropicProtocolServer : LoopbackProtocolServer
 {
@@ -25,7 +26,11 @@ public sealed class AnthropicProtocolServer : LoopbackProtocolServer
     /// <summary>Gets when each request to <c>/v1/messages</c> arrived, in order.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<DateTimeOffset> RequestTimes { get; } = new();
 
-    /// <summary>Queues faults: each answers one request with its <see cref="ChatFault.Status"/> and <see cref="ChatFault.RetryAfter"/> (the other fields are not used).</summary>
+    /// <summary>
+    /// Queues faults: each answers one request with its <see cref="ChatFault.Status"/> and <see cref="ChatFault.RetryAfter"/>,
+    /// or interrupts its stream with <see cref="ChatFault.ErrorEventAfterPieces"/> and <see cref="ChatFault.ErrorEventType"/>
+    /// (the other fields are not used).
+    /// </summary>
     /// <param name="faults">The faults, in the order of the requests they answer.</param>
     public void Enqueue(params ChatFault[] faults)
     {
@@ -54,7 +59,8 @@ public sealed class AnthropicProtocolServer : LoopbackProtocolServer
             return;
         }
 
-        if (_faults.TryDequeue(out ChatFault? fault) && fault.Status is int status)
+        _faults.TryDequeue(out ChatFault? fault);
+        if (fault?.Status is int status)
         {
             if (fault.RetryAfter is TimeSpan wait)
             {
@@ -101,6 +107,14 @@ public sealed class AnthropicProtocolServer : LoopbackProtocolServer
         string[] words = answer.Split(' ');
         for (int i = 0; i < words.Length; i++)
         {
+            if (fault?.ErrorEventAfterPieces == i)
+            {
+                // The API reports a failure after the response has started as an error event, and the stream ends.
+                events.Add($"event: error\ndata: {Error(fault.ErrorEventType, $"Injected {fault.ErrorEventType} mid-stream.")}\n\n");
+                await WriteStreamAsync(response, "text/event-stream", events);
+                return;
+            }
+
             events.Add(Event("content_block_delta", new JsonObject
             {
                 ["type"] = "content_block_delta",

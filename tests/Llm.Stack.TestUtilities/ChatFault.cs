@@ -13,10 +13,18 @@ namespace Llm.Stack.TestUtilities;
 /// For a streamed answer: end the HTTP response normally after this many pieces, with no <c>finish_reason</c> and no
 /// <c>data: [DONE]</c>, as a proxy that closes an upstream stream does.
 /// </param>
+/// <param name="ErrorEventAfterPieces">
+/// For a streamed answer of <see cref="AnthropicProtocolServer"/>: after this many pieces, an in-stream <c>event: error</c>
+/// of type <paramref name="ErrorEventType"/> (the HTTP status stays 200), which ends the stream, as the Messages API does
+/// when it is overloaded mid-answer.
+/// </param>
+/// <param name="ErrorEventType">With <paramref name="ErrorEventAfterPieces"/>: the error's type. The default is <c>overloaded_error</c>.</param>
 public sealed record ChatFault(
     int? Status = null,
     TimeSpan? RetryAfter = null,
     TimeSpan? Delay = null,
     int? CutAfterPieces = null,
     Task? CutWhen = null,
-    int? EndAfterPieces = null);
+    int? EndAfterPieces = null,
+    int? ErrorEventAfterPieces = null,
+    string ErrorEventType = "overloaded_error");

@@ -20,7 +20,9 @@ namespace Llm.Stack.TestUtilities;
 /// connection drops after some pieces, or a stream that ends cleanly after some pieces without its finish. With no fault queued it answers <c>You asked: {last user message}</c>, streamed word by word.
 /// Its usage is <see cref="PromptTokens"/> input tokens (of which <see cref="CachedTokens"/> cached) and one output token
 /// per word of the answer (of which <see cref="ReasoningTokens"/> reasoning), in the completion and, when the request
-/// asks for it (<c>stream_options.include_usage</c>), in a last chunk of the stream. It records the time of every request.
+/// asks for it (<c>stream_options.include_usage</c>), in a last chunk of the stream. It also speaks the embeddings
+/// protocol, with the same queued faults (a status, a delay): each input is embedded as <c>[length, vowels, 1]</c>, and
+/// the usage is one input token per word of the inputs. It records the time of every request.
 /// </summary>
 public sealed class FaultInjectingOpenAIServer : IAsyncDisposable
 {
@@ -47,7 +49,7 @@ public sealed class FaultInjectingOpenAIServer : IAsyncDisposable
     /// <value>The default value is 0 (none reported).</value>
     public int ReasoningTokens { get; set; }
 
-    /// <summary>Gets when each chat request arrived, in order.</summary>
+    /// <summary>Gets when each request (chat or embeddings) arrived, in order.</summary>
     public ConcurrentQueue<DateTimeOffset> Requests { get; } = new();
 
     /// <summary>Starts a server.</summary>
@@ -60,6 +62,7 @@ public sealed class FaultInjectingOpenAIServer : IAsyncDisposable
         WebApplication app = builder.Build();
         var server = new FaultInjectingOpenAIServer(app);
         app.MapPost("/v1/chat/completions", server.HandleAsync);
+        app.MapPost("/v1/embeddings", server.HandleEmbeddingsAsync);
         await app.StartAsync();
         string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.Endpoint = new Uri(address + "/v1/");
@@ -82,6 +85,71 @@ public sealed class FaultInjectingOpenAIServer : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
+    private async Task HandleEmbeddingsAsync(HttpContext http)
+    {
+        Requests.Enqueue(DateTimeOffset.UtcNow);
+        JsonNode body = (await JsonNode.ParseAsync(http.Request.Body, cancellationToken: http.RequestAborted))!;
+        _faults.TryDequeue(out ChatFault? fault);
+        if (await FailOrDelayAsync(http, fault))
+        {
+            return;
+        }
+
+        JsonNode input = body["input"]!;
+        string[] inputs = input is JsonArray array ? [.. array.Select(i => i!.GetValue<string>())] : [input.GetValue<string>()];
+        var data = new JsonArray();
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            data.Add(new JsonObject
+            {
+                ["object"] = "embedding",
+                ["index"] = i,
+                ["embedding"] = new JsonArray(inputs[i].Length, inputs[i].Count("aeiou".Contains), 1),
+            });
+        }
+
+        int tokens = inputs.Sum(i => i.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+        http.Response.ContentType = "application/json";
+        await http.Response.WriteAsync(new JsonObject
+        {
+            ["object"] = "list",
+            ["data"] = data,
+            ["model"] = body["model"]?.GetValue<string>() ?? "",
+            ["usage"] = new JsonObject { ["prompt_tokens"] = tokens, ["total_tokens"] = tokens },
+        }.ToJsonString());
+    }
+
+    /// <summary>Answers with the fault's status, or waits its delay; <see langword="true"/> when the response is done.</summary>
+    private static async Task<bool> FailOrDelayAsync(HttpContext http, ChatFault? fault)
+    {
+        if (fault?.Status is int status)
+        {
+            http.Response.StatusCode = status;
+            if (fault.RetryAfter is { } retryAfter)
+            {
+                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync($$$"""{"error": {"message": "injected {{{status}}}", "type": "server_error", "param": null, "code": null}}""");
+            return true;
+        }
+
+        if (fault?.Delay is { } delay)
+        {
+            try
+            {
+                await Task.Delay(delay, http.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private async Task HandleAsync(HttpContext http)
     {
         Requests.Enqueue(DateTimeOffset.UtcNow);
@@ -97,29 +165,9 @@ public sealed class FaultInjectingOpenAIServer : IAsyncDisposable
         bool stream = body["stream"]?.GetValue<bool>() == true;
         _faults.TryDequeue(out ChatFault? fault);
 
-        if (fault?.Status is int status)
+        if (await FailOrDelayAsync(http, fault))
         {
-            http.Response.StatusCode = status;
-            if (fault.RetryAfter is { } retryAfter)
-            {
-                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-
-            http.Response.ContentType = "application/json";
-            await http.Response.WriteAsync($$$"""{"error": {"message": "injected {{{status}}}", "type": "server_error", "param": null, "code": null}}""");
             return;
-        }
-
-        if (fault?.Delay is { } delay)
-        {
-            try
-            {
-                await Task.Delay(delay, http.RequestAborted);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
         }
 
         if (!stream)

@@ -24,19 +24,7 @@ public sealed class OnnxCrossEncoderOptions : OnnxSessionOptions
     /// <summary>Gets or sets the label whose logit is the score when the model's head has several labels.</summary>
     /// <value>Zero or more. The default value is <see langword="null"/>: the last label (label 1 of a [not relevant, relevant] head).</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public int? LabelIndex
-    {
-        get;
-        set
-        {
-            if (value is < 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "The label index cannot be negative.");
-            }
-
-            field = value;
-        }
-    }
+    public int? LabelIndex { get; set => field = OptionRange.Check(value, 0); }
 
     /// <summary>Gets or sets the maximum pair length in tokens, <c>[CLS]</c> and both <c>[SEP]</c> included; passages are truncated to fit.</summary>
     /// <value>
@@ -44,19 +32,7 @@ public sealed class OnnxCrossEncoderOptions : OnnxSessionOptions
     /// <c>tokenizer.json</c>, <c>tokenizer_config.json</c> or <c>config.json</c> next to the model, else 512.
     /// </value>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 4.</exception>
-    public int? MaxTokens
-    {
-        get;
-        set
-        {
-            if (value is < 4)
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "The maximum must leave room for [CLS], a query token, [SEP], a passage token and [SEP] (at least 4 with an empty passage).");
-            }
-
-            field = value;
-        }
-    }
+    public int? MaxTokens { get; set => field = OptionRange.Check(value, 4); }
 
     /// <summary>Gets or sets how many (query, passage) pairs run through the model at once.</summary>
     /// <value>From 1 to 4,096. The default value is 16.</value>

@@ -27,9 +27,10 @@ public static class OpenAIProviderLlmStackBuilderExtensions
     /// The chat client is resilient: the stack wraps the configured chat model in <c>UseLlmResilience()</c>'s
     /// <c>ResilientChatClient</c> (retries with backoff honouring <c>Retry-After</c>, a circuit breaker, cut streams
     /// reported), and the official client's own retry policy is set to 0 (<c>ClientRetryPolicy(0)</c>) so that the two
-    /// layers do not multiply the attempts. The embedding client keeps the official client's default retries. For OpenAI's
-    /// own embedding models (<c>text-embedding-3-small</c>, <c>-3-large</c>, <c>-ada-002</c>) the embedding generator
-    /// returns <see cref="EmbeddingInputLimits"/> (<c>cl100k_base</c>, 8,191 tokens) from <c>GetService</c>, so that
+    /// layers do not multiply the attempts. The configured embedding models get the same layer
+    /// (<c>ResilientEmbeddingGenerator</c>, with their <c>Resilience</c> keys' rate limits), and their client no retries of its own.
+    /// For OpenAI's own embedding models (<c>text-embedding-3-small</c>, <c>-3-large</c>, <c>-ada-002</c>) the embedding
+    /// generator returns <see cref="EmbeddingInputLimits"/> (<c>cl100k_base</c>, 8,191 tokens) from <c>GetService</c>, so that
     /// ingestion's chunks are never refused as too long.
     /// The API key is sent only to the endpoint, as a bearer token, and is never written to logs or messages. A server that
     /// needs no key (a local llama.cpp or vLLM) receives a placeholder token, which it ignores. Calling this twice registers the provider once.
@@ -47,29 +48,26 @@ public static class OpenAIProviderLlmStackBuilderExtensions
         {
             // The stack puts UseLlmResilience next to the configured chat model: the client's own retries are off so
             // that the two layers do not multiply the attempts.
-            (OpenAIClient client, string model) = CreateClient(context.Configuration, retries: false);
+            (OpenAIClient client, string model) = CreateClient(context.Configuration);
             return client.GetChatClient(model).AsIChatClient();
         });
         builder.AddEmbeddingProvider(ProviderName, context =>
         {
-            (OpenAIClient client, string model) = CreateClient(context.Configuration, retries: true);
+            // Likewise for embeddings: the stack wraps the configured embedding model in ResilientEmbeddingGenerator.
             // OpenAI's own embedding models report their input limits (EmbeddingInputLimits), so chunks fit them.
+            (OpenAIClient client, string model) = CreateClient(context.Configuration);
             return OpenAIEmbeddingLimits.Report(client.GetEmbeddingClient(model).AsIEmbeddingGenerator(), model);
         });
         return builder;
     }
 
-    private static (OpenAIClient Client, string Model) CreateClient(IConfigurationSection section, bool retries)
+    private static (OpenAIClient Client, string Model) CreateClient(IConfigurationSection section)
     {
         // AddLlmStack(configuration) has validated the section: Endpoint is an absolute http(s) URI and Model is set.
         var endpoint = new Uri(Required(section, "Endpoint"), UriKind.Absolute);
         string model = Required(section, "Model");
         string? apiKey = section["ApiKey"];
-        var options = new OpenAIClientOptions { Endpoint = endpoint };
-        if (!retries)
-        {
-            options.RetryPolicy = new ClientRetryPolicy(0);
-        }
+        var options = new OpenAIClientOptions { Endpoint = endpoint, RetryPolicy = new ClientRetryPolicy(0) };
 
         // The OpenAI client always sends a bearer token; a server that needs none ignores a placeholder.
         var client = new OpenAIClient(new ApiKeyCredential(string.IsNullOrEmpty(apiKey) ? "no-key" : apiKey), options);

@@ -10,36 +10,12 @@ public sealed class SemanticCacheOptions
     /// <summary>Gets or sets the least cosine similarity between a new prompt's embedding and a cached one's for the cached answer to be served.</summary>
     /// <value>Above 0 and at most 1. The default value is 0.95.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is not above 0 and at most 1.</exception>
-    public double SimilarityThreshold
-    {
-        get;
-        set
-        {
-            if (!(value > 0 && value <= 1))
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "The similarity threshold must be above 0 and at most 1.");
-            }
-
-            field = value;
-        }
-    } = 0.95;
+    public double SimilarityThreshold { get; set => field = OptionRange.CheckAbove(value, 0d, 1d); } = 0.95;
 
     /// <summary>Gets or sets how long a cached answer may be served after it was given.</summary>
     /// <value>Above zero. The default value is one hour.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
-    public TimeSpan TimeToLive
-    {
-        get;
-        set
-        {
-            if (value <= TimeSpan.Zero)
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "The time to live must be above zero.");
-            }
-
-            field = value;
-        }
-    } = TimeSpan.FromHours(1);
+    public TimeSpan TimeToLive { get; set => field = OptionRange.CheckAbove(value, TimeSpan.Zero); } = TimeSpan.FromHours(1);
 
     /// <summary>Gets or sets the name of the collection the cached answers are kept in.</summary>
     /// <value>The default value is <c>llm_stack_semantic_cache</c>.</value>

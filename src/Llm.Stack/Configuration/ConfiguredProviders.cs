@@ -151,11 +151,20 @@ internal sealed class ConfiguredProviders
             : resilient;
     }
 
+    /// <summary>
+    /// A configured embedding model (the default one, or the named one <paramref name="name"/>), with Llm.Stack's resilience
+    /// next to it (its <c>Resilience</c> keys: retries, rate limits), then its adapter, then the ledger's layer when a
+    /// <see cref="UsageLedger"/> is registered.
+    /// </summary>
     private object CreateEmbeddingGenerator(IServiceProvider services, string? name)
     {
         LlmStackOptions options = services.GetRequiredService<IOptions<LlmStackOptions>>().Value;
         EmbeddingModelSettings settings = name is null ? options.Embeddings : options.EmbeddingModels[name];
-        var generator = (IEmbeddingGenerator<string, Embedding<float>>)Create(services, typeof(IEmbeddingGenerator<string, Embedding<float>>), SectionOf("Embeddings", EmbeddingModelsSection, name), settings.Provider!);
+        IEmbeddingGenerator<string, Embedding<float>> generator = new ResilientEmbeddingGenerator(
+            (IEmbeddingGenerator<string, Embedding<float>>)Create(services, typeof(IEmbeddingGenerator<string, Embedding<float>>), SectionOf("Embeddings", EmbeddingModelsSection, name), settings.Provider!),
+            settings.Resilience,
+            services.GetService<ILoggerFactory>()?.CreateLogger<ResilientEmbeddingGenerator>(),
+            services.GetService<TimeProvider>());
         if (settings.Adapter is not null)
         {
             generator = new AdaptedEmbeddingGenerator(generator, EmbeddingAdapter.Load(settings.Adapter));

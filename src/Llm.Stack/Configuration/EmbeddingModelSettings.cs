@@ -56,4 +56,15 @@ public sealed class EmbeddingModelSettings
     /// <value>Zero or more, or <see langword="null"/> when unknown (no cost is computed). The default value is <see langword="null"/>.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
     public decimal? InputPricePerMillionTokens { get; set => field = ModelPrices.Check(value); }
+
+    /// <summary>
+    /// Gets the resilience of the model's generator (<c>LlmStack:Embeddings:Resilience:*</c>,
+    /// <c>LlmStack:EmbeddingModels:&lt;name&gt;:Resilience:*</c>): retries, per-attempt timeout, circuit breaker, and the
+    /// rate limits <see cref="LlmResilienceOptions.RequestsPerMinute"/> and <see cref="LlmResilienceOptions.TokensPerMinute"/>
+    /// (tokens estimated from the inputs' characters, then charged as the answer's usage reports them). Every embedding
+    /// model configuration creates gets this layer (<see cref="ResilientEmbeddingGenerator"/>).
+    /// </summary>
+    /// <value>The defaults of <see cref="LlmResilienceOptions"/>.</value>
+    /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
+    public LlmResilienceOptions Resilience { get; set => field = value ?? throw new ArgumentNullException(nameof(value)); } = new();
 }

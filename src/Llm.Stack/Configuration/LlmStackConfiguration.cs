@@ -50,7 +50,7 @@ internal static class LlmStackConfiguration
         options.RagChatModel = ReadModelName(section, RagSection, RagChatModelKey, options.ChatModels.Keys, errors);
         options.IngestionEmbeddingModel = ReadModelName(section, IngestionSection, IngestionEmbeddingModelKey, options.EmbeddingModels.Keys, errors);
 
-        RouterConfiguration.Bind(section.GetSection(RouterConfiguration.SectionName), new ModelRouterOptions(), $"{LlmStackOptions.SectionName}:{RouterConfiguration.SectionName}", errors);
+        RouterConfiguration.Bind(section.GetSection(RouterConfiguration.SectionName), new ModelRouterOptions(), $"{LlmStackOptions.SectionName}:{RouterConfiguration.SectionName}", errors, options.EmbeddingModels.Keys);
         string chunking = $"{LlmStackOptions.SectionName}:{ChunkingConfiguration.SectionName}";
         if (ChunkingConfiguration.Read(section.GetSection(ChunkingConfiguration.SectionName), chunking, errors) is not null
             && section.GetSection(IngestionSection)[nameof(IngestionOptions.MaxChunkTokens)] is not null)

@@ -3,7 +3,7 @@ using Microsoft.Extensions.AI;
 namespace Llm.Stack;
 
 /// <summary>
-/// Options of <see cref="ResilientChatClient"/> (<c>UseLlmResilience</c>): retries with exponential backoff and jitter on
+/// Options of <see cref="ResilientChatClient"/> and <see cref="ResilientEmbeddingGenerator"/> (<c>UseLlmResilience</c>): retries with exponential backoff and jitter on
 /// transient faults (HTTP 408, 429 and 5xx, connection failures, timeouts), honouring the server's <c>Retry-After</c>;
 /// a per-attempt timeout; a circuit breaker; client-side rate limits by requests and tokens per minute; and a check that
 /// a streamed answer really ended.
@@ -128,19 +128,7 @@ public sealed class LlmResilienceOptions
     /// </summary>
     /// <value>At least 1, or <see langword="null"/> for no limit. The default value is <see langword="null"/>.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
-    public int? RequestsPerMinute
-    {
-        get;
-        set
-        {
-            if (value is int limit)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(value));
-            }
-
-            field = value;
-        }
-    }
+    public int? RequestsPerMinute { get; set => field = OptionRange.Check(value, 1); }
 
     /// <summary>
     /// Gets or sets how many tokens (prompt plus answer) per minute may be used: a token bucket that holds a minute's
@@ -151,19 +139,7 @@ public sealed class LlmResilienceOptions
     /// </summary>
     /// <value>At least 1, or <see langword="null"/> for no limit. The default value is <see langword="null"/>.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
-    public int? TokensPerMinute
-    {
-        get;
-        set
-        {
-            if (value is int limit)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(value));
-            }
-
-            field = value;
-        }
-    }
+    public int? TokensPerMinute { get; set => field = OptionRange.Check(value, 1); }
 
     /// <summary>
     /// Gets or sets whether a streamed answer must end with an update that carries a

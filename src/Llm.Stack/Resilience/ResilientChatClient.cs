@@ -3,8 +3,6 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
-using Polly.CircuitBreaker;
-using Polly.Retry;
 
 namespace Llm.Stack;
 
@@ -31,13 +29,12 @@ namespace Llm.Stack;
 /// </para>
 /// <para>Thread-safe: one instance serves concurrent calls, which share the circuit and the rate limits.</para>
 /// </remarks>
-public sealed partial class ResilientChatClient : DelegatingChatClient
+public sealed class ResilientChatClient : DelegatingChatClient
 {
     private readonly ResiliencePipeline _pipeline;
     private readonly TimeSpan? _attemptTimeout;
     private readonly bool _requireFinishReason;
-    private readonly TokenBucket? _requests;
-    private readonly TokenBucket? _tokens;
+    private readonly ClientRateLimits? _limits;
     private readonly ILogger _logger;
 
     /// <summary>Initializes a new instance of the <see cref="ResilientChatClient"/> class.</summary>
@@ -54,52 +51,8 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
         _logger = logger ?? NullLogger.Instance;
         _attemptTimeout = options.AttemptTimeout;
         _requireFinishReason = options.RequireFinishReason;
-        _requests = options.RequestsPerMinute is int requests ? new TokenBucket(requests, time) : null;
-        _tokens = options.TokensPerMinute is int tokens ? new TokenBucket(tokens, time) : null;
-        TimeSpan maxDelay = options.MaxDelay;
-        var builder = new ResiliencePipelineBuilder { TimeProvider = time };
-        if (options.MaxRetries > 0)
-        {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                MaxRetryAttempts = options.MaxRetries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.BaseDelay,
-                MaxDelay = maxDelay,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && ShouldRetry(e, time, maxDelay, args.Context.CancellationToken)),
-                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is { } e ? TransientFaults.RetryAfter(e, time) : null),
-                OnRetry = args =>
-                {
-                    Log.Retrying(_logger, args.AttemptNumber + 1, args.RetryDelay.TotalMilliseconds, args.Outcome.Exception?.GetType().Name ?? "none");
-                    return ValueTask.CompletedTask;
-                },
-            });
-        }
-
-        if (options.UseCircuitBreaker)
-        {
-            builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions
-            {
-                FailureRatio = options.CircuitBreakerFailureRatio,
-                MinimumThroughput = options.CircuitBreakerMinimumThroughput,
-                SamplingDuration = options.CircuitBreakerSamplingDuration,
-                BreakDuration = options.CircuitBreakerBreakDuration,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && TransientFaults.IsTransient(e, args.Context.CancellationToken)),
-                OnOpened = args =>
-                {
-                    Log.CircuitOpened(_logger, args.BreakDuration.TotalSeconds);
-                    return ValueTask.CompletedTask;
-                },
-                OnClosed = _ =>
-                {
-                    Log.CircuitClosed(_logger);
-                    return ValueTask.CompletedTask;
-                },
-            });
-        }
-
-        _pipeline = builder.Build();
+        _limits = ClientRateLimits.Create(options, time);
+        _pipeline = ResiliencePipelines.Build(options, time, _logger, "Chat");
     }
 
     /// <inheritdoc />
@@ -107,7 +60,7 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         IList<ChatMessage> history = messages as IList<ChatMessage> ?? [.. messages];
-        int estimate = _tokens is null ? 0 : EstimateTokens(history, options);
+        int estimate = _limits?.CountsTokens == true ? EstimateTokens(history, options) : 0;
         return await _pipeline.ExecuteAsync(
             static (call, token) => call.Client.AttemptAsync(call.History, call.Options, call.Estimate, token),
             (Client: this, History: history, Options: options, Estimate: estimate),
@@ -122,7 +75,7 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(messages);
         IList<ChatMessage> history = messages as IList<ChatMessage> ?? [.. messages];
-        int estimate = _tokens is null ? 0 : EstimateTokens(history, options);
+        int estimate = _limits?.CountsTokens == true ? EstimateTokens(history, options) : 0;
 
         // Each attempt opens the stream and waits for its first update; only then has output started.
         (IAsyncEnumerator<ChatResponseUpdate> stream, AttemptTimer? streamAttempt, bool any) = await _pipeline.ExecuteAsync(
@@ -153,7 +106,7 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
                 throw new IncompleteChatStreamException(progress.Updates);
             }
 
-            ChargeUsage(estimate, progress.Usage);
+            _limits?.Charge(estimate, progress.Usage);
         }
         finally
         {
@@ -167,8 +120,7 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
     {
         if (disposing)
         {
-            _requests?.Dispose();
-            _tokens?.Dispose();
+            _limits?.Dispose();
         }
 
         base.Dispose(disposing);
@@ -189,14 +141,17 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
             }
         }
 
-        long estimate = ((characters + 3) / 4) + (options?.MaxOutputTokens ?? 0);
-        return (int)Math.Clamp(estimate, 1, int.MaxValue);
+        return ClientRateLimits.EstimateTokens(characters, options?.MaxOutputTokens ?? 0);
     }
 
     /// <summary>One attempt of a whole answer. Without an attempt timeout there is nothing to time (nor a queue wait to leave out), so no timer is made.</summary>
     private async ValueTask<ChatResponse> AttemptAsync(IList<ChatMessage> history, ChatOptions? options, int estimate, CancellationToken token)
     {
-        await WaitForRateLimitsAsync(estimate, token).ConfigureAwait(false);
+        if (_limits is not null)
+        {
+            await _limits.WaitAsync(estimate, token).ConfigureAwait(false);
+        }
+
         using AttemptTimer? attempt = _attemptTimeout is null ? null : new AttemptTimer(_attemptTimeout, token);
         try
         {
@@ -206,12 +161,12 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
                 response = await InnerClient.GetResponseAsync(history, options, attempt?.Token ?? token).ConfigureAwait(false);
             }
 
-            ChargeUsage(estimate, response.Usage);
+            _limits?.Charge(estimate, response.Usage);
             return response;
         }
         catch (OperationCanceledException e) when (attempt?.TimedOut(token) == true)
         {
-            throw AttemptTimedOut(e);
+            throw ResiliencePipelines.AttemptTimedOut(e);
         }
     }
 
@@ -219,7 +174,11 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
     private async ValueTask<(IAsyncEnumerator<ChatResponseUpdate> Stream, AttemptTimer? Attempt, bool Any)> OpenStreamAsync(
         IList<ChatMessage> history, ChatOptions? options, int estimate, CancellationToken token)
     {
-        await WaitForRateLimitsAsync(estimate, token).ConfigureAwait(false);
+        if (_limits is not null)
+        {
+            await _limits.WaitAsync(estimate, token).ConfigureAwait(false);
+        }
+
         AttemptTimer? attempt = _attemptTimeout is null ? null : new AttemptTimer(_attemptTimeout, token);
         IAsyncEnumerator<ChatResponseUpdate>? enumerator = null;
         try
@@ -235,7 +194,7 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
             attempt?.Stop();
             if (attempt?.TimedOut(token) == true)
             {
-                throw AttemptTimedOut(null);
+                throw ResiliencePipelines.AttemptTimedOut(null);
             }
 
             if (!first && _requireFinishReason)
@@ -257,7 +216,7 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
             attempt?.Dispose();
             if (timedOut)
             {
-                throw AttemptTimedOut(e);
+                throw ResiliencePipelines.AttemptTimedOut(e);
             }
 
             throw;
@@ -273,35 +232,6 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
         catch (Exception e) when (TransientFaults.IsTransient(e, cancellationToken))
         {
             throw new IncompleteChatStreamException(updates, e);
-        }
-    }
-
-    private static bool ShouldRetry(Exception e, TimeProvider time, TimeSpan maxDelay, CancellationToken token) =>
-        TransientFaults.IsTransient(e, token) && !(TransientFaults.RetryAfter(e, time) > maxDelay);
-
-    private static TimeoutException AttemptTimedOut(Exception? inner) =>
-        new("The model did not answer within the attempt timeout (LlmResilienceOptions.AttemptTimeout).", inner);
-
-    private async ValueTask WaitForRateLimitsAsync(int estimate, CancellationToken cancellationToken)
-    {
-        if (_requests is not null)
-        {
-            await _requests.AcquireAsync(1, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (_tokens is not null)
-        {
-            await _tokens.AcquireAsync(estimate, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>Replaces the estimate charged to the token bucket with the tokens the answer really used, when it reports them.</summary>
-    private void ChargeUsage(int estimate, UsageDetails? usage)
-    {
-        if (_tokens is not null && usage is not null
-            && (usage.TotalTokenCount ?? (usage.InputTokenCount + usage.OutputTokenCount)) is long used)
-        {
-            _tokens.Adjust(used - estimate);
         }
     }
 
@@ -327,17 +257,5 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
                 }
             }
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Warning, "Chat call failed with a transient fault ({Fault}); attempt {Attempt} in {DelayMs} ms.")]
-        public static partial void Retrying(ILogger logger, int attempt, double delayMs, string fault);
-
-        [LoggerMessage(2, LogLevel.Warning, "Chat circuit opened for {Seconds} s after repeated transient faults.")]
-        public static partial void CircuitOpened(ILogger logger, double seconds);
-
-        [LoggerMessage(3, LogLevel.Information, "Chat circuit closed.")]
-        public static partial void CircuitClosed(ILogger logger);
     }
 }

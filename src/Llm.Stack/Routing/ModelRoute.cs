@@ -6,8 +6,10 @@ namespace Llm.Stack;
 /// </summary>
 /// <remarks>
 /// The conditions are the requested model name (<see cref="RequestedModels"/>, compared with <c>ChatOptions.ModelId</c>),
-/// the prompt's estimated tokens (<see cref="MinPromptTokens"/>, <see cref="MaxPromptTokens"/>) and a cost ceiling
-/// (<see cref="MaxCost"/>, the call's estimated cost on <see cref="Model"/> from its prices). A condition left unset always
+/// the prompt's estimated tokens (<see cref="MinPromptTokens"/>, <see cref="MaxPromptTokens"/>), a cost ceiling
+/// (<see cref="MaxCost"/>, the call's estimated cost on <see cref="Model"/> from its prices) and the intent of the last user
+/// message (<see cref="Intents"/>, <see cref="MinIntentProbability"/>: the label an <see cref="EmbeddingClassifier"/>
+/// predicts for it, <see cref="ModelRouterOptions.IntentClassifier"/>). A condition left unset always
 /// holds; a rule must set at least one. Bound from <c>LlmStack:Router:Routes:&lt;index&gt;</c> by
 /// <c>services.AddLlmStack(configuration)</c>. Do not change an instance after the router is built from it.
 /// </remarks>
@@ -43,36 +45,12 @@ public sealed class ModelRoute
     /// <summary>Gets or sets the fewest estimated prompt tokens of the rule's calls.</summary>
     /// <value>Zero or more, or <see langword="null"/> for no lower bound. The default value is <see langword="null"/>.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public int? MinPromptTokens
-    {
-        get;
-        set
-        {
-            if (value is < 0)
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "A token count must be zero or more.");
-            }
-
-            field = value;
-        }
-    }
+    public int? MinPromptTokens { get; set => field = OptionRange.Check(value, 0); }
 
     /// <summary>Gets or sets the most estimated prompt tokens of the rule's calls.</summary>
     /// <value>At least 1, or <see langword="null"/> for no upper bound. The default value is <see langword="null"/>.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
-    public int? MaxPromptTokens
-    {
-        get;
-        set
-        {
-            if (value is < 1)
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "A token limit must be at least 1.");
-            }
-
-            field = value;
-        }
-    }
+    public int? MaxPromptTokens { get; set => field = OptionRange.Check(value, 1); }
 
     /// <summary>
     /// Gets or sets the cost ceiling: the rule takes a call only when its estimated cost on <see cref="Model"/> is at most
@@ -85,19 +63,28 @@ public sealed class ModelRoute
     /// <c>OutputPricePerMillionTokens</c>). The default value is <see langword="null"/>.
     /// </value>
     /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
-    public decimal? MaxCost
-    {
-        get;
-        set
-        {
-            if (value is <= 0m)
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "A cost ceiling must be above zero.");
-            }
+    public decimal? MaxCost { get; set => field = OptionRange.CheckAbove(value, 0m); }
 
-            field = value;
-        }
-    }
+    /// <summary>
+    /// Gets the intents the rule takes: a call whose last user message the router's intent classifier
+    /// (<see cref="ModelRouterOptions.IntentClassifier"/> or <see cref="ModelRouterOptions.IntentClassifierPath"/>) labels
+    /// with one of them (compared exactly), with at least <see cref="MinIntentProbability"/>, meets this condition. Empty:
+    /// any call meets it.
+    /// </summary>
+    /// <value>Labels of the intent classifier; empty by default. Bound from <c>Intents</c> (a list, or one value separated by commas).</value>
+    /// <remarks>
+    /// The message is embedded and classified once per call, and only when the call meets the rule's other conditions;
+    /// a call without a user message, or whose last user message has no text, meets no intent condition.
+    /// </remarks>
+    public IList<string> Intents { get; } = [];
+
+    /// <summary>Gets or sets the least calibrated probability of the predicted intent for the rule to take the call.</summary>
+    /// <value>
+    /// From 0 to 1, or <see langword="null"/> to take the predicted (most probable) intent whatever its probability.
+    /// Requires <see cref="Intents"/>. The default value is <see langword="null"/>.
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is NaN or outside [0, 1].</exception>
+    public double? MinIntentProbability { get; set => field = OptionRange.Check(value, 0d, 1d); }
 
     /// <summary>What makes the route unusable, as the end of a sentence that names it; <see langword="null"/> when it is usable.</summary>
     internal string? Problem()
@@ -107,9 +94,19 @@ public sealed class ModelRoute
             return "names no model: set its Model.";
         }
 
-        if (RequestedModels.Count == 0 && MinPromptTokens is null && MaxPromptTokens is null && MaxCost is null)
+        if (RequestedModels.Count == 0 && MinPromptTokens is null && MaxPromptTokens is null && MaxCost is null && Intents.Count == 0)
         {
-            return $"(model '{Model}') sets no condition: set RequestedModels, MinPromptTokens, MaxPromptTokens or MaxCost (calls that meet no route go to the default model).";
+            return $"(model '{Model}') sets no condition: set RequestedModels, MinPromptTokens, MaxPromptTokens, MaxCost or Intents (calls that meet no route go to the default model).";
+        }
+
+        if (MinIntentProbability is not null && Intents.Count == 0)
+        {
+            return $"(model '{Model}') sets MinIntentProbability but no Intents: set the intents it applies to.";
+        }
+
+        if (Intents.Any(string.IsNullOrWhiteSpace))
+        {
+            return $"(model '{Model}') has an empty intent.";
         }
 
         if (MinPromptTokens > MaxPromptTokens)

@@ -10,7 +10,8 @@ public static class ModelRouterChatClientBuilderExtensions
     /// <summary>
     /// Adds a model router: each call goes to the model of the first route (<see cref="ModelRouterOptions.Routes"/>) whose
     /// conditions it meets (the requested model name in <see cref="ChatOptions.ModelId"/>, the prompt's estimated tokens,
-    /// a cost ceiling from the model's prices), else to the builder's client; the answer names the model that gave it under
+    /// a cost ceiling from the model's prices, the intent an <see cref="EmbeddingClassifier"/> predicts for the last user
+    /// message), else to the builder's client; the answer names the model that gave it under
     /// <see cref="FailoverChatClientBuilderExtensions.AnsweredByKey"/>, on the response and on every streamed update.
     /// </summary>
     /// <param name="builder">The chat client builder; its client is the default model (<see cref="ModelRouterOptions.DefaultModel"/>).</param>
@@ -35,6 +36,15 @@ public static class ModelRouterChatClientBuilderExtensions
     /// <c>UseUsageLedger()</c> above it, or register the ledger (<c>AddUsageLedger()</c>) so that each configured model
     /// records its own calls under its name. Thread-safe; the routed models' clients are not disposed with it.
     /// </para>
+    /// <para>
+    /// Intent routes (<see cref="ModelRoute.Intents"/>) classify the last user message with the router's classifier
+    /// (<see cref="ModelRouterOptions.IntentClassifier"/>, or the file <see cref="ModelRouterOptions.IntentClassifierPath"/>)
+    /// over its embedder (<see cref="ModelRouterOptions.IntentEmbedder"/>, the named embedding model
+    /// <see cref="ModelRouterOptions.IntentEmbeddingModel"/>, else the registered embedding generator): one embedding per
+    /// call that reaches such a route, before the call is sent; an embedding failure fails the call. Building fails with
+    /// an <see cref="InvalidOperationException"/> when there is no classifier or embedder, or the classifier was trained
+    /// for another embedder, and with an <see cref="ArgumentException"/> for an intent that is not one of its labels.
+    /// </para>
     /// </remarks>
     /// <example>
     /// <code>
@@ -50,6 +60,9 @@ public static class ModelRouterChatClientBuilderExtensions
     ///     o.Routes.Add(new ModelRoute { Model = "reasoner", RequestedModels = { "reasoning" } });
     ///     o.Routes.Add(new ModelRoute { Model = "large", MinPromptTokens = 3000, MaxCost = 0.05m });
     /// });
+    ///
+    /// // by intent: "Router": { "IntentClassifierPath": "intents.lsec",
+    /// //   "Routes": [ { "Model": "coder", "Intents": [ "code" ], "MinIntentProbability": 0.6 } ] }
     /// </code>
     /// </example>
     public static ChatClientBuilder UseModelRouter(this ChatClientBuilder builder, Action<ModelRouterOptions>? configure = null)
@@ -65,7 +78,10 @@ public static class ModelRouterChatClientBuilderExtensions
                 name => services.GetKeyedService<IChatClient>(name),
                 name => services.GetService<IOptions<LlmStackOptions>>()?.Value.ChatModels.TryGetValue(name, out ChatModelSettings? settings) == true
                     ? TokenPrices.Of(settings!)
-                    : null);
+                    : null,
+                name => name is null
+                    ? services.GetService<IEmbeddingGenerator<string, Embedding<float>>>()
+                    : services.GetKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(name));
         });
     }
 }

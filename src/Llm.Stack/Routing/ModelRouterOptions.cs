@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using Microsoft.ML.Tokenizers;
 
 namespace Llm.Stack;
@@ -8,7 +9,8 @@ namespace Llm.Stack;
 /// </summary>
 /// <remarks>
 /// <c>services.AddLlmStack(configuration)</c> binds <c>LlmStack:Router</c> (<c>DefaultModel</c>, <c>AssumedOutputTokens</c>,
-/// and the list <c>Routes</c>, each with the keys of <see cref="ModelRoute"/>); the callback given to <c>UseModelRouter</c>
+/// <c>IntentClassifierPath</c>, <c>IntentEmbeddingModel</c>, and the list <c>Routes</c>, each with the keys of
+/// <see cref="ModelRoute"/>); the callback given to <c>UseModelRouter</c>
 /// runs after the configured values, on an instance of its own. Read when the router is built; do not change it after.
 /// </remarks>
 public sealed class ModelRouterOptions
@@ -49,4 +51,67 @@ public sealed class ModelRouterOptions
     /// </summary>
     /// <value>Empty by default.</value>
     public IDictionary<string, TokenPrices> Prices { get; } = new Dictionary<string, TokenPrices>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Gets or sets the classifier of the routes' intent conditions (<see cref="ModelRoute.Intents"/>): it labels each
+    /// call's last user message, embedded by <see cref="IntentEmbedder"/>. Train one with <see cref="EmbeddingClassifierTrainer"/>.
+    /// </summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: the classifier of <see cref="IntentClassifierPath"/>, when set. A route
+    /// with intents needs one or the other; its intents must be labels of the classifier.
+    /// </value>
+    public EmbeddingClassifier? IntentClassifier { get; set; }
+
+    /// <summary>
+    /// Gets or sets the file of the intent classifier (written by <see cref="EmbeddingClassifier.SaveAsync"/>), loaded when
+    /// the router is built and <see cref="IntentClassifier"/> is not set. Bound from <c>LlmStack:Router:IntentClassifierPath</c>,
+    /// which <c>services.AddLlmStack(configuration)</c> checks (the file must be an intact classifier, and each route's
+    /// intents its labels).
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    /// <exception cref="ArgumentException">The value is empty or white space.</exception>
+    public string? IntentClassifierPath
+    {
+        get;
+        set
+        {
+            if (value is not null)
+            {
+                ArgumentException.ThrowIfNullOrWhiteSpace(value);
+            }
+
+            field = value;
+        }
+    }
+
+    /// <summary>
+    /// Gets or sets the embedder of the intent classifier; it must be the embedder the classifier was trained for
+    /// (<see cref="EmbeddingClassifier.EnsureEmbedder"/>, checked when the router is built).
+    /// </summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: the embedding model named by <see cref="IntentEmbeddingModel"/>, else
+    /// the registered <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> (such as <c>LlmStack:Embeddings</c>'s).
+    /// </value>
+    public IEmbeddingGenerator<string, Embedding<float>>? IntentEmbedder { get; set; }
+
+    /// <summary>
+    /// Gets or sets the name of the embedding model of the intent classifier when <see cref="IntentEmbedder"/> is not set: the
+    /// service key of a keyed embedding generator (<c>LlmStack:EmbeddingModels:&lt;name&gt;</c>). Bound from
+    /// <c>LlmStack:Router:IntentEmbeddingModel</c>.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: the unkeyed registered embedding generator.</value>
+    /// <exception cref="ArgumentException">The value is empty or white space.</exception>
+    public string? IntentEmbeddingModel
+    {
+        get;
+        set
+        {
+            if (value is not null)
+            {
+                ArgumentException.ThrowIfNullOrWhiteSpace(value);
+            }
+
+            field = value;
+        }
+    }
 }

@@ -5,7 +5,7 @@ namespace Llm.Stack;
 
 /// <summary>
 /// Reads the <c>LlmStack:Router</c> section onto <see cref="ModelRouterOptions"/>: its settable keys (<c>DefaultModel</c>,
-/// <c>AssumedOutputTokens</c>) and the list <c>Routes</c> (<c>Routes:0:Model</c>, <c>Routes:0:MaxPromptTokens</c> …, in index
+/// <c>AssumedOutputTokens</c>, <c>IntentClassifierPath</c>, <c>IntentEmbeddingModel</c>) and the list <c>Routes</c> (<c>Routes:0:Model</c>, <c>Routes:0:MaxPromptTokens</c> …, in index
 /// order), each problem reported with its full key path.
 /// </summary>
 internal static class RouterConfiguration
@@ -13,8 +13,12 @@ internal static class RouterConfiguration
     public const string SectionName = "Router";
     private const string RoutesKey = "Routes";
 
-    /// <summary>Binds the section, adding every problem to <paramref name="errors"/>; the routes it lists replace the options' routes.</summary>
-    public static void Bind(IConfiguration section, ModelRouterOptions options, string path, List<string> errors)
+    /// <summary>
+    /// Binds the section, adding every problem to <paramref name="errors"/>; the routes it lists replace the options' routes.
+    /// The intent classifier's file is read to check it and the routes' intents; <paramref name="embeddingModels"/>, when
+    /// given, are the configured embedding models <c>IntentEmbeddingModel</c> may name.
+    /// </summary>
+    public static void Bind(IConfiguration section, ModelRouterOptions options, string path, List<string> errors, IEnumerable<string>? embeddingModels = null)
     {
         ConfigurationSectionBinder.Bind(section, options, path, errors, [RoutesKey]);
         IConfigurationSection routes = section.GetSection(RoutesKey);
@@ -26,6 +30,7 @@ internal static class RouterConfiguration
         }
 
         var read = new List<ModelRoute>();
+        var readKeys = new List<string>();
         foreach (IConfigurationSection item in routes.GetChildren())
         {
             string key = $"{routesPath}:{item.Key}";
@@ -50,6 +55,7 @@ internal static class RouterConfiguration
             }
 
             read.Add(route);
+            readKeys.Add(key);
         }
 
         if (read.Count > 0)
@@ -58,6 +64,42 @@ internal static class RouterConfiguration
             foreach (ModelRoute route in read)
             {
                 options.Routes.Add(route);
+            }
+        }
+
+        if (embeddingModels is not null && options.IntentEmbeddingModel is { } embedder
+            && !embeddingModels.Contains(embedder, StringComparer.OrdinalIgnoreCase))
+        {
+            errors.Add($"{path}:{nameof(ModelRouterOptions.IntentEmbeddingModel)} is '{embedder}', but no embedding model has that name: configure {LlmStackOptions.SectionName}:EmbeddingModels:{embedder}.");
+        }
+
+        if (options.IntentClassifierPath is { } file)
+        {
+            CheckIntents(file, read, readKeys, $"{path}:{nameof(ModelRouterOptions.IntentClassifierPath)}", errors);
+        }
+    }
+
+    /// <summary>Checks that the intent classifier's file is an intact classifier whose labels include every configured route's intents.</summary>
+    private static void CheckIntents(string file, List<ModelRoute> routes, List<string> routeKeys, string key, List<string> errors)
+    {
+        EmbeddingClassifier classifier;
+        try
+        {
+            classifier = EmbeddingClassifier.Load(file);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            errors.Add(e is FileNotFoundException or DirectoryNotFoundException
+                ? $"{key} names the file '{file}', which does not exist. Train a classifier with EmbeddingClassifierTrainer and save it there, or remove the key."
+                : $"{key} names '{file}', which cannot be used: {e.Message}");
+            return;
+        }
+
+        for (int i = 0; i < routes.Count; i++)
+        {
+            if (routes[i].Intents.FirstOrDefault(intent => !classifier.Labels.Contains(intent, StringComparer.Ordinal)) is { } unknown)
+            {
+                errors.Add($"{routeKeys[i]}:{nameof(ModelRoute.Intents)} has '{unknown}', which is not a label of the classifier {key} names ({string.Join(", ", classifier.Labels)}).");
             }
         }
     }

@@ -45,34 +45,10 @@ public sealed class UsageBudget
     /// <summary>Gets or sets the most the covered calls may cost, in the currency of the configured prices.</summary>
     /// <value>Above zero, or <see langword="null"/> for no cost limit. The default value is <see langword="null"/>.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
-    public decimal? MaxCost
-    {
-        get;
-        set
-        {
-            if (value is <= 0m)
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "A cost limit must be above zero.");
-            }
-
-            field = value;
-        }
-    }
+    public decimal? MaxCost { get; set => field = OptionRange.CheckAbove(value, 0m); }
 
     /// <summary>Gets or sets the most input plus output tokens the covered calls may use.</summary>
     /// <value>At least 1, or <see langword="null"/> for no token limit. The default value is <see langword="null"/>.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is below 1.</exception>
-    public long? MaxTokens
-    {
-        get;
-        set
-        {
-            if (value is < 1)
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "A token limit must be at least 1.");
-            }
-
-            field = value;
-        }
-    }
+    public long? MaxTokens { get; set => field = OptionRange.Check(value, 1L); }
 }
