@@ -34,9 +34,12 @@ public sealed class RedactAndRestoreRoundTripTests : IDisposable
     {
         using IChatClient client = new ChatClientBuilder(Model()).UseGuardrails().Build();
 
+        // Several sentences after the personal data, so that the answer is let out in stretches (the content policy holds a
+        // sentence until it ends; the personal-data check lets out at least 32 characters at a time).
+        const string question = Question + " Then send me a confirmation. I need it for my records. Thank you for your help with this today.";
         var text = new StringBuilder();
         int updates = 0;
-        await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync(Question))
+        await foreach (ChatResponseUpdate update in client.GetStreamingResponseAsync(question))
         {
             text.Append(update.Text);
             updates += update.Text.Length > 0 ? 1 : 0;
@@ -44,7 +47,7 @@ public sealed class RedactAndRestoreRoundTripTests : IDisposable
             Assert.DoesNotContain("[CARD_", update.Text, StringComparison.Ordinal);
         }
 
-        Assert.Equal("You asked: " + Question, text.ToString());
+        Assert.Equal("You asked: " + question, text.ToString());
         Assert.True(updates > 1, "the answer arrived in one piece: the server did not stream");
         string sent = SentUserText(Assert.Single(_server.Requests).Body);
         Assert.DoesNotContain("ann@example.com", sent, StringComparison.Ordinal);
