@@ -95,28 +95,11 @@ public sealed class FaultInjectingOpenAIServer : IAsyncDisposable
             return;
         }
 
-        JsonNode input = body["input"]!;
-        string[] inputs = input is JsonArray array ? [.. array.Select(i => i!.GetValue<string>())] : [input.GetValue<string>()];
-        var data = new JsonArray();
-        for (int i = 0; i < inputs.Length; i++)
-        {
-            data.Add(new JsonObject
-            {
-                ["object"] = "embedding",
-                ["index"] = i,
-                ["embedding"] = new JsonArray(inputs[i].Length, inputs[i].Count("aeiou".Contains), 1),
-            });
-        }
-
+        // Usage: one token per word, so that tokens-per-minute limits see what the inputs hold.
+        string[] inputs = OpenAIWire.EmbeddingInputs(body);
         int tokens = inputs.Sum(i => i.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
         http.Response.ContentType = "application/json";
-        await http.Response.WriteAsync(new JsonObject
-        {
-            ["object"] = "list",
-            ["data"] = data,
-            ["model"] = body["model"]?.GetValue<string>() ?? "",
-            ["usage"] = new JsonObject { ["prompt_tokens"] = tokens, ["total_tokens"] = tokens },
-        }.ToJsonString());
+        await http.Response.WriteAsync(OpenAIWire.Embeddings(inputs, body["model"]?.GetValue<string>() ?? "", tokens));
     }
 
     /// <summary>Answers with the fault's status, or waits its delay; <see langword="true"/> when the response is done.</summary>

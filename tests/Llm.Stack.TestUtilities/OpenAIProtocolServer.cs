@@ -59,26 +59,7 @@ public sealed partial class OpenAIProtocolServer : LoopbackProtocolServer
 
         if (path.EndsWith("/embeddings", StringComparison.Ordinal))
         {
-            JsonNode input = body["input"]!;
-            string[] inputs = input is JsonArray array ? [.. array.Select(i => i!.GetValue<string>())] : [input.GetValue<string>()];
-            var data = new JsonArray();
-            for (int i = 0; i < inputs.Length; i++)
-            {
-                data.Add(new JsonObject
-                {
-                    ["object"] = "embedding",
-                    ["index"] = i,
-                    ["embedding"] = new JsonArray(inputs[i].Length, inputs[i].Count("aeiou".Contains), 1),
-                });
-            }
-
-            await WriteAsync(response, "application/json", new JsonObject
-            {
-                ["object"] = "list",
-                ["data"] = data,
-                ["model"] = model,
-                ["usage"] = new JsonObject { ["prompt_tokens"] = 1, ["total_tokens"] = 1 },
-            }.ToJsonString());
+            await WriteAsync(response, "application/json", OpenAIWire.Embeddings(OpenAIWire.EmbeddingInputs(body), model, promptTokens: 1));
             return;
         }
 

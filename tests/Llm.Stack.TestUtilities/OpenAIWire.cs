@@ -2,9 +2,42 @@ using System.Text.Json.Nodes;
 
 namespace Llm.Stack.TestUtilities;
 
-/// <summary>The OpenAI chat-completions bodies the test servers answer with.</summary>
+/// <summary>The OpenAI chat-completions and embeddings bodies the test servers answer with.</summary>
 internal static class OpenAIWire
 {
+    /// <summary>The texts of an embeddings request's <c>input</c> (one string or an array of them).</summary>
+    public static string[] EmbeddingInputs(JsonNode body)
+    {
+        JsonNode input = body["input"]!;
+        return input is JsonArray array ? [.. array.Select(i => i!.GetValue<string>())] : [input.GetValue<string>()];
+    }
+
+    /// <summary>
+    /// An embeddings response: each input's vector is (its length, its vowels, 1), so that different texts point in
+    /// different directions; usage reports <paramref name="promptTokens"/>.
+    /// </summary>
+    public static string Embeddings(string[] inputs, string model, int promptTokens)
+    {
+        var data = new JsonArray();
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            data.Add(new JsonObject
+            {
+                ["object"] = "embedding",
+                ["index"] = i,
+                ["embedding"] = new JsonArray(inputs[i].Length, inputs[i].Count("aeiou".Contains), 1),
+            });
+        }
+
+        return new JsonObject
+        {
+            ["object"] = "list",
+            ["data"] = data,
+            ["model"] = model,
+            ["usage"] = new JsonObject { ["prompt_tokens"] = promptTokens, ["total_tokens"] = promptTokens },
+        }.ToJsonString();
+    }
+
     /// <summary>A non-streamed completion of <paramref name="content"/>, finish reason <c>stop</c>.</summary>
     public static string Completion(string model, string content, int promptTokens, int completionTokens, int cachedTokens = 0, int reasoningTokens = 0) => new JsonObject
     {

@@ -29,15 +29,7 @@ public abstract class RecordReaderOptions
     public string? IdField
     {
         get;
-        set
-        {
-            if (value is not null)
-            {
-                ArgumentException.ThrowIfNullOrWhiteSpace(value);
-            }
-
-            field = value;
-        }
+        set => field = OptionText.NullOrNotBlank(value);
     }
 
     /// <summary>Gets or sets the separator between the values of several <see cref="TextFields"/>.</summary>

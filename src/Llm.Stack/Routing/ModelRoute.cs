@@ -24,15 +24,7 @@ public sealed class ModelRoute
     public string? Model
     {
         get;
-        set
-        {
-            if (value is not null)
-            {
-                ArgumentException.ThrowIfNullOrWhiteSpace(value);
-            }
-
-            field = value;
-        }
+        set => field = OptionText.NullOrNotBlank(value);
     }
 
     /// <summary>

@@ -73,15 +73,7 @@ public sealed class ModelRouterOptions
     public string? IntentClassifierPath
     {
         get;
-        set
-        {
-            if (value is not null)
-            {
-                ArgumentException.ThrowIfNullOrWhiteSpace(value);
-            }
-
-            field = value;
-        }
+        set => field = OptionText.NullOrNotBlank(value);
     }
 
     /// <summary>
@@ -104,14 +96,6 @@ public sealed class ModelRouterOptions
     public string? IntentEmbeddingModel
     {
         get;
-        set
-        {
-            if (value is not null)
-            {
-                ArgumentException.ThrowIfNullOrWhiteSpace(value);
-            }
-
-            field = value;
-        }
+        set => field = OptionText.NullOrNotBlank(value);
     }
 }
