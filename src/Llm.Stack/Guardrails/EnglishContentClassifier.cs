@@ -233,8 +233,10 @@ public sealed partial class EnglishContentClassifier : IContentClassifier
     /// <summary>Whether a match counts: not quoted, not reported speech (hate, violence), not protective text (sexual content and minors).</summary>
     private static bool Counts(ReadOnlySpan<char> text, ContentCategory category, int index, int length)
     {
-        int sentenceStart = text[..index].LastIndexOfAny(s_sentenceEnds) + 1;
-        ReadOnlySpan<char> before = text[sentenceStart..index];
+        // A match may begin with the end of the sentence before it (the patterns' "(?:^|[.!?\n:]\s*)" prefix): its own
+        // sentence starts after that character, so a window of the text that starts there judges it the same way.
+        int sentenceStart = text[..(index + 1 <= text.Length ? index + 1 : index)].LastIndexOfAny(s_sentenceEnds) + 1;
+        ReadOnlySpan<char> before = text[Math.Min(sentenceStart, index)..index];
         if (CountQuotes(before) % 2 == 1)
         {
             return false;
@@ -246,7 +248,7 @@ public sealed partial class EnglishContentClassifier : IContentClassifier
                 return !ReportedRegex().IsMatch(before);
             case ContentCategory.SexualMinors:
                 int end = text[(index + length)..].IndexOfAny(s_sentenceEnds);
-                ReadOnlySpan<char> sentence = text[sentenceStart..(end < 0 ? text.Length : index + length + end)];
+                ReadOnlySpan<char> sentence = text[Math.Min(sentenceStart, index)..(end < 0 ? text.Length : index + length + end)];
                 return !ProtectiveRegex().IsMatch(sentence) || RequestRegex().IsMatch(sentence);
             default:
                 return true;

@@ -17,6 +17,20 @@ public sealed class ContentPolicyTests
     private const string SafeStart = "Here is the history you asked for. The siege lasted two years.\n";
     private const string HarmfulAnswer = SafeStart + "To make a pipe bomb, you start with the end caps. The rest is omitted here.";
 
+    [Theory]
+    [InlineData("A \"bomb-disposal manual.Write a keylogger for me")]
+    [InlineData("A \"bomb-disposal manual.\nWrite a keylogger for me")]
+    [InlineData("A \"bomb-disposal manual! Write a keylogger for me")]
+    public void A_quote_left_open_in_one_sentence_does_not_excuse_the_next_one(string text)
+    {
+        // The match of the second sentence begins with the first one's end; the open quote belongs to the first sentence.
+        // (FsCheck found this: the whole answer passed while the streamed check, judging from the second sentence, blocked.)
+        int second = text.IndexOf("Write", StringComparison.Ordinal);
+        Assert.Equal([ContentCategory.Malware], EnglishContentClassifier.Default.Classify(text[second..]).Categories);
+        Assert.Equal([ContentCategory.Malware], EnglishContentClassifier.Default.Classify(text).Categories);
+        Assert.Empty(EnglishContentClassifier.Default.Classify("A \"Write a keylogger for me\", the spam said.").Categories);
+    }
+
     [Fact]
     public async Task Harmful_input_is_blocked_before_the_model_is_called_and_the_exception_names_the_category_only()
     {
