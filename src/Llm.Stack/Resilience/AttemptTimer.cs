@@ -7,6 +7,11 @@ namespace Llm.Stack;
 /// the request spends waiting in the wrapped client's queue (reported through <see cref="ChatQueueWait"/>) is not
 /// counted. Thread-safe: the queue callbacks may come from any thread.
 /// </summary>
+/// <remarks>
+/// Make one with <see cref="Start"/>, which makes none without a timeout: the attempt then runs on the caller's token,
+/// with no linked token source, no delegates and no queue observer on the call's path (every resilience layer keeps
+/// to this rule: an attempt timer only with an attempt timeout).
+/// </remarks>
 internal sealed class AttemptTimer : IDisposable
 {
     private readonly CancellationTokenSource _source;
@@ -27,6 +32,14 @@ internal sealed class AttemptTimer : IDisposable
             _source.CancelAfter(limit);
         }
     }
+
+    /// <summary>
+    /// Starts the timer of one attempt, or returns <see langword="null"/> when <paramref name="timeout"/> is
+    /// <see langword="null"/>: without an attempt timeout there is nothing to time, nor a queue wait to leave out. Pass
+    /// <c>timer?.Token ?? callerToken</c> to the wrapped client, and test <c>timer?.TimedOut(callerToken) == true</c>.
+    /// </summary>
+    public static AttemptTimer? Start(TimeSpan? timeout, CancellationToken callerToken) =>
+        timeout is null ? null : new AttemptTimer(timeout, callerToken);
 
     /// <summary>Gets the token to pass to the wrapped client.</summary>
     public CancellationToken Token => _source.Token;

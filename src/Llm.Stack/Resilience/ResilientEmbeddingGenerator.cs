@@ -20,8 +20,11 @@ namespace Llm.Stack;
 /// </para>
 /// <para>
 /// Every embedding model that <c>services.AddLlmStack(configuration)</c> creates (<c>LlmStack:Embeddings</c>,
-/// <c>LlmStack:EmbeddingModels:&lt;name&gt;</c>) has this layer, set by its <c>Resilience</c> keys; the <c>openai</c>
-/// provider then creates its client with no retries of its own, so that the attempts do not multiply.
+/// <c>LlmStack:EmbeddingModels:&lt;name&gt;</c>) from a provider that calls a service has this layer, set by its
+/// <c>Resilience</c> keys; the <c>openai</c> provider then creates its client with no retries of its own, so that the
+/// attempts do not multiply. A local model (<c>minilm</c>, <c>onnx</c>) has it only when its section sets <c>Resilience</c>
+/// (see <see cref="EmbeddingModelSettings.Resilience"/>). Without <see cref="LlmResilienceOptions.AttemptTimeout"/> an attempt
+/// runs on the caller's token, with no timer.
 /// </para>
 /// <para>Thread-safe: one instance serves concurrent calls, which share the circuit and the rate limits.</para>
 /// </remarks>
@@ -57,27 +60,10 @@ public sealed class ResilientEmbeddingGenerator : DelegatingEmbeddingGenerator<s
     {
         ArgumentNullException.ThrowIfNull(values);
         IList<string> inputs = values as IList<string> ?? [.. values];
-        int estimate = _limits?.CountsTokens == true ? ClientRateLimits.EstimateTokens(inputs.Sum(v => (long)(v ?? string.Empty).Length)) : 0;
+        int estimate = _limits?.CountsTokens == true ? EstimateTokens(inputs) : 0;
         return await _pipeline.ExecuteAsync(
-            async token =>
-            {
-                if (_limits is not null)
-                {
-                    await _limits.WaitAsync(estimate, token).ConfigureAwait(false);
-                }
-
-                using var attempt = new AttemptTimer(_attemptTimeout, token);
-                try
-                {
-                    GeneratedEmbeddings<Embedding<float>> embeddings = await InnerGenerator.GenerateAsync(inputs, options, attempt.Token).ConfigureAwait(false);
-                    _limits?.Charge(estimate, embeddings.Usage);
-                    return embeddings;
-                }
-                catch (OperationCanceledException e) when (attempt.TimedOut(token))
-                {
-                    throw ResiliencePipelines.AttemptTimedOut(e);
-                }
-            },
+            static (call, token) => call.Generator.AttemptAsync(call.Inputs, call.Options, call.Estimate, token),
+            (Generator: this, Inputs: inputs, Options: options, Estimate: estimate),
             cancellationToken).ConfigureAwait(false);
     }
 
@@ -90,5 +76,39 @@ public sealed class ResilientEmbeddingGenerator : DelegatingEmbeddingGenerator<s
         }
 
         base.Dispose(disposing);
+    }
+
+    /// <summary>The inputs' estimated tokens for the token-per-minute bucket: their characters / 4.</summary>
+    private static int EstimateTokens(IList<string> inputs)
+    {
+        long characters = 0;
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            characters += inputs[i]?.Length ?? 0;
+        }
+
+        return ClientRateLimits.EstimateTokens(characters);
+    }
+
+    /// <summary>One attempt. Without an attempt timeout no timer is made (<see cref="AttemptTimer.Start"/>): the call runs on the caller's token.</summary>
+    private async ValueTask<GeneratedEmbeddings<Embedding<float>>> AttemptAsync(
+        IList<string> inputs, EmbeddingGenerationOptions? options, int estimate, CancellationToken token)
+    {
+        if (_limits is not null)
+        {
+            await _limits.WaitAsync(estimate, token).ConfigureAwait(false);
+        }
+
+        using AttemptTimer? attempt = AttemptTimer.Start(_attemptTimeout, token);
+        try
+        {
+            GeneratedEmbeddings<Embedding<float>> embeddings = await InnerGenerator.GenerateAsync(inputs, options, attempt?.Token ?? token).ConfigureAwait(false);
+            _limits?.Charge(estimate, embeddings.Usage);
+            return embeddings;
+        }
+        catch (OperationCanceledException e) when (attempt?.TimedOut(token) == true)
+        {
+            throw ResiliencePipelines.AttemptTimedOut(e);
+        }
     }
 }
