@@ -12,7 +12,9 @@ public static class MiniLmProviderLlmStackBuilderExtensions
     /// <summary>
     /// Registers the <c>minilm</c> embedding provider: with <c>LlmStack:Embeddings:Provider</c> = <c>minilm</c>, the built-in
     /// offline all-MiniLM-L6-v2 model (384 dimensions) is the stack's embedding generator, with <c>BatchSize</c>,
-    /// <c>ExecutionProvider</c> and <c>DeviceId</c> from <c>LlmStack:Embeddings</c>. Loaded on first use.
+    /// <c>ExecutionProvider</c> and <c>DeviceId</c> from <c>LlmStack:Embeddings</c>. Loaded on first use. A local provider
+    /// (<see cref="LlmStackBuilder.AddLocalEmbeddingProvider"/>): configuration adds no resilience layer around it unless the
+    /// model's section sets <c>Resilience</c>.
     /// </summary>
     /// <param name="builder">The stack builder, from <c>services.AddLlmStack(configuration)</c>.</param>
     /// <returns>The builder, so that calls chain.</returns>
@@ -21,7 +23,7 @@ public static class MiniLmProviderLlmStackBuilderExtensions
     public static LlmStackBuilder AddMiniLmProvider(this LlmStackBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.AddEmbeddingProvider("minilm", context => MiniLmEmbeddingGenerator.Create(options =>
+        return builder.AddLocalEmbeddingProvider("minilm", context => MiniLmEmbeddingGenerator.Create(options =>
         {
             // The section was validated by AddLlmStack(configuration), so the values parse.
             IConfigurationSection section = context.Configuration;

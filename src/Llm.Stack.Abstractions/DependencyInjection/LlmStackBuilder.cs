@@ -131,7 +131,7 @@ public sealed class LlmStackBuilder
     /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="factory"/> is <see langword="null"/>.</exception>
     /// <remarks>Registering a name twice keeps the last registration.</remarks>
     public LlmStackBuilder AddChatProvider(string name, Func<LlmStackProviderContext, IChatClient> factory) =>
-        AddProvider(typeof(IChatClient), name, factory);
+        AddProvider(typeof(IChatClient), name, factory, isLocal: false);
 
     /// <summary>
     /// Registers an embedding provider name: when <c>LlmStack:Embeddings:Provider</c> names it, <c>services.AddLlmStack(configuration)</c>
@@ -144,7 +144,23 @@ public sealed class LlmStackBuilder
     /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="factory"/> is <see langword="null"/>.</exception>
     /// <remarks>Registering a name twice keeps the last registration.</remarks>
     public LlmStackBuilder AddEmbeddingProvider(string name, Func<LlmStackProviderContext, IEmbeddingGenerator<string, Embedding<float>>> factory) =>
-        AddProvider(typeof(IEmbeddingGenerator<string, Embedding<float>>), name, factory);
+        AddProvider(typeof(IEmbeddingGenerator<string, Embedding<float>>), name, factory, isLocal: false);
+
+    /// <summary>
+    /// Registers an embedding provider name whose generator runs its model in this process (as <c>minilm</c> and <c>onnx</c>
+    /// do), with no network between the application and the model: as <see cref="AddEmbeddingProvider"/>, except that
+    /// configuration adds no resilience layer (retries, circuit breaker, attempt timeout, rate limits) around the
+    /// generator unless the model's section sets one (<c>LlmStack:Embeddings:Resilience</c>,
+    /// <c>LlmStack:EmbeddingModels:&lt;name&gt;:Resilience</c>). See <see cref="LlmStackProviderRegistration.IsLocal"/>.
+    /// </summary>
+    /// <param name="name">The provider name, such as <c>minilm</c>; compared without regard to case.</param>
+    /// <param name="factory">Creates the generator from the validated <c>LlmStack:Embeddings</c> section.</param>
+    /// <returns>This builder, so that calls chain.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="factory"/> is <see langword="null"/>.</exception>
+    /// <remarks>Registering a name twice keeps the last registration, local or not.</remarks>
+    public LlmStackBuilder AddLocalEmbeddingProvider(string name, Func<LlmStackProviderContext, IEmbeddingGenerator<string, Embedding<float>>> factory) =>
+        AddProvider(typeof(IEmbeddingGenerator<string, Embedding<float>>), name, factory, isLocal: true);
 
     /// <summary>
     /// Registers a vector store provider name: when <c>LlmStack:VectorStore:Provider</c> names it, <c>services.AddLlmStack(configuration)</c>
@@ -157,9 +173,9 @@ public sealed class LlmStackBuilder
     /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="factory"/> is <see langword="null"/>.</exception>
     /// <remarks>Registering a name twice keeps the last registration.</remarks>
     public LlmStackBuilder AddVectorStoreProvider(string name, Func<LlmStackProviderContext, VectorStore> factory) =>
-        AddProvider(typeof(VectorStore), name, factory);
+        AddProvider(typeof(VectorStore), name, factory, isLocal: false);
 
-    private LlmStackBuilder AddProvider(Type serviceType, string name, Func<LlmStackProviderContext, object> factory)
+    private LlmStackBuilder AddProvider(Type serviceType, string name, Func<LlmStackProviderContext, object> factory, bool isLocal)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(factory);
@@ -172,7 +188,7 @@ public sealed class LlmStackBuilder
             }
         }
 
-        Services.AddSingleton(new LlmStackProviderRegistration(serviceType, name, factory));
+        Services.AddSingleton(new LlmStackProviderRegistration(serviceType, name, factory, isLocal));
         return this;
     }
 }

@@ -12,11 +12,12 @@ namespace Llm.Stack;
 /// <remarks>Instances are immutable and may be shared between threads.</remarks>
 public sealed class LlmStackProviderRegistration
 {
-    internal LlmStackProviderRegistration(Type serviceType, string name, Func<LlmStackProviderContext, object> factory)
+    internal LlmStackProviderRegistration(Type serviceType, string name, Func<LlmStackProviderContext, object> factory, bool isLocal)
     {
         ServiceType = serviceType;
         Name = name;
         Factory = factory;
+        IsLocal = isLocal;
     }
 
     /// <summary>Gets the service the provider creates: <see cref="IChatClient"/>, <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> of strings to float embeddings, or <see cref="VectorStore"/>.</summary>
@@ -27,4 +28,13 @@ public sealed class LlmStackProviderRegistration
 
     /// <summary>Gets the function that creates the service from the provider's configuration section.</summary>
     public Func<LlmStackProviderContext, object> Factory { get; }
+
+    /// <summary>
+    /// Gets whether the provider runs its model in this process (registered with
+    /// <see cref="LlmStackBuilder.AddLocalEmbeddingProvider"/>): retries, a circuit breaker and rate limits guard against a
+    /// remote service's faults and quotas, which a model in process does not have, so configuration adds no resilience
+    /// layer around a local provider's embedding generator unless the model's section sets one.
+    /// </summary>
+    /// <value><see langword="true"/> for <c>minilm</c> and the <c>onnx</c> embedder; <see langword="false"/> for a provider that calls a service (<c>openai</c>, <c>ollama</c>).</value>
+    public bool IsLocal { get; }
 }

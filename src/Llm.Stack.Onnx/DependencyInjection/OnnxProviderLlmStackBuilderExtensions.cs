@@ -16,7 +16,9 @@ public static class OnnxProviderLlmStackBuilderExtensions
     /// hardware (<see cref="OnnxExecutionProvider"/>, as in the options of both); <c>LlmStack:Chat:Adapters:&lt;name&gt;</c> a
     /// LoRA adapter file loaded with the chat model (<see cref="OnnxChatClientOptions.Adapters"/>), which a request selects with
     /// <see cref="OnnxChatOptionsExtensions.WithOnnxAdapter"/>; <c>LlmStack:Embeddings:BatchSize</c> the
-    /// inputs per inference call. Models load on first use and log through the registered <see cref="ILoggerFactory"/>.
+    /// inputs per inference call. Models load on first use and log through the registered <see cref="ILoggerFactory"/>. The
+    /// embedder is a local provider (<see cref="LlmStackBuilder.AddLocalEmbeddingProvider"/>): configuration adds no
+    /// resilience layer around it unless the model's section sets <c>Resilience</c>.
     /// </summary>
     /// <param name="builder">The stack builder, from <c>services.AddLlmStack(configuration)</c>.</param>
     /// <returns>The builder, so that calls chain.</returns>
@@ -44,7 +46,7 @@ public static class OnnxProviderLlmStackBuilderExtensions
 
             return new OnnxChatClient(LocalProviderSettings.ModelPath(section), options);
         });
-        builder.AddEmbeddingProvider(LocalProviderSettings.OnnxName, context =>
+        builder.AddLocalEmbeddingProvider(LocalProviderSettings.OnnxName, context =>
         {
             OnnxEmbeddingGeneratorOptions options = LocalProviderSettings.EmbeddingOptions(context.Configuration);
             options.LoggerFactory = context.Services.GetService<ILoggerFactory>();

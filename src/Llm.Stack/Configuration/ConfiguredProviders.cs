@@ -154,17 +154,25 @@ internal sealed class ConfiguredProviders
     /// <summary>
     /// A configured embedding model (the default one, or the named one <paramref name="name"/>), with Llm.Stack's resilience
     /// next to it (its <c>Resilience</c> keys: retries, rate limits), then its adapter, then the ledger's layer when a
-    /// <see cref="UsageLedger"/> is registered.
+    /// <see cref="UsageLedger"/> is registered. A local provider (<see cref="LlmStackProviderRegistration.IsLocal"/>:
+    /// <c>minilm</c>, <c>onnx</c>) gets no resilience layer unless its section sets one (<see cref="EmbeddingModelSettings.Resilience"/>).
     /// </summary>
     private object CreateEmbeddingGenerator(IServiceProvider services, string? name)
     {
         LlmStackOptions options = services.GetRequiredService<IOptions<LlmStackOptions>>().Value;
         EmbeddingModelSettings settings = name is null ? options.Embeddings : options.EmbeddingModels[name];
-        IEmbeddingGenerator<string, Embedding<float>> generator = new ResilientEmbeddingGenerator(
-            (IEmbeddingGenerator<string, Embedding<float>>)Create(services, typeof(IEmbeddingGenerator<string, Embedding<float>>), SectionOf("Embeddings", EmbeddingModelsSection, name), settings.Provider!),
-            settings.Resilience,
-            services.GetService<ILoggerFactory>()?.CreateLogger<ResilientEmbeddingGenerator>(),
-            services.GetService<TimeProvider>());
+        string section = SectionOf("Embeddings", EmbeddingModelsSection, name);
+        LlmStackProviderRegistration registration = RegistrationOf(typeof(IEmbeddingGenerator<string, Embedding<float>>), section, settings.Provider!);
+        var generator = (IEmbeddingGenerator<string, Embedding<float>>)Create(services, registration, section);
+        if (!registration.IsLocal || settings.ResilienceIsSet)
+        {
+            generator = new ResilientEmbeddingGenerator(
+                generator,
+                settings.Resilience,
+                services.GetService<ILoggerFactory>()?.CreateLogger<ResilientEmbeddingGenerator>(),
+                services.GetService<TimeProvider>());
+        }
+
         if (settings.Adapter is not null)
         {
             generator = new AdaptedEmbeddingGenerator(generator, EmbeddingAdapter.Load(settings.Adapter));
@@ -183,17 +191,24 @@ internal sealed class ConfiguredProviders
         Create(services, typeof(VectorStore), "VectorStore", services.GetRequiredService<IOptions<LlmStackOptions>>().Value.VectorStore.Provider!);
 
     /// <summary>Creates a service with the provider <paramref name="name"/> from the section <paramref name="section"/> (such as <c>Chat</c> or <c>ChatModels:fast</c>).</summary>
-    private object Create(IServiceProvider services, Type serviceType, string section, string name)
-    {
+    private object Create(IServiceProvider services, Type serviceType, string section, string name) =>
+        Create(services, RegistrationOf(serviceType, section, name), section);
+
+    /// <summary>The registration of the provider <paramref name="name"/>, which the section <paramref name="section"/> selects.</summary>
+    private LlmStackProviderRegistration RegistrationOf(Type serviceType, string section, string name) =>
         // The callers read the options first, which runs the validators, this object's check among them: an
         // unregistered provider has failed already; the message below covers a registration removed since.
-        LlmStackOptions options = services.GetRequiredService<IOptions<LlmStackOptions>>().Value;
-        LlmStackProviderRegistration registration = FindRegistration(serviceType, name)
+        FindRegistration(serviceType, name)
             ?? throw new InvalidOperationException($"{LlmStackOptions.SectionName}:{section}:Provider is '{name}', but no package registered a provider of that name.");
+
+    /// <summary>Creates a service with <paramref name="registration"/> from the section <paramref name="section"/>.</summary>
+    private object Create(IServiceProvider services, LlmStackProviderRegistration registration, string section)
+    {
+        LlmStackOptions options = services.GetRequiredService<IOptions<LlmStackOptions>>().Value;
         var context = new LlmStackProviderContext(services, _section.GetSection(section), Path.GetFullPath(options.DataDirectory));
         object service = registration.Factory(context);
-        return serviceType.IsInstanceOfType(service)
+        return registration.ServiceType.IsInstanceOfType(service)
             ? service
-            : throw new InvalidOperationException($"The '{name}' provider of {LlmStackOptions.SectionName}:{section} returned {service?.GetType().Name ?? "null"}, not {serviceType.Name}.");
+            : throw new InvalidOperationException($"The '{registration.Name}' provider of {LlmStackOptions.SectionName}:{section} returned {service?.GetType().Name ?? "null"}, not {registration.ServiceType.Name}.");
     }
 }

@@ -1,5 +1,6 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
+using Llm.Stack.Onnx;
 using Llm.Stack.TestUtilities;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -12,8 +13,9 @@ namespace Llm.Stack.OpenAI.Tests.Resilience;
 /// <summary>
 /// Resilience and rate limits of embedding generators (<see cref="ResilientEmbeddingGenerator"/>): a named embedding model
 /// of configuration (provider <c>openai</c>, the official client) keeps to its configured requests and tokens per minute
-/// and retries through the layer alone; <c>UseLlmResilience()</c> on an <see cref="EmbeddingGeneratorBuilder{TInput, TEmbedding}"/>.
-/// Against the fault-injecting OpenAI-protocol server on 127.0.0.1, whose usage is one token per input word.
+/// and retries through the layer alone; <c>UseLlmResilience()</c> on an <see cref="EmbeddingGeneratorBuilder{TInput, TEmbedding}"/>;
+/// a local model of configuration (the real MiniLM, as <c>minilm</c> and as an <c>onnx</c> folder) gets the layer only when
+/// its section sets one. Against the fault-injecting OpenAI-protocol server on 127.0.0.1, whose usage is one token per input word.
 /// </summary>
 public sealed class EmbeddingResilienceTests : IAsyncLifetime
 {
@@ -141,5 +143,68 @@ public sealed class EmbeddingResilienceTests : IAsyncLifetime
         Assert.Equal(3, _server.Requests.Count); // timed out, 502, answered
         Assert.Throws<ArgumentNullException>("builder", () => ((EmbeddingGeneratorBuilder<string, Embedding<float>>)null!).UseLlmResilience());
         await Assert.ThrowsAsync<ArgumentNullException>("values", () => embedder.GenerateAsync(null!));
+    }
+
+    [Fact]
+    public async Task A_local_embedding_model_of_configuration_gets_the_resilience_layer_only_when_its_section_sets_one()
+    {
+        string folder = Path.Combine(Path.GetDirectoryName(typeof(MiniLmEmbeddingGenerator).Assembly.Location)!, "minilm");
+        string json = $$"""
+            {
+              "LlmStack": {
+                "Embeddings": { "Provider": "minilm" },
+                "EmbeddingModels": {
+                  "folder": { "Provider": "onnx", "ModelPath": {{System.Text.Json.JsonSerializer.Serialize(folder)}} },
+                  "guarded": { "Provider": "minilm", "Resilience": { "AttemptTimeout": "00:00:30" } },
+                  "defaults": { "Provider": "minilm", "Resilience": { } },
+                  "remote": { "Provider": "openai", "Endpoint": "{{_server.Endpoint}}", "Model": "embed-a" }
+                }
+              }
+            }
+            """;
+        var services = new ServiceCollection();
+        services.AddLlmStack(new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build())
+            .AddOpenAIProvider().AddMiniLmProvider().AddOnnxProvider();
+        await using ServiceProvider provider = services.BuildServiceProvider();
+        IEmbeddingGenerator<string, Embedding<float>> minilm = provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+        IEmbeddingGenerator<string, Embedding<float>> onnx = provider.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>("folder");
+        IEmbeddingGenerator<string, Embedding<float>> guarded = provider.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>("guarded");
+        IEmbeddingGenerator<string, Embedding<float>> defaults = provider.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>("defaults");
+        IEmbeddingGenerator<string, Embedding<float>> remote = Remote(provider);
+
+        // No Resilience section: the service is the local generator itself, nothing between the caller and the model.
+        Assert.IsType<OnnxEmbeddingGenerator>(minilm);
+        Assert.IsType<OnnxEmbeddingGenerator>(onnx);
+        Assert.Null(minilm.GetService<ResilientEmbeddingGenerator>());
+        Assert.Null(onnx.GetService<ResilientEmbeddingGenerator>());
+
+        // A Resilience section, with keys or empty (the defaults), and a remote provider by default: the layer, over the provider's generator.
+        Assert.IsType<OnnxEmbeddingGenerator>(Assert.IsType<ResilientEmbeddingGenerator>(guarded).GetService<OnnxEmbeddingGenerator>());
+        Assert.IsType<ResilientEmbeddingGenerator>(defaults);
+        Assert.NotNull(remote.GetService<ResilientEmbeddingGenerator>());
+
+        // The same model answers the same through the layer as without it, and the remote model answers through it.
+        float[] bare = (await minilm.GenerateAsync(["Which volcano erupted in 2010?"]))[0].Vector.ToArray();
+        Assert.Equal(384, bare.Length);
+        Assert.Equal(bare, (await guarded.GenerateAsync(["Which volcano erupted in 2010?"]))[0].Vector.ToArray());
+        Assert.Equal(bare, (await onnx.GenerateAsync(["Which volcano erupted in 2010?"]))[0].Vector.ToArray());
+        Assert.Equal(Vowels, (await remote.GenerateAsync(["aeiou"]))[0].Vector.ToArray());
+        Assert.Single(_server.Requests);
+    }
+
+    [Fact]
+    public async Task Without_an_attempt_timeout_a_slow_call_is_not_cut_and_the_callers_cancellation_reaches_it_and_is_not_retried()
+    {
+        await using ServiceProvider provider = Configured(new() { ["BaseDelay"] = "00:00:00.010" });
+        IEmbeddingGenerator<string, Embedding<float>> embedder = Remote(provider);
+
+        _server.Enqueue(new ChatFault(Delay: TimeSpan.FromMilliseconds(700)));
+        GeneratedEmbeddings<Embedding<float>> slow = await embedder.GenerateAsync(["aeiou"]);
+        Assert.Equal(Vowels, slow[0].Vector.ToArray());
+
+        _server.Enqueue(new ChatFault(Delay: TimeSpan.FromSeconds(10)));
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => embedder.GenerateAsync(["aeiou"], cancellationToken: cancel.Token));
+        Assert.Equal(2, _server.Requests.Count);
     }
 }

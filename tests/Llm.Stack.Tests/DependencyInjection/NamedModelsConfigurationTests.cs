@@ -221,4 +221,30 @@ public class NamedModelsConfigurationTests
         Assert.Throws<ArgumentOutOfRangeException>("value", () => new EmbeddingModelSettings().InputPricePerMillionTokens = -1m);
         Assert.Throws<ArgumentNullException>("value", () => settings.Resilience = null!);
     }
+
+    [Fact]
+    public void A_local_embedding_provider_gets_no_resilience_layer_unless_configuration_or_code_sets_its_Resilience()
+    {
+        var services = new ServiceCollection();
+        services.AddLlmStack(Config(
+                ("LlmStack:Embeddings:Provider", "local"),
+                ("LlmStack:EmbeddingModels:guarded:Provider", "local"),
+                ("LlmStack:EmbeddingModels:guarded:Resilience:MaxRetries", "1"),
+                ("LlmStack:EmbeddingModels:coded:Provider", "local"),
+                ("LlmStack:EmbeddingModels:remote:Provider", "test")))
+            .AddLocalEmbeddingProvider("local", _ => new TestEmbeddingGenerator(3))
+            .AddEmbeddingProvider("test", _ => new TestEmbeddingGenerator(5));
+        services.Configure<LlmStackOptions>(o => o.EmbeddingModels["coded"].Resilience = new LlmResilienceOptions { MaxRetries = 0 });
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        Assert.IsType<TestEmbeddingGenerator>(provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
+        Assert.IsType<ResilientEmbeddingGenerator>(provider.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>("guarded"));
+        Assert.IsType<ResilientEmbeddingGenerator>(provider.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>("coded"));
+        Assert.IsType<ResilientEmbeddingGenerator>(provider.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>("remote"));
+        Assert.Equal(
+            [("local", true), ("test", false)],
+            provider.GetServices<LlmStackProviderRegistration>().Where(r => r.ServiceType == typeof(IEmbeddingGenerator<string, Embedding<float>>)).Select(r => (r.Name, r.IsLocal)));
+        Assert.Throws<ArgumentException>("name", () => new LlmStackBuilder(new ServiceCollection()).AddLocalEmbeddingProvider(" ", _ => new TestEmbeddingGenerator()));
+        Assert.Throws<ArgumentNullException>("factory", () => new LlmStackBuilder(new ServiceCollection()).AddLocalEmbeddingProvider("local", null!));
+    }
 }
