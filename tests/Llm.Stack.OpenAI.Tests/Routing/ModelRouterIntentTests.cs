@@ -54,51 +54,29 @@ public sealed class ModelRouterIntentTests : IAsyncLifetime
     private static OnnxEmbeddingGenerator? s_embedder;
     private static EmbeddingClassifier? s_classifier;
 
+    private RoutedModelServers _models = null!;
     private FaultInjectingOpenAIServer _general = null!;
     private FaultInjectingOpenAIServer _coder = null!;
     private FaultInjectingOpenAIServer _billing = null!;
 
     public async Task InitializeAsync()
     {
-        _general = await FaultInjectingOpenAIServer.StartAsync();
-        _coder = await FaultInjectingOpenAIServer.StartAsync();
-        _billing = await FaultInjectingOpenAIServer.StartAsync();
+        _models = await RoutedModelServers.StartAsync("general", "coder", "billing");
+        (_general, _coder, _billing) = (_models["general"], _models["coder"], _models["billing"]);
         s_embedder ??= MiniLmEmbeddingGenerator.Create();
         s_classifier ??= await new EmbeddingClassifierTrainer().TrainAsync(s_embedder, Labelled);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _general.DisposeAsync();
-        await _coder.DisposeAsync();
-        await _billing.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _models.DisposeAsync();
 
     private static IEnumerable<ClassificationExample> Examples(string label, params string[] texts) => texts.Select(t => new ClassificationExample(t, label));
 
-    private static object? AnsweredBy(ChatResponse response) => response.AdditionalProperties?[FailoverChatClientBuilderExtensions.AnsweredByKey];
+    private static object? AnsweredBy(ChatResponse response) => RoutedModelServers.AnsweredBy(response);
 
-    private Dictionary<string, string?> Models() => new()
-    {
-        ["LlmStack:ChatModels:general:Provider"] = "openai",
-        ["LlmStack:ChatModels:general:Endpoint"] = _general.Endpoint.ToString(),
-        ["LlmStack:ChatModels:general:Model"] = "model-general",
-        ["LlmStack:ChatModels:coder:Provider"] = "openai",
-        ["LlmStack:ChatModels:coder:Endpoint"] = _coder.Endpoint.ToString(),
-        ["LlmStack:ChatModels:coder:Model"] = "model-coder",
-        ["LlmStack:ChatModels:billing:Provider"] = "openai",
-        ["LlmStack:ChatModels:billing:Endpoint"] = _billing.Endpoint.ToString(),
-        ["LlmStack:ChatModels:billing:Model"] = "model-billing",
-        ["LlmStack:Router:DefaultModel"] = "general",
-    };
+    private Dictionary<string, string?> Models() => _models.Settings();
 
-    private static ServiceProvider Build(Dictionary<string, string?> settings, Action<ModelRouterOptions>? configure = null)
-    {
-        var services = new ServiceCollection();
-        services.AddLlmStack(new ConfigurationBuilder().AddInMemoryCollection(settings).Build()).AddOpenAIProvider().AddMiniLmProvider();
-        services.AddChatClient(sp => sp.GetRequiredKeyedService<IChatClient>("general")).UseModelRouter(configure);
-        return services.BuildServiceProvider();
-    }
+    private ServiceProvider Build(Dictionary<string, string?> settings, Action<ModelRouterOptions>? configure = null) =>
+        _models.Build(settings, configure, stack => stack.AddMiniLmProvider());
 
     private static void CodeRoutes(ModelRouterOptions o)
     {

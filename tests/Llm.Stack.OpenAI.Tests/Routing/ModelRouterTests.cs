@@ -18,65 +18,42 @@ public sealed class ModelRouterTests : IAsyncLifetime
     private const string LongQuestion = "Summarise everything the documents say about the eruption of Eyjafjallajokull in 2010, the ash cloud, and the flights cancelled across Europe.";
     private const string ShortQuestion = "Where is Hekla?";
 
+    private RoutedModelServers _models = null!;
     private FaultInjectingOpenAIServer _small = null!;
     private FaultInjectingOpenAIServer _large = null!;
     private FaultInjectingOpenAIServer _reasoner = null!;
 
     public async Task InitializeAsync()
     {
-        _small = await FaultInjectingOpenAIServer.StartAsync();
-        _large = await FaultInjectingOpenAIServer.StartAsync();
-        _reasoner = await FaultInjectingOpenAIServer.StartAsync();
+        _models = await RoutedModelServers.StartAsync("small", "large", "reasoner");
+        (_small, _large, _reasoner) = (_models["small"], _models["large"], _models["reasoner"]);
     }
 
-    public async Task DisposeAsync()
-    {
-        await _small.DisposeAsync();
-        await _large.DisposeAsync();
-        await _reasoner.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await _models.DisposeAsync();
 
     /// <summary>The prompt tokens of a one-message call, as <see cref="PromptBudget"/> counts an assembled prompt (3 for the reply priming).</summary>
     private static int PromptTokens(string question) => 3 + new PromptBudget(4096, 0).CountTokens(new ChatMessage(ChatRole.User, question));
 
-    private Dictionary<string, string?> Settings(int minLargeTokens) => new()
+    private Dictionary<string, string?> Settings(int minLargeTokens)
     {
-        ["LlmStack:ChatModels:small:Provider"] = "openai",
-        ["LlmStack:ChatModels:small:Endpoint"] = _small.Endpoint.ToString(),
-        ["LlmStack:ChatModels:small:Model"] = "model-small",
-        ["LlmStack:ChatModels:small:Resilience:MaxRetries"] = "0",
-        ["LlmStack:ChatModels:large:Provider"] = "openai",
-        ["LlmStack:ChatModels:large:Endpoint"] = _large.Endpoint.ToString(),
-        ["LlmStack:ChatModels:large:Model"] = "model-large",
-        ["LlmStack:ChatModels:large:InputPricePerMillionTokens"] = "10",
-        ["LlmStack:ChatModels:large:OutputPricePerMillionTokens"] = "30",
-        ["LlmStack:ChatModels:large:Resilience:MaxRetries"] = "2",
-        ["LlmStack:ChatModels:large:Resilience:BaseDelay"] = "00:00:00.010",
-        ["LlmStack:ChatModels:large:Resilience:UseCircuitBreaker"] = "false",
-        ["LlmStack:ChatModels:reasoner:Provider"] = "openai",
-        ["LlmStack:ChatModels:reasoner:Endpoint"] = _reasoner.Endpoint.ToString(),
-        ["LlmStack:ChatModels:reasoner:Model"] = "model-reasoner",
-        ["LlmStack:Router:DefaultModel"] = "small",
-        ["LlmStack:Router:Routes:0:Model"] = "reasoner",
-        ["LlmStack:Router:Routes:0:RequestedModels"] = "reasoning, think",
-        ["LlmStack:Router:Routes:1:Model"] = "large",
-        ["LlmStack:Router:Routes:1:MinPromptTokens"] = minLargeTokens.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
-
-    private static ServiceProvider Build(Dictionary<string, string?> settings, Action<ModelRouterOptions>? configure = null, bool ledger = false)
-    {
-        var services = new ServiceCollection();
-        LlmStackBuilder stack = services.AddLlmStack(new ConfigurationBuilder().AddInMemoryCollection(settings).Build()).AddOpenAIProvider();
-        if (ledger)
-        {
-            stack.AddUsageLedger();
-        }
-
-        services.AddChatClient(sp => sp.GetRequiredKeyedService<IChatClient>("small")).UseModelRouter(configure);
-        return services.BuildServiceProvider();
+        Dictionary<string, string?> settings = _models.Settings();
+        settings["LlmStack:ChatModels:small:Resilience:MaxRetries"] = "0";
+        settings["LlmStack:ChatModels:large:InputPricePerMillionTokens"] = "10";
+        settings["LlmStack:ChatModels:large:OutputPricePerMillionTokens"] = "30";
+        settings["LlmStack:ChatModels:large:Resilience:MaxRetries"] = "2";
+        settings["LlmStack:ChatModels:large:Resilience:BaseDelay"] = "00:00:00.010";
+        settings["LlmStack:ChatModels:large:Resilience:UseCircuitBreaker"] = "false";
+        settings["LlmStack:Router:Routes:0:Model"] = "reasoner";
+        settings["LlmStack:Router:Routes:0:RequestedModels"] = "reasoning, think";
+        settings["LlmStack:Router:Routes:1:Model"] = "large";
+        settings["LlmStack:Router:Routes:1:MinPromptTokens"] = minLargeTokens.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return settings;
     }
 
-    private static object? AnsweredBy(ChatResponse response) => response.AdditionalProperties?[FailoverChatClientBuilderExtensions.AnsweredByKey];
+    private ServiceProvider Build(Dictionary<string, string?> settings, Action<ModelRouterOptions>? configure = null, bool ledger = false) =>
+        _models.Build(settings, configure, ledger ? stack => stack.AddUsageLedger() : null);
+
+    private static object? AnsweredBy(ChatResponse response) => RoutedModelServers.AnsweredBy(response);
 
     [Fact]
     public async Task A_prompt_of_at_least_the_routes_tokens_goes_to_its_model_counted_as_prompt_assembly_counts()
