@@ -51,7 +51,8 @@ public partial class ReadmeSnippetsTests
         Assert.Equal("var b = 2;", Normalize(["        var b = 2;   "]));
     }
 
-    private static IEnumerable<string> Readmes(string root) =>
+    /// <summary>README.md and the package READMEs (<c>src/*/README.md</c>), in a fixed order.</summary>
+    internal static IEnumerable<string> Readmes(string root) =>
         [Path.Combine(root, "README.md"), .. Directory.GetDirectories(Path.Combine(root, "src")).Select(d => Path.Combine(d, "README.md")).Where(File.Exists).Order(StringComparer.Ordinal)];
 
     private static List<string> Snippets(string markdown)
