@@ -49,6 +49,7 @@ internal static class SqliteInteractionStatistics
         }
 
         InteractionRollup all = sums.All;
+        InteractionSummary summary = InteractionSummary.Of(all);
         return new InteractionStatistics
         {
             From = DateTimeOffset.FromUnixTimeMilliseconds(from),
@@ -65,11 +66,11 @@ internal static class SqliteInteractionStatistics
             InputTokens = all.InputTokens,
             OutputTokens = all.OutputTokens,
             Cost = all.Cost,
-            LatencyP50 = all.Latency.Percentile(0.50),
-            LatencyP95 = all.Latency.Percentile(0.95),
-            TimeToFirstTokenP50 = all.TimeToFirstToken.Percentile(0.50),
-            TimeToFirstTokenP95 = all.TimeToFirstToken.Percentile(0.95),
-            MeanTopScore = all.ScoreCount == 0 ? null : all.ScoreSum / all.ScoreCount,
+            LatencyP50 = summary.LatencyP50,
+            LatencyP95 = summary.LatencyP95,
+            TimeToFirstTokenP50 = summary.TimeToFirstTokenP50,
+            TimeToFirstTokenP95 = summary.TimeToFirstTokenP95,
+            MeanTopScore = summary.MeanTopScore,
             Buckets = sums.Buckets(),
             ModelDays = sums.ModelDays(),
             TopScoreHistogram = ScoreHistogram(all),
@@ -212,13 +213,7 @@ internal static class SqliteInteractionStatistics
         public void Add(long start, string? modelId, InteractionRollup rollup)
         {
             All.Merge(rollup);
-            Bucket bucket = _buckets[(int)((start - origin) / width)];
-            bucket.Count += rollup.Count;
-            bucket.ErrorCount += rollup.ErrorCount;
-            bucket.Latency.Merge(rollup.Latency);
-            bucket.TimeToFirstToken.Merge(rollup.TimeToFirstToken);
-            bucket.ScoreSum += rollup.ScoreSum;
-            bucket.ScoreCount += rollup.ScoreCount;
+            _buckets[(int)((start - origin) / width)].Add(rollup);
             if (rollup.Count > 0)
             {
                 long day = Math.DivRem(start, DayMs, out long remainder) - (remainder < 0 ? 1 : 0);
@@ -227,20 +222,28 @@ internal static class SqliteInteractionStatistics
             }
         }
 
-        public InteractionStatisticsBucket[] Buckets() =>
-        [
-            .. _buckets.Select((b, i) => new InteractionStatisticsBucket
+        public InteractionStatisticsBucket[] Buckets()
+        {
+            var buckets = new InteractionStatisticsBucket[_buckets.Length];
+            for (int i = 0; i < buckets.Length; i++)
             {
-                Start = DateTimeOffset.FromUnixTimeMilliseconds(origin + (i * width)),
-                Count = b.Count,
-                ErrorCount = b.ErrorCount,
-                LatencyP50 = b.Latency.Percentile(0.50),
-                LatencyP95 = b.Latency.Percentile(0.95),
-                TimeToFirstTokenP50 = b.TimeToFirstToken.Percentile(0.50),
-                TimeToFirstTokenP95 = b.TimeToFirstToken.Percentile(0.95),
-                MeanTopScore = b.ScoreCount == 0 ? null : b.ScoreSum / b.ScoreCount,
-            }),
-        ];
+                Bucket b = _buckets[i];
+                InteractionSummary summary = InteractionSummary.Of(b.Latency, b.TimeToFirstToken, b.ScoreSum, b.ScoreCount);
+                buckets[i] = new InteractionStatisticsBucket
+                {
+                    Start = DateTimeOffset.FromUnixTimeMilliseconds(origin + (i * width)),
+                    Count = b.Count,
+                    ErrorCount = b.ErrorCount,
+                    LatencyP50 = summary.LatencyP50,
+                    LatencyP95 = summary.LatencyP95,
+                    TimeToFirstTokenP50 = summary.TimeToFirstTokenP50,
+                    TimeToFirstTokenP95 = summary.TimeToFirstTokenP95,
+                    MeanTopScore = summary.MeanTopScore,
+                };
+            }
+
+            return buckets;
+        }
 
         /// <summary>Tokens and cost per model and day, oldest day first, then by model id (ordinal; no model first).</summary>
         public List<InteractionModelDay> ModelDays() =>
@@ -256,19 +259,30 @@ internal static class SqliteInteractionStatistics
             }),
         ];
 
+        /// <summary>What a bucket reports of the roll-ups added to it: counts, and what <see cref="InteractionSummary"/> reads.</summary>
         private sealed class Bucket
         {
-            public long Count { get; set; }
+            public long Count { get; private set; }
 
-            public long ErrorCount { get; set; }
+            public long ErrorCount { get; private set; }
 
             public LatencyHistogram Latency { get; } = new();
 
             public LatencyHistogram TimeToFirstToken { get; } = new();
 
-            public double ScoreSum { get; set; }
+            public double ScoreSum { get; private set; }
 
-            public long ScoreCount { get; set; }
+            public long ScoreCount { get; private set; }
+
+            public void Add(InteractionRollup rollup)
+            {
+                Count += rollup.Count;
+                ErrorCount += rollup.ErrorCount;
+                Latency.Merge(rollup.Latency);
+                TimeToFirstToken.Merge(rollup.TimeToFirstToken);
+                ScoreSum += rollup.ScoreSum;
+                ScoreCount += rollup.ScoreCount;
+            }
         }
     }
 }
