@@ -47,6 +47,9 @@ internal sealed class SemanticCachingChatClient : DelegatingChatClient
     private readonly string? _defaultModelId;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private VectorStoreCollection<string, SemanticCacheRecord>? _collection;
+
+    /// <summary>A lookup's filter and search options, kept for the next lookup (see <see cref="LeaseFilter"/>).</summary>
+    private LookupFilter? _spareFilter;
     private long _nextPurge;
 
     public SemanticCachingChatClient(IChatClient innerClient, IEmbeddingGenerator<string, Embedding<float>> embedder, VectorStore store, bool ownsStore, SemanticCacheOptions options, TimeProvider time)
@@ -264,7 +267,8 @@ internal sealed class SemanticCachingChatClient : DelegatingChatClient
         VectorStoreCollection<string, SemanticCacheRecord> collection = await CollectionAsync(embedding.Length, cancellationToken).ConfigureAwait(false);
         string partition = key.Partition;
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var search = new VectorSearchOptions<SemanticCacheRecord> { Filter = Filter(partition, now) };
+        using FilterLease lease = LeaseFilter(partition, now);
+        VectorSearchOptions<SemanticCacheRecord> search = lease.Options;
         await foreach (VectorSearchResult<SemanticCacheRecord> result in collection.SearchAsync(embedding, 1, search, cancellationToken).ConfigureAwait(false))
         {
             if (result.Score >= _threshold && result.Record.Partition == partition && result.Record.ExpiresAt > now)
@@ -279,13 +283,13 @@ internal sealed class SemanticCachingChatClient : DelegatingChatClient
     }
 
     /// <summary>
-    /// The lookup's filter, <c>r =&gt; r.Partition == partition &amp;&amp; r.ExpiresAt &gt; now</c>, as the C# compiler
-    /// builds it for a lambda that captures both (any MEVD store translates it), from parts built once: every lookup's
-    /// filter has one shape, which the in-memory store compiles once.
+    /// The lookup's filter, <c>r =&gt; r.Partition == values.Partition &amp;&amp; r.ExpiresAt &gt; values.Now</c>, as the
+    /// C# compiler builds it for a lambda that captures both (any MEVD store translates it), from parts built once: every
+    /// lookup's filter has one shape, which the in-memory store compiles once.
     /// </summary>
-    private static Expression<Func<SemanticCacheRecord, bool>> Filter(string partition, long now)
+    private static Expression<Func<SemanticCacheRecord, bool>> Filter(LookupValues captured)
     {
-        ConstantExpression values = Expression.Constant(new LookupValues(partition, now));
+        ConstantExpression values = Expression.Constant(captured);
         return Expression.Lambda<Func<SemanticCacheRecord, bool>>(
             Expression.AndAlso(
                 Expression.Equal(RecordPartition, Expression.Field(values, PartitionField), liftToNull: false, StringEquality),
@@ -375,11 +379,42 @@ internal sealed class SemanticCachingChatClient : DelegatingChatClient
 
     private readonly record struct CacheKey(string Prompt, string Partition);
 
-    /// <summary>The values one lookup's filter captures (a closure's fields, as the filter reads them).</summary>
-    private sealed class LookupValues(string partition, long now)
+    /// <summary>
+    /// Lends a lookup the client's spare filter and search options (or new ones while another lookup holds them), set to
+    /// its partition and time; disposing the lease puts them back once the search is over. One lookup at a time reads a
+    /// filter's values, and a lookup allocates no filter, expression tree or options of its own.
+    /// </summary>
+    private FilterLease LeaseFilter(string partition, long now)
+    {
+        LookupFilter filter = Interlocked.Exchange(ref _spareFilter, null) ?? new LookupFilter();
+        filter.Values.Partition = partition;
+        filter.Values.Now = now;
+        return new FilterLease(this, filter);
+    }
+
+    /// <summary>The values one lookup's filter captures (a closure's fields, as the filter reads them); set by the lookup that holds them.</summary>
+    private sealed class LookupValues
     {
         // Fields, as a compiler-built closure has them: stores read captured values by field.
-        public readonly string Partition = partition;
-        public readonly long Now = now;
+        public string Partition = string.Empty;
+        public long Now;
+    }
+
+    /// <summary>A filter over its own <see cref="LookupValues"/>, and the search options that carry it.</summary>
+    private sealed class LookupFilter
+    {
+        public LookupFilter() => Options = new VectorSearchOptions<SemanticCacheRecord> { Filter = Filter(Values) };
+
+        public LookupValues Values { get; } = new();
+
+        public VectorSearchOptions<SemanticCacheRecord> Options { get; }
+    }
+
+    /// <summary>A lookup's hold on a <see cref="LookupFilter"/>; disposing it makes the filter the client's spare again.</summary>
+    private readonly struct FilterLease(SemanticCachingChatClient owner, LookupFilter filter) : IDisposable
+    {
+        public VectorSearchOptions<SemanticCacheRecord> Options => filter.Options;
+
+        public void Dispose() => Volatile.Write(ref owner._spareFilter, filter);
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -29,7 +28,7 @@ namespace Llm.Stack;
 /// </para>
 /// <para>Thread-safe: one instance serves concurrent calls, which share the circuit and the rate limits.</para>
 /// </remarks>
-public sealed class ResilientChatClient : DelegatingChatClient
+public sealed partial class ResilientChatClient : DelegatingChatClient
 {
     private readonly ResiliencePipeline _pipeline;
     private readonly TimeSpan? _attemptTimeout;
@@ -56,64 +55,31 @@ public sealed class ResilientChatClient : DelegatingChatClient
     }
 
     /// <inheritdoc />
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(messages);
-        IList<ChatMessage> history = messages as IList<ChatMessage> ?? [.. messages];
-        int estimate = _limits?.CountsTokens == true ? EstimateTokens(history, options) : 0;
-        return await _pipeline.ExecuteAsync(
-            static (call, token) => call.Client.AttemptAsync(call.History, call.Options, call.Estimate, token),
-            (Client: this, History: history, Options: options, Estimate: estimate),
-            cancellationToken).ConfigureAwait(false);
+        ValueTask<Task<ChatResponse>> attempts;
+        try
+        {
+            ArgumentNullException.ThrowIfNull(messages);
+            IList<ChatMessage> history = messages as IList<ChatMessage> ?? [.. messages];
+            int estimate = _limits?.CountsTokens == true ? EstimateTokens(history, options) : 0;
+            attempts = _pipeline.ExecuteAsync(
+                static (call, token) => call.Client.AttemptAsync(call.History, call.Options, call.Estimate, token),
+                (Client: this, History: history, Options: options, Estimate: estimate),
+                cancellationToken);
+        }
+        catch (Exception e)
+        {
+            return CompletedCall.Faulted<ChatResponse>(e);
+        }
+
+        // The answering attempt's own task, already completed when every step was: this layer adds no task of its own.
+        return attempts.IsCompletedSuccessfully ? attempts.Result : AnswerAsync(attempts);
     }
 
     /// <inheritdoc />
-    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages,
-        ChatOptions? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        IList<ChatMessage> history = messages as IList<ChatMessage> ?? [.. messages];
-        int estimate = _limits?.CountsTokens == true ? EstimateTokens(history, options) : 0;
-
-        // Each attempt opens the stream and waits for its first update; only then has output started.
-        (IAsyncEnumerator<ChatResponseUpdate> stream, AttemptTimer? streamAttempt, bool any) = await _pipeline.ExecuteAsync(
-            static (call, token) => call.Client.OpenStreamAsync(call.History, call.Options, call.Estimate, token),
-            (Client: this, History: history, Options: options, Estimate: estimate),
-            cancellationToken).ConfigureAwait(false);
-
-        try
-        {
-            if (!any)
-            {
-                yield break;
-            }
-
-            // From here on output has reached the caller: a fault is passed on, never retried, and a stream that ends
-            // without a finish reason (cut by a dropped connection or a proxy) is reported, not taken for a short answer.
-            var progress = new StreamProgress();
-            progress.Note(stream.Current);
-            yield return stream.Current;
-            while (await MoveNextOrReportCutAsync(stream, progress.Updates, cancellationToken).ConfigureAwait(false))
-            {
-                progress.Note(stream.Current);
-                yield return stream.Current;
-            }
-
-            if (!progress.Finished && _requireFinishReason)
-            {
-                throw new IncompleteChatStreamException(progress.Updates);
-            }
-
-            _limits?.Charge(estimate, progress.Usage);
-        }
-        finally
-        {
-            await stream.DisposeAsync().ConfigureAwait(false);
-            streamAttempt?.Dispose();
-        }
-    }
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        new ResilientStream(this, messages, options, cancellationToken);
 
     /// <inheritdoc />
     protected override void Dispose(bool disposing)
@@ -144,8 +110,16 @@ public sealed class ResilientChatClient : DelegatingChatClient
         return ClientRateLimits.EstimateTokens(characters, options?.MaxOutputTokens ?? 0);
     }
 
-    /// <summary>One attempt of a whole answer. Without an attempt timeout there is nothing to time (nor a queue wait to leave out), so no timer is made.</summary>
-    private async ValueTask<ChatResponse> AttemptAsync(IList<ChatMessage> history, ChatOptions? options, int estimate, CancellationToken token)
+    /// <summary>The answer once the attempts have completed later.</summary>
+    private static async Task<ChatResponse> AnswerAsync(ValueTask<Task<ChatResponse>> attempts) =>
+        await (await attempts.ConfigureAwait(false)).ConfigureAwait(false);
+
+    /// <summary>
+    /// One attempt of a whole answer; its result is the inner client's task, completed (a fault of the attempt is thrown
+    /// here, for the pipeline to see). Without an attempt timeout there is nothing to time (nor a queue wait to leave
+    /// out), so no timer is made.
+    /// </summary>
+    private async ValueTask<Task<ChatResponse>> AttemptAsync(IList<ChatMessage> history, ChatOptions? options, int estimate, CancellationToken token)
     {
         if (_limits is not null)
         {
@@ -155,14 +129,16 @@ public sealed class ResilientChatClient : DelegatingChatClient
         using AttemptTimer? attempt = _attemptTimeout is null ? null : new AttemptTimer(_attemptTimeout, token);
         try
         {
+            Task<ChatResponse> call;
             ChatResponse response;
             using (attempt?.ObserveQueue())
             {
-                response = await InnerClient.GetResponseAsync(history, options, attempt?.Token ?? token).ConfigureAwait(false);
+                call = InnerClient.GetResponseAsync(history, options, attempt?.Token ?? token);
+                response = await call.ConfigureAwait(false);
             }
 
             _limits?.Charge(estimate, response.Usage);
-            return response;
+            return call;
         }
         catch (OperationCanceledException e) when (attempt?.TimedOut(token) == true)
         {
@@ -170,73 +146,8 @@ public sealed class ResilientChatClient : DelegatingChatClient
         }
     }
 
-    /// <summary>One attempt of a stream: opens it and waits for its first update. Without an attempt timeout no timer is made.</summary>
-    private async ValueTask<(IAsyncEnumerator<ChatResponseUpdate> Stream, AttemptTimer? Attempt, bool Any)> OpenStreamAsync(
-        IList<ChatMessage> history, ChatOptions? options, int estimate, CancellationToken token)
-    {
-        if (_limits is not null)
-        {
-            await _limits.WaitAsync(estimate, token).ConfigureAwait(false);
-        }
-
-        AttemptTimer? attempt = _attemptTimeout is null ? null : new AttemptTimer(_attemptTimeout, token);
-        IAsyncEnumerator<ChatResponseUpdate>? enumerator = null;
-        try
-        {
-            bool first;
-            using (attempt?.ObserveQueue())
-            {
-                CancellationToken attemptToken = attempt?.Token ?? token;
-                enumerator = InnerClient.GetStreamingResponseAsync(history, options, attemptToken).GetAsyncEnumerator(attemptToken);
-                first = await enumerator.MoveNextAsync().ConfigureAwait(false);
-            }
-
-            attempt?.Stop();
-            if (attempt?.TimedOut(token) == true)
-            {
-                throw ResiliencePipelines.AttemptTimedOut(null);
-            }
-
-            if (!first && _requireFinishReason)
-            {
-                // An empty stream: cut before the first update (nothing reached the caller), so it may be retried.
-                throw new IncompleteChatStreamException(0);
-            }
-
-            return (enumerator, attempt, first);
-        }
-        catch (Exception e)
-        {
-            bool timedOut = e is OperationCanceledException && attempt?.TimedOut(token) == true;
-            if (enumerator is not null)
-            {
-                await enumerator.DisposeAsync().ConfigureAwait(false);
-            }
-
-            attempt?.Dispose();
-            if (timedOut)
-            {
-                throw ResiliencePipelines.AttemptTimedOut(e);
-            }
-
-            throw;
-        }
-    }
-
-    private static async ValueTask<bool> MoveNextOrReportCutAsync(IAsyncEnumerator<ChatResponseUpdate> stream, int updates, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await stream.MoveNextAsync().ConfigureAwait(false);
-        }
-        catch (Exception e) when (TransientFaults.IsTransient(e, cancellationToken))
-        {
-            throw new IncompleteChatStreamException(updates, e);
-        }
-    }
-
-    /// <summary>What a stream has delivered so far: its updates, whether one carried a finish reason, its usage.</summary>
-    private sealed class StreamProgress
+    /// <summary>What a stream has delivered so far: its updates, whether one carried a finish reason, its usage (a field of the stream, updated in place).</summary>
+    private struct StreamProgress
     {
         public int Updates { get; private set; }
 

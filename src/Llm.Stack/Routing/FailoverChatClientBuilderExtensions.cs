@@ -13,6 +13,10 @@ public static class FailoverChatClientBuilderExtensions
     /// The key, in <see cref="ChatResponse.AdditionalProperties"/> and in every streamed
     /// <see cref="ChatResponseUpdate.AdditionalProperties"/>, of the name of the model that answered.
     /// </summary>
+    /// <remarks>
+    /// A response or update that has properties of its own gets the name added to them; the updates of one streamed call
+    /// that have none share one dictionary holding the name (one per call, not one per update).
+    /// </remarks>
     public const string AnsweredByKey = "llm_stack.answered_by";
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 
 namespace Llm.Stack;
@@ -48,51 +47,39 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
     }
 
     /// <inheritdoc />
-    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         UsageScope? scope = UsageScope.Current;
-        _ledger.ThrowIfBudgetSpent(ModelName(options, null), scope);
-        ChatResponse response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        Record(scope, options, response.ModelId, response.Usage);
-        return response;
+        Task<ChatResponse> call;
+        try
+        {
+            _ledger.ThrowIfBudgetSpent(ModelName(options, null), scope);
+            call = base.GetResponseAsync(messages, options, cancellationToken);
+            if (call.IsCompletedSuccessfully)
+            {
+                // The model answered at once: it is recorded now, and its own task is returned, with no task of this layer's.
+                ChatResponse response = call.Result;
+                Record(scope, options, response.ModelId, response.Usage);
+                return call;
+            }
+        }
+        catch (Exception e)
+        {
+            return CompletedCall.Faulted<ChatResponse>(e);
+        }
+
+        return RecordAsync(call, scope, options);
     }
 
     /// <inheritdoc />
-    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages,
-        ChatOptions? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        UsageScope? scope = UsageScope.Current;
-        _ledger.ThrowIfBudgetSpent(ModelName(options, null), scope);
-        UsageDetails? usage = null;
-        string? modelId = null;
-        bool sent = false;
-        try
-        {
-            await foreach (ChatResponseUpdate update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
-            {
-                sent = true;
-                modelId ??= update.ModelId;
-                IList<AIContent> contents = update.Contents;
-                for (int i = 0; i < contents.Count; i++)
-                {
-                    if (contents[i] is UsageContent { Details: { } details })
-                    {
-                        (usage ??= new UsageDetails()).Add(details);
-                    }
-                }
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        new RecordedStream(this, messages, options, cancellationToken);
 
-                yield return update;
-            }
-        }
-        finally
-        {
-            if (sent || usage is not null)
-            {
-                Record(scope, options, modelId, usage);
-            }
-        }
+    private async Task<ChatResponse> RecordAsync(Task<ChatResponse> call, UsageScope? scope, ChatOptions? options)
+    {
+        ChatResponse response = await call.ConfigureAwait(false);
+        Record(scope, options, response.ModelId, response.Usage);
+        return response;
     }
 
     private string ModelName(ChatOptions? options, string? responseModelId) =>
@@ -100,4 +87,71 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
 
     private void Record(UsageScope? scope, ChatOptions? options, string? modelId, UsageDetails? usage) =>
         _ledger.Record(UsageKind.Chat, ModelName(options, modelId), _provider, scope, usage, _prices);
+
+    /// <summary>
+    /// A streamed call: the budget is checked when reading begins, and the call is recorded when the stream ends (also when
+    /// the caller stops early or the stream fails), with the usage its updates reported.
+    /// </summary>
+    private sealed class RecordedStream(UsageLedgerChatClient owner, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken callToken)
+        : ChatUpdateRelay(callToken)
+    {
+        private UsageScope? _scope;
+        private UsageDetails? _usage;
+        private bool _usageIsSum;
+        private string? _modelId;
+        private bool _sent;
+
+        protected override void Begin()
+        {
+            _scope = UsageScope.Current;
+            owner._ledger.ThrowIfBudgetSpent(owner.ModelName(options, null), _scope);
+        }
+
+        protected override IAsyncEnumerable<ChatResponseUpdate> Open(CancellationToken cancellationToken) =>
+            owner.InnerClient.GetStreamingResponseAsync(messages, options, cancellationToken);
+
+        protected override void OnUpdate(ChatResponseUpdate update)
+        {
+            _sent = true;
+            _modelId ??= update.ModelId;
+            IList<AIContent> contents = update.Contents;
+            for (int i = 0; i < contents.Count; i++)
+            {
+                if (contents[i] is UsageContent { Details: { } details })
+                {
+                    Add(details);
+                }
+            }
+        }
+
+        protected override void OnEnd()
+        {
+            if (_sent || _usage is not null)
+            {
+                owner.Record(_scope, options, _modelId, _usage);
+            }
+        }
+
+        protected override ChatUpdateRelay Restart() => new RecordedStream(owner, messages, options, CallToken);
+
+        /// <summary>Adds an update's usage: the first is kept as it is (the sum of one), a second starts a sum of their own.</summary>
+        private void Add(UsageDetails details)
+        {
+            if (_usage is null)
+            {
+                _usage = details;
+                return;
+            }
+
+            if (!_usageIsSum)
+            {
+                var sum = new UsageDetails();
+                sum.Add(_usage);
+                _usage = sum;
+                _usageIsSum = true;
+            }
+
+            _usage.Add(details);
+        }
+    }
 }
