@@ -247,8 +247,9 @@ internal sealed class SemanticCachingChatClient : DelegatingChatClient
     private static void Field(byte[] buffer, ref int written, string? value)
     {
         Span<byte> rest = buffer.AsSpan(written);
-        // The current culture, as the partition text has always been written (its minus sign is in "-1").
-        _ = (value?.Length ?? -1).TryFormat(rest, out int digits, provider: System.Globalization.CultureInfo.CurrentCulture);
+        // Invariant: the same request has the same partition whatever the thread's culture (some cultures' minus sign,
+        // in "-1", is not the ASCII hyphen-minus).
+        _ = (value?.Length ?? -1).TryFormat(rest, out int digits, provider: System.Globalization.CultureInfo.InvariantCulture);
         rest[digits] = (byte)':';
         int bytes = value is null ? 0 : Encoding.UTF8.GetBytes(value, rest[(digits + 1)..]);
         rest[digits + 1 + bytes] = (byte)'\n';

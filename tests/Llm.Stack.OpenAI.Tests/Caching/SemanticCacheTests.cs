@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics.Tensors;
 using System.Security.Cryptography;
 using System.Text;
@@ -292,11 +293,14 @@ public sealed class SemanticCacheTests : IAsyncLifetime
         }
     }
 
-    /// <summary>The partition as the cache has always written it (a StringBuilder of length-prefixed fields, then SHA-256): stored partitions stay valid.</summary>
+    /// <summary>
+    /// The partition as the cache has always written it under an invariant-like culture (a StringBuilder of length-prefixed
+    /// fields, then SHA-256): stored partitions stay valid. The lengths are written in the invariant culture.
+    /// </summary>
     private static string ReferencePartition(string? tenant, string? model, List<ChatMessage> messages, ChatOptions? options)
     {
         var text = new StringBuilder();
-        void Field(string? value) => text.Append(value?.Length ?? -1).Append(':').Append(value).Append('\n');
+        void Field(string? value) => text.Append((value?.Length ?? -1).ToString(CultureInfo.InvariantCulture)).Append(':').Append(value).Append('\n');
         Field(tenant);
         Field(model);
         Field(options?.Instructions);
@@ -314,6 +318,43 @@ public sealed class SemanticCacheTests : IAsyncLifetime
         }
 
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
+    [Theory]
+    [InlineData("fa-IR")]
+    [InlineData("ar-SA")]
+    public async Task The_partition_is_the_same_whatever_the_culture_of_the_calling_thread(string cultureName)
+    {
+        var culture = CultureInfo.GetCultureInfo(cultureName);
+        // These cultures write -1 (the length of a missing field) with another minus sign than the ASCII one.
+        Assert.NotEqual("-", culture.NumberFormat.NegativeSign);
+        List<ChatMessage> messages = [new(ChatRole.System, "Be brief."), new(ChatRole.User, Question)];
+        string? defaultModel = _provider.GetRequiredKeyedService<IChatClient>("primary").GetService<ChatClientMetadata>()?.DefaultModelId;
+
+        async Task<string> PartitionAsync(CultureInfo threadCulture)
+        {
+            using var store = new InMemoryVectorStore();
+            using IChatClient chat = Cached(o => o.VectorStore = store);
+            CultureInfo previous = CultureInfo.CurrentCulture;
+            CultureInfo.CurrentCulture = threadCulture;
+            try
+            {
+                await chat.GetResponseAsync(messages); // no tenant and no options: two fields of length -1
+            }
+            finally
+            {
+                CultureInfo.CurrentCulture = previous;
+            }
+
+            var collection = store.GetCollection<string, SemanticCacheRecord>("llm_stack_semantic_cache", SemanticCacheRecord.CreateDefinition(384));
+            return Assert.Single(await collection.GetAsync(r => r.Prompt == Question, 10).ToListAsync()).Partition;
+        }
+
+        string invariant = await PartitionAsync(CultureInfo.InvariantCulture);
+        string other = await PartitionAsync(culture);
+
+        Assert.Equal(invariant, other);
+        Assert.Equal(ReferencePartition(null, defaultModel, messages, null), other);
     }
 
     [Fact]
