@@ -7,7 +7,7 @@ namespace Llm.Stack.Benchmarks.Routing;
 /// <summary>
 /// The cost of the embedding resilience layer (<see cref="ResilientEmbeddingGenerator"/>, <c>UseLlmResilience()</c>) per
 /// call: one input embedded by the bare generator, through the layer with its defaults (retries and a circuit breaker, no
-/// attempt timeout: the layer every remote embedding model configuration creates gets), and through the layer with an
+/// attempt timeout: the layer configuration gives a remote embedding model), and through the layer with an
 /// attempt timeout (which needs a timer per attempt).
 /// </summary>
 /// <remarks>
