@@ -25,6 +25,12 @@ if (args is ["dashboard-data", ..])
     return 0;
 }
 
+if (args is ["middleware-allocations", ..])
+{
+    // Bytes allocated per call by each row of ChatMiddlewareOverheadBenchmark, exactly (not timed: no bench window needed).
+    return Llm.Stack.Benchmarks.Routing.ChatMiddlewareAllocations.Run();
+}
+
 if (args is ["measure-adapter", string pairs, ..])
 {
     int Arg(int i, int fallback) => args.Length > i ? int.Parse(args[i], System.Globalization.CultureInfo.InvariantCulture) : fallback;
