@@ -13,6 +13,12 @@ if (args is ["hnsw-build-profile", ..])
     return Llm.Stack.Benchmarks.VectorIndex.HnswBuildProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100_000);
 }
 
+if (args is ["semantic-cache-recall", ..])
+{
+    // The share of cached prompts the semantic cache's own (HNSW) store serves when asked again, on the HNSW data set.
+    return await Llm.Stack.Benchmarks.Routing.SemanticCacheRecall.RunAsync();
+}
+
 if (args is ["dashboard-data", ..])
 {
     // Writes (or checks) the 1,000,000-interaction file of DashboardQueryBenchmark, so that a bench window only times queries.

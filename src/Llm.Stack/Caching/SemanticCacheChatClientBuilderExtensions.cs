@@ -1,5 +1,4 @@
 using Llm.Stack;
-using Llm.Stack.VectorIndex;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.VectorData;
 
@@ -37,6 +36,18 @@ public static class SemanticCacheChatClientBuilderExtensions
     /// deleted at most once a minute, when an answer is stored.
     /// </para>
     /// <para>
+    /// The cache's own store indexes with HNSW and keeps each partition in a collection of its own, so a lookup costs about
+    /// the same whatever the other partitions hold, and grows slowly with its own partition's size; the trade is that HNSW
+    /// is approximate (a partition of more than 2,000 answers is searched through the graph, which can miss a cached prompt
+    /// asked again, rarely on real prompt embeddings) and that each partition's collection costs memory of its own (its
+    /// first 16 rows are reserved at once). A store given in <see cref="SemanticCacheOptions.VectorStore"/> holds every
+    /// answer in one collection and filters each lookup on the partition: there the lookup cost is the store's filtered
+    /// search over all the answers. Give an index that prefilters on an indexed field (a database's HNSW index with an
+    /// index on <see cref="SemanticCacheRecord.Partition"/>), or an <c>InMemoryVectorStore</c> with <c>IndexKind = "Hnsw"</c>
+    /// when most answers share few partitions (its filter reads every record when the partition is small); an exact
+    /// (flat) store is exact but reads every answer per lookup. <c>benchmarks/RESULTS.md</c> has the numbers.
+    /// </para>
+    /// <para>
     /// Exact-match caching is Microsoft.Extensions.AI's <c>UseDistributedCache(...)</c>: put it above this layer
     /// (<c>.UseDistributedCache(cache).UseSemanticCache()</c>) so that a repeated request is served by its exact key without
     /// an embedding, and one that only means the same by this layer. Put both above <c>UseUsageLedger()</c>, so that served
@@ -54,7 +65,7 @@ public static class SemanticCacheChatClientBuilderExtensions
                 ?? services.GetService<IEmbeddingGenerator<string, Embedding<float>>>()
                 ?? throw new InvalidOperationException(
                     "UseSemanticCache embeds prompts, but no embedding generator is set (SemanticCacheOptions.EmbeddingGenerator) or registered (AddEmbeddingGenerator, AddMiniLmEmbeddingGenerator, or LlmStack:Embeddings:Provider).");
-            VectorStore store = options.VectorStore ?? new InMemoryVectorStore();
+            VectorStore store = options.VectorStore ?? SemanticCachingChatClient.CreateDefaultStore();
             return new SemanticCachingChatClient(inner, embedder, store, ownsStore: options.VectorStore is null, options,
                 options.TimeProvider ?? services.GetService<TimeProvider>() ?? TimeProvider.System);
         });

@@ -17,7 +17,7 @@ public sealed class SemanticCacheOptions
     /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
     public TimeSpan TimeToLive { get; set => field = OptionRange.CheckAbove(value, TimeSpan.Zero); } = TimeSpan.FromHours(1);
 
-    /// <summary>Gets or sets the name of the collection the cached answers are kept in.</summary>
+    /// <summary>Gets or sets the name of the collection the cached answers are kept in (in the cache's own store, the prefix of each partition's collection: the name, <c>_</c>, the partition).</summary>
     /// <value>The default value is <c>llm_stack_semantic_cache</c>.</value>
     /// <exception cref="ArgumentException">The value is empty or white space.</exception>
     /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
@@ -32,7 +32,12 @@ public sealed class SemanticCacheOptions
     } = "llm_stack_semantic_cache";
 
     /// <summary>Gets or sets the store that keeps the cached answers; any Microsoft.Extensions.VectorData store whose collections filter on equality and compare vectors by cosine similarity.</summary>
-    /// <value>The default value is <see langword="null"/>: an in-memory store (<c>Llm.Stack.VectorIndex.InMemoryVectorStore</c>) of the cache's own.</value>
+    /// <value>
+    /// The default value is <see langword="null"/>: an in-memory store (<c>Llm.Stack.VectorIndex.InMemoryVectorStore</c>) of
+    /// the cache's own, HNSW-indexed, with a collection per partition (fast at any size, approximate beyond 2,000 answers
+    /// per partition; see <c>UseSemanticCache</c>). A store given here keeps every answer in one collection and filters on
+    /// the partition per lookup.
+    /// </value>
     public VectorStore? VectorStore { get; set; }
 
     /// <summary>Gets or sets the embedder of prompts.</summary>

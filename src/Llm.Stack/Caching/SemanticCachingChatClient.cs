@@ -1,10 +1,13 @@
 using System.Buffers;
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Linq.Expressions;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Llm.Stack.VectorIndex;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.VectorData;
 
@@ -20,10 +23,22 @@ namespace Llm.Stack;
 /// Requests with tools, with content other than text, or whose last message is not the user's are passed on uncached;
 /// answers that call functions or did not finish with <see cref="ChatFinishReason.Stop"/> are not cached. A served answer carries no usage (nothing was
 /// spent) and names its similarity under <see cref="SemanticCacheChatClientBuilderExtensions.CacheHitKey"/>. Thread-safe.
+/// <para>
+/// Layout: in a store given by the app, every answer lives in one collection (<see cref="SemanticCacheOptions.CollectionName"/>)
+/// and a lookup filters on the partition. In the cache's own store (<see cref="CreateDefaultStore"/>, HNSW-indexed) each
+/// partition has a collection of its own (the name, <c>_</c>, the partition), so that a lookup reads only its partition's
+/// answers whatever the others hold; its filter is the same (partition and expiry), so the record's own partition is still
+/// checked. A partition's collection is created by its first answer and deleted by the purge once its answers have all
+/// expired; the cache's writes (and the purge) take <see cref="_gate"/> one at a time, so a collection is never deleted
+/// under an upsert.
+/// </para>
 /// </remarks>
 internal sealed class SemanticCachingChatClient : DelegatingChatClient
 {
     private static readonly TimeSpan PurgeInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>The candidate list size of a search in the cache's own store (see <see cref="CreateDefaultStore"/>).</summary>
+    private const int DefaultStoreEfSearch = 64;
 
     /// <summary>The partition text of the options that change an answer when none is set (the JSON of nine nulls).</summary>
     private static readonly string DefaultOptionsText = OptionsText(new ChatOptions());
@@ -46,7 +61,11 @@ internal sealed class SemanticCachingChatClient : DelegatingChatClient
     private readonly TimeProvider _time;
     private readonly string? _defaultModelId;
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>The collection of each partition that has one, by partition, when the store is the cache's own (else <see langword="null"/>).</summary>
+    private readonly ConcurrentDictionary<string, VectorStoreCollection<string, SemanticCacheRecord>>? _partitions;
     private VectorStoreCollection<string, SemanticCacheRecord>? _collection;
+    private VectorStoreCollectionDefinition? _definition;
 
     /// <summary>A lookup's filter and search options, kept for the next lookup (see <see cref="LeaseFilter"/>).</summary>
     private LookupFilter? _spareFilter;
@@ -63,7 +82,22 @@ internal sealed class SemanticCachingChatClient : DelegatingChatClient
         _collectionName = options.CollectionName;
         _time = time;
         _defaultModelId = innerClient.GetService<ChatClientMetadata>()?.DefaultModelId;
+        _partitions = ownsStore ? new(StringComparer.Ordinal) : null;
     }
+
+    /// <summary>
+    /// Creates the cache's own store, used when the app gives none: in memory, every vector property indexed with HNSW
+    /// (the in-memory store's defaults: M 16, EfConstruction 200; EfSearch <see cref="DefaultStoreEfSearch"/>), one
+    /// collection per partition.
+    /// </summary>
+    /// <remarks>
+    /// HNSW makes a lookup's cost grow with the logarithm of its partition's answers rather than with their number, at
+    /// the price of being approximate: a partition's filtered search scores its answers exactly while it holds fewer
+    /// than the store's exact-filter cutoff (2,000), and walks the graph beyond, where a cached prompt asked again can
+    /// (rarely) be missed. <c>benchmarks/RESULTS.md</c> has the lookup times and the share served.
+    /// </remarks>
+    internal static InMemoryVectorStore CreateDefaultStore() =>
+        new(new InMemoryVectorStoreOptions { IndexKind = IndexKind.Hnsw, Hnsw = { EfSearch = DefaultStoreEfSearch } });
 
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -249,7 +283,7 @@ internal sealed class SemanticCachingChatClient : DelegatingChatClient
         Span<byte> rest = buffer.AsSpan(written);
         // Invariant: the same request has the same partition whatever the thread's culture (some cultures' minus sign,
         // in "-1", is not the ASCII hyphen-minus).
-        _ = (value?.Length ?? -1).TryFormat(rest, out int digits, provider: System.Globalization.CultureInfo.InvariantCulture);
+        _ = (value?.Length ?? -1).TryFormat(rest, out int digits, provider: CultureInfo.InvariantCulture);
         rest[digits] = (byte)':';
         int bytes = value is null ? 0 : Encoding.UTF8.GetBytes(value, rest[(digits + 1)..]);
         rest[digits + 1 + bytes] = (byte)'\n';
@@ -265,19 +299,39 @@ internal sealed class SemanticCachingChatClient : DelegatingChatClient
         }
 
         ReadOnlyMemory<float> embedding = generated[0].Vector;
-        VectorStoreCollection<string, SemanticCacheRecord> collection = await CollectionAsync(embedding.Length, cancellationToken).ConfigureAwait(false);
         string partition = key.Partition;
+        VectorStoreCollection<string, SemanticCacheRecord>? collection;
+        if (_partitions is null)
+        {
+            collection = await CollectionAsync(embedding.Length, cancellationToken).ConfigureAwait(false);
+        }
+        else if (!_partitions.TryGetValue(partition, out collection))
+        {
+            return (embedding, null); // no answer of this partition is cached
+        }
+
         long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
         using FilterLease lease = LeaseFilter(partition, now);
         VectorSearchOptions<SemanticCacheRecord> search = lease.Options;
-        await foreach (VectorSearchResult<SemanticCacheRecord> result in collection.SearchAsync(embedding, 1, search, cancellationToken).ConfigureAwait(false))
+        VectorSearchResult<SemanticCacheRecord>? best = null;
+        try
         {
-            if (result.Score >= _threshold && result.Record.Partition == partition && result.Record.ExpiresAt > now)
+            await foreach (VectorSearchResult<SemanticCacheRecord> result in collection.SearchAsync(embedding, 1, search, cancellationToken).ConfigureAwait(false))
             {
-                ChatResponse cached = JsonSerializer.Deserialize<ChatResponse>(result.Record.Response, AIJsonUtilities.DefaultOptions)!;
-                (cached.AdditionalProperties ??= [])[SemanticCacheChatClientBuilderExtensions.CacheHitKey] = result.Score.Value;
-                return (embedding, cached);
+                best = result;
             }
+        }
+        catch (VectorStoreException) when (_partitions is not null && !(_partitions.TryGetValue(partition, out VectorStoreCollection<string, SemanticCacheRecord>? current) && ReferenceEquals(current, collection)))
+        {
+            // The purge deleted this partition's collection (all its answers had expired) after it was looked up: a miss.
+            return (embedding, null);
+        }
+
+        if (best is { Score: double score } && score >= _threshold && best.Record.Partition == partition && best.Record.ExpiresAt > now)
+        {
+            ChatResponse cached = JsonSerializer.Deserialize<ChatResponse>(best.Record.Response, AIJsonUtilities.DefaultOptions)!;
+            (cached.AdditionalProperties ??= [])[SemanticCacheChatClientBuilderExtensions.CacheHitKey] = score;
+            return (embedding, cached);
         }
 
         return (embedding, null);
@@ -316,31 +370,85 @@ internal sealed class SemanticCachingChatClient : DelegatingChatClient
             FinishReason = response.FinishReason,
         };
         DateTimeOffset now = _time.GetUtcNow();
-        VectorStoreCollection<string, SemanticCacheRecord> collection = await CollectionAsync(embedding.Length, cancellationToken).ConfigureAwait(false);
-        await collection.UpsertAsync(
-            new SemanticCacheRecord
+        var record = new SemanticCacheRecord
+        {
+            Key = Guid.NewGuid().ToString("N"),
+            Partition = key.Partition,
+            Prompt = key.Prompt,
+            Response = JsonSerializer.Serialize(stored, AIJsonUtilities.DefaultOptions),
+            ExpiresAt = (now + _timeToLive).ToUnixTimeMilliseconds(),
+            Embedding = embedding,
+        };
+        if (_partitions is null)
+        {
+            VectorStoreCollection<string, SemanticCacheRecord> collection = await CollectionAsync(embedding.Length, cancellationToken).ConfigureAwait(false);
+            await collection.UpsertAsync(record, cancellationToken).ConfigureAwait(false);
+            await PurgeExpiredAsync(collection, now, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_partitions.TryGetValue(key.Partition, out VectorStoreCollection<string, SemanticCacheRecord>? collection))
             {
-                Key = Guid.NewGuid().ToString("N"),
-                Partition = key.Partition,
-                Prompt = key.Prompt,
-                Response = JsonSerializer.Serialize(stored, AIJsonUtilities.DefaultOptions),
-                ExpiresAt = (now + _timeToLive).ToUnixTimeMilliseconds(),
-                Embedding = embedding,
-            },
-            cancellationToken).ConfigureAwait(false);
-        await PurgeExpiredAsync(collection, now, cancellationToken).ConfigureAwait(false);
+                _definition ??= SemanticCacheRecord.CreateDefinition(embedding.Length);
+                collection = _store.GetCollection<string, SemanticCacheRecord>(_collectionName + "_" + key.Partition, _definition);
+                await collection.EnsureCollectionExistsAsync(cancellationToken).ConfigureAwait(false);
+                _partitions[key.Partition] = collection;
+            }
+
+            await collection.UpsertAsync(record, cancellationToken).ConfigureAwait(false);
+            if (IsPurgeDue(now))
+            {
+                await PurgePartitionsAsync(now).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Whether a purge is due (at most one per <see cref="PurgeInterval"/>); when it is, the next one is scheduled.</summary>
+    private bool IsPurgeDue(DateTimeOffset now)
+    {
+        long due = Interlocked.Read(ref _nextPurge);
+        return now.UtcTicks >= due && Interlocked.CompareExchange(ref _nextPurge, (now + PurgeInterval).UtcTicks, due) == due;
     }
 
     /// <summary>At most once per <see cref="PurgeInterval"/>, deletes answers that have expired.</summary>
     private async Task PurgeExpiredAsync(VectorStoreCollection<string, SemanticCacheRecord> collection, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        long due = Interlocked.Read(ref _nextPurge);
-        if (now.UtcTicks < due || Interlocked.CompareExchange(ref _nextPurge, (now + PurgeInterval).UtcTicks, due) != due)
+        if (IsPurgeDue(now))
         {
-            return;
+            _ = await DeleteExpiredAsync(collection, now.ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
         }
+    }
 
+    /// <summary>
+    /// Deletes the expired answers of every partition of the cache's own store, and the collection of a partition left with
+    /// no live answer (the caller holds <see cref="_gate"/>, so no answer is being written). Not cancellable: the in-memory
+    /// store completes each step at once, and a partition is never left half removed.
+    /// </summary>
+    private async Task PurgePartitionsAsync(DateTimeOffset now)
+    {
         long cutoff = now.ToUnixTimeMilliseconds();
+        foreach ((string partition, VectorStoreCollection<string, SemanticCacheRecord> collection) in _partitions!)
+        {
+            _ = await DeleteExpiredAsync(collection, cutoff, CancellationToken.None).ConfigureAwait(false);
+            if (!await collection.GetAsync(r => r.ExpiresAt > cutoff, 1).AnyAsync().ConfigureAwait(false))
+            {
+                // Out of the map first, so that no new lookup finds the collection while it is being deleted.
+                _ = _partitions.TryRemove(partition, out _);
+                await collection.EnsureCollectionDeletedAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Deletes up to 10,000 answers of a collection that expired at or before <paramref name="cutoff"/>; returns whether it deleted any.</summary>
+    private static async Task<bool> DeleteExpiredAsync(VectorStoreCollection<string, SemanticCacheRecord> collection, long cutoff, CancellationToken cancellationToken)
+    {
         List<string> expired = [];
         await foreach (SemanticCacheRecord record in collection.GetAsync(r => r.ExpiresAt <= cutoff, 10_000, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
@@ -351,6 +459,8 @@ internal sealed class SemanticCachingChatClient : DelegatingChatClient
         {
             await collection.DeleteAsync(expired, cancellationToken).ConfigureAwait(false);
         }
+
+        return expired.Count > 0;
     }
 
     private async ValueTask<VectorStoreCollection<string, SemanticCacheRecord>> CollectionAsync(int dimensions, CancellationToken cancellationToken)

@@ -358,6 +358,53 @@ public sealed class SemanticCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_cache_s_own_store_keeps_tenants_apart_and_drops_partitions_whose_answers_all_expired()
+    {
+        IChatClient chat = Cached(o =>
+        {
+            o.SimilarityThreshold = 0.999;
+            o.TimeToLive = TimeSpan.FromMinutes(10);
+        });
+
+        async Task<ChatResponse> AskAsync(string tenant, string question = Question)
+        {
+            using (UsageScope.Begin(tenant: tenant))
+            {
+                return await chat.GetResponseAsync(question);
+            }
+        }
+
+        // Each tenant's answers are in a partition (and, in the cache's own store, a collection) of their own.
+        Assert.Null(Similarity(await AskAsync("acme")));
+        Assert.Null(Similarity(await AskAsync("globex")));
+        Assert.NotNull(Similarity(await AskAsync("acme")));
+        Assert.NotNull(Similarity(await AskAsync("globex")));
+        Assert.Null(Similarity(await AskAsync("initech")));
+        Assert.Equal(3, Calls);
+
+        // All three expire; the next answer stored purges them, and their partitions' collections with them.
+        for (int round = 0; round < 20; round++)
+        {
+            _clock.Advance(TimeSpan.FromMinutes(11));
+            string[] tenants = ["acme", "globex", "initech"];
+            // Lookups of the expired partitions race the purge that a new tenant's answer sets off: each is a miss,
+            // whether it finds the collection before, during or after its deletion, and none fails.
+            ChatResponse[] answers = await Task.WhenAll([AskAsync("umbrella-" + round, Paraphrase), .. tenants.Select(t => AskAsync(t))]);
+            Assert.All(answers, a => Assert.Null(Similarity(a)));
+            Assert.All(answers.Skip(1), a => Assert.Equal("You asked: " + Question, a.Text));
+            foreach (string tenant in tenants)
+            {
+                Assert.NotNull(Similarity(await AskAsync(tenant))); // its answer was stored again
+            }
+        }
+
+        // After all that, a tenant's fresh answer is served to it and to no one else.
+        Assert.NotNull(Similarity(await AskAsync("acme")));
+        Assert.Null(Similarity(await AskAsync("hooli")));
+        Assert.Equal(3 + (20 * 4) + 1, Calls);
+    }
+
+    [Fact]
     public void Bad_settings_are_refused_naming_the_value_and_a_missing_embedder_when_the_client_is_built()
     {
         Assert.Throws<ArgumentOutOfRangeException>("value", () => new SemanticCacheOptions { SimilarityThreshold = 0 });
