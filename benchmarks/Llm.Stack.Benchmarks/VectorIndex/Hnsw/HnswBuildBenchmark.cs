@@ -26,8 +26,20 @@ public class HnswBuildBenchmark
     [ParamsSource(nameof(ThreadCounts))]
     public int Threads { get; set; }
 
-    /// <summary>Gets one core and all cores.</summary>
-    public static IEnumerable<int> ThreadCounts => Environment.ProcessorCount > 1 ? [1, Environment.ProcessorCount] : [1];
+    /// <summary>
+    /// Gets one core and all cores, or the counts <c>LLMSTACK_HNSW_BUILD_THREADS</c> names (comma-separated; at 1,000,000
+    /// vectors each build is a window of its own).
+    /// </summary>
+    public static IEnumerable<int> ThreadCounts()
+    {
+        string? only = Environment.GetEnvironmentVariable("LLMSTACK_HNSW_BUILD_THREADS");
+        if (only is not null)
+        {
+            return [.. only.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)];
+        }
+
+        return Environment.ProcessorCount > 1 ? [1, Environment.ProcessorCount] : [1];
+    }
 
     /// <summary>Creates the data before the timed build.</summary>
     [GlobalSetup]

@@ -4,7 +4,7 @@
 Reads the data HnswData writes (LLMSTACK_HNSW_DATA, the real-embedding folder of prepare-minilm, else LLMSTACK_HNSW_DIR,
 default /tmp/llmstack-hnsw: vectors.f32, queries.f32, truth.i32,
 shape.txt), so the data and the ground truth are the very ones the .NET benchmarks use. Builds with M 16,
-efConstruction 200, space 'cosine', on one thread and on all cores (timed; LLMSTACK_HNSW_THREADS=all: all cores only), then searches one query per call on one
+efConstruction 200, space 'cosine', on one thread and on all cores (timed; LLMSTACK_HNSW_THREADS=all: all cores only; =1: one thread only), then searches one query per call on one
 thread for ef 16 ... 256 and prints QPS and recall@10. Memory: the index's own size from hnswlib's layout
 (size_data_per_element = level-0 links + vector + label, plus the upper-level links) and the process RSS growth of the build.
 """
@@ -38,7 +38,9 @@ def build(threads):
 cores = os.cpu_count()
 # LLMSTACK_HNSW_THREADS=all builds once on all cores only (the search then uses that index): at 1,000,000 vectors the
 # one-thread build alone outlasts a benchmark window.
+# LLMSTACK_HNSW_THREADS=1 builds once on one thread only (its own window at 1,000,000 vectors).
 all_cores_only = os.environ.get("LLMSTACK_HNSW_THREADS") == "all"
+one_thread_only = os.environ.get("LLMSTACK_HNSW_THREADS") == "1"
 print(f"hnswlib {hnswlib.__file__} n={n} d={d} data={folder}", flush=True)
 if all_cores_only:
     index, seconds_all, grown = build(cores)
@@ -46,7 +48,7 @@ if all_cores_only:
 else:
     index, seconds1, grown = build(1)
     print(f"build 1 thread: {seconds1:.1f} s; RSS growth {grown / n:.0f} bytes/vector", flush=True)
-    if cores > 1:
+    if cores > 1 and not one_thread_only:
         _, seconds_all, _ = build(cores)
         print(f"build {cores} threads: {seconds_all:.1f} s ({seconds1 / seconds_all:.2f}x one thread)", flush=True)
 # hnswlib layout: per element 4 + 2M*4 (level-0 links) + 4d (vector) + 8 (label); upper levels M*4+4 per level, ~1/ln(M) levels per element on average.
