@@ -19,6 +19,11 @@ if (args is ["semantic-cache-recall", ..])
     return await Llm.Stack.Benchmarks.Routing.SemanticCacheRecall.RunAsync();
 }
 
+if (args is ["guardrail-profile", ..])
+{
+    return Llm.Stack.Benchmarks.Guardrails.GuardrailProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 16_000);
+}
+
 if (args is ["dashboard-data", ..])
 {
     // Writes (or checks) the 1,000,000-interaction file of DashboardQueryBenchmark, so that a bench window only times queries.

@@ -34,7 +34,7 @@ public class GuardrailBenchmark : IDisposable
     [GlobalSetup]
     public void Setup()
     {
-        string answer = SampleProse(20_000)[..(AnswerLength - 80)] + "\n\nWrite to ann.lee@example.com or call +49 30 1234 5678 for details.";
+        string answer = Answer(AnswerLength);
         _pieces = Tokens(answer);
         _screen = new GuardrailScreen(new GuardrailOptions { OutputPii = GuardrailAction.Redact }, null);
         string once = StreamOnce();
@@ -118,7 +118,12 @@ public class GuardrailBenchmark : IDisposable
         return emitted.Append(output.Flush()).ToString();
     }
 
-    private static string[] Tokens(string text)
+    /// <summary>The streamed answer: the sample prose cut to <paramref name="length"/> characters less 80, and a last paragraph with an e-mail address and a phone number.</summary>
+    internal static string Answer(int length) =>
+        SampleProse(20_000)[..(length - 80)] + "\n\nWrite to ann.lee@example.com or call +49 30 1234 5678 for details.";
+
+    /// <summary>The text in pieces of four characters (about one token each).</summary>
+    internal static string[] Tokens(string text)
     {
         var pieces = new List<string>();
         for (int i = 0; i < text.Length; i += 4)
@@ -151,7 +156,7 @@ public class GuardrailBenchmark : IDisposable
     }
 
     /// <summary>A model that streams fixed pieces, one update each, completing synchronously (no scheduling cost in the numbers).</summary>
-    private sealed class PieceModel(string[] pieces) : IChatClient
+    internal sealed class PieceModel(string[] pieces) : IChatClient
     {
         public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
             Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, string.Concat(pieces))));

@@ -221,6 +221,29 @@ public sealed partial class EnglishContentClassifier : IContentClassifier
         return found is null ? ContentClassification.None : new ContentClassification(found);
     }
 
+    /// <summary>
+    /// Whether <paramref name="text"/> holds a match of <paramref name="category"/>'s pattern that counts and starts at or
+    /// after <paramref name="startAt"/> (the text before it is read as the pattern and the checks read it: word
+    /// boundaries, the sentence's start); <see langword="false"/> when this instance does not check the category.
+    /// </summary>
+    internal bool Matches(ReadOnlySpan<char> text, ContentCategory category, int startAt)
+    {
+        if (!_checked[(int)category])
+        {
+            return false;
+        }
+
+        foreach (ValueMatch match in s_patterns[(int)category].Pattern.EnumerateMatches(text, startAt))
+        {
+            if (Counts(text, category, match.Index, match.Length))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="text"/> is <see langword="null"/>.</exception>
     public ValueTask<ContentClassification> ClassifyAsync(string text, GuardrailStage stage, CancellationToken cancellationToken = default)

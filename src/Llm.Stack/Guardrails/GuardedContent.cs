@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 
 namespace Llm.Stack;
 
@@ -17,11 +18,17 @@ namespace Llm.Stack;
 /// <para>
 /// With <see cref="EnglishContentClassifier"/> (the default), the window is classified in place, and only under the
 /// categories whose trigger words (<see cref="EnglishContentClassifier.FindTriggers"/>) occur in it: each character is
-/// searched for them once, when it is first let out, and the start of the last trigger of each category is kept. The
-/// verdict is the one the classifier gives for the whole window, since a category without a trigger in the window
-/// cannot match there. A window that starts where the kept text was cut rather than at a sentence start (no sentence
-/// end for several hundred characters) is classified under every category. Another classifier gets the window as a
-/// string. The filter is not thread-safe: one answer, one instance.
+/// searched for them once, when it is first let out, and the start of each trigger is kept. A category without a
+/// trigger in the window cannot match there. A category with one runs its expression only over the part of the window
+/// that a match read from one of its triggers can cover: from the last sentence end before the furthest its triggers
+/// reach back (<see cref="EnglishContentClassifier.ReachBack"/>; the text before is still read as context) to the first
+/// sentence end after the furthest they reach forward (<see cref="EnglishContentClassifier.ReachForward"/>). What it finds there is what it finds in the whole window, and it
+/// depends on that part alone, so it is kept and reused while the part stays the same: a trigger costs a run or two of
+/// the expression, not one at every sentence end while it stays in the window. A window that starts where the kept text
+/// was cut rather than at a sentence start (no sentence end for several hundred characters), or that holds a character
+/// the expressions fold into an ASCII letter and the trigger search does not, is classified whole under every category
+/// (or every triggered one). Another classifier gets the window as a string. The filter is not thread-safe: one
+/// answer, one instance.
 /// </para>
 /// </remarks>
 internal sealed class GuardedContent
@@ -39,6 +46,14 @@ internal sealed class GuardedContent
     // The start (in the answer) of the last trigger of each category found so far; -1 for none.
     private readonly int[] _lastTrigger;
 
+    // The starts (in the answer) of each category's triggers in the current window, and what the category's expression
+    // found over the part of the window it last ran on; null until the category's first trigger.
+    private readonly Scope?[] _scopes;
+    private readonly Action<int, int> _onTrigger;
+
+    // The position (in the answer) of the last character the expressions fold into an ASCII letter and the trigger search does not; -1 for none.
+    private int _lastFolded = -1;
+
     // _buffer[0.._length) holds the answer from _offset on; _emitted and _searchedTo are counted from the answer's start.
     private char[] _buffer = new char[512];
     private int _length;
@@ -55,7 +70,24 @@ internal sealed class GuardedContent
         _english = (screen.Options.ContentClassifier ?? EnglishContentClassifier.Default) as EnglishContentClassifier;
         _lastTrigger = new int[ContentClassification.CategoryCount];
         _lastTrigger.AsSpan().Fill(-1);
+        _scopes = new Scope?[ContentClassification.CategoryCount];
+        _onTrigger = (start, group) => (_scopes[(int)EnglishContentClassifier.GroupCategory(group)] ??= new Scope()).Add(start, group);
     }
+
+    /// <summary>Gets a value indicating whether a triggered category's expression runs only over the part of the window its triggers can reach, with the verdict kept while that part stays the same (tests compare with <see langword="false"/>: the whole window every time).</summary>
+    internal bool Bounded { get; init; } = true;
+
+    /// <summary>Gets or initializes what is told each window's end (in the answer) and classification (tests compare them).</summary>
+    internal Action<int, ContentClassification>? Classified { get; init; }
+
+    /// <summary>Gets how many times a category's expression ran.</summary>
+    internal int ExpressionRuns { get; private set; }
+
+    /// <summary>Gets how many characters the expressions were run over (from where they started to the end of the text given).</summary>
+    internal long ExpressionCharacters { get; private set; }
+
+    /// <summary>Gets how many times a category's kept verdict was reused instead of running its expression.</summary>
+    internal int VerdictsReused { get; private set; }
 
     /// <summary>Gets a value indicating whether the content policy or the injection check applies to the output.</summary>
     public bool IsActive => _action != GuardrailAction.Allow || _injectionAction != GuardrailAction.Allow;
@@ -111,6 +143,7 @@ internal sealed class GuardedContent
         if (_action != GuardrailAction.Allow)
         {
             ContentClassification classification = await ClassifyAsync(boundary, cancellationToken).ConfigureAwait(false);
+            Classified?.Invoke(boundary, classification);
             if (classification.IsFlagged)
             {
                 _screen.RecordContent(GuardrailStage.Output, _action, classification);
@@ -152,10 +185,90 @@ internal sealed class GuardedContent
 
         // Search the text not searched before (with room for a trigger that straddles its start) for triggers.
         int from = Math.Max(_offset, _searchedTo - (EnglishContentClassifier.MaxTriggerLength - 1));
-        EnglishContentClassifier.FindTriggers(_buffer.AsSpan(0, boundary - _offset), from - _offset, _lastTrigger, _offset);
+        int folded = EnglishContentClassifier.FindTriggers(_buffer.AsSpan(0, boundary - _offset), from - _offset, _lastTrigger, _offset, Bounded ? _onTrigger : null);
+        _lastFolded = Math.Max(_lastFolded, folded);
         _searchedTo = boundary;
-        int categories = atSentenceStart ? EnglishContentClassifier.CategoriesFrom(_lastTrigger, windowStart) : EnglishContentClassifier.AllCategories;
-        return ValueTask.FromResult(categories == 0 ? ContentClassification.None : _english.Classify(window, categories));
+        if (!atSentenceStart || !Bounded || _lastFolded >= windowStart)
+        {
+            int categories = atSentenceStart ? EnglishContentClassifier.CategoriesFrom(_lastTrigger, windowStart) : EnglishContentClassifier.AllCategories;
+            if (categories != 0)
+            {
+                ExpressionRuns += BitOperations.PopCount((uint)categories);
+                ExpressionCharacters += (long)window.Length * BitOperations.PopCount((uint)categories);
+            }
+
+            return ValueTask.FromResult(categories == 0 ? ContentClassification.None : _english.Classify(window, categories));
+        }
+
+        return ValueTask.FromResult(ClassifyBounded(windowStart, boundary));
+    }
+
+    /// <summary>
+    /// Classifies the window [<paramref name="windowStart"/>, <paramref name="boundary"/>) (which starts at a sentence
+    /// start) under each category with a trigger in it, running the category's expression only over the part its
+    /// triggers can reach, or reusing what it found there before.
+    /// </summary>
+    /// <remarks>
+    /// Why the verdict is the whole window's: every match holds a trigger of its category, in the window, from whose
+    /// start it reaches no further than the category's bounds, so no match starts before <c>start</c> and none reaches
+    /// past the sentence end that ends the part; the expression, started at <c>start</c> in the window cut after that
+    /// sentence end, tries the same positions over the same characters (the word boundary before <c>start</c> is read
+    /// in the window) and finds the same matches. Each match's checks read its sentence, which lies in the part:
+    /// <c>start</c> is the window's start or a sentence end. So the verdict depends on the part alone (and, when it
+    /// starts at the window's start, on its being the text's start), and a part seen before gives the same verdict.
+    /// </remarks>
+    private ContentClassification ClassifyBounded(int windowStart, int boundary)
+    {
+        ReadOnlySpan<char> kept = _buffer.AsSpan(0, boundary - _offset);
+        List<ContentCategory>? found = null;
+        for (int category = 0; category < _scopes.Length; category++)
+        {
+            Scope? scope = _scopes[category];
+            if (scope is null || !scope.DropBefore(windowStart))
+            {
+                continue;
+            }
+
+            var kind = (ContentCategory)category;
+            (int reachBack, int reach) = scope.Reach(kept, _offset, windowStart, boundary);
+            int start = windowStart;
+            for (int i = reachBack; i > windowStart; i--)
+            {
+                if (_buffer[i - _offset] is '.' or '!' or '?' or '\n')
+                {
+                    start = i;
+                    break;
+                }
+            }
+
+            int end = boundary;
+            int sentenceEnd = reach < boundary ? kept[(reach - _offset)..].IndexOfAny(s_sentenceEnds) : -1;
+            if (sentenceEnd >= 0)
+            {
+                end = reach + sentenceEnd + 1;
+            }
+
+            bool atWindowStart = start == windowStart;
+            if (!scope.TryReuse(start, end, atWindowStart, out bool matches))
+            {
+                ReadOnlySpan<char> part = _buffer.AsSpan(windowStart - _offset, end - windowStart);
+                matches = _english!.Matches(part, kind, start - windowStart);
+                scope.Keep(start, end, atWindowStart, matches);
+                ExpressionRuns++;
+                ExpressionCharacters += end - start;
+            }
+            else
+            {
+                VerdictsReused++;
+            }
+
+            if (matches)
+            {
+                (found ??= []).Add(kind);
+            }
+        }
+
+        return found is null ? ContentClassification.None : new ContentClassification(found);
     }
 
     /// <summary>
@@ -173,6 +286,101 @@ internal sealed class GuardedContent
         }
 
         return (_offset, _offset == 0);
+    }
+
+    /// <summary>One category's triggers in the current window (start and group, in order) and the verdict over the part of the window its expression last ran on.</summary>
+    private sealed class Scope
+    {
+        // start * 64 + group, ascending; [_head, _end) are in use.
+        private long[] _triggers = new long[4];
+        private int _head;
+        private int _end;
+        private int _partStart = -1;
+        private int _partEnd = -1;
+        private bool _partAtWindowStart;
+        private bool _matches;
+
+        /// <summary>Adds a trigger; one found again (the search overlaps the text searched before) is not added twice.</summary>
+        public void Add(int start, int group)
+        {
+            long key = ((long)start << 6) | (uint)group;
+            int at = Array.BinarySearch(_triggers, _head, _end - _head, key);
+            if (at >= 0)
+            {
+                return;
+            }
+
+            at = ~at;
+            if (_end == _triggers.Length)
+            {
+                int count = _end - _head;
+                long[] triggers = count * 2 > _triggers.Length ? new long[_triggers.Length * 2] : _triggers;
+                Array.Copy(_triggers, _head, triggers, 0, count);
+                _triggers = triggers;
+                at -= _head;
+                _head = 0;
+                _end = count;
+            }
+
+            Array.Copy(_triggers, at, _triggers, at + 1, _end - at);
+            _triggers[at] = key;
+            _end++;
+        }
+
+        /// <summary>Drops the triggers that start before <paramref name="windowStart"/>; returns whether any is left.</summary>
+        public bool DropBefore(int windowStart)
+        {
+            while (_head < _end && (_triggers[_head] >> 6) < windowStart)
+            {
+                _head++;
+            }
+
+            return _head < _end;
+        }
+
+        /// <summary>
+        /// How far back and forward (in the answer) a match read from one of the triggers can reach within the window:
+        /// the earliest reach back of the first trigger of each group, the furthest reach forward of the last.
+        /// </summary>
+        public (int Back, int Forward) Reach(ReadOnlySpan<char> kept, int offset, int windowStart, int boundary)
+        {
+            int back = int.MaxValue;
+            int forward = int.MinValue;
+            ulong seen = 0;
+            for (int i = _head; i < _end; i++)
+            {
+                int group = (int)(_triggers[i] & 63);
+                if ((seen & (1UL << group)) == 0)
+                {
+                    seen |= 1UL << group;
+                    back = Math.Min(back, EnglishContentClassifier.ReachBack(kept, (int)(_triggers[i] >> 6) - offset, windowStart - offset, group) + offset);
+                }
+            }
+
+            seen = 0;
+            for (int i = _end - 1; i >= _head; i--)
+            {
+                int group = (int)(_triggers[i] & 63);
+                if ((seen & (1UL << group)) == 0)
+                {
+                    seen |= 1UL << group;
+                    forward = Math.Max(forward, EnglishContentClassifier.ReachForward(kept, (int)(_triggers[i] >> 6) - offset, boundary - offset, group) + offset);
+                }
+            }
+
+            return (back, forward);
+        }
+
+        public bool TryReuse(int start, int end, bool atWindowStart, out bool matches)
+        {
+            matches = _matches;
+            return start == _partStart && end == _partEnd && atWindowStart == _partAtWindowStart;
+        }
+
+        public void Keep(int start, int end, bool atWindowStart, bool matches)
+        {
+            (_partStart, _partEnd, _partAtWindowStart, _matches) = (start, end, atWindowStart, matches);
+        }
     }
 
     /// <summary>Drops what no later window can reach.</summary>
