@@ -233,7 +233,8 @@ public class SemanticCacheLookupBenchmark
 
     private sealed record State(IChatClient Client, string HitPrompt);
 
-    private sealed class TableEmbedder(Dictionary<string, float[]> vectors) : IEmbeddingGenerator<string, Embedding<float>>
+    /// <summary>An embedder that returns the vector its table holds for each text (shared with <see cref="SemanticCacheRecall"/>).</summary>
+    internal sealed class TableEmbedder(Dictionary<string, float[]> vectors) : IEmbeddingGenerator<string, Embedding<float>>
     {
         public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default) =>
             Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(values.Select(v => new Embedding<float>(vectors[v]))));
@@ -245,7 +246,8 @@ public class SemanticCacheLookupBenchmark
         }
     }
 
-    private sealed class FixedChatClient : IChatClient
+    /// <summary>A model that answers every call with one fixed sentence and the finish reason set (shared with <see cref="SemanticCacheRecall"/>).</summary>
+    internal sealed class FixedChatClient : IChatClient
     {
         public ChatFinishReason Finish { get; set; }
 

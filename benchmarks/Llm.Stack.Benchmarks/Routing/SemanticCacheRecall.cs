@@ -37,8 +37,8 @@ internal static class SemanticCacheRecall
             table["near " + i] = Near(vectors[i], 0.97f, random);
         }
 
-        var inner = new FixedChatClient { Finish = ChatFinishReason.Stop };
-        using IChatClient client = new ChatClientBuilder(inner).UseSemanticCache(o => o.EmbeddingGenerator = new TableEmbedder(table)).Build();
+        var inner = new SemanticCacheLookupBenchmark.FixedChatClient { Finish = ChatFinishReason.Stop };
+        using IChatClient client = new ChatClientBuilder(inner).UseSemanticCache(o => o.EmbeddingGenerator = new SemanticCacheLookupBenchmark.TableEmbedder(table)).Build();
         var served = new bool[vectors.Length];
         var watch = Stopwatch.StartNew();
         for (int i = 0; i < vectors.Length; i++)
@@ -91,34 +91,5 @@ internal static class SemanticCacheRecall
         }
 
         return near;
-    }
-
-    private sealed class TableEmbedder(Dictionary<string, float[]> vectors) : IEmbeddingGenerator<string, Embedding<float>>
-    {
-        public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new GeneratedEmbeddings<Embedding<float>>(values.Select(v => new Embedding<float>(vectors[v]))));
-
-        public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private sealed class FixedChatClient : IChatClient
-    {
-        public ChatFinishReason Finish { get; set; }
-
-        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "An answer.")) { FinishReason = Finish });
-
-        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException();
-
-        public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-        public void Dispose()
-        {
-        }
     }
 }
