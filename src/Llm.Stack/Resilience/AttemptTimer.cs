@@ -15,22 +15,19 @@ namespace Llm.Stack;
 internal sealed class AttemptTimer : IDisposable
 {
     private readonly CancellationTokenSource _source;
-    private readonly TimeSpan? _timeout;
+    private readonly TimeSpan _timeout;
     private readonly Lock _lock = new();
     private long _runningSince;
     private TimeSpan _used;
     private int _waits;
     private bool _stopped;
 
-    public AttemptTimer(TimeSpan? timeout, CancellationToken callerToken)
+    private AttemptTimer(TimeSpan timeout, CancellationToken callerToken)
     {
         _source = CancellationTokenSource.CreateLinkedTokenSource(callerToken);
         _timeout = timeout;
-        if (timeout is { } limit)
-        {
-            _runningSince = Stopwatch.GetTimestamp();
-            _source.CancelAfter(limit);
-        }
+        _runningSince = Stopwatch.GetTimestamp();
+        _source.CancelAfter(timeout);
     }
 
     /// <summary>
@@ -39,7 +36,7 @@ internal sealed class AttemptTimer : IDisposable
     /// <c>timer?.Token ?? callerToken</c> to the wrapped client, and test <c>timer?.TimedOut(callerToken) == true</c>.
     /// </summary>
     public static AttemptTimer? Start(TimeSpan? timeout, CancellationToken callerToken) =>
-        timeout is null ? null : new AttemptTimer(timeout, callerToken);
+        timeout is { } limit ? new AttemptTimer(limit, callerToken) : null;
 
     /// <summary>Gets the token to pass to the wrapped client.</summary>
     public CancellationToken Token => _source.Token;
@@ -74,7 +71,7 @@ internal sealed class AttemptTimer : IDisposable
     {
         lock (_lock)
         {
-            if (_timeout is null || _stopped || _waits++ > 0)
+            if (_stopped || _waits++ > 0)
             {
                 return;
             }
@@ -88,13 +85,13 @@ internal sealed class AttemptTimer : IDisposable
     {
         lock (_lock)
         {
-            if (_timeout is not { } limit || _stopped || --_waits > 0)
+            if (_stopped || --_waits > 0)
             {
                 return;
             }
 
             _runningSince = Stopwatch.GetTimestamp();
-            TimeSpan left = limit - _used;
+            TimeSpan left = _timeout - _used;
             _source.CancelAfter(left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1));
         }
     }

@@ -122,7 +122,7 @@ public sealed partial class ResilientChatClient
                 await client._limits.WaitAsync(_estimate, token).ConfigureAwait(false);
             }
 
-            AttemptTimer? attempt = client._attemptTimeout is null ? null : new AttemptTimer(client._attemptTimeout, token);
+            AttemptTimer? attempt = AttemptTimer.Start(client._attemptTimeout, token);
             IAsyncEnumerator<ChatResponseUpdate>? enumerator = null;
             try
             {

@@ -126,7 +126,7 @@ public sealed partial class ResilientChatClient : DelegatingChatClient
             await _limits.WaitAsync(estimate, token).ConfigureAwait(false);
         }
 
-        using AttemptTimer? attempt = _attemptTimeout is null ? null : new AttemptTimer(_attemptTimeout, token);
+        using AttemptTimer? attempt = AttemptTimer.Start(_attemptTimeout, token);
         try
         {
             Task<ChatResponse> call;
