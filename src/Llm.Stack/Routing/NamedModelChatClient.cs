@@ -55,8 +55,8 @@ internal sealed class NamedModelChatClient(string name, IChatClient inner) : Del
     {
         private AdditionalPropertiesDictionary? _named;
 
-        protected override IAsyncEnumerable<ChatResponseUpdate> Open(CancellationToken cancellationToken) =>
-            model.InnerClient.GetStreamingResponseAsync(messages, options, cancellationToken);
+        protected override ValueTask<bool> OpenAsync(CancellationToken cancellationToken) =>
+            FirstStep(model.InnerClient.GetStreamingResponseAsync(messages, options, cancellationToken));
 
         protected override void OnUpdate(ChatResponseUpdate update)
         {

@@ -107,8 +107,8 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
             owner._ledger.ThrowIfBudgetSpent(owner.ModelName(options, null), _scope);
         }
 
-        protected override IAsyncEnumerable<ChatResponseUpdate> Open(CancellationToken cancellationToken) =>
-            owner.InnerClient.GetStreamingResponseAsync(messages, options, cancellationToken);
+        protected override ValueTask<bool> OpenAsync(CancellationToken cancellationToken) =>
+            FirstStep(owner.InnerClient.GetStreamingResponseAsync(messages, options, cancellationToken));
 
         protected override void OnUpdate(ChatResponseUpdate update)
         {
