@@ -134,6 +134,22 @@ public sealed class LlmStackBuilder
         AddProvider(typeof(IChatClient), name, factory, isLocal: false);
 
     /// <summary>
+    /// Registers a chat provider name whose client runs its model in this process (as <c>onnx</c> does), with no network
+    /// between the application and the model: as <see cref="AddChatProvider"/>, except that configuration adds no
+    /// resilience layer (retries, circuit breaker, attempt timeout, rate limits, the finish-reason check) around the client
+    /// unless the model's section sets one (<c>LlmStack:Chat:Resilience</c>, <c>LlmStack:ChatModels:&lt;name&gt;:Resilience</c>).
+    /// See <see cref="LlmStackProviderRegistration.IsLocal"/>.
+    /// </summary>
+    /// <param name="name">The provider name, such as <c>onnx</c>; compared without regard to case.</param>
+    /// <param name="factory">Creates the client from the validated <c>LlmStack:Chat</c> section.</param>
+    /// <returns>This builder, so that calls chain.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> or <paramref name="factory"/> is <see langword="null"/>.</exception>
+    /// <remarks>Registering a name twice keeps the last registration, local or not.</remarks>
+    public LlmStackBuilder AddLocalChatProvider(string name, Func<LlmStackProviderContext, IChatClient> factory) =>
+        AddProvider(typeof(IChatClient), name, factory, isLocal: true);
+
+    /// <summary>
     /// Registers an embedding provider name: when <c>LlmStack:Embeddings:Provider</c> names it, <c>services.AddLlmStack(configuration)</c>
     /// creates the stack's embedding generator with <paramref name="factory"/>. A generator registered in code wins.
     /// </summary>

@@ -31,10 +31,14 @@ public sealed class LlmStackProviderRegistration
 
     /// <summary>
     /// Gets whether the provider runs its model in this process (registered with
-    /// <see cref="LlmStackBuilder.AddLocalEmbeddingProvider"/>): retries, a circuit breaker and rate limits guard against a
-    /// remote service's faults and quotas, which a model in process does not have, so configuration adds no resilience
-    /// layer around a local provider's embedding generator unless the model's section sets one.
+    /// <see cref="LlmStackBuilder.AddLocalChatProvider"/> or <see cref="LlmStackBuilder.AddLocalEmbeddingProvider"/>):
+    /// retries, a circuit breaker and rate limits guard against a remote service's faults and quotas, which a model in
+    /// process does not have, so configuration adds no resilience layer around a local provider's chat client or embedding
+    /// generator unless the model's section sets one.
     /// </summary>
-    /// <value><see langword="true"/> for <c>minilm</c> and the <c>onnx</c> embedder; <see langword="false"/> for a provider that calls a service (<c>openai</c>, <c>ollama</c>).</value>
+    /// <value>
+    /// <see langword="true"/> for the <c>onnx</c> chat client, <c>minilm</c> and the <c>onnx</c> embedder; <see langword="false"/>
+    /// for a provider that calls a service (<c>openai</c>, <c>ollama</c>, <c>anthropic</c>).
+    /// </value>
     public bool IsLocal { get; }
 }

@@ -65,7 +65,7 @@ public static class AnthropicProviderLlmStackBuilderExtensions
         int maxOutputTokens = int.TryParse(section["MaxOutputTokens"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int configured) && configured > 0
             ? configured
             : DefaultMaxOutputTokens;
-        // Llm.Stack's resilience layer, which the stack puts over every configured chat model, is the only retry layer:
+        // Llm.Stack's resilience layer, which the stack puts over every configured remote chat model, is the only retry layer:
         // the package's own retries are off, and its transient answers reach the layer with their status and Retry-After.
         var client = section["Endpoint"] is { Length: > 0 } endpoint
             ? new AnthropicClient { ApiKey = apiKey, BaseUrl = endpoint.TrimEnd('/'), MaxRetries = 0, Handlers = [new TransientStatusHandler()] }

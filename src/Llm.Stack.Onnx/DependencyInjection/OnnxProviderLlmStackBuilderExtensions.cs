@@ -16,9 +16,9 @@ public static class OnnxProviderLlmStackBuilderExtensions
     /// hardware (<see cref="OnnxExecutionProvider"/>, as in the options of both); <c>LlmStack:Chat:Adapters:&lt;name&gt;</c> a
     /// LoRA adapter file loaded with the chat model (<see cref="OnnxChatClientOptions.Adapters"/>), which a request selects with
     /// <see cref="OnnxChatOptionsExtensions.WithOnnxAdapter"/>; <c>LlmStack:Embeddings:BatchSize</c> the
-    /// inputs per inference call. Models load on first use and log through the registered <see cref="ILoggerFactory"/>. The
-    /// embedder is a local provider (<see cref="LlmStackBuilder.AddLocalEmbeddingProvider"/>): configuration adds no
-    /// resilience layer around it unless the model's section sets <c>Resilience</c>.
+    /// inputs per inference call. Models load on first use and log through the registered <see cref="ILoggerFactory"/>. Both
+    /// are local providers (<see cref="LlmStackBuilder.AddLocalChatProvider"/>, <see cref="LlmStackBuilder.AddLocalEmbeddingProvider"/>):
+    /// configuration adds no resilience layer around them unless the model's section sets <c>Resilience</c>.
     /// </summary>
     /// <param name="builder">The stack builder, from <c>services.AddLlmStack(configuration)</c>.</param>
     /// <returns>The builder, so that calls chain.</returns>
@@ -30,7 +30,7 @@ public static class OnnxProviderLlmStackBuilderExtensions
     public static LlmStackBuilder AddOnnxProvider(this LlmStackBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.AddChatProvider(LocalProviderSettings.OnnxName, context =>
+        builder.AddLocalChatProvider(LocalProviderSettings.OnnxName, context =>
         {
             IConfigurationSection section = context.Configuration;
             var options = new OnnxChatClientOptions

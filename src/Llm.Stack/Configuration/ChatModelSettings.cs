@@ -72,11 +72,26 @@ public sealed class ChatModelSettings
     public decimal? CachedInputPricePerMillionTokens { get; set => field = ModelPrices.Check(value); }
 
     /// <summary>
-    /// Gets the resilience of the model's client (<c>LlmStack:Chat:Resilience:*</c>, <c>LlmStack:ChatModels:&lt;name&gt;:Resilience:*</c>):
+    /// Gets or sets the resilience of the model's client (<c>LlmStack:Chat:Resilience:*</c>, <c>LlmStack:ChatModels:&lt;name&gt;:Resilience:*</c>):
     /// retries, per-attempt timeout, circuit breaker, and the rate limits <see cref="LlmResilienceOptions.RequestsPerMinute"/>
-    /// and <see cref="LlmResilienceOptions.TokensPerMinute"/>. Every chat model configuration creates gets this layer.
+    /// and <see cref="LlmResilienceOptions.TokensPerMinute"/>, applied by a <see cref="ResilientChatClient"/> around the
+    /// client configuration creates. A provider that calls a service (<c>openai</c>, <c>ollama</c>, <c>anthropic</c>) always
+    /// gets this layer; a local one (<c>onnx</c>: the model runs in process, with no faults or quotas to retry) gets it only
+    /// when the section is set, in configuration (a <c>Resilience</c> section, even an empty one: <c>"Resilience": {}</c>
+    /// for the defaults) or by assigning this property.
     /// </summary>
     /// <value>The defaults of <see cref="LlmResilienceOptions"/>.</value>
     /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
-    public LlmResilienceOptions Resilience { get; set => field = value ?? throw new ArgumentNullException(nameof(value)); } = new();
+    public LlmResilienceOptions Resilience
+    {
+        get;
+        set
+        {
+            field = value ?? throw new ArgumentNullException(nameof(value));
+            ResilienceIsSet = true;
+        }
+    } = new();
+
+    /// <summary>Gets whether <see cref="Resilience"/> was set (by configuration's <c>Resilience</c> section or in code), which gives a local provider the layer.</summary>
+    internal bool ResilienceIsSet { get; private set; }
 }

@@ -134,7 +134,8 @@ internal sealed class ConfiguredProviders
     /// <summary>
     /// A configured chat model (the default one, or the named one <paramref name="name"/>), with Llm.Stack's resilience
     /// next to it, set by the model's <c>Resilience</c> keys: the <c>openai</c> provider turns its client's own retries
-    /// off, so the two layers do not multiply the attempts.
+    /// off, so the two layers do not multiply the attempts. A local provider (<see cref="LlmStackProviderRegistration.IsLocal"/>:
+    /// <c>onnx</c>) gets no resilience layer unless its section sets one (<see cref="ChatModelSettings.Resilience"/>).
     /// </summary>
     /// <remarks>
     /// When a <see cref="UsageLedger"/> is registered (<c>AddUsageLedger()</c>), the ledger's layer goes above the
@@ -144,11 +145,17 @@ internal sealed class ConfiguredProviders
     {
         LlmStackOptions options = services.GetRequiredService<IOptions<LlmStackOptions>>().Value;
         ChatModelSettings settings = name is null ? options.Chat : options.ChatModels[name];
-        var client = (IChatClient)Create(services, typeof(IChatClient), SectionOf("Chat", ChatModelsSection, name), settings.Provider);
-        var resilient = new ResilientChatClient(client, settings.Resilience, services.GetService<ILoggerFactory>()?.CreateLogger<ResilientChatClient>(), services.GetService<TimeProvider>());
+        string section = SectionOf("Chat", ChatModelsSection, name);
+        LlmStackProviderRegistration registration = RegistrationOf(typeof(IChatClient), section, settings.Provider);
+        var client = (IChatClient)Create(services, registration, section);
+        if (!registration.IsLocal || settings.ResilienceIsSet)
+        {
+            client = new ResilientChatClient(client, settings.Resilience, services.GetService<ILoggerFactory>()?.CreateLogger<ResilientChatClient>(), services.GetService<TimeProvider>());
+        }
+
         return services.GetService<UsageLedger>() is { } ledger
-            ? new UsageLedgerChatClient(resilient, ledger, name ?? NullIfBlank(settings.Model), TokenPrices.Of(settings))
-            : resilient;
+            ? new UsageLedgerChatClient(client, ledger, name ?? NullIfBlank(settings.Model), TokenPrices.Of(settings))
+            : client;
     }
 
     /// <summary>

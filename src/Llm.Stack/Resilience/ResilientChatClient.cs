@@ -23,8 +23,9 @@ namespace Llm.Stack;
 /// <para>
 /// Give the wrapped client's own retries 0, or both layers retry and the attempts multiply: for the official OpenAI
 /// client, <c>OpenAIClientOptions.RetryPolicy = new ClientRetryPolicy(0)</c>. The chat model that
-/// <c>services.AddLlmStack(configuration)</c> creates from <c>LlmStack:Chat</c> already has this layer, and the
-/// <c>openai</c> provider creates its client with no retries of its own.
+/// <c>services.AddLlmStack(configuration)</c> creates from <c>LlmStack:Chat</c> with a remote provider already has this
+/// layer (a local one, <c>onnx</c>, only when its section sets <c>Resilience</c>), and the <c>openai</c> provider creates
+/// its client with no retries of its own.
 /// </para>
 /// <para>Thread-safe: one instance serves concurrent calls, which share the circuit and the rate limits.</para>
 /// </remarks>

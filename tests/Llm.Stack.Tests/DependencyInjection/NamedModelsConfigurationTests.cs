@@ -247,4 +247,35 @@ public class NamedModelsConfigurationTests
         Assert.Throws<ArgumentException>("name", () => new LlmStackBuilder(new ServiceCollection()).AddLocalEmbeddingProvider(" ", _ => new TestEmbeddingGenerator()));
         Assert.Throws<ArgumentNullException>("factory", () => new LlmStackBuilder(new ServiceCollection()).AddLocalEmbeddingProvider("local", null!));
     }
+
+    [Fact]
+    public void A_local_chat_provider_gets_no_resilience_layer_unless_configuration_or_code_sets_its_Resilience()
+    {
+        var services = new ServiceCollection();
+        services.AddLlmStack(Config(
+                ("LlmStack:Chat:Provider", "local"),
+                ("LlmStack:ChatModels:guarded:Provider", "local"),
+                ("LlmStack:ChatModels:guarded:Resilience:MaxRetries", "1"),
+                ("LlmStack:ChatModels:coded:Provider", "local"),
+                ("LlmStack:ChatModels:remote:Provider", "test")))
+            .AddLocalChatProvider("local", _ => new TestChatClient { Name = "local" })
+            .AddChatProvider("test", _ => new TestChatClient { Name = "remote" })
+            .AddUsageLedger();
+        services.Configure<LlmStackOptions>(o => o.ChatModels["coded"].Resilience = new LlmResilienceOptions { MaxRetries = 0 });
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        // The ledger's layer stays (it counts a local model's tokens too); only the resilience layer goes.
+        IChatClient local = provider.GetRequiredService<IChatClient>();
+        Assert.IsType<UsageLedgerChatClient>(local);
+        Assert.Equal("local", local.GetService<TestChatClient>()?.Name);
+        Assert.Null(local.GetService<ResilientChatClient>());
+        Assert.NotNull(provider.GetRequiredKeyedService<IChatClient>("guarded").GetService<ResilientChatClient>());
+        Assert.NotNull(provider.GetRequiredKeyedService<IChatClient>("coded").GetService<ResilientChatClient>());
+        Assert.NotNull(provider.GetRequiredKeyedService<IChatClient>("remote").GetService<ResilientChatClient>());
+        Assert.Equal(
+            [("local", true), ("test", false)],
+            provider.GetServices<LlmStackProviderRegistration>().Where(r => r.ServiceType == typeof(IChatClient)).Select(r => (r.Name, r.IsLocal)));
+        Assert.Throws<ArgumentException>("name", () => new LlmStackBuilder(new ServiceCollection()).AddLocalChatProvider(" ", _ => new TestChatClient()));
+        Assert.Throws<ArgumentNullException>("factory", () => new LlmStackBuilder(new ServiceCollection()).AddLocalChatProvider("local", null!));
+    }
 }
