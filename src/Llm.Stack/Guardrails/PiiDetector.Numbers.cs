@@ -10,11 +10,11 @@ public sealed partial class PiiDetector
 
     private static readonly string[] s_phoneWords =
     [
-        "tel", "phone", "call", "mobile", "cell", "fax", "whatsapp", "sms", "hotline", "dial",
-        "handy", "rufnummer", "mobil", "ruf ", "anruf",
-        "tél", "portable", "appel",
-        "teléfono", "telefono", "móvil", "movil", "llam",
-        "komórk", "kom.", "dzwo", "zadzwo",
+        "tel", "phone", "call", "mobile", "cell", "fax", "whatsapp", "sms", "hotline", "dial", "my number",
+        "handy", "rufnummer", "mobil", "ruf ", "anruf", "meine nummer",
+        "tél", "portable", "appel", "mon numéro", "mon numero",
+        "teléfono", "telefono", "móvil", "movil", "llam", "mi número", "mi numero",
+        "komórk", "kom.", "dzwo", "zadzwo", "mój numer", "moj numer",
     ];
 
     private static readonly string[] s_notPhoneWords =
@@ -67,8 +67,8 @@ public sealed partial class PiiDetector
     /// <summary>Reads the number that starts at <paramref name="start"/> and returns where the scan goes on.</summary>
     private int ScanNumber(ReadOnlySpan<char> text, int start, ref List<PiiMatch>? found)
     {
-        // An IBAN: two capital letters of a known country, then its check digits.
-        if (start >= 2 && char.IsAsciiLetterUpper(text[start - 2]) && char.IsAsciiLetterUpper(text[start - 1])
+        // An IBAN: two letters of a known country (in either case: "de89 3704 …" is typed too), then its check digits.
+        if (start >= 2 && char.IsAsciiLetter(text[start - 2]) && char.IsAsciiLetter(text[start - 1])
             && (start == 2 || !IsWordChar(text[start - 3])))
         {
             int ibanEnd = MatchIban(text, start - 2);
@@ -126,7 +126,7 @@ public sealed partial class PiiDetector
         }
 
         bool plus = before == '+';
-        bool paren = before == '(';
+        bool paren = before == '(' && groups > 1 && separators[0] == ')';
         for (int count = groups; count >= 1; count--)
         {
             // A shorter reading must end where the next group is only separated by white space (or a CIDR slash).
@@ -211,9 +211,15 @@ public sealed partial class PiiDetector
             digits += length;
         }
 
-        if (plus || paren)
+        if (plus)
         {
-            return after == ' ' && IsPhone(text, start, groups, separators, digits, plus, paren) ? PiiKind.Phone : null;
+            return after == ' ' && IsPhone(text, start, groups, separators, digits, plus, paren: false) ? PiiKind.Phone : null;
+        }
+
+        if (paren && after == ' ' && IsPhone(text, start, groups, separators, digits, plus: false, paren: true))
+        {
+            // "(555) 123-4567"; any other number in parentheses is read as if they were not there: "(4111 1111 1111 1111)".
+            return PiiKind.Phone;
         }
 
         if (IsIPv4(text[start..end]) && !HasKeywordBefore(text, start, 10, s_versionWords))
@@ -435,11 +441,12 @@ public sealed partial class PiiDetector
 
     /// <summary>
     /// The end of a valid IBAN that starts at <paramref name="start"/> (compact, or in groups of four separated by
-    /// single spaces); minus the end when it has a known country's shape and length but fails the check; 0 otherwise.
+    /// single spaces or no-break spaces; letters in either case); minus the end when it has a known country's shape and
+    /// length but fails the check; 0 otherwise.
     /// </summary>
     private static int MatchIban(ReadOnlySpan<char> text, int start)
     {
-        int expected = s_ibanLengths[((text[start] - 'A') * 26) + (text[start + 1] - 'A')];
+        int expected = s_ibanLengths[((text[start] | 0x20) - 'a') * 26 + ((text[start + 1] | 0x20) - 'a')];
         if (expected == 0)
         {
             return 0;
@@ -451,12 +458,12 @@ public sealed partial class PiiDetector
         while (pos < text.Length && count < expected)
         {
             char c = text[pos];
-            if (char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c))
+            if (char.IsAsciiLetterOrDigit(c))
             {
-                compact[count++] = c;
+                compact[count++] = char.IsAsciiLetterLower(c) ? (char)(c - 32) : c;
                 pos++;
             }
-            else if (c == ' ' && count % 4 == 0 && pos + 1 < text.Length && (char.IsAsciiLetterUpper(text[pos + 1]) || char.IsAsciiDigit(text[pos + 1])))
+            else if (c is ' ' or '\u00A0' && count % 4 == 0 && pos + 1 < text.Length && char.IsAsciiLetterOrDigit(text[pos + 1]))
             {
                 pos++;
             }

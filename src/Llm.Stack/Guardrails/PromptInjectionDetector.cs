@@ -35,9 +35,26 @@ public sealed class PromptInjectionDetector
 
     private static readonly SearchValues<char> s_clauseEnds = SearchValues.Create(".,;:!?\n");
 
-    private static readonly SearchValues<char> s_hex = SearchValues.Create("0123456789abcdefABCDEF");
+    private static readonly SearchValues<char> s_hexOrLineBreak = SearchValues.Create("0123456789abcdefABCDEF\r\n");
 
-    private static readonly SearchValues<char> s_base64 = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-");
+    /// <summary>The characters of base64 (standard and URL-safe alphabets) without the padding <c>=</c>, which only ends a run.</summary>
+    private static readonly SearchValues<char> s_base64 = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-");
+
+    /// <summary>The least number of byte tokens (<c>\x49</c>, <c>0x49</c>, <c>49</c>) of a hexadecimal payload written byte by byte.</summary>
+    private const int MinimumHexTokens = 8;
+
+    /// <summary>How an encoded run is written.</summary>
+    private enum Encoding
+    {
+        /// <summary>Base64, or plain hexadecimal digits (decided by its characters); line breaks are skipped.</summary>
+        Base64OrHex,
+
+        /// <summary>URL encoding (<c>%XX</c>, <c>+</c> for a space).</summary>
+        Percent,
+
+        /// <summary>Hexadecimal bytes one by one: <c>\x49\x67</c>, <c>0x49, 0x67</c>, <c>49 67 6e</c>.</summary>
+        HexTokens,
+    }
 
     /// <summary>Initializes a new instance of the <see cref="PromptInjectionDetector"/> class.</summary>
     /// <param name="threshold">The score from which a text counts as an injection, in (0, 1]. The default is 0.5.</param>
@@ -284,6 +301,13 @@ public sealed class PromptInjectionDetector
     }
 
     /// <summary>Decodes base64, hexadecimal and URL-encoded runs and assesses what they hide.</summary>
+    /// <remarks>
+    /// A base64 run ends at its padding, so that a value after <c>name=</c> is read alone; a run whose lines are a
+    /// multiple of four characters goes on across a line break (base64 wrapped at 64 or 76 characters, as in mail and
+    /// PEM), and a run that does not decode to text is read again from after its last <c>/</c> (a URL path before the
+    /// payload). Hexadecimal is read as one run of digits, or byte by byte (<c>\x49\x67</c>, <c>0x49 0x67</c>,
+    /// <c>49 67 6e</c>).
+    /// </remarks>
     private static void ScanEncoded(ReadOnlySpan<char> text, int offset, int depth, ref List<InjectionSignal>? signals)
     {
         int pos = 0;
@@ -296,14 +320,47 @@ public sealed class PromptInjectionDetector
             }
 
             start += pos;
-            int end = text[start..].IndexOfAnyExcept(s_base64);
-            end = end < 0 ? text.Length : start + end;
-            pos = end;
-            if (end - start >= MinimumEncodedLength)
+            int end = RunEnd(text, start);
+            int lineStart = start;
+            while (end - lineStart >= MinimumEncodedLength && (end - lineStart) % 4 == 0 && LineBreak(text, end) is > 0 and int lineBreak
+                && end + lineBreak < text.Length && s_base64.Contains(text[end + lineBreak]))
             {
-                AssessDecoded(text[start..end], offset + start, depth, isPercent: false, ref signals);
+                lineStart = end + lineBreak;
+                end = RunEnd(text, lineStart);
+            }
+
+            if (end - start == 2 && end + 2 < text.Length && text[end] == ' ' && IsHexPair(text, start))
+            {
+                // Perhaps "49 67 6e …": hexadecimal bytes separated by spaces.
+                int tokensEnd = HexTokensEnd(text, start, [], out int tokens);
+                if (tokens >= MinimumHexTokens)
+                {
+                    AssessDecoded(text[start..tokensEnd], offset + start, depth, Encoding.HexTokens, [], ref signals);
+                    pos = tokensEnd;
+                    continue;
+                }
+            }
+
+            // The padding: one or two '=' end the run.
+            int body = end;
+            while (end < text.Length && text[end] == '=' && end - body < 2)
+            {
+                end++;
+            }
+
+            pos = end;
+            if (end - start >= MinimumEncodedLength && !AssessDecoded(text[start..end], offset + start, depth, Encoding.Base64OrHex, [], ref signals))
+            {
+                int slash = text[start..end].LastIndexOf('/');
+                if (slash >= 0 && end - (start + slash + 1) >= MinimumEncodedLength)
+                {
+                    AssessDecoded(text[(start + slash + 1)..end], offset + start + slash + 1, depth, Encoding.Base64OrHex, [], ref signals);
+                }
             }
         }
+
+        ScanHexTokens(text, "\\x", offset, depth, ref signals);
+        ScanHexTokens(text, "0x", offset, depth, ref signals);
 
         int percent = text.IndexOf('%');
         while (percent >= 0 && percent + 2 < text.Length)
@@ -323,7 +380,7 @@ public sealed class PromptInjectionDetector
 
             if (text[start..end].Count('%') >= 3)
             {
-                AssessDecoded(text[start..end], offset + start, depth, isPercent: true, ref signals);
+                AssessDecoded(text[start..end], offset + start, depth, Encoding.Percent, [], ref signals);
             }
 
             int next = end < text.Length ? text[end..].IndexOf('%') : -1;
@@ -331,15 +388,119 @@ public sealed class PromptInjectionDetector
         }
     }
 
-    private static void AssessDecoded(ReadOnlySpan<char> encoded, int offset, int depth, bool isPercent, ref List<InjectionSignal>? signals)
+    /// <summary>The end of the run of base64 characters (without padding) that starts at <paramref name="start"/>.</summary>
+    private static int RunEnd(ReadOnlySpan<char> text, int start)
+    {
+        int end = text[start..].IndexOfAnyExcept(s_base64);
+        return end < 0 ? text.Length : start + end;
+    }
+
+    /// <summary>The length of the line break (<c>\n</c> or <c>\r\n</c>) at <paramref name="pos"/>; 0 when there is none.</summary>
+    private static int LineBreak(ReadOnlySpan<char> text, int pos) =>
+        pos < text.Length && text[pos] == '\n' ? 1 : pos + 1 < text.Length && text[pos] == '\r' && text[pos + 1] == '\n' ? 2 : 0;
+
+    private static bool IsHexPair(ReadOnlySpan<char> text, int at) => char.IsAsciiHexDigit(text[at]) && char.IsAsciiHexDigit(text[at + 1]);
+
+    /// <summary>Finds the hexadecimal bytes written with <paramref name="prefix"/> (<c>\x49\x67</c>, <c>0x49, 0x67</c>) and assesses what they hide.</summary>
+    private static void ScanHexTokens(ReadOnlySpan<char> text, string prefix, int offset, int depth, ref List<InjectionSignal>? signals)
+    {
+        int pos = 0;
+        while (pos < text.Length)
+        {
+            int at = text[pos..].IndexOf(prefix, StringComparison.OrdinalIgnoreCase);
+            if (at < 0)
+            {
+                return;
+            }
+
+            at += pos;
+            int end = HexTokensEnd(text, at, prefix, out int tokens);
+            if (tokens >= MinimumHexTokens)
+            {
+                AssessDecoded(text[at..end], offset + at, depth, Encoding.HexTokens, prefix, ref signals);
+            }
+
+            pos = Math.Max(end, at + prefix.Length);
+        }
+    }
+
+    /// <summary>
+    /// Reads byte tokens from <paramref name="start"/>: <paramref name="prefix"/> and two hexadecimal digits, separated by
+    /// nothing (only with a prefix), a space, or a comma or colon and an optional space. Returns the end of the last token.
+    /// </summary>
+    private static int HexTokensEnd(ReadOnlySpan<char> text, int start, ReadOnlySpan<char> prefix, out int tokens)
+    {
+        tokens = 0;
+        int pos = start;
+        int end = start;
+        while (pos < text.Length && text[pos..].StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            int digits = pos + prefix.Length;
+            if (digits + 2 > text.Length || !IsHexPair(text, digits) || (digits + 2 < text.Length && char.IsAsciiLetterOrDigit(text[digits + 2]) && prefix.IsEmpty))
+            {
+                break;
+            }
+
+            tokens++;
+            end = pos = digits + 2;
+            if (pos < text.Length && text[pos] is ',' or ':')
+            {
+                pos++;
+            }
+
+            if (pos < text.Length && text[pos] == ' ')
+            {
+                pos++;
+            }
+
+            if (pos == end && prefix.IsEmpty)
+            {
+                break;
+            }
+        }
+
+        return end;
+    }
+
+    /// <summary>Decodes hexadecimal byte tokens (as <see cref="HexTokensEnd"/> reads them) into bytes.</summary>
+    private static int DecodeHexTokens(ReadOnlySpan<char> s, ReadOnlySpan<char> prefix, Span<byte> bytes)
+    {
+        int n = 0;
+        int pos = 0;
+        while (pos < s.Length)
+        {
+            pos += s[pos..].StartsWith(prefix, StringComparison.OrdinalIgnoreCase) ? prefix.Length : 0;
+            if (pos + 2 > s.Length || !IsHexPair(s, pos))
+            {
+                break;
+            }
+
+            bytes[n++] = (byte)((HexValue(s[pos]) << 4) | HexValue(s[pos + 1]));
+            pos += 2;
+            while (pos < s.Length && s[pos] is ',' or ':' or ' ')
+            {
+                pos++;
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>Decodes <paramref name="encoded"/> and, when it reads as text, scans it; returns whether it read as text.</summary>
+    private static bool AssessDecoded(ReadOnlySpan<char> encoded, int offset, int depth, Encoding encoding, ReadOnlySpan<char> prefix, ref List<InjectionSignal>? signals)
     {
         char[] buffer = ArrayPool<char>.Shared.Rent(encoded.Length);
         try
         {
-            int length = isPercent ? DecodePercent(encoded, buffer) : IsHex(encoded) ? DecodeHex(encoded, buffer) : DecodeBase64(encoded, buffer);
-            if (length < 8 || !IsMostlyText(buffer.AsSpan(0, length)))
+            int length = encoding switch
             {
-                return;
+                Encoding.Percent => DecodePercent(encoded, buffer),
+                Encoding.HexTokens => DecodeHexTokens(encoded, prefix, buffer),
+                _ => IsHex(encoded) ? DecodeHex(encoded, buffer) : DecodeBase64(encoded, buffer),
+            };
+            if (length < 8 || !IsMostlyText(buffer.AsSpan(0, length), depth))
+            {
+                return false;
             }
 
             List<InjectionSignal>? inner = null;
@@ -349,6 +510,8 @@ public sealed class PromptInjectionDetector
                 double weight = inner.Max(s => s.Weight);
                 Add(ref signals, InjectionSignalKind.EncodedPayload, offset, encoded.Length, Math.Min(1, weight + 0.1));
             }
+
+            return true;
         }
         finally
         {
@@ -356,14 +519,43 @@ public sealed class PromptInjectionDetector
         }
     }
 
-    private static bool IsHex(ReadOnlySpan<char> s) => s.Length % 2 == 0 && !s.ContainsAnyExcept(s_hex);
+    private static int DecodeHexTokens(ReadOnlySpan<char> s, ReadOnlySpan<char> prefix, Span<char> output)
+    {
+        byte[] bytes = ArrayPool<byte>.Shared.Rent(s.Length / 2);
+        try
+        {
+            int n = DecodeHexTokens(s, prefix, bytes.AsSpan());
+            return DecodeUtf8OrLatin1(bytes.AsSpan(0, n), output);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>Whether a run is hexadecimal digits only (an even number of them; line breaks of a wrapped run aside).</summary>
+    private static bool IsHex(ReadOnlySpan<char> s) => !s.ContainsAnyExcept(s_hexOrLineBreak) && (s.Length - s.Count('\n') - s.Count('\r')) % 2 == 0;
 
     private static int DecodeHex(ReadOnlySpan<char> s, Span<char> output)
     {
         int n = 0;
-        for (int i = 0; i + 1 < s.Length; i += 2)
+        int high = -1;
+        foreach (char c in s)
         {
-            output[n++] = (char)((HexValue(s[i]) << 4) | HexValue(s[i + 1]));
+            if (c is '\n' or '\r')
+            {
+                continue;
+            }
+
+            if (high < 0)
+            {
+                high = HexValue(c);
+            }
+            else
+            {
+                output[n++] = (char)((high << 4) | HexValue(c));
+                high = -1;
+            }
         }
 
         return n;
@@ -390,8 +582,14 @@ public sealed class PromptInjectionDetector
                     >= '0' and <= '9' => c - '0' + 52,
                     '+' or '-' => 62,
                     '/' or '_' => 63,
+                    '\n' or '\r' => -2,
                     _ => -1,
                 };
+                if (value == -2)
+                {
+                    continue;
+                }
+
                 if (value < 0)
                 {
                     return 0;
@@ -458,8 +656,12 @@ public sealed class PromptInjectionDetector
         }
     }
 
-    /// <summary>Whether decoded bytes read as text (nine characters in ten printable or white space), not as binary data.</summary>
-    private static bool IsMostlyText(ReadOnlySpan<char> s)
+    /// <summary>
+    /// Whether decoded bytes read as text (nine characters in ten printable or white space), not as binary data: words
+    /// (a space or a line break), or, while another level may be decoded, an encoding again (URL-encoded text, or
+    /// base64 or hexadecimal digits).
+    /// </summary>
+    private static bool IsMostlyText(ReadOnlySpan<char> s, int depth)
     {
         int printable = 0;
         foreach (char c in s)
@@ -467,6 +669,7 @@ public sealed class PromptInjectionDetector
             printable += !char.IsControl(c) || c is '\n' or '\r' or '\t' ? 1 : 0;
         }
 
-        return printable * 10 >= s.Length * 9 && s.ContainsAny(' ', '\n');
+        return printable * 10 >= s.Length * 9
+            && (s.ContainsAny(' ', '\n') || (depth + 1 < MaxDepth && s.Length >= MinimumEncodedLength && (s.Contains('%') || !s.TrimEnd('=').ContainsAnyExcept(s_base64))));
     }
 }

@@ -85,9 +85,10 @@ internal static class PromptInjectionPhrases
     internal static readonly string[] InstructionObjects =
     [
         "instruction", "rules", "prompt", "directions", "guidelines", "guardrails", "restrictions", "directive", "everything above", "the above", "context", "programming",
+        "everything you", "all you were", "what you were told", "what you have been told",
         "anweisung", "regeln", "vorgaben", "instruktion", "befehle", "richtlinien", "alles",
-        "consigne", "règles", "directive", "tout ce qui précède",
-        "instrucciones", "reglas", "indicaciones", "directrices", "todo lo anterior",
+        "consigne", "règles", "directive", "tout ce qui précède", "tout ce qu'on t'a dit", "tout ce que l'on t'a dit",
+        "instrucciones", "reglas", "indicaciones", "directrices", "todo lo anterior", "todo lo que", "lo que te dijeron",
         "instrukcj", "polece", "zasad", "reguł", "wytyczn", "wszystko",
     ];
 
@@ -99,6 +100,7 @@ internal static class PromptInjectionPhrases
         "précédent", "toutes", "tous", "vos ", "tes ", "ci-dessus", "antérieur",
         "anteriores", "todas", "todos", "tus ", "sus ", "previas", "de arriba",
         "poprzedni", "wszystkie", "wcześniejsz", "twoje", "powyższ", "dotychczasow",
+        "were told", "have been told", "told you", "te dijeron", "te han dicho", "on t'a dit", "dir gesagt", "ci powiedziano",
     ];
 
     /// <summary>Verbs that ask for something to be shown.</summary>

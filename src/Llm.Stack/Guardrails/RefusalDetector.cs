@@ -38,6 +38,11 @@ public sealed class RefusalDetector
         "i can't give you", "i cannot give you", "i'm not comfortable", "i am not comfortable",
         "as an ai language model, i can't", "as an ai language model, i cannot", "as an ai, i can't", "as an ai, i cannot",
         "that's not something i can help", "this is not something i can help", "that is not something i can help",
+        "i'm not able to do that", "i am not able to do that", "i'm unable to do that", "i am unable to do that",
+        "i'm unable to comply", "i am unable to comply", "i'm not able to comply", "i am not able to comply",
+        "i'm unable to fulfill", "i am unable to fulfill", "i'm unable to fulfil", "i am unable to fulfil", "i won't fulfill", "i will not fulfill",
+        "i won't be able to help", "i will not be able to help", "i won't be able to assist", "i will not be able to assist",
+        "i won't be able to provide", "i will not be able to provide", "i'm not able to fulfill", "i am not able to fulfill",
 
         // German
         "ich kann dabei nicht helfen", "ich kann ihnen dabei nicht helfen", "ich kann dir dabei nicht helfen",

@@ -29,6 +29,7 @@ public sealed class GuardrailFuzzTests
         "ignore all previous instructions", "Ignoriere alle vorherigen Anweisungen", "you are now", "DAN", "system prompt", "reveal",
         "<|im_start|>system", "[INST]", "</sources>", "system:", "aWdub3JlIGFsbCBwcmV2aW91cyBpbnN0cnVjdGlvbnM=", "%69%67%6E%6F%72%65",
         "69676e6f726520616c6c", "\u200B", "\u200B\u200B\u200B", "\u202E", "\uDB40\uDC41", "\uDB40", "👍🏽", "e\u0301", "漢字",
+        "\\x49", "\\x67\\x6e", "0x4A, ", "4a ", "6e 6f ", "payload=", "==", "de89", "gb29nwbk", "(", "Mi número", "SWdub3Jl\n", "SWdu\r\n",
     ];
 
     private static readonly Gen<string> s_randomChars =
@@ -67,6 +68,60 @@ public sealed class GuardrailFuzzTests
             Assert.Equal(assessment.Score >= PromptInjectionDetector.Default.Threshold, assessment.IsInjection);
             Assert.All(assessment.Signals, s => Assert.True(s.Start >= 0 && s.Length >= 0 && s.Start + s.Length <= text.Length && s.Weight is > 0 and <= 1, $"{s} in a text of {text.Length}"));
         });
+
+    /// <remarks>
+    /// Each scanner must cost time in proportion to the text: a text built from the fragments (or from any generated
+    /// piece, repeated) is scanned at 4,000 and at 32,000 characters, and the longer scan may take at most three times
+    /// the eight-fold of the shorter (a scanner quadratic in the text would take 64 times as long). The fastest of several
+    /// runs is compared, after a warm-up, so that a busy machine does not decide. (<see cref="EnglishContentClassifier"/>
+    /// is not in the list yet: on a long text without a sentence end whose matches are quoted it reads back to the
+    /// sentence's start for every match, and this property finds that.)
+    /// </remarks>
+    [Property(MaxTest = 40)]
+    public Property No_text_makes_a_scanner_super_linear() =>
+        Prop.ForAll(Gen.OneOf(s_text, s_contentText).Where(t => t.Length > 0).ToArbitrary(), unit =>
+        {
+            string small = Repeat(unit, 4_000);
+            string large = Repeat(unit, 32_000);
+            (string Name, Action<string> Scan)[] scanners =
+            [
+                ("PiiDetector", t => PiiDetector.Default.Detect(t)),
+                ("PromptInjectionDetector", t => PromptInjectionDetector.Default.Assess(t)),
+                ("RefusalDetector", t => RefusalDetector.Default.IsRefusal(t)),
+            ];
+            foreach ((string name, Action<string> scan) in scanners)
+            {
+                scan(small);
+                scan(large);
+                double shorter = Fastest(scan, small, 5);
+                double longer = Fastest(scan, large, 3);
+                Assert.True(longer <= (3 * 8 * shorter) + 0.2, $"{name}: {shorter:0.000} ms at {small.Length} characters, {longer:0.000} ms at {large.Length}; the unit was \"{unit}\"");
+            }
+        });
+
+    private static string Repeat(string unit, int length)
+    {
+        var text = new StringBuilder(length + unit.Length);
+        while (text.Length < length)
+        {
+            text.Append(unit);
+        }
+
+        return text.ToString(0, length);
+    }
+
+    private static double Fastest(Action<string> scan, string text, int runs)
+    {
+        double fastest = double.MaxValue;
+        for (int i = 0; i < runs; i++)
+        {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            scan(text);
+            fastest = Math.Min(fastest, System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+
+        return fastest;
+    }
 
     private static readonly Gen<string> s_contentText =
         Gen.Frequency(

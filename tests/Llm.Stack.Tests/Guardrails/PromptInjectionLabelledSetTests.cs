@@ -11,14 +11,18 @@ namespace Llm.Stack.Tests.Guardrails;
 /// <remarks>
 /// Thresholds: precision ≥ 0.90, because the default action on an input injection blocks the call and a false alarm
 /// refuses a legitimate user; recall ≥ 0.85, because the detector is one layer among several (sources are wrapped as
-/// untrusted data, tools need their own permissions) and phrasing it does not know will always get through. Recall is
-/// also printed per signal kind, for the injections that carry it. The set was written with the detector, so these
-/// figures are an upper bound for unseen text.
+/// untrusted data, tools need their own permissions) and phrasing it does not know will always get through. Precision
+/// and recall are also printed per language. Per language (English, German, French, Spanish,
+/// Polish), where the set holds four to a few dozen texts each, a single miss or false alarm moves the figure by up to
+/// a quarter, so each language is held at 0.75 for both: the detector must not work for English alone. The set was
+/// written with the detector, so these figures are an upper bound for unseen text.
 /// </remarks>
 public sealed class PromptInjectionLabelledSetTests(ITestOutputHelper output)
 {
     private const double MinimumPrecision = 0.90;
     private const double MinimumRecall = 0.85;
+    private const double MinimumLanguageRecall = 0.75;
+    private const double MinimumLanguagePrecision = 0.75;
 
     [Fact]
     public void PrecisionAndRecallStayAboveTheThresholds()
@@ -48,5 +52,13 @@ public sealed class PromptInjectionLabelledSetTests(ITestOutputHelper output)
         Assert.True(scores.Support("injection") >= 30, "The set needs at least 30 injections.");
         Assert.True(scores.Precision("injection") >= MinimumPrecision, $"precision {scores.Precision("injection"):0.000} < {MinimumPrecision}\n{scores.Report()}");
         Assert.True(scores.Recall("injection") >= MinimumRecall, $"recall {scores.Recall("injection"):0.000} < {MinimumRecall}\n{scores.Report()}");
+
+        // Each of the five languages on its own: at least four injections, and no more than one in four missed.
+        foreach (string language in (string[])["en", "de", "fr", "es", "pl"])
+        {
+            Assert.True(byLanguage.Support(language) >= 4, $"{language}: {byLanguage.Support(language)} injections; the set needs at least 4 per language.");
+            Assert.True(byLanguage.Recall(language) >= MinimumLanguageRecall, $"{language}: recall {byLanguage.Recall(language):0.000} < {MinimumLanguageRecall}\n{byLanguage.Report()}");
+            Assert.True(byLanguage.Precision(language) >= MinimumLanguagePrecision, $"{language}: precision {byLanguage.Precision(language):0.000} < {MinimumLanguagePrecision}\n{byLanguage.Report()}");
+        }
     }
 }
