@@ -19,6 +19,15 @@ namespace Llm.Stack;
 /// restored only in the answer of that call, so no caller's value reaches another caller.
 /// </para>
 /// <para>
+/// Under a RAG layer (a <see cref="RagPipeline"/> or <c>UseRetrievalAugmentation()</c> given a guarded client), the
+/// user message is the one the layer assembled: its question is checked as input, each retrieved source as a retrieved
+/// document (<see cref="GuardrailOptions.RetrievedInjection"/>, <see cref="GuardrailOptions.RetrievedContent"/>,
+/// <see cref="GuardrailOptions.RetrievedPii"/>: a dropped source reaches the model empty, personal data in it becomes a
+/// label), and the layer's own delimiters of the sources block are not checked. The layer marks those parts in the
+/// contents' <see cref="AIContent.AdditionalProperties"/>, which no caller's text can set; the same delimiters typed by
+/// a caller are checked as theirs.
+/// </para>
+/// <para>
 /// Output: streamed text is held back only as far as a later piece could still change it (see
 /// <see cref="GuardrailOptions.OutputPii"/>): the trailing word, and when the output is checked for personal data, the
 /// last 64 characters, and text is let out in stretches of at least 32 characters; when the output is checked for harmful content (<see cref="GuardrailOptions.OutputContent"/>), the
@@ -307,14 +316,48 @@ public sealed class GuardrailChatClient : DelegatingChatClient
                     continue;
                 }
 
-                if (message.Contents[i] is not TextContent { Text: { Length: > 0 } text })
+                if (message.Contents[i] is not TextContent { Text: { Length: > 0 } text } textContent)
                 {
                     continue;
                 }
 
                 bool fromUser = message.Role == ChatRole.User;
+                string? part = fromUser ? SourceFormatter.PartOf(textContent) : null;
+                if (part is SourceFormatter.HeaderPart)
+                {
+                    continue;
+                }
+
+                if (part is SourceFormatter.SourcePart && SourceFormatter.SourceBody(text) is Range body)
+                {
+                    // A source the RAG layer above put into the prompt: checked as a retrieved document, as GuardrailRetriever would.
+                    string source = text[body];
+                    string? kept;
+                    try
+                    {
+                        kept = await _screen.ScreenRetrievedAsync(source, SourceFormatter.SourceId(text), cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (GuardrailViolationException blockedSource)
+                    {
+                        return (list, null, blockedSource);
+                    }
+
+                    if (!ReferenceEquals(kept, source))
+                    {
+                        changed ??= [.. message.Contents];
+                        changed[i] = SourceFormatter.Mark(new TextContent(kept is null ? string.Empty : string.Concat(text.AsSpan(0, body.Start.Value), kept, text.AsSpan(body.End.Value))), SourceFormatter.SourcePart);
+                    }
+
+                    continue;
+                }
+
+                // The sources block's footer is the library's own text: only the question after it is the caller's input.
+                int prefix = part is SourceFormatter.FooterAndQuestionPart && text.StartsWith(SourceFormatter.Footer + "\n", StringComparison.Ordinal)
+                    ? SourceFormatter.Footer.Length + 1
+                    : 0;
+                string input = prefix == 0 ? text : text[prefix..];
                 (string checkedText, GuardrailViolationException? blockedText) = await CheckTextAsync(
-                    text,
+                    input,
                     GuardrailStage.Input,
                     fromUser ? options.InputContent : GuardrailAction.Allow,
                     fromUser ? options.InputInjection : GuardrailAction.Allow,
@@ -325,10 +368,12 @@ public sealed class GuardrailChatClient : DelegatingChatClient
                     return (list, null, blockedText);
                 }
 
-                if (!ReferenceEquals(checkedText, text))
+                if (!ReferenceEquals(checkedText, input))
                 {
                     changed ??= [.. message.Contents];
-                    changed[i] = new TextContent(checkedText);
+                    changed[i] = prefix == 0
+                        ? new TextContent(checkedText)
+                        : SourceFormatter.Mark(new TextContent(string.Concat(text.AsSpan(0, prefix), checkedText)), SourceFormatter.FooterAndQuestionPart);
                 }
             }
 

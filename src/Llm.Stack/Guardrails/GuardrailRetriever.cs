@@ -41,66 +41,17 @@ public sealed class GuardrailRetriever : DelegatingRetriever
     public override async Task<IReadOnlyList<RetrievedChunk>> RetrieveAsync(string query, RetrievalOptions? options = null, CancellationToken cancellationToken = default)
     {
         IReadOnlyList<RetrievedChunk> chunks = await base.RetrieveAsync(query, options, cancellationToken).ConfigureAwait(false);
-        GuardrailOptions guard = Options;
         List<RetrievedChunk>? screened = null;
         for (int i = 0; i < chunks.Count; i++)
         {
             RetrievedChunk chunk = chunks[i];
-            RetrievedChunk? kept = chunk;
             string text = chunk.Chunk.Text;
-            if (guard.RetrievedInjection != GuardrailAction.Allow
-                && await _screen.AssessAsync(text, GuardrailStage.RetrievedDocuments, cancellationToken).ConfigureAwait(false) is { } injection)
+            RetrievedChunk? kept = await _screen.ScreenRetrievedAsync(text, chunk.Chunk.Id, cancellationToken).ConfigureAwait(false) switch
             {
-                _screen.Record(GuardrailStage.RetrievedDocuments, GuardrailCategory.PromptInjection, injection.Kind, guard.RetrievedInjection, 1);
-                if (guard.RetrievedInjection == GuardrailAction.Block)
-                {
-                    throw new GuardrailViolationException(GuardrailCategory.PromptInjection, GuardrailStage.RetrievedDocuments);
-                }
-
-                if (guard.RetrievedInjection == GuardrailAction.Strip)
-                {
-                    GuardrailLog.ChunkDropped(_screen.Logger, chunk.Chunk.Id, injection.Kind);
-                    kept = null;
-                }
-            }
-
-            if (kept is not null && guard.RetrievedContent != GuardrailAction.Allow)
-            {
-                ContentClassification classification = await _screen.ClassifyAsync(text, GuardrailStage.RetrievedDocuments, cancellationToken).ConfigureAwait(false);
-                if (classification.IsFlagged)
-                {
-                    _screen.RecordContent(GuardrailStage.RetrievedDocuments, guard.RetrievedContent, classification);
-                    if (guard.RetrievedContent == GuardrailAction.Block)
-                    {
-                        throw GuardrailScreen.ContentViolation(GuardrailStage.RetrievedDocuments, classification);
-                    }
-
-                    if (guard.RetrievedContent == GuardrailAction.Strip)
-                    {
-                        GuardrailLog.ChunkDropped(_screen.Logger, chunk.Chunk.Id, ContentClassification.TagValue(classification.Categories[0]));
-                        kept = null;
-                    }
-                }
-            }
-
-            if (kept is not null && guard.RetrievedPii != GuardrailAction.Allow)
-            {
-                IReadOnlyList<PiiMatch> found = guard.PiiDetector.Detect(text);
-                if (found.Count > 0)
-                {
-                    _screen.RecordPii(GuardrailStage.RetrievedDocuments, guard.RetrievedPii, found);
-                    if (guard.RetrievedPii == GuardrailAction.Block)
-                    {
-                        throw new GuardrailViolationException(GuardrailCategory.PersonalData, GuardrailStage.RetrievedDocuments);
-                    }
-
-                    if (guard.RetrievedPii == GuardrailAction.Redact)
-                    {
-                        string redacted = GuardrailScreen.Replace(text, found, static (m, _) => PiiLabels.Label(m.Kind));
-                        kept = chunk with { Chunk = Copy(chunk.Chunk, redacted) };
-                    }
-                }
-            }
+                null => null,
+                string same when ReferenceEquals(same, text) => chunk,
+                string redacted => chunk with { Chunk = Copy(chunk.Chunk, redacted) },
+            };
 
             if (screened is null && !ReferenceEquals(kept, chunk))
             {

@@ -67,6 +67,68 @@ internal sealed class GuardrailScreen
         };
     }
 
+    /// <summary>
+    /// Screens one retrieved text before it reaches a prompt, as <see cref="GuardrailOptions.RetrievedInjection"/>,
+    /// <see cref="GuardrailOptions.RetrievedContent"/> and <see cref="GuardrailOptions.RetrievedPii"/> say: records each
+    /// decision (the log names <paramref name="chunkId"/>, never the text).
+    /// </summary>
+    /// <returns>The text to keep (the same instance when nothing changed, personal data replaced by labels for <see cref="GuardrailAction.Redact"/>); <see langword="null"/> to drop it.</returns>
+    /// <exception cref="GuardrailViolationException">An action of <see cref="GuardrailAction.Block"/> blocks the text.</exception>
+    public async ValueTask<string?> ScreenRetrievedAsync(string text, string chunkId, CancellationToken cancellationToken)
+    {
+        GuardrailOptions options = Options;
+        if (options.RetrievedInjection != GuardrailAction.Allow
+            && await AssessAsync(text, GuardrailStage.RetrievedDocuments, cancellationToken).ConfigureAwait(false) is { } injection)
+        {
+            Record(GuardrailStage.RetrievedDocuments, GuardrailCategory.PromptInjection, injection.Kind, options.RetrievedInjection, 1);
+            if (options.RetrievedInjection == GuardrailAction.Block)
+            {
+                throw new GuardrailViolationException(GuardrailCategory.PromptInjection, GuardrailStage.RetrievedDocuments);
+            }
+
+            if (options.RetrievedInjection == GuardrailAction.Strip)
+            {
+                GuardrailLog.ChunkDropped(Logger, chunkId, injection.Kind);
+                return null;
+            }
+        }
+
+        if (options.RetrievedContent != GuardrailAction.Allow)
+        {
+            ContentClassification classification = await ClassifyAsync(text, GuardrailStage.RetrievedDocuments, cancellationToken).ConfigureAwait(false);
+            if (classification.IsFlagged)
+            {
+                RecordContent(GuardrailStage.RetrievedDocuments, options.RetrievedContent, classification);
+                if (options.RetrievedContent == GuardrailAction.Block)
+                {
+                    throw ContentViolation(GuardrailStage.RetrievedDocuments, classification);
+                }
+
+                if (options.RetrievedContent == GuardrailAction.Strip)
+                {
+                    GuardrailLog.ChunkDropped(Logger, chunkId, ContentClassification.TagValue(classification.Categories[0]));
+                    return null;
+                }
+            }
+        }
+
+        if (options.RetrievedPii != GuardrailAction.Allow && options.PiiDetector.Detect(text) is { Count: > 0 } found)
+        {
+            RecordPii(GuardrailStage.RetrievedDocuments, options.RetrievedPii, found);
+            if (options.RetrievedPii == GuardrailAction.Block)
+            {
+                throw new GuardrailViolationException(GuardrailCategory.PersonalData, GuardrailStage.RetrievedDocuments);
+            }
+
+            if (options.RetrievedPii == GuardrailAction.Redact)
+            {
+                return Replace(text, found, static (m, _) => PiiLabels.Label(m.Kind));
+            }
+        }
+
+        return text;
+    }
+
     /// <summary>Classifies <paramref name="text"/> under the content policy, with the configured classifier or the English baseline.</summary>
     public ValueTask<ContentClassification> ClassifyAsync(string text, GuardrailStage stage, CancellationToken cancellationToken) =>
         (Options.ContentClassifier ?? EnglishContentClassifier.Default).ClassifyAsync(text, stage, cancellationToken);

@@ -342,13 +342,15 @@ public sealed class PromptBudget
         // the whole sources block again. The parts join at "\n" + "<", which cl100k_base's pre-tokenizer never merges
         // across (a property test checks that the parts' counts add up to the joined text's); the message's text is
         // the parts joined. With other tokenizers the sum is the budget's count, as for any multi-part message.
-        var contents = new List<AIContent>(chunkTexts.Count + 2) { new Microsoft.Extensions.AI.TextContent(SourceFormatter.Header) };
+        // Each part is marked with what it is (SourceFormatter.PartKey), so that guardrails under this layer check the
+        // question as the caller's input and the sources as retrieved documents, and let the library's delimiters pass.
+        var contents = new List<AIContent>(chunkTexts.Count + 2) { SourceFormatter.Mark(new(SourceFormatter.Header), SourceFormatter.HeaderPart) };
         foreach (int rank in SourceFormatter.EdgeOrder(chunkTexts.Count))
         {
-            contents.Add(new Microsoft.Extensions.AI.TextContent(chunkTexts[rank]));
+            contents.Add(SourceFormatter.Mark(new(chunkTexts[rank]), SourceFormatter.SourcePart));
         }
 
-        contents.Add(new Microsoft.Extensions.AI.TextContent(SourceFormatter.Footer + "\n" + question));
+        contents.Add(SourceFormatter.Mark(new(SourceFormatter.Footer + "\n" + question), SourceFormatter.FooterAndQuestionPart));
         return contents;
     }
 

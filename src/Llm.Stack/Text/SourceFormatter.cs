@@ -16,6 +16,51 @@ internal static partial class SourceFormatter
 
     public const string Footer = "</sources>\n";
 
+    /// <summary>
+    /// The key of <see cref="Microsoft.Extensions.AI.AIContent.AdditionalProperties"/> that marks the parts of a user message
+    /// the library assembled around retrieved sources, so that a <see cref="GuardrailChatClient"/> under the RAG layer
+    /// checks each part for what it is (a caller's text cannot set it: it is not part of any wire format).
+    /// </summary>
+    public const string PartKey = "llm_stack.prompt_part";
+
+    /// <summary>The <see cref="PartKey"/> value of the sources block's header (the library's own text).</summary>
+    public const string HeaderPart = "sources_header";
+
+    /// <summary>The <see cref="PartKey"/> value of one retrieved source element (<see cref="FormatSource"/>).</summary>
+    public const string SourcePart = "source";
+
+    /// <summary>The <see cref="PartKey"/> value of the part that holds <see cref="Footer"/>, a line break, then the question.</summary>
+    public const string FooterAndQuestionPart = "sources_footer_question";
+
+    private const string SourceEnd = "\n</source>\n";
+
+    /// <summary>Marks <paramref name="content"/> as the prompt part <paramref name="kind"/>.</summary>
+    public static Microsoft.Extensions.AI.TextContent Mark(Microsoft.Extensions.AI.TextContent content, string kind)
+    {
+        content.AdditionalProperties = new() { [PartKey] = kind };
+        return content;
+    }
+
+    /// <summary>Gets the prompt part a content was marked as; <see langword="null"/> for a caller's text.</summary>
+    public static string? PartOf(Microsoft.Extensions.AI.AIContent content) =>
+        content.AdditionalProperties is { Count: > 0 } properties && properties.TryGetValue(PartKey, out object? kind) ? kind as string : null;
+
+    /// <summary>Gets the name a source element made by <see cref="FormatSource"/> is logged under: "source" and its number.</summary>
+    public static string SourceId(string element)
+    {
+        int end = element.IndexOf('"', 12);
+        return end > 12 ? string.Concat("source ", element.AsSpan(12, end - 12)) : "source";
+    }
+
+    /// <summary>Gets where the retrieved text lies in a source element made by <see cref="FormatSource"/>; <see langword="null"/> when it is not one.</summary>
+    public static Range? SourceBody(string element)
+    {
+        int start = element.IndexOf('\n', StringComparison.Ordinal) + 1;
+        return start > 0 && element.StartsWith("<source id=\"", StringComparison.Ordinal) && element.EndsWith(SourceEnd, StringComparison.Ordinal) && start <= element.Length - SourceEnd.Length
+            ? start..(element.Length - SourceEnd.Length)
+            : null;
+    }
+
     [GeneratedRegex(@"<(?=\s*/?\s*(?:sources?|question)\b)|<(?=\|)|(?<=\|)>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex LookAlikes();
 
@@ -41,7 +86,7 @@ internal static partial class SourceFormatter
             chunk.PageNumber is int page ? " page=\"" + page.ToString(CultureInfo.InvariantCulture) + "\"" : null,
             ">\n",
             Neutralise(chunk.Text),
-            "\n</source>\n",
+            SourceEnd,
         ]);
     }
 
