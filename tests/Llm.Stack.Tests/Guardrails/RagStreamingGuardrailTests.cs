@@ -27,10 +27,7 @@ public sealed class RagStreamingGuardrailTests
     public async Task The_pipeline_streams_sources_then_checked_text_then_the_answer_at_every_split_point()
     {
         var model = new EchoModel { Reply = _ => ModelAnswer };
-
-        // Under the pipeline the guardrails see the assembled prompt, whose <sources> wrapper the injection check flags
-        // as delimiter spoofing: flagged here, so that the composition of the output checks is what is tested.
-        using IChatClient guarded = new ChatClientBuilder(model).UseGuardrails(o => o.InputInjection = GuardrailAction.Flag).Build();
+        using IChatClient guarded = new ChatClientBuilder(model).UseGuardrails().Build();
         var pipeline = new RagPipeline(new GuardrailRetriever(new FixedRetriever(s_chunks)), guarded);
         RagAnswer whole = await pipeline.AskAsync("When does the office answer?");
         Assert.Equal("The office [1] answers at [EMAIL] or [PHONE][2]; ask for Ann . Pay to [IBAN] [1, 2].", whole.Text);
