@@ -76,6 +76,12 @@ internal sealed class GuardedOutput
     /// <summary>Gets where the last scan started in the answer.</summary>
     internal int ScanStart => _scanFrom;
 
+    /// <summary>Gets how many times the detector ran.</summary>
+    internal int Scans { get; private set; }
+
+    /// <summary>Gets how many characters the detector was run over.</summary>
+    internal long ScannedCharacters { get; private set; }
+
     /// <summary>Gets a value indicating whether a check blocked the answer; nothing more is emitted after that.</summary>
     public bool IsBlocked { get; private set; }
 
@@ -105,6 +111,8 @@ internal sealed class GuardedOutput
         if (_detector is not null)
         {
             matches = _detector.Detect(_buffer.AsSpan(scanFrom, end - scanFrom));
+            Scans++;
+            ScannedCharacters += end - scanFrom;
         }
 
         // The matches that start in [emitted, boundary); a match that crosses the boundary holds it back to its start.
