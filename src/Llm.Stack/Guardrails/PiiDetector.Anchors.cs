@@ -60,7 +60,12 @@ public sealed partial class PiiDetector
                 break;
             }
 
+            // The rest of this run of separators leads back to the same name: skip it (a line of '=' stays linear).
             from = at + 1;
+            while (from < first && text[from] is ' ' or '\t' or '"' or '\'' or '=' or '>' or ':')
+            {
+                from++;
+            }
         }
 
         first = Earliest(text, start, first, "eyJ", StringComparison.Ordinal);

@@ -92,6 +92,29 @@ public sealed class PiiAnchorTests
     public void Prose_without_an_anchor_holds_no_possible_start(string text) =>
         Assert.Equal(text.Length, PiiDetector.FirstPossibleStart(text, 0, text.Length));
 
+    [Fact]
+    public void Two_kinds_over_the_same_span_resolve_alike_in_a_short_and_a_long_text()
+    {
+        // The value assigned to a password is also an IPv4 address; with more than 16 matches the sort is not stable.
+        string item = "password : 192.168.0.1.";
+        string text = string.Concat(Enumerable.Repeat("mail ann@example.com or " + item + "\n", 20));
+
+        PiiMatch alone = Assert.Single(PiiDetector.Default.Detect(item));
+        Assert.Equal(PiiKind.IPAddress, alone.Kind);
+        Assert.All(PiiDetector.Default.Detect(text).Where(m => m.Kind != PiiKind.Email), m => Assert.Equal(alone with { Start = m.Start }, m));
+    }
+
+    [Fact]
+    public void A_long_run_of_separators_is_read_once()
+    {
+        // Quadratic reading (each '=' leading back over the ones before it) would take billions of steps here.
+        string text = "Title\n" + new string('=', 200_000) + "\nplain prose follows " + new string(':', 200_000) + " more";
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        Assert.Equal(text.Length, PiiDetector.FirstPossibleStart(text, 0, text.Length));
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"{watch.Elapsed}");
+    }
+
     [Theory]
     [InlineData("the password: ", "CorrectHorseBatteryStaple and more", 0)]
     [InlineData("\"apiKey\" :\t'", "abcdefghijklmnop' and more", 0)]
