@@ -10,7 +10,9 @@ namespace Llm.Stack.Benchmarks.Guardrails;
 /// <see cref="GuardrailBenchmark"/> answer (four characters), warmed past tiered compilation and timed with a stopwatch
 /// (the median of seven runs of at least 300 ms): the bare stream, the whole layer, the personal-data check alone, and
 /// the sentence checks alone (both, the content policy only, the injection assessment only) over the text the
-/// personal-data check lets out. A diagnostic, not a benchmark: run it under the bench lock like one.
+/// personal-data check lets out; and finer parts: the layer with no output check and with the personal-data check only
+/// (the per-update work of the layer's stream), the personal-data check with a detector that finds nothing, or one group
+/// of kinds, and the detector over the whole answer once. A diagnostic, not a benchmark: run it under the bench lock like one.
 /// </summary>
 internal static class GuardrailProfile
 {
@@ -39,10 +41,23 @@ internal static class GuardrailProfile
 
         using var model = new GuardrailBenchmark.PieceModel(pieces);
         using var guarded = new GuardrailChatClient(model);
-        Console.WriteLine($"guardrail-profile: {answer.Length} characters, {pieces.Length} pieces, {released.Count} released stretches; ns per piece (median of 7)");
+        using var noOutput = new GuardrailChatClient(model, new GuardrailOptions { OutputPii = GuardrailAction.Allow, OutputContent = GuardrailAction.Allow, OutputInjection = GuardrailAction.Allow });
+        using var piiOnly = new GuardrailChatClient(model, new GuardrailOptions { OutputContent = GuardrailAction.Allow, OutputInjection = GuardrailAction.Allow });
+        GuardrailScreen noKinds = Only([]);
+        GuardrailScreen emailOnly = Only([PiiKind.Email]);
+        GuardrailScreen numbersOnly = Only([PiiKind.Phone, PiiKind.PaymentCard, PiiKind.Iban, PiiKind.UsSsn, PiiKind.IPAddress]);
+        GuardrailScreen secretsOnly = Only([PiiKind.Secret]);
+        Console.WriteLine($"guardrail-profile: {answer.Length} characters, {pieces.Length} pieces, {released.Count} released stretches; the detector ran {output.Scans} times over {output.ScannedCharacters} characters; ns per piece (median of 7)");
         Report("bare stream", pieces.Length, () => Stream(model, question));
         Report("default layer (GuardrailChatClient)", pieces.Length, () => Stream(guarded, question));
         Report("personal-data check (GuardedOutput)", pieces.Length, () => PersonalData(screen, pieces));
+        Report("  layer, no output check", pieces.Length, () => Stream(noOutput, question));
+        Report("  layer, personal-data check only", pieces.Length, () => Stream(piiOnly, question));
+        Report("  personal-data check, nothing detected", pieces.Length, () => PersonalData(noKinds, pieces));
+        Report("  personal-data check, e-mail only", pieces.Length, () => PersonalData(emailOnly, pieces));
+        Report("  personal-data check, numbers only", pieces.Length, () => PersonalData(numbersOnly, pieces));
+        Report("  personal-data check, secrets only", pieces.Length, () => PersonalData(secretsOnly, pieces));
+        Report("  detector over the whole answer once", pieces.Length, () => PiiDetector.Default.Detect(answer).Count);
         Report("sentence checks (GuardedContent)", pieces.Length, () => Sentences(screen, released));
         Report("  content policy only", pieces.Length, () => Sentences(contentOnly, released));
         Report("  injection assessment only", pieces.Length, () => Sentences(injectionOnly, released));
@@ -58,6 +73,8 @@ internal static class GuardrailProfile
 
         return 0;
     }
+
+    private static GuardrailScreen Only(PiiKind[] kinds) => new(new GuardrailOptions { PiiDetector = new PiiDetector(kinds) }, null);
 
     private static void Report(string name, int pieces, Func<int> action)
     {

@@ -12,21 +12,31 @@ namespace Llm.Stack;
 /// a run, and the next piece may extend it), the last <see cref="SpacedWindow"/> characters when personal data is
 /// checked (the longest item that crosses white space, an IBAN written in groups, is 42), and any item found that
 /// reaches into that window (a private-key block until its END line). Everything before is emitted once at least
-/// <see cref="ReleaseStep"/> characters of it are ready, so that a scan runs once per several tokens rather than for each
-/// (each scan reads the context, the new text and the hold-back: about 200 characters). A check that blocks stops the
-/// answer before the piece holding the item: nothing blocked is emitted.
+/// <see cref="ReleaseStep"/> characters of it are ready. A check that blocks stops the answer before the piece holding
+/// the item: nothing blocked is emitted.
 /// </para>
 /// <para>
-/// Each check scans from a resynchronisation point, so that it sees what a scan of the whole answer sees while its cost
-/// does not grow with the answer: the start of a word after a sentence's end (a lowercase letter, <c>.</c>, <c>!</c> or
-/// <c>?</c>, white space) or after a line that ends in a lowercase letter, at least <see cref="ContextWindow"/>
-/// characters before the emitted text. No item the detector reads runs across such a point: digit groups and IBANs hold
-/// no lowercase letter and no line break, e-mail addresses and tokens no white space, and a secret's field name meets
-/// its value only through <c>:</c>, <c>=</c> or <c>Bearer</c> and a space. The keyword context read before an item is
-/// at most 32 characters, and items that start before the emitted text are no longer the check's concern. A PEM block
-/// spans lines: once the answer holds <c>-----BEGIN</c>, the point stops moving. (A scan from an arbitrary later point,
-/// such as a line start just before the emitted text, reads an item's context differently: FsCheck found such cases.)
-/// The filter is not thread-safe: one answer, one instance.
+/// The detector runs only when an item could start in the text to let out: every item holds, or just follows, one of
+/// a few anchors (a digit, <c>@</c>, a secret's field name and <c>:</c> or <c>=</c>, <c>eyJ</c>, <c>Bearer</c>, a key
+/// prefix; <see cref="PiiDetector.FirstPossibleStart"/>), and since the text to let out ends next to white space, an
+/// item that starts in it has its first run of non-white-space characters, and so its anchor, in it (or, for an
+/// assigned value, just before it). Prose without an anchor is let out without a scan; a scan runs from before the
+/// first anchor's run, not from before the emitted text. Once the answer holds <c>-----BEGIN</c> (a PEM block spans
+/// lines), every release is scanned.
+/// </para>
+/// <para>
+/// Each scan starts from a resynchronisation point, so that it sees what a scan of the whole answer sees while its cost
+/// does not grow with the answer: the start of a word after white space that follows a sentence's end (a lowercase
+/// letter, <c>.</c>, <c>!</c> or <c>?</c>) or a line that ends in a lowercase letter (a line break in the white space:
+/// blank lines and headings of Markdown answers included), at least <see cref="ContextWindow"/> characters before the
+/// first place an item could start. No item the detector reads runs across such a point: digit groups are separated
+/// by one character and hold no lowercase letter and no line break, IBANs likewise, e-mail addresses and tokens hold
+/// no white space, and a secret's field name meets its value only through <c>:</c>, <c>=</c> or <c>Bearer</c> and a
+/// space or tab. The keyword context read before an item is at most 32 characters, and items that start before the
+/// emitted text are no longer the check's concern. A PEM block spans lines: once the answer holds <c>-----BEGIN</c>,
+/// the point stops moving. (A scan from an arbitrary later point, such as a line start just before the emitted text,
+/// reads an item's context differently: FsCheck found such cases.) The filter is not thread-safe: one answer, one
+/// instance.
 /// </para>
 /// </remarks>
 internal sealed class GuardedOutput
@@ -34,14 +44,14 @@ internal sealed class GuardedOutput
     /// <summary>The characters held back beyond the trailing run when personal data is checked.</summary>
     internal const int SpacedWindow = 64;
 
-    /// <summary>How far before the emitted text a scan starts at least: the detector's keyword context (32) with room to spare.</summary>
+    /// <summary>How far before the first place an item could start a scan starts at least: the detector's keyword context (32) with room to spare.</summary>
     internal const int ContextWindow = 64;
 
-    /// <summary>How many characters must be ready to let out before a scan runs, when personal data is checked.</summary>
+    /// <summary>How many characters must be ready to let out before they are let out (and scanned, if an item could start in them), when personal data is checked.</summary>
     internal const int ReleaseStep = 32;
 
     /// <summary>How far the resynchronisation point may lag before a new one is looked for.</summary>
-    private const int ResyncStep = 64;
+    private const int ResyncStep = 16;
 
     private const string PemBegin = "-----BEGIN";
 
@@ -73,8 +83,17 @@ internal sealed class GuardedOutput
     /// <summary>Gets a value indicating whether the scan may start after the answer's start (tests compare with <see langword="false"/>).</summary>
     internal bool Resynchronises { get; init; } = true;
 
+    /// <summary>Gets a value indicating whether the detector runs only when an item could start in the text to let out (<see cref="PiiDetector.FirstPossibleStart"/>), from a point before the first place one could (tests compare with <see langword="false"/>).</summary>
+    internal bool ScansOnlyNearAnchors { get; init; } = true;
+
     /// <summary>Gets where the last scan started in the answer.</summary>
     internal int ScanStart => _scanFrom;
+
+    /// <summary>Gets how many times the detector ran.</summary>
+    internal int Scans { get; private set; }
+
+    /// <summary>Gets how many characters the detector was run over.</summary>
+    internal long ScannedCharacters { get; private set; }
 
     /// <summary>Gets a value indicating whether a check blocked the answer; nothing more is emitted after that.</summary>
     public bool IsBlocked { get; private set; }
@@ -101,10 +120,18 @@ internal sealed class GuardedOutput
         }
 
         IReadOnlyList<PiiMatch> matches = [];
-        int scanFrom = Resynchronise();
+        int scanFrom = _scanFrom;
         if (_detector is not null)
         {
-            matches = _detector.Detect(_buffer.AsSpan(scanFrom, end - scanFrom));
+            // The scan runs only when an item could start in the text to let out, from a point before the first place one could.
+            int possible = _holdsPem || !ScansOnlyNearAnchors ? _emitted : PiiDetector.FirstPossibleStart(_buffer.AsSpan(0, end), _emitted, boundary);
+            if (possible < boundary)
+            {
+                scanFrom = Resynchronise(possible);
+                matches = _detector.Detect(_buffer.AsSpan(scanFrom, end - scanFrom));
+                Scans++;
+                ScannedCharacters += end - scanFrom;
+            }
         }
 
         // The matches that start in [emitted, boundary); a match that crosses the boundary holds it back to its start.
@@ -204,22 +231,21 @@ internal sealed class GuardedOutput
         _holdsPem |= _buffer.AsSpan(from, _length - from).IndexOf(PemBegin, StringComparison.Ordinal) >= 0;
     }
 
-    /// <summary>Moves the scan's start forward when it lags far behind the emitted text, and returns it.</summary>
-    private int Resynchronise()
+    /// <summary>Moves the scan's start forward when it lags far behind <paramref name="first"/> (where an item could start at the earliest), and returns it.</summary>
+    private int Resynchronise(int first)
     {
-        int target = _emitted - ContextWindow;
-        if (!Resynchronises || _holdsPem || _detector is null || target - _scanFrom < ResyncStep)
+        int target = first - ContextWindow;
+        if (!Resynchronises || _holdsPem || target - _scanFrom < ResyncStep)
         {
             return _scanFrom;
         }
 
         // Only the characters not searched before: the point moves to the latest candidate found.
-        int low = Math.Max(_scanFrom + 2, _searchedTo);
+        int low = Math.Max(_scanFrom, _searchedTo);
         _searchedTo = target;
         for (int p = target; p > low; p--)
         {
-            if (!char.IsWhiteSpace(_buffer[p]) && char.IsWhiteSpace(_buffer[p - 1])
-                && ((_buffer[p - 2] is '.' or '!' or '?' && char.IsLower(_buffer[p - 3])) || (_buffer[p - 1] == '\n' && char.IsLower(_buffer[p - 2]))))
+            if (IsResynchronisationPoint(p))
             {
                 _scanFrom = p;
                 break;
@@ -227,5 +253,27 @@ internal sealed class GuardedOutput
         }
 
         return _scanFrom;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="p"/> starts a word after white space that follows a sentence's end (a lowercase letter and
+    /// <c>.</c>, <c>!</c> or <c>?</c>) or a line that ends in a lowercase letter (the white space holds a line break).
+    /// </summary>
+    private bool IsResynchronisationPoint(int p)
+    {
+        if (char.IsWhiteSpace(_buffer[p]) || !char.IsWhiteSpace(_buffer[p - 1]))
+        {
+            return false;
+        }
+
+        int q = p - 1;
+        bool lineBreak = false;
+        while (q > 0 && char.IsWhiteSpace(_buffer[q]))
+        {
+            lineBreak |= _buffer[q] == '\n';
+            q--;
+        }
+
+        return (_buffer[q] is '.' or '!' or '?' && q > 0 && char.IsLower(_buffer[q - 1])) || (lineBreak && char.IsLower(_buffer[q]));
     }
 }

@@ -212,13 +212,45 @@ public sealed class GuardrailChatClient : DelegatingChatClient
     /// The update with its text replaced by what the output checks let through now; text held back before other content
     /// (a function call, usage) is let out first. Returns what blocked the answer instead, when a check did.
     /// </summary>
-    private static async ValueTask<(ChatResponseUpdate Update, GuardrailViolationException? Blocked)> CheckAsync(ChatResponseUpdate update, GuardedOutput output, GuardedContent content, CancellationToken cancellationToken)
+    private static ValueTask<(ChatResponseUpdate Update, GuardrailViolationException? Blocked)> CheckAsync(ChatResponseUpdate update, GuardedOutput output, GuardedContent content, CancellationToken cancellationToken)
     {
-        if (update.Contents.Count == 0)
+        IList<AIContent> items = update.Contents;
+        if (items.Count == 0)
         {
-            return (update, null);
+            return ValueTask.FromResult<(ChatResponseUpdate, GuardrailViolationException?)>((update, null));
         }
 
+        if (items.Count > 1 || items[0] is not TextContent { Text: string piece })
+        {
+            return CheckContentsAsync(update, output, content, cancellationToken);
+        }
+
+        // The usual update, one piece of text, passes without an asynchronous step unless a sentence check awaits a classifier.
+        ValueTask<(string Text, GuardrailViolationException? Blocked)> passing = PassAsync(output, content, piece, cancellationToken);
+        return passing.IsCompletedSuccessfully
+            ? ValueTask.FromResult(WithText(update, passing.Result))
+            : AwaitTextAsync(update, passing);
+
+        static async ValueTask<(ChatResponseUpdate, GuardrailViolationException?)> AwaitTextAsync(ChatResponseUpdate update, ValueTask<(string, GuardrailViolationException?)> passing) =>
+            WithText(update, await passing.ConfigureAwait(false));
+    }
+
+    /// <summary>A copy of the update (it belongs to the inner client) whose only content is <paramref name="passed"/>'s text, if any.</summary>
+    private static (ChatResponseUpdate Update, GuardrailViolationException? Blocked) WithText(ChatResponseUpdate update, (string Text, GuardrailViolationException? Blocked) passed)
+    {
+        if (passed.Blocked is not null)
+        {
+            return (update, passed.Blocked);
+        }
+
+        ChatResponseUpdate clone = update.Clone();
+        clone.Contents = passed.Text.Length > 0 ? new List<AIContent>(1) { new TextContent(passed.Text) } : new List<AIContent>();
+        return (clone, null);
+    }
+
+    /// <summary>The general case of <see cref="CheckAsync"/>: several contents, or content other than text.</summary>
+    private static async ValueTask<(ChatResponseUpdate Update, GuardrailViolationException? Blocked)> CheckContentsAsync(ChatResponseUpdate update, GuardedOutput output, GuardedContent content, CancellationToken cancellationToken)
+    {
         var contents = new List<AIContent>(update.Contents.Count);
         foreach (AIContent item in update.Contents)
         {
@@ -244,8 +276,11 @@ public sealed class GuardrailChatClient : DelegatingChatClient
         return (clone, null);
     }
 
-    /// <summary>Passes a piece of text (or, for <see langword="null"/>, the end of the text) through the personal-data check, then the content policy.</summary>
-    private static async ValueTask<(string Text, GuardrailViolationException? Blocked)> PassAsync(GuardedOutput output, GuardedContent content, string? piece, CancellationToken cancellationToken)
+    /// <summary>
+    /// Passes a piece of text (or, for <see langword="null"/>, the end of the text) through the personal-data check, then
+    /// the content policy; synchronous unless a sentence ends and the sentence checks run.
+    /// </summary>
+    private static ValueTask<(string Text, GuardrailViolationException? Blocked)> PassAsync(GuardedOutput output, GuardedContent content, string? piece, CancellationToken cancellationToken)
     {
         bool final = piece is null;
         string text = piece ?? string.Empty;
@@ -254,29 +289,34 @@ public sealed class GuardrailChatClient : DelegatingChatClient
             text = final ? output.Flush() : output.Push(text);
             if (output.IsBlocked)
             {
-                return (string.Empty, new GuardrailViolationException(GuardrailCategory.PersonalData, GuardrailStage.Output));
+                return ValueTask.FromResult<(string, GuardrailViolationException?)>((string.Empty, new GuardrailViolationException(GuardrailCategory.PersonalData, GuardrailStage.Output)));
             }
 
             if (final && content.IsActive)
             {
                 // The personal-data check let out its held text; the content policy judges it with the rest.
                 content.Push(text);
-                text = await content.ReleaseAsync(final: true, cancellationToken).ConfigureAwait(false);
-                return (text, content.Blocked);
+                return ReleaseAsync(content, final: true, cancellationToken);
             }
         }
 
         if (!content.IsActive)
         {
-            return (text, null);
+            return ValueTask.FromResult<(string, GuardrailViolationException?)>((text, null));
         }
 
         if (!content.Push(text) && !final)
         {
-            return (string.Empty, null);
+            return ValueTask.FromResult<(string, GuardrailViolationException?)>((string.Empty, null));
         }
 
-        text = await content.ReleaseAsync(final, cancellationToken).ConfigureAwait(false);
+        return ReleaseAsync(content, final, cancellationToken);
+    }
+
+    /// <summary>Lets out what the sentence checks allow, or returns what blocked the answer.</summary>
+    private static async ValueTask<(string Text, GuardrailViolationException? Blocked)> ReleaseAsync(GuardedContent content, bool final, CancellationToken cancellationToken)
+    {
+        string text = await content.ReleaseAsync(final, cancellationToken).ConfigureAwait(false);
         return (text, content.Blocked);
     }
 

@@ -10,6 +10,9 @@ public sealed partial class PiiDetector
 {
     private const int MinimumEntropyTokenLength = 20;
 
+    /// <summary>The shortest token a key with a well-known prefix is reported in.</summary>
+    private const int MinimumKeyTokenLength = 12;
+
     private static readonly SearchValues<char> s_tokenChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-");
 
     /// <summary>Well-known key prefixes and the least number of characters after each.</summary>
@@ -20,6 +23,9 @@ public sealed partial class PiiDetector
         ("AIza", 30), ("sk_live_", 16), ("sk_test_", 16), ("rk_live_", 16), ("rk_test_", 16), ("whsec_", 20), ("hf_", 30),
         ("npm_", 30), ("pypi-", 40), ("dop_v1_", 40), ("shpat_", 30), ("shpss_", 30), ("glsa_", 30), ("lin_api_", 30),
     ];
+
+    /// <summary>The key prefixes without a <c>-</c> or <c>_</c>, found by search (the others by their joiner, see <see cref="FirstPossibleStart"/>).</summary>
+    private static readonly string[] s_plainKeyPrefixes = [.. s_keyPrefixes.Select(k => k.Prefix).Where(p => p.AsSpan().IndexOfAny('-', '_') < 0)];
 
     /// <summary>Field names whose assigned value is a secret (compared case-insensitively with the end of the field name).</summary>
     private static readonly string[] s_secretFields =
@@ -78,7 +84,7 @@ public sealed partial class PiiDetector
             return assigned;
         }
 
-        if (token.Length >= 12 && HasKeyPrefix(token))
+        if (token.Length >= MinimumKeyTokenLength && HasKeyPrefix(token))
         {
             Add(ref found, PiiKind.Secret, start, end + Padding(text, end));
             return end;

@@ -109,10 +109,14 @@ public sealed partial class PiiDetector
         }
     }
 
-    /// <summary>Sorts the matches and keeps, of overlapping ones, the one that starts first (the longest of those).</summary>
+    /// <summary>
+    /// Sorts the matches and keeps, of overlapping ones, the one that starts first (the longest of those, then the first
+    /// kind: an address assigned to a password is an IP address). The order is total, so the result does not depend on
+    /// the order the scanners found the matches in (the sort is not stable), nor on how much text around them was scanned.
+    /// </summary>
     private static PiiMatch[] Resolve(List<PiiMatch> found)
     {
-        found.Sort(static (a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : b.Length.CompareTo(a.Length));
+        found.Sort(static (a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : a.Length != b.Length ? b.Length.CompareTo(a.Length) : a.Kind.CompareTo(b.Kind));
         var kept = new List<PiiMatch>(found.Count);
         int end = 0;
         foreach (PiiMatch match in found)
