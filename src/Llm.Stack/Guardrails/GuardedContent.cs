@@ -86,6 +86,9 @@ internal sealed class GuardedContent
     /// <summary>Gets how many characters the expressions were run over (from where they started to the end of the text given).</summary>
     internal long ExpressionCharacters { get; private set; }
 
+    /// <summary>Gets how many windows were classified whole rather than bounded (those that do not start at a sentence start, or that hold a folded character).</summary>
+    internal int WholeWindows { get; private set; }
+
     /// <summary>Gets how many times a category's kept verdict was reused instead of running its expression.</summary>
     internal int VerdictsReused { get; private set; }
 
@@ -191,6 +194,7 @@ internal sealed class GuardedContent
         if (!atSentenceStart || !Bounded || _lastFolded >= windowStart)
         {
             int categories = atSentenceStart ? EnglishContentClassifier.CategoriesFrom(_lastTrigger, windowStart) : EnglishContentClassifier.AllCategories;
+            WholeWindows++;
             if (categories != 0)
             {
                 ExpressionRuns += BitOperations.PopCount((uint)categories);
