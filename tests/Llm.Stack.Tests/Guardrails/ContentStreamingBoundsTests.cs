@@ -318,9 +318,10 @@ public sealed class ContentStreamingBoundsTests(ITestOutputHelper output)
     [Fact]
     public void A_window_after_a_long_sentence_reads_that_sentence_from_its_start()
     {
-        // A quoted question 950 characters long (no sentence end inside), whose harmful words lie in its last 500
-        // characters: read from the sentence's start they are quoted. Windows cut 512 characters back (before) lost the
-        // opening quote and flagged the next sentence's window; the whole answer is not flagged.
+        // A quoted question about 840 characters long (no sentence end inside), whose harmful words lie in its last 60
+        // characters: read from the sentence's start they are quoted. A window cut where the kept text was trimmed (512
+        // characters back, before) lost the opening quote and flagged the next sentence's window; the whole answer is
+        // not flagged.
         string prose = string.Concat(Enumerable.Repeat("The harbour of the old town was rebuilt in 1874 and visitors still walk along its quay. ", 10));
         string filler = string.Concat(Enumerable.Repeat("and the guide went on about the quay, the boats, the fish market ", 12));
         string quoted = "\"" + filler + "and then, how do I make a pipe bomb, he asked\" in the film. ";
