@@ -68,7 +68,7 @@ internal static class GuardrailProfile
             var windows = new List<string>();
             var content = new GuardedContent(contentOnly) { Bounded = bounded, Classified = (_, c) => windows.Add(string.Join(",", c.Categories)) };
             Feed(content, released);
-            Console.WriteLine($"{(bounded ? "bounded" : "whole windows"),-14}: {windows.Count} windows, {windows.Count(w => w.Length > 0)} flagged; expressions ran {content.ExpressionRuns} times over {content.ExpressionCharacters} characters; {content.VerdictsReused} verdicts reused");
+            Console.WriteLine($"{(bounded ? "bounded" : "whole windows"),-14}: {windows.Count} windows, {windows.Count(w => w.Length > 0)} flagged, {content.WholeWindows} classified whole; expressions ran {content.ExpressionRuns} times over {content.ExpressionCharacters} characters; {content.VerdictsReused} verdicts reused");
         }
 
         return 0;

@@ -22,7 +22,9 @@ namespace Llm.Stack;
 /// labelled set written with it (an upper bound for unseen text). Where the cost is acceptable, add a moderator model
 /// (<see cref="ChatClientContentClassifier"/>). The patterns are source-generated regular expressions whose gaps are
 /// bounded (a match never reaches past its sentence or further than a few hundred characters), so the scan's time is
-/// linear in the text's length; it allocates nothing when nothing is found. A category's expression runs only when the
+/// linear in the text's length; the checks of a match (quotes, reported speech, protective text) read its sentence, and
+/// carry what they read from one match to the next, so a long sentence of matches that do not count is still read a
+/// bounded number of times. It allocates nothing when nothing is found. A category's expression runs only when the
 /// text holds one of the words its every match holds (one vectorized search for all categories first), so ordinary
 /// text costs that search alone. Immutable and safe to use concurrently.
 /// </para>
@@ -149,15 +151,19 @@ public sealed partial class EnglishContentClassifier : IContentClassifier
 
     // For hate and violence: a sentence that reports what someone else said or wrote.
     [GeneratedRegex(@"\b(?:said|says|claimed|claims|called|calls|described|describes|accused|alleged|wrote|writes|argued|argues|condemned|chanted|shouted|posted|slogans?|rhetoric|propaganda|leaflets?|manifesto|according to|quoted|reported(?:ly)?|testified|told (?:police|the court|reporters|investigators))\b", Options)]
-    private static partial Regex ReportedRegex();
+    internal static partial Regex ReportedRegex();
 
     // Sexual terms near a minor in text about protection, health, education or the law.
     [GeneratedRegex(@"\b(?:abuse|abused|exploitation|csam|report(?:ed|ing)?|protect\w*|prevent\w*|safeguard\w*|grooming|illegal|crime|criminal|offen[cs]es?|offenders?|convicted|charged|sentenced|prosecut\w*|education|educators?|curriculum|puberty|consent|paediatric\w*|pediatric\w*|health|doctors?|survivors?|victims?|law|laws|police|hotline|helpline|dress code|bath|diaper|nappy|development)\b", Options)]
-    private static partial Regex ProtectiveRegex();
+    internal static partial Regex ProtectiveRegex();
 
     // Requests that protective words must not excuse.
     [GeneratedRegex(@"\b(?:write|describe|generate|create|roleplay|role-play|draw|show me|send me|where can i|give me|story|stories|fantasy)\b", Options)]
-    private static partial Regex RequestRegex();
+    internal static partial Regex RequestRegex();
+
+    // What the checks of the matches (Counts) have read on this thread: the tests' measure of their work.
+    [ThreadStatic]
+    private static long t_charactersRead;
 
     private readonly bool[] _checked;
 
@@ -208,9 +214,10 @@ public sealed partial class EnglishContentClassifier : IContentClassifier
                 continue;
             }
 
+            var checks = new MatchChecks(text, category);
             foreach (ValueMatch match in pattern.EnumerateMatches(text))
             {
-                if (Counts(text, category, match.Index, match.Length))
+                if (checks.Counts(match.Index, match.Length))
                 {
                     (found ??= []).Add(category);
                     break;
@@ -233,9 +240,10 @@ public sealed partial class EnglishContentClassifier : IContentClassifier
             return false;
         }
 
+        var checks = new MatchChecks(text, category);
         foreach (ValueMatch match in s_patterns[(int)category].Pattern.EnumerateMatches(text, startAt))
         {
-            if (Counts(text, category, match.Index, match.Length))
+            if (checks.Counts(match.Index, match.Length))
             {
                 return true;
             }
@@ -243,6 +251,9 @@ public sealed partial class EnglishContentClassifier : IContentClassifier
 
         return false;
     }
+
+    /// <summary>Gets how many characters the checks of the matches (quotes, reported speech, protective text) have read on the current thread; the tests' measure of their work.</summary>
+    internal static long CharactersRead => t_charactersRead;
 
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="text"/> is <see langword="null"/>.</exception>
@@ -253,28 +264,140 @@ public sealed partial class EnglishContentClassifier : IContentClassifier
         return ValueTask.FromResult(Classify(text.AsSpan()));
     }
 
-    /// <summary>Whether a match counts: not quoted, not reported speech (hate, violence), not protective text (sexual content and minors).</summary>
-    private static bool Counts(ReadOnlySpan<char> text, ContentCategory category, int index, int length)
+    /// <summary>
+    /// Whether the matches of one category's pattern, fed in the order the pattern finds them, count: not quoted, not
+    /// reported speech (hate, violence), not protective text (sexual content and minors).
+    /// </summary>
+    /// <remarks>
+    /// Each check depends on the match's sentence: the text from the sentence's start (after the last sentence end before
+    /// the match, or the text's start) to the match, and for sexual content and minors the whole sentence. The matches
+    /// come in order, so what was read for one is carried to the next: the sentence's start and its quotes up to the
+    /// last match, whether a speech verb was found there, and the protective verdict of the last sentence. Each character
+    /// is read a bounded number of times whatever the number of matches in its sentence (reading each match's sentence
+    /// afresh made a long sentence of matches that do not count cost its length squared), and the verdicts are those of
+    /// reading each sentence afresh, so a window that holds a match's sentence judges it the same way.
+    /// </remarks>
+    private ref struct MatchChecks
     {
-        // A match may begin with the end of the sentence before it (the patterns' "(?:^|[.!?\n:]\s*)" prefix): its own
-        // sentence starts after that character, so a window of the text that starts there judges it the same way.
-        int sentenceStart = text[..(index + 1 <= text.Length ? index + 1 : index)].LastIndexOfAny(s_sentenceEnds) + 1;
-        ReadOnlySpan<char> before = text[Math.Min(sentenceStart, index)..index];
-        if (CountQuotes(before) % 2 == 1)
+        // Longer than any match of ReportedRegex ("told investigators"): a match that was not in the text read before
+        // ends after its end, so it starts no further back than this.
+        private const int ReportedOverlap = 32;
+
+        private readonly ReadOnlySpan<char> _text;
+        private readonly ContentCategory _category;
+
+        // [_sentenceStart, _readTo) has been read for sentence ends and quotes: no sentence end in it, _quotes quotes.
+        private int _readTo;
+        private int _sentenceStart;
+        private int _quotes;
+
+        // Whether a speech verb occurs in [_sentenceStart, _reportedTo).
+        private int _reportedTo;
+        private bool _reported;
+
+        // The protective verdict of the sentence [_protectiveStart, _protectiveEnd); -1 for none yet.
+        private int _protectiveStart;
+        private int _protectiveEnd;
+        private bool _excused;
+
+        public MatchChecks(ReadOnlySpan<char> text, ContentCategory category)
         {
-            return false;
+            _text = text;
+            _category = category;
+            _readTo = -1;
+            _protectiveStart = -1;
         }
 
-        switch (category)
+        /// <summary>Whether the match at <paramref name="index"/> counts; matches come in order and do not overlap.</summary>
+        public bool Counts(int index, int length)
         {
-            case ContentCategory.Hate or ContentCategory.Violence:
-                return !ReportedRegex().IsMatch(before);
-            case ContentCategory.SexualMinors:
-                int end = text[(index + length)..].IndexOfAny(s_sentenceEnds);
-                ReadOnlySpan<char> sentence = text[Math.Min(sentenceStart, index)..(end < 0 ? text.Length : index + length + end)];
-                return !ProtectiveRegex().IsMatch(sentence) || RequestRegex().IsMatch(sentence);
-            default:
-                return true;
+            Advance(index);
+
+            // A match may begin with the end of the sentence before it (the patterns' "(?:^|[.!?\n:]\s*)" prefix): its
+            // own sentence starts after that character, and nothing of it lies before the match.
+            bool startsAtEnd = index < _text.Length && s_sentenceEnds.Contains(_text[index]);
+            int sentenceStart = startsAtEnd ? index : _sentenceStart;
+            if (!startsAtEnd && _quotes % 2 == 1)
+            {
+                return false;
+            }
+
+            switch (_category)
+            {
+                case ContentCategory.Hate or ContentCategory.Violence:
+                    return startsAtEnd || !Reported(index);
+                case ContentCategory.SexualMinors:
+                    return !Excused(sentenceStart, index + length);
+                default:
+                    return true;
+            }
+        }
+
+        // Reads [_readTo, index) for sentence ends and quotes (the first match reads back to its sentence's start).
+        private void Advance(int index)
+        {
+            if (_readTo < 0)
+            {
+                _sentenceStart = _text[..index].LastIndexOfAny(s_sentenceEnds) + 1;
+                _quotes = CountQuotes(_text[_sentenceStart..index]);
+                _reportedTo = _sentenceStart;
+                t_charactersRead += 2L * (index - _sentenceStart);
+            }
+            else
+            {
+                ReadOnlySpan<char> read = _text[_readTo..index];
+                int end = read.LastIndexOfAny(s_sentenceEnds);
+                if (end >= 0)
+                {
+                    _sentenceStart = _readTo + end + 1;
+                    _quotes = CountQuotes(_text[_sentenceStart..index]);
+                    _reportedTo = _sentenceStart;
+                    _reported = false;
+                }
+                else
+                {
+                    _quotes += CountQuotes(read);
+                }
+
+                t_charactersRead += read.Length + (index - (end >= 0 ? _sentenceStart : _readTo));
+            }
+
+            _readTo = index;
+        }
+
+        // Whether a speech verb occurs between the sentence's start and the match. Once found it stays found for the
+        // later matches of the sentence: every match starts at a word's start or at a punctuation character, so a verb
+        // read before one match ends where the text's word ends and is read the same way before the next.
+        private bool Reported(int index)
+        {
+            if (!_reported && index > _reportedTo)
+            {
+                int from = Math.Max(_sentenceStart, _reportedTo - ReportedOverlap);
+
+                // Started at "from" within the sentence so far: the word boundary before it is read in the text.
+                _reported = ReportedRegex().IsMatch(_text[_sentenceStart..index], from - _sentenceStart);
+                t_charactersRead += index - from;
+                _reportedTo = index;
+            }
+
+            return _reported;
+        }
+
+        // Whether the sentence of a match (from its start to the first sentence end after the match) is protective text
+        // without a request; read once per sentence.
+        private bool Excused(int sentenceStart, int matchEnd)
+        {
+            if (sentenceStart != _protectiveStart || _protectiveEnd < matchEnd)
+            {
+                int end = _text[matchEnd..].IndexOfAny(s_sentenceEnds);
+                _protectiveEnd = end < 0 ? _text.Length : matchEnd + end;
+                _protectiveStart = sentenceStart;
+                ReadOnlySpan<char> sentence = _text[sentenceStart.._protectiveEnd];
+                _excused = ProtectiveRegex().IsMatch(sentence) && !RequestRegex().IsMatch(sentence);
+                t_charactersRead += (_protectiveEnd - matchEnd) + 2L * sentence.Length;
+            }
+
+            return _excused;
         }
     }
 

@@ -11,9 +11,12 @@ namespace Llm.Stack;
 /// <remarks>
 /// <para>
 /// A piece without a sentence end (a line break, <c>.</c>, <c>!</c> or <c>?</c>) is appended and nothing more, so the
-/// cost per streamed token is a copy and a search of the piece. The window classified starts at a sentence start at
-/// least <see cref="ContextWindow"/> characters before the text to let out (or at the answer's start), so a sentence
-/// is judged with what precedes it.
+/// cost per streamed token is a copy and a search of the piece. The window classified starts at the last sentence start
+/// at least <see cref="ContextWindow"/> characters before the text to let out (or at the answer's start), so a sentence
+/// is judged with what precedes it; the text is kept back to that sentence start however far back it lies, up to
+/// <see cref="MaxContext"/> characters before the text to let out. Only an answer with no sentence end over that many
+/// characters gets a window that starts inside a sentence (cut <see cref="MaxContext"/> characters back), so a window
+/// is never longer than <see cref="MaxContext"/> and the text let out, and the cost stays linear in the answer's length.
 /// </para>
 /// <para>
 /// With <see cref="EnglishContentClassifier"/> (the default), the window is classified in place, and only under the
@@ -22,19 +25,22 @@ namespace Llm.Stack;
 /// trigger in the window cannot match there. A category with one runs its expression only over the part of the window
 /// that a match read from one of its triggers can cover: from the last sentence end before the furthest its triggers
 /// reach back (<see cref="EnglishContentClassifier.ReachBack"/>; the text before is still read as context) to the first
-/// sentence end after the furthest they reach forward (<see cref="EnglishContentClassifier.ReachForward"/>). What it finds there is what it finds in the whole window, and it
-/// depends on that part alone, so it is kept and reused while the part stays the same: a trigger costs a run or two of
-/// the expression, not one at every sentence end while it stays in the window. A window that starts where the kept text
-/// was cut rather than at a sentence start (no sentence end for several hundred characters), or that holds a character
-/// the expressions fold into an ASCII letter and the trigger search does not, is classified whole under every category
-/// (or every triggered one). Another classifier gets the window as a string. The filter is not thread-safe: one
-/// answer, one instance.
+/// sentence end after the furthest they reach forward (<see cref="EnglishContentClassifier.ReachForward"/>). What it
+/// finds there is what it finds in the whole window, and it depends on that part alone, so it is kept and reused while
+/// the part stays the same: a trigger costs a run or two of the expression, not one at every sentence end while it
+/// stays in the window. A window cut inside a sentence, or one that holds a character the expressions fold into an
+/// ASCII letter and the trigger search does not, is classified whole under the categories whose triggers the window
+/// holds when read on its own (its first word may be the end of a longer one). Another classifier gets the window as a
+/// string. The filter is not thread-safe: one answer, one instance.
 /// </para>
 /// </remarks>
 internal sealed class GuardedContent
 {
     /// <summary>How many characters before the text to let out the classified window reaches back at least.</summary>
     internal const int ContextWindow = 256;
+
+    /// <summary>How many characters before the text to let out the classified window reaches back at most: a window starts inside a sentence only when that sentence began further back.</summary>
+    internal const int MaxContext = 1024;
 
     private static readonly SearchValues<char> s_sentenceEnds = SearchValues.Create(".!?\n");
 
@@ -85,6 +91,9 @@ internal sealed class GuardedContent
 
     /// <summary>Gets how many characters the expressions were run over (from where they started to the end of the text given).</summary>
     internal long ExpressionCharacters { get; private set; }
+
+    /// <summary>Gets how many windows were classified whole rather than bounded (those that do not start at a sentence start, or that hold a folded character).</summary>
+    internal int WholeWindows { get; private set; }
 
     /// <summary>Gets how many times a category's kept verdict was reused instead of running its expression.</summary>
     internal int VerdictsReused { get; private set; }
@@ -190,7 +199,12 @@ internal sealed class GuardedContent
         _searchedTo = boundary;
         if (!atSentenceStart || !Bounded || _lastFolded >= windowStart)
         {
-            int categories = atSentenceStart ? EnglishContentClassifier.CategoriesFrom(_lastTrigger, windowStart) : EnglishContentClassifier.AllCategories;
+            // A window cut inside a sentence may start inside a word that the search of the whole text did not take
+            // for a trigger: read on its own, the window's first characters start a word.
+            int categories = atSentenceStart ? EnglishContentClassifier.CategoriesFrom(_lastTrigger, windowStart)
+                : Bounded ? EnglishContentClassifier.TriggeredCategories(window)
+                : EnglishContentClassifier.AllCategories;
+            WholeWindows++;
             if (categories != 0)
             {
                 ExpressionRuns += BitOperations.PopCount((uint)categories);
@@ -272,20 +286,28 @@ internal sealed class GuardedContent
     }
 
     /// <summary>
-    /// A sentence start at least <see cref="ContextWindow"/> characters before the emitted text, or the start of what is
-    /// kept; and whether that start is a sentence start (the answer's start, or after a sentence end).
+    /// The last sentence start (the answer's start, or after a sentence end) at least <see cref="ContextWindow"/> and
+    /// at most <see cref="MaxContext"/> characters before the emitted text, and <see langword="true"/>; when there is
+    /// none, the position <see cref="MaxContext"/> characters before it, and <see langword="false"/>. It never moves
+    /// back as the emitted text grows.
     /// </summary>
     private (int Start, bool AtSentenceStart) WindowStart()
     {
-        for (int i = _emitted - ContextWindow; i > _offset; i--)
+        int latest = _emitted - ContextWindow;
+        if (latest <= 0)
         {
-            if (_buffer[i - _offset - 1] is '.' or '!' or '?' or '\n')
-            {
-                return (i, true);
-            }
+            return (0, true);
         }
 
-        return (_offset, _offset == 0);
+        // A sentence starts at i when i is 0 or the character at i - 1 ends a sentence; i runs from latest down to earliest.
+        int earliest = Math.Max(1, _emitted - MaxContext);
+        int end = _buffer.AsSpan(earliest - 1 - _offset, latest - earliest + 1).LastIndexOfAny(s_sentenceEnds);
+        if (end >= 0)
+        {
+            return (earliest + end, true);
+        }
+
+        return _emitted <= MaxContext ? (0, true) : (earliest, false);
     }
 
     /// <summary>One category's triggers in the current window (start and group, in order) and the verdict over the part of the window its expression last ran on.</summary>
@@ -383,10 +405,10 @@ internal sealed class GuardedContent
         }
     }
 
-    /// <summary>Drops what no later window can reach.</summary>
+    /// <summary>Drops what no later window can reach: a window starts, and its search for a sentence start reads, at most <see cref="MaxContext"/> + 1 characters before the emitted text.</summary>
     private void Trim()
     {
-        int keepFrom = _emitted - (2 * ContextWindow);
+        int keepFrom = _emitted - MaxContext - 1;
         int drop = keepFrom - _offset;
         if (drop > 4 * ContextWindow)
         {

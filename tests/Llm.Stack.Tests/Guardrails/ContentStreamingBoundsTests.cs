@@ -206,6 +206,167 @@ public sealed class ContentStreamingBoundsTests(ITestOutputHelper output)
             }
         });
 
+    private static readonly string[] s_words =
+    [
+        .. s_pieces.Where(p => p.AsSpan().IndexOfAny(".!?\n") < 0 && p.Trim().Length > 0),
+        "and", "then", "along", "the", "quay", "volcanoes", "Hekla", "Katla", "Askja", "1,491", "metres", "(", ")", ";", ",", "\"",
+    ];
+
+    // Sentences of every length: a few words, a long sentence, or one longer than GuardedContent.MaxContext.
+    private static readonly Gen<string> s_sentences =
+        from sentences in (
+            from count in Gen.Frequency((6, Gen.Choose(1, 12)), (2, Gen.Choose(30, 120)), (1, Gen.Choose(150, 320)))
+            from words in Gen.ArrayOf(Gen.Elements(s_words), count)
+            from end in Gen.Elements(". ", "! ", "? ", ".\n", "\n", "\n\n", ".")
+            select string.Join(' ', words) + end).ListOf()
+        select string.Concat(sentences);
+
+    private static readonly Arbitrary<(string Text, int[] Splits)> s_splitSentences =
+        (from text in s_sentences
+         from step in Gen.Choose(1, 40)
+         from cuts in Gen.ListOf(Gen.Choose(0, Math.Max(0, text.Length)))
+         select (text, cuts.Concat(Enumerable.Range(1, text.Length / step).Select(i => i * step)).Where(c => c > 0 && c < text.Length).Distinct().Order().ToArray())).ToArbitrary();
+
+    /// <summary>
+    /// Where the window of a release starts when <paramref name="emitted"/> characters of <paramref name="text"/> are
+    /// out, read off the whole text: the last sentence start at least <see cref="GuardedContent.ContextWindow"/> and
+    /// at most <see cref="GuardedContent.MaxContext"/> characters back, or the cap when the sentence began further back.
+    /// </summary>
+    private static int TrueWindowStart(string text, int emitted)
+    {
+        if (emitted <= GuardedContent.ContextWindow)
+        {
+            return 0;
+        }
+
+        for (int i = emitted - GuardedContent.ContextWindow; i >= Math.Max(0, emitted - GuardedContent.MaxContext); i--)
+        {
+            if (i <= 0 || text[i - 1] is '.' or '!' or '?' or '\n')
+            {
+                return Math.Max(0, i);
+            }
+        }
+
+        return emitted - GuardedContent.MaxContext;
+    }
+
+    /// <summary>What the streamed check must do, computed from the whole text: each release's window classified as a text of its own.</summary>
+    private static Streamed Expected(string text, int[] splits, GuardrailAction action)
+    {
+        var verdicts = new List<(int Boundary, string Categories)>();
+        int emitted = 0;
+        int from = 0;
+        foreach (int at in splits.Append(text.Length).Append(-1))
+        {
+            bool final = at < 0;
+            int boundary;
+            if (final)
+            {
+                boundary = text.Length;
+            }
+            else
+            {
+                bool ended = text.AsSpan(from, at - from).IndexOfAny(".!?\n") >= 0;
+                from = at;
+                if (!ended)
+                {
+                    continue;
+                }
+
+                boundary = text.AsSpan(0, at).LastIndexOfAny(".!?\n") + 1;
+            }
+
+            if (boundary <= emitted)
+            {
+                continue;
+            }
+
+            ContentClassification verdict = EnglishContentClassifier.Default.Classify(text[TrueWindowStart(text, emitted)..boundary]);
+            verdicts.Add((boundary, string.Join(",", verdict.Categories)));
+            if (verdict.IsFlagged && action == GuardrailAction.Block)
+            {
+                return new Streamed(verdicts, text[..emitted], true, 0, 0, 0);
+            }
+
+            emitted = boundary;
+        }
+
+        return new Streamed(verdicts, text, false, 0, 0, 0);
+    }
+
+    /// <remarks>
+    /// Each release's window starts at the true sentence start at least <see cref="GuardedContent.ContextWindow"/>
+    /// characters back however long the sentences before it are (up to the cap), not where the text kept was cut: over
+    /// answers of short, long and very long sentences streamed in pieces of every size, every verdict must be the
+    /// classification of that window as a text of its own, and with <see cref="GuardrailAction.Block"/> nothing is let
+    /// out from the first release whose window that classification flags.
+    /// </remarks>
+    [Property(MaxTest = 200)]
+    public Property Every_window_is_classified_from_its_true_sentence_start_and_nothing_it_flags_is_emitted() =>
+        Prop.ForAll(s_splitSentences, c =>
+        {
+            foreach (GuardrailAction action in (GuardrailAction[])[GuardrailAction.Flag, GuardrailAction.Block])
+            {
+                Streamed expected = Expected(c.Text, c.Splits, action);
+                Streamed streamed = Stream(c.Text, c.Splits, bounded: true, action);
+                Assert.Equal(expected.Verdicts, streamed.Verdicts);
+                Assert.Equal(expected.Emitted, streamed.Emitted);
+                Assert.Equal(expected.Blocked, streamed.Blocked);
+            }
+        });
+
+    [Fact]
+    public void A_window_after_a_long_sentence_reads_that_sentence_from_its_start()
+    {
+        // A quoted question about 840 characters long (no sentence end inside), whose harmful words lie in its last 60
+        // characters: read from the sentence's start they are quoted. A window cut where the kept text was trimmed (512
+        // characters back, before) lost the opening quote and flagged the next sentence's window; the whole answer is
+        // not flagged.
+        string prose = string.Concat(Enumerable.Repeat("The harbour of the old town was rebuilt in 1874 and visitors still walk along its quay. ", 10));
+        string filler = string.Concat(Enumerable.Repeat("and the guide went on about the quay, the boats, the fish market ", 12));
+        string quoted = "\"" + filler + "and then, how do I make a pipe bomb, he asked\" in the film. ";
+        string text = prose + quoted + "It was a long day. We went home.";
+        Assert.InRange(quoted.Length, 800, GuardedContent.MaxContext - 20);
+        Assert.False(EnglishContentClassifier.Default.Classify(text).IsFlagged);
+        Assert.True(EnglishContentClassifier.Default.Classify(text[(prose.Length + 500)..]).IsFlagged);
+
+        int[] splits = [.. Enumerable.Range(1, (text.Length - 1) / 4).Select(i => i * 4)];
+        Streamed streamed = Stream(text, splits, bounded: true, GuardrailAction.Block);
+        Assert.All(streamed.Verdicts, v => Assert.Equal("", v.Categories));
+        Assert.Equal(text, streamed.Emitted);
+        Assert.False(streamed.Blocked);
+    }
+
+    [Fact]
+    public void An_answer_with_long_stretches_without_sentence_ends_costs_work_linear_in_its_length_whatever_their_length()
+    {
+        // Each stretch without a sentence end (with a trigger in it) is followed by short sentences released one by one:
+        // their windows reach back into the stretch, and are cut MaxContext characters back. The stretch itself is
+        // classified once, when it ends; the windows after it cost the same however long it is.
+        long Work(int stretchRepeats, int blocks)
+        {
+            string stretch = string.Concat(Enumerable.Repeat("the bomb disposal unit checked the pier and the sheds, ", stretchRepeats));
+            string text = string.Concat(Enumerable.Repeat(stretch + "Yes. " + string.Concat(Enumerable.Repeat("It rained. ", 40)), blocks));
+            int[] splits = [.. Enumerable.Range(1, (text.Length - 1) / 4).Select(k => k * 4)];
+            Streamed streamed = Stream(text, splits, bounded: true, GuardrailAction.Block);
+            Assert.Equal(text, streamed.Emitted);
+            output.WriteLine($"stretches of {stretch.Length} characters, {text.Length} characters: {streamed.Runs} expression runs over {streamed.Characters} characters");
+            return streamed.Characters;
+        }
+
+        int repeats = 37; // 2,035 characters, two caps
+        long shorter = Work(repeats, 4);
+        long longer = Work(2 * repeats, 4);
+        long twice = Work(repeats, 8);
+
+        Assert.True(shorter > 4 * 20 * GuardedContent.MaxContext / 2, "the windows after the stretches ran too little: the test needs the trigger in the stretch");
+        Assert.InRange(twice, 2 * shorter * 9 / 10, 2 * shorter * 11 / 10);
+
+        // Only the stretches' own classification grows with them: four stretches, 2,035 characters longer each, under
+        // the two categories that "bomb" triggers (weapons, violence).
+        Assert.InRange(longer - shorter, 0, 4 * 2 * 2_035 * 12 / 10);
+    }
+
     private sealed record Streamed(List<(int Boundary, string Categories)> Verdicts, string Emitted, bool Blocked, int Runs, long Characters, int Reused);
 
     private static Streamed Stream(string text, int[] splits, bool bounded, GuardrailAction action)
