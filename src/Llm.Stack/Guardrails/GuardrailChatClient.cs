@@ -23,9 +23,9 @@ namespace Llm.Stack;
 /// user message is the one the layer assembled: its question is checked as input, each retrieved source as a retrieved
 /// document (<see cref="GuardrailOptions.RetrievedInjection"/>, <see cref="GuardrailOptions.RetrievedContent"/>,
 /// <see cref="GuardrailOptions.RetrievedPii"/>: a dropped source reaches the model empty, personal data in it becomes a
-/// label), and the layer's own delimiters of the sources block are not checked. The layer marks those parts in the
-/// contents' <see cref="AIContent.AdditionalProperties"/>, which no caller's text can set; the same delimiters typed by
-/// a caller are checked as theirs.
+/// label), and the layer's own delimiters of the sources block are not checked. The layer marks such a message in its
+/// <see cref="ChatMessage.AdditionalProperties"/>, which no caller's text can set, and each part must still have the
+/// form the layer gave it; the same delimiters typed by a caller are checked as theirs.
 /// </para>
 /// <para>
 /// Output: streamed text is held back only as far as a later piece could still change it (see
@@ -356,19 +356,19 @@ public sealed class GuardrailChatClient : DelegatingChatClient
                     continue;
                 }
 
-                if (message.Contents[i] is not TextContent { Text: { Length: > 0 } text } textContent)
+                if (message.Contents[i] is not TextContent { Text: { Length: > 0 } text })
                 {
                     continue;
                 }
 
                 bool fromUser = message.Role == ChatRole.User;
-                string? part = fromUser ? SourceFormatter.PartOf(textContent) : null;
+                string? part = fromUser ? SourceFormatter.PartOf(message, i) : null;
                 if (part is SourceFormatter.HeaderPart)
                 {
                     continue;
                 }
 
-                if (part is SourceFormatter.SourcePart && SourceFormatter.SourceBody(text) is Range body)
+                if (part is SourceFormatter.SourcePart && SourceFormatter.SourceBody(text) is { } body)
                 {
                     // A source the RAG layer above put into the prompt: checked as a retrieved document, as GuardrailRetriever would.
                     string source = text[body];
@@ -385,16 +385,14 @@ public sealed class GuardrailChatClient : DelegatingChatClient
                     if (!ReferenceEquals(kept, source))
                     {
                         changed ??= [.. message.Contents];
-                        changed[i] = SourceFormatter.Mark(new TextContent(kept is null ? string.Empty : string.Concat(text.AsSpan(0, body.Start.Value), kept, text.AsSpan(body.End.Value))), SourceFormatter.SourcePart);
+                        changed[i] = new TextContent(kept is null ? string.Empty : string.Concat(text.AsSpan(0, body.Start.Value), kept, text.AsSpan(body.End.Value)));
                     }
 
                     continue;
                 }
 
                 // The sources block's footer is the library's own text: only the question after it is the caller's input.
-                int prefix = part is SourceFormatter.FooterAndQuestionPart && text.StartsWith(SourceFormatter.Footer + "\n", StringComparison.Ordinal)
-                    ? SourceFormatter.Footer.Length + 1
-                    : 0;
+                int prefix = part is SourceFormatter.FooterAndQuestionPart ? SourceFormatter.Footer.Length + 1 : 0;
                 string input = prefix == 0 ? text : text[prefix..];
                 (string checkedText, GuardrailViolationException? blockedText) = await CheckTextAsync(
                     input,
@@ -411,9 +409,7 @@ public sealed class GuardrailChatClient : DelegatingChatClient
                 if (!ReferenceEquals(checkedText, input))
                 {
                     changed ??= [.. message.Contents];
-                    changed[i] = prefix == 0
-                        ? new TextContent(checkedText)
-                        : SourceFormatter.Mark(new TextContent(string.Concat(text.AsSpan(0, prefix), checkedText)), SourceFormatter.FooterAndQuestionPart);
+                    changed[i] = new TextContent(prefix == 0 ? checkedText : string.Concat(text.AsSpan(0, prefix), checkedText));
                 }
             }
 

@@ -269,7 +269,10 @@ public sealed class PromptBudget
                 messages.Add(request.ToolResults[i]);
             }
 
-            messages.Add(new ChatMessage(ChatRole.User, UserContents(chunkTexts, question)));
+            // A message with sources is marked as assembled here, so that guardrails under this layer check its question as
+            // the caller's input and its sources as retrieved documents, and let the library's own delimiters pass.
+            var user = new ChatMessage(ChatRole.User, UserContents(chunkTexts, question));
+            messages.Add(chunkTexts.Count > 0 ? SourceFormatter.MarkAssembled(user) : user);
 
             int total = ReplyPrimingTokens;
             foreach (ChatMessage m in messages)
@@ -342,15 +345,13 @@ public sealed class PromptBudget
         // the whole sources block again. The parts join at "\n" + "<", which cl100k_base's pre-tokenizer never merges
         // across (a property test checks that the parts' counts add up to the joined text's); the message's text is
         // the parts joined. With other tokenizers the sum is the budget's count, as for any multi-part message.
-        // Each part is marked with what it is (SourceFormatter.PartKey), so that guardrails under this layer check the
-        // question as the caller's input and the sources as retrieved documents, and let the library's delimiters pass.
-        var contents = new List<AIContent>(chunkTexts.Count + 2) { SourceFormatter.Mark(new(SourceFormatter.Header), SourceFormatter.HeaderPart) };
+        var contents = new List<AIContent>(chunkTexts.Count + 2) { new Microsoft.Extensions.AI.TextContent(SourceFormatter.Header) };
         foreach (int rank in SourceFormatter.EdgeOrder(chunkTexts.Count))
         {
-            contents.Add(SourceFormatter.Mark(new(chunkTexts[rank]), SourceFormatter.SourcePart));
+            contents.Add(new Microsoft.Extensions.AI.TextContent(chunkTexts[rank]));
         }
 
-        contents.Add(SourceFormatter.Mark(new(SourceFormatter.Footer + "\n" + question), SourceFormatter.FooterAndQuestionPart));
+        contents.Add(new Microsoft.Extensions.AI.TextContent(SourceFormatter.Footer + "\n" + question));
         return contents;
     }
 

@@ -17,33 +17,57 @@ internal static partial class SourceFormatter
     public const string Footer = "</sources>\n";
 
     /// <summary>
-    /// The key of <see cref="Microsoft.Extensions.AI.AIContent.AdditionalProperties"/> that marks the parts of a user message
-    /// the library assembled around retrieved sources, so that a <see cref="GuardrailChatClient"/> under the RAG layer
-    /// checks each part for what it is (a caller's text cannot set it: it is not part of any wire format).
+    /// The key of <see cref="Microsoft.Extensions.AI.ChatMessage.AdditionalProperties"/> that marks a user message the
+    /// library assembled around retrieved sources (its first part the header, its last the footer and the question, the
+    /// parts between them one source each), so that a <see cref="GuardrailChatClient"/> under the RAG layer checks each
+    /// part for what it is. A caller's text cannot set it: it is not part of any wire format.
     /// </summary>
-    public const string PartKey = "llm_stack.prompt_part";
+    public const string AssembledKey = "llm_stack.sources_prompt";
 
-    /// <summary>The <see cref="PartKey"/> value of the sources block's header (the library's own text).</summary>
+    /// <summary>The part of an assembled message that is the sources block's header (the library's own text).</summary>
     public const string HeaderPart = "sources_header";
 
-    /// <summary>The <see cref="PartKey"/> value of one retrieved source element (<see cref="FormatSource"/>).</summary>
+    /// <summary>The part of an assembled message that is one retrieved source element (<see cref="FormatSource"/>).</summary>
     public const string SourcePart = "source";
 
-    /// <summary>The <see cref="PartKey"/> value of the part that holds <see cref="Footer"/>, a line break, then the question.</summary>
+    /// <summary>The part of an assembled message that holds <see cref="Footer"/>, a line break, then the question.</summary>
     public const string FooterAndQuestionPart = "sources_footer_question";
 
     private const string SourceEnd = "\n</source>\n";
 
-    /// <summary>Marks <paramref name="content"/> as the prompt part <paramref name="kind"/>.</summary>
-    public static Microsoft.Extensions.AI.TextContent Mark(Microsoft.Extensions.AI.TextContent content, string kind)
+    /// <summary>Marks <paramref name="message"/> as assembled by the RAG layer.</summary>
+    public static Microsoft.Extensions.AI.ChatMessage MarkAssembled(Microsoft.Extensions.AI.ChatMessage message)
     {
-        content.AdditionalProperties = new() { [PartKey] = kind };
-        return content;
+        (message.AdditionalProperties ??= [])[AssembledKey] = true;
+        return message;
     }
 
-    /// <summary>Gets the prompt part a content was marked as; <see langword="null"/> for a caller's text.</summary>
-    public static string? PartOf(Microsoft.Extensions.AI.AIContent content) =>
-        content.AdditionalProperties is { Count: > 0 } properties && properties.TryGetValue(PartKey, out object? kind) ? kind as string : null;
+    /// <summary>
+    /// Gets what part <paramref name="index"/> of <paramref name="message"/> is when the RAG layer assembled the message
+    /// and the part still has the form the layer gave it; <see langword="null"/> for a caller's text.
+    /// </summary>
+    public static string? PartOf(Microsoft.Extensions.AI.ChatMessage message, int index)
+    {
+        if (message.AdditionalProperties is not { Count: > 0 } properties
+            || !properties.TryGetValue(AssembledKey, out object? assembled) || assembled is not true
+            || message.Contents is not { Count: >= 2 } contents
+            || contents[index] is not Microsoft.Extensions.AI.TextContent { Text: { } text })
+        {
+            return null;
+        }
+
+        if (index == 0)
+        {
+            return text == Header ? HeaderPart : null;
+        }
+
+        if (index == contents.Count - 1)
+        {
+            return text.StartsWith(Footer + "\n", StringComparison.Ordinal) ? FooterAndQuestionPart : null;
+        }
+
+        return SourceBody(text) is null ? null : SourcePart;
+    }
 
     /// <summary>Gets the name a source element made by <see cref="FormatSource"/> is logged under: "source" and its number.</summary>
     public static string SourceId(string element)
