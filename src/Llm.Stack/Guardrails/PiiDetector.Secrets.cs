@@ -90,7 +90,7 @@ public sealed partial class PiiDetector
             return end;
         }
 
-        if (token.Length >= MinimumEntropyTokenLength && IsHighEntropy(token) && !IsNamedHash(text, start))
+        if (token.Length >= MinimumEntropyTokenLength && IsHighEntropy(token) && !IsNamedHash(text, start) && !IsDataUriPayload(text, start))
         {
             Add(ref found, PiiKind.Secret, start, end + Padding(text, end));
         }
@@ -169,6 +169,10 @@ public sealed partial class PiiDetector
     }
 
     /// <summary>Whether the token is a digest named by its algorithm: <c>SHA256:…</c> (an SSH fingerprint) or <c>sha384-…</c> (a subresource integrity hash).</summary>
+    /// <summary>Whether the token is the payload of a <c>data:</c> URI (<c>data:image/png;base64,…</c>): an embedded file, not a secret.</summary>
+    private static bool IsDataUriPayload(ReadOnlySpan<char> text, int start) =>
+        text[..start].EndsWith(";base64,", StringComparison.OrdinalIgnoreCase);
+
     private static bool IsNamedHash(ReadOnlySpan<char> text, int start)
     {
         ReadOnlySpan<char> token = text[start..];

@@ -64,6 +64,7 @@ public sealed class PiiDetectorTests
     [InlineData("password: correct horse, token: <redacted>, api_key=${OPENAI_API_KEY}, \"password\": \"\", pwd=********")]
     [InlineData("Kundennummer 0049 1234 5678, Rechnungsnummer 0815-4711-42, número de cliente 00123456.")]
     [InlineData("sk-learn-compatible-estimators and the well-known user@localhost, not @mentions, nor //app@db.internal")]
+    [InlineData("An inline image ![dot](data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==) in the page.")]
     public void ReportsNoLookAlike(string text)
     {
         IReadOnlyList<PiiMatch> found = PiiDetector.Default.Detect(text);
