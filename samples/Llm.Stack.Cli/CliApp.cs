@@ -116,10 +116,15 @@ internal sealed partial class CliApp
         }
     }
 
-    /// <summary>Names an environment fault (unreachable endpoint, unwritable folder, full disk, damaged index) in one line, or returns null for a bug.</summary>
+    /// <summary>Names an environment fault (unreachable endpoint, unwritable folder, full disk, damaged index) or a guardrail refusal in one line, or returns null for a bug.</summary>
     private (string Message, int ExitCode)? DescribeFault(Exception e)
     {
         List<Exception> chain = Flatten(e);
+        if (chain.OfType<Llm.Stack.GuardrailViolationException>().FirstOrDefault() is { } refused)
+        {
+            return ($"{refused.Message.TrimEnd('.')} (LlmStack:Guardrails; set its RefusalMessage to answer with a message instead).", CliExitCodes.GuardrailRefused);
+        }
+
         if (chain.OfType<Llm.Stack.IncompleteChatStreamException>().FirstOrDefault() is { } cut)
         {
             return ($"the model's answer was cut off after {cut.UpdatesReceived} piece(s): the connection to the model failed or closed before the answer's end, so the text above is incomplete. Ask again.", CliExitCodes.EndpointUnreachable);

@@ -36,6 +36,9 @@ internal static class CliExitCodes
     /// <summary><c>finetune status</c> or <c>finetune submit --follow</c>: the hosted fine-tuning job failed (the server's reason is printed) or was cancelled.</summary>
     public const int FineTuningJobFailed = 10;
 
+    /// <summary>The guardrails (<c>LlmStack:Guardrails</c>) refused the question or the answer; the message names the check and the stage, never the text.</summary>
+    public const int GuardrailRefused = 11;
+
     /// <summary>Interrupted with Ctrl-C; an interrupted ingest keeps what it committed and resumes next time.</summary>
     public const int Cancelled = 130;
 }

@@ -106,6 +106,11 @@ internal sealed class ChatCompletionsEndpoint(ServedModels models, OpenAIRequest
         {
             throw OpenAIError.Invalid(e.Message);
         }
+        catch (GuardrailViolationException e)
+        {
+            // The guardrails refused the request or the answer: the client's to change, and the message never holds the text.
+            throw OpenAIError.Invalid(e.Message);
+        }
     }
 
     private static string Plain(ArgumentException e) =>

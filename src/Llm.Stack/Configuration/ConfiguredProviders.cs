@@ -131,6 +131,9 @@ internal sealed class ConfiguredProviders
         _services.Add(descriptor);
     }
 
+    /// <summary>Gets or sets a value indicating whether the configuration has a <c>LlmStack:Guardrails</c> section, which puts guardrails on every configured chat model.</summary>
+    public bool Guarded { get; init; }
+
     /// <summary>
     /// A configured chat model (the default one, or the named one <paramref name="name"/>), with Llm.Stack's resilience
     /// next to it, set by the model's <c>Resilience</c> keys: the <c>openai</c> provider turns its client's own retries
@@ -139,7 +142,9 @@ internal sealed class ConfiguredProviders
     /// </summary>
     /// <remarks>
     /// When a <see cref="UsageLedger"/> is registered (<c>AddUsageLedger()</c>), the ledger's layer goes above the
-    /// resilience layer, so that a call counts once and its budget is checked before any attempt.
+    /// resilience layer, so that a call counts once and its budget is checked before any attempt. When the configuration
+    /// has a <c>LlmStack:Guardrails</c> section (even an empty one, for the defaults), a <see cref="GuardrailChatClient"/>
+    /// with those options goes above the ledger, so that a blocked call costs nothing.
     /// </remarks>
     private IChatClient CreateChatClient(IServiceProvider services, string? name)
     {
@@ -153,8 +158,13 @@ internal sealed class ConfiguredProviders
             client = new ResilientChatClient(client, settings.Resilience, services.GetService<ILoggerFactory>()?.CreateLogger<ResilientChatClient>(), services.GetService<TimeProvider>());
         }
 
-        return services.GetService<UsageLedger>() is { } ledger
-            ? new UsageLedgerChatClient(client, ledger, name ?? NullIfBlank(settings.Model), TokenPrices.Of(settings))
+        if (services.GetService<UsageLedger>() is { } ledger)
+        {
+            client = new UsageLedgerChatClient(client, ledger, name ?? NullIfBlank(settings.Model), TokenPrices.Of(settings));
+        }
+
+        return Guarded
+            ? new GuardrailChatClient(client, services.GetRequiredService<IOptions<GuardrailOptions>>().Value, services.GetService<ILoggerFactory>()?.CreateLogger<GuardrailChatClient>())
             : client;
     }
 

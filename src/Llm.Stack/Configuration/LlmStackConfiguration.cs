@@ -5,13 +5,14 @@ namespace Llm.Stack;
 
 /// <summary>
 /// Reads the <c>LlmStack</c> section: <see cref="LlmStackOptions"/> and the sections of the other options types
-/// (<c>LlmStack:Rag</c>, <c>LlmStack:Ingestion</c>, <c>LlmStack:InteractionLog</c>, <c>LlmStack:Chunking</c>, <c>LlmStack:Router</c>), each problem reported with its full key path.
+/// (<c>LlmStack:Rag</c>, <c>LlmStack:Ingestion</c>, <c>LlmStack:InteractionLog</c>, <c>LlmStack:Guardrails</c>, <c>LlmStack:Chunking</c>, <c>LlmStack:Router</c>), each problem reported with its full key path.
 /// </summary>
 internal static class LlmStackConfiguration
 {
     public const string RagSection = "Rag";
     public const string IngestionSection = "Ingestion";
     public const string InteractionLogSection = "InteractionLog";
+    public const string GuardrailsSection = "Guardrails";
 
     /// <summary>The key of <c>LlmStack:Rag</c> that names the chat model the RAG pipeline answers with.</summary>
     public const string RagChatModelKey = "ChatModel";
@@ -24,6 +25,7 @@ internal static class LlmStackConfiguration
         [RagSection] = typeof(RagOptions),
         [IngestionSection] = typeof(IngestionOptions),
         [InteractionLogSection] = typeof(InteractionLogOptions),
+        [GuardrailsSection] = typeof(GuardrailOptions),
     };
 
     /// <summary>The sections under <c>LlmStack</c> that are not properties of <see cref="LlmStackOptions"/>.</summary>

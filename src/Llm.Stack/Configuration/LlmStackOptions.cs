@@ -10,7 +10,8 @@ namespace Llm.Stack;
 /// <c>LlmStack:VectorStore:*</c>, <c>LlmStack:Server:*</c>, and the named models <c>LlmStack:ChatModels:&lt;name&gt;:*</c>
 /// and <c>LlmStack:EmbeddingModels:&lt;name&gt;:*</c>; <c>LlmStack:Rag:*</c> and <c>LlmStack:Ingestion:*</c> set the defaults of
 /// <see cref="RagOptions"/> and <see cref="IngestionOptions"/> (and <c>LlmStack:Rag:ChatModel</c> and
-/// <c>LlmStack:Ingestion:EmbeddingModel</c> point those pipelines at a named model), and <c>LlmStack:Chunking:*</c> chooses and sizes the
+/// <c>LlmStack:Ingestion:EmbeddingModel</c> point those pipelines at a named model), <c>LlmStack:Guardrails:*</c> sets
+/// <see cref="GuardrailOptions"/> and, when present, guards every configured chat model, and <c>LlmStack:Chunking:*</c> chooses and sizes the
 /// stack's <see cref="ITextChunker"/>. An unknown key is an error, so a typo never goes unnoticed.
 /// </remarks>
 public sealed class LlmStackOptions

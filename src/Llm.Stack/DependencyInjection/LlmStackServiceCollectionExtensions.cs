@@ -117,6 +117,13 @@ public static class LlmStackServiceCollectionExtensions
         services.AddOptions<InteractionLogOptions>().Configure(log =>
             LlmStackConfiguration.Bind(section.GetSection(LlmStackConfiguration.InteractionLogSection), log, $"{LlmStackOptions.SectionName}:{LlmStackConfiguration.InteractionLogSection}"));
 
+        services.AddOptions<GuardrailOptions>().Configure<IServiceProvider>((guard, sp) =>
+        {
+            LlmStackConfiguration.Bind(section.GetSection(LlmStackConfiguration.GuardrailsSection), guard, $"{LlmStackOptions.SectionName}:{LlmStackConfiguration.GuardrailsSection}");
+            guard.InjectionClassifier ??= sp.GetService<IPromptInjectionClassifier>();
+            guard.ContentClassifier ??= sp.GetService<IContentClassifier>();
+        });
+
         services.AddOptions<ModelRouterOptions>().Configure(router =>
             RouterConfiguration.Configure(section.GetSection(RouterConfiguration.SectionName), router));
 
@@ -127,7 +134,11 @@ public static class LlmStackServiceCollectionExtensions
                 ChunkingConfiguration.Create(chunking, $"{LlmStackOptions.SectionName}:{ChunkingConfiguration.SectionName}", sp));
         }
 
-        var providers = new ConfiguredProviders(services, section);
+        var providers = new ConfiguredProviders(services, section) 
+        {
+            // Present, even empty ("Guardrails": {} for the defaults): an empty section has no value and no children, but is listed.
+            Guarded = section.GetChildren().Any(c => string.Equals(c.Key, LlmStackConfiguration.GuardrailsSection, StringComparison.OrdinalIgnoreCase)),
+        };
         providers.Register(options);
         services.AddSingleton<IValidateOptions<LlmStackOptions>>(new ConfiguredProviderValidator(providers));
 
