@@ -71,16 +71,18 @@ public sealed class GuardrailFuzzTests
 
     /// <remarks>
     /// Each scanner must cost time in proportion to the text: a text built from the fragments (or from any generated
-    /// piece, repeated) is scanned at 4,000 and at 32,000 characters, and the longer scan may take at most three times
-    /// the eight-fold of the shorter (a scanner quadratic in the text would take 64 times as long). The fastest of several
-    /// runs is compared, after a warm-up, so that a busy machine does not decide. (<see cref="ContentLinearityTests"/>
-    /// counts the content classifier's checks exactly.)
+    /// piece, repeated) is scanned at 2,000 and at 32,000 characters, and the longer scan may take at most four times the
+    /// sixteen-fold of the shorter, plus a millisecond (a scanner quadratic in the text would take 256 times as long). The
+    /// two lengths are timed in turn, round after round after a warm-up, and the fastest of each compared, so that a busy
+    /// machine (other test assemblies run beside this one on CI's two cores) slows both alike and does not decide; a
+    /// first version that compared 4,000 with 32,000 characters against three times the eight-fold failed once while a
+    /// build ran beside it. (<see cref="ContentLinearityTests"/> counts the content classifier's checks exactly.)
     /// </remarks>
-    [Property(MaxTest = 40)]
+    [Property(MaxTest = 30)]
     public Property No_text_makes_a_scanner_super_linear() =>
         Prop.ForAll(Gen.OneOf(s_text, s_contentText).Where(t => t.Length > 0).ToArbitrary(), unit =>
         {
-            string small = Repeat(unit, 4_000);
+            string small = Repeat(unit, 2_000);
             string large = Repeat(unit, 32_000);
             (string Name, Action<string> Scan)[] scanners =
             [
@@ -93,9 +95,15 @@ public sealed class GuardrailFuzzTests
             {
                 scan(small);
                 scan(large);
-                double shorter = Fastest(scan, small, 5);
-                double longer = Fastest(scan, large, 3);
-                Assert.True(longer <= (3 * 8 * shorter) + 0.2, $"{name}: {shorter:0.000} ms at {small.Length} characters, {longer:0.000} ms at {large.Length}; the unit was \"{unit}\"");
+                double shorter = double.MaxValue;
+                double longer = double.MaxValue;
+                for (int round = 0; round < 4; round++)
+                {
+                    shorter = Math.Min(shorter, Time(scan, small));
+                    longer = Math.Min(longer, Time(scan, large));
+                }
+
+                Assert.True(longer <= (4 * 16 * shorter) + 1, $"{name}: {shorter:0.000} ms at {small.Length} characters, {longer:0.000} ms at {large.Length}; the unit was \"{unit}\"");
             }
         });
 
@@ -110,17 +118,11 @@ public sealed class GuardrailFuzzTests
         return text.ToString(0, length);
     }
 
-    private static double Fastest(Action<string> scan, string text, int runs)
+    private static double Time(Action<string> scan, string text)
     {
-        double fastest = double.MaxValue;
-        for (int i = 0; i < runs; i++)
-        {
-            long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            scan(text);
-            fastest = Math.Min(fastest, System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-        }
-
-        return fastest;
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        scan(text);
+        return System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
 
     private static readonly Gen<string> s_contentText =
