@@ -217,54 +217,32 @@ public sealed partial class EnglishContentClassifier
     /// pattern's unbounded words may take, stay within the group's bound (<see cref="Reach"/>). A later trigger of the
     /// group reaches no further back: what lies between the two only adds to the count.
     /// </remarks>
-    internal static int ReachBack(ReadOnlySpan<char> text, int trigger, int limit, int group)
-    {
-        Reach reach = s_groups[group].Before;
-        Span<int> longest = stackalloc int[4];
-        longest.Clear();
-        int counted = 0;
-        int run = 0;
-        int at = trigger;
-        while (at > limit)
-        {
-            char c = text[at - 1];
-            if (char.IsWhiteSpace(c))
-            {
-                Keep(longest, reach.Runs, run);
-                run = 0;
-            }
-            else if (counted + 1 - Free(longest, reach.Runs, run + 1) > reach.Characters)
-            {
-                break;
-            }
-            else
-            {
-                counted++;
-                run++;
-            }
-
-            at--;
-        }
-
-        return at;
-    }
+    internal static int ReachBack(ReadOnlySpan<char> text, int trigger, int limit, int group) =>
+        Walk(text, trigger, limit, s_groups[group].Before, step: -1);
 
     /// <summary>
     /// The position beyond the last character that a match of its category's pattern in <paramref name="text"/> can
     /// reach when it is read from a trigger of <paramref name="group"/> that starts at <paramref name="trigger"/> or
     /// earlier (at most <paramref name="limit"/>).
     /// </summary>
-    internal static int ReachForward(ReadOnlySpan<char> text, int trigger, int limit, int group)
+    internal static int ReachForward(ReadOnlySpan<char> text, int trigger, int limit, int group) =>
+        Walk(text, trigger, limit, s_groups[group].After, step: 1);
+
+    /// <summary>
+    /// Walks from <paramref name="from"/> towards <paramref name="limit"/> (back for a <paramref name="step"/> of -1,
+    /// reading the character before each position; forward for 1, reading the one at it) while the characters passed,
+    /// less the longest runs the pattern's unbounded words may take, stay within <paramref name="reach"/>.
+    /// </summary>
+    private static int Walk(ReadOnlySpan<char> text, int from, int limit, Reach reach, int step)
     {
-        Reach reach = s_groups[group].After;
         Span<int> longest = stackalloc int[4];
         longest.Clear();
         int counted = 0;
         int run = 0;
-        int at = trigger;
-        while (at < limit)
+        int at = from;
+        while (step < 0 ? at > limit : at < limit)
         {
-            char c = text[at];
+            char c = text[step < 0 ? at - 1 : at];
             if (char.IsWhiteSpace(c))
             {
                 Keep(longest, reach.Runs, run);
@@ -280,7 +258,7 @@ public sealed partial class EnglishContentClassifier
                 run++;
             }
 
-            at++;
+            at += step;
         }
 
         return at;

@@ -43,8 +43,9 @@ internal static partial class SourceFormatter
     }
 
     /// <summary>
-    /// Gets what part <paramref name="index"/> of <paramref name="message"/> is when the RAG layer assembled the message
-    /// and the part still has the form the layer gave it; <see langword="null"/> for a caller's text.
+    /// Gets what part <paramref name="index"/> of <paramref name="message"/> is when the RAG layer assembled the message;
+    /// <see langword="null"/> for a caller's text. The header and the footer must still read as the layer wrote them; a
+    /// source part's form is checked by its reader (<see cref="SourceBody"/>).
     /// </summary>
     public static string? PartOf(Microsoft.Extensions.AI.ChatMessage message, int index)
     {
@@ -66,7 +67,7 @@ internal static partial class SourceFormatter
             return text.StartsWith(Footer + "\n", StringComparison.Ordinal) ? FooterAndQuestionPart : null;
         }
 
-        return SourceBody(text) is null ? null : SourcePart;
+        return SourcePart;
     }
 
     /// <summary>Gets the name a source element made by <see cref="FormatSource"/> is logged under: "source" and its number.</summary>
